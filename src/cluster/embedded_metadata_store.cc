@@ -1,0 +1,376 @@
+#include "cluster/embedded_metadata_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "cluster/topic_name.h"
+
+namespace sluice::cluster {
+
+namespace {
+
+constexpr const char* kStateFile = "sluice-metadata.json";
+
+protocol::uuid random_uuid() {
+  std::random_device rd;
+  protocol::uuid id;
+  do {
+    for (auto& b : id.value) b = static_cast<uint8_t>(rd());
+  } while (id.is_zero());
+  return id;
+}
+
+nlohmann::json to_json(const topic_metadata& t) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& p : t.partitions) parts.push_back(p.replicas);
+  return {{"name", t.name},
+          {"id", t.id.to_base64()},
+          {"replicas", parts},
+          {"configs", t.configs},
+          {"internal", t.internal}};
+}
+
+bool fsync_path(const std::filesystem::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::string embedded_metadata_store::new_cluster_id() {
+  return random_uuid().to_base64();
+}
+
+embedded_metadata_store::embedded_metadata_store(embedded_options options)
+    : options_(std::move(options)) {}
+
+result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
+    embedded_options options, std::string cluster_id) {
+  auto store = std::make_unique<embedded_metadata_store>(std::move(options));
+  auto path = store->options_.dir / kStateFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    store->cluster_id_ = cluster_id.empty() ? new_cluster_id() : cluster_id;
+    std::lock_guard lock(store->mutex_);
+    if (auto r = store->persist_locked(); !r) return std::move(r).error();
+    return store;
+  }
+  std::ifstream in(path);
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object())
+    return fail(errc::storage_failed, fmt::format("{}: not valid JSON", path.string()));
+  // nlohmann::json reports type mismatches by throwing; keep that inside this function.
+  try {
+    store->cluster_id_ = doc.value("cluster_id", "");
+    const auto self = store->options_.self.id;
+    const nlohmann::json topics = doc.value("topics", nlohmann::json::array());
+    for (const auto& jt : topics) {
+      topic_metadata t;
+      t.name = jt.value("name", "");
+      auto id = protocol::uuid::from_base64(jt.value("id", ""));
+      if (t.name.empty() || !id)
+        return fail(errc::storage_failed,
+                    fmt::format("{}: a topic lacks a name or id", path.string()));
+      t.id = *id;
+      t.internal = jt.value("internal", false);
+      const nlohmann::json configs = jt.value("configs", nlohmann::json::object());
+      for (const auto& [k, v] : configs.items())
+        t.configs[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      int32_t index = 0;
+      const nlohmann::json replicas = jt.value("replicas", nlohmann::json::array());
+      for (const auto& jr : replicas) {
+        partition_state p;
+        p.partition = index++;
+        p.replicas = jr.get<std::vector<int32_t>>();
+        p.leader = self;
+        p.isr = {self};
+        t.partitions.push_back(std::move(p));
+      }
+      store->topics_.emplace(t.name, std::move(t));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return fail(errc::storage_failed, fmt::format("{}: {}", path.string(), e.what()));
+  }
+  if (!cluster_id.empty() && cluster_id != store->cluster_id_)
+    return fail(errc::storage_failed,
+                fmt::format("{}: cluster id {} does not match meta.properties cluster.id {}",
+                            path.string(), store->cluster_id_, cluster_id));
+  return store;
+}
+
+result<void> embedded_metadata_store::persist_locked() {
+  nlohmann::json topics = nlohmann::json::array();
+  for (const auto& [name, t] : topics_) topics.push_back(to_json(t));
+  nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
+  std::string text = doc.dump(2) + "\n";
+
+  auto path = options_.dir / kStateFile;
+  auto tmp = options_.dir / (std::string(kStateFile) + ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(errc::storage_failed, fmt::format("cannot write {}", tmp.string()));
+  size_t done = 0;
+  bool ok = true;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return fail(errc::storage_failed, fmt::format("cannot write {}", tmp.string()));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return fail(errc::storage_failed, fmt::format("cannot replace {}", path.string()));
+  if (!fsync_path(options_.dir, O_RDONLY | O_DIRECTORY))
+    return fail(errc::storage_failed, fmt::format("cannot fsync {}", options_.dir.string()));
+  return ok_v;
+}
+
+void embedded_metadata_store::notify(const metadata_change& change) {
+  std::vector<watcher> watchers;
+  {
+    std::lock_guard lock(mutex_);
+    watchers = watchers_;
+  }
+  for (auto& w : watchers) w(change);
+}
+
+std::string embedded_metadata_store::cluster_id() const {
+  std::lock_guard lock(mutex_);
+  return cluster_id_;
+}
+
+int32_t embedded_metadata_store::controller_id() const {
+  return options_.self.id;
+}
+
+std::vector<broker_info> embedded_metadata_store::brokers() const {
+  return {options_.self};
+}
+
+std::vector<topic_metadata> embedded_metadata_store::topics() const {
+  std::lock_guard lock(mutex_);
+  std::vector<topic_metadata> out;
+  out.reserve(topics_.size());
+  for (const auto& [name, t] : topics_) out.push_back(t);
+  return out;
+}
+
+std::optional<topic_metadata> embedded_metadata_store::topic(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<topic_metadata> embedded_metadata_store::topic_by_id(const protocol::uuid& id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, t] : topics_)
+    if (t.id == id) return t;
+  return std::nullopt;
+}
+
+result<void> embedded_metadata_store::check_assignment(
+    const std::vector<std::vector<int32_t>>& assignment, size_t expected_partitions) const {
+  if (assignment.size() != expected_partitions)
+    return fail(errc::invalid_replica_assignment,
+                "Replica assignment has the wrong partition count");
+  size_t rf = assignment.empty() ? 0 : assignment.front().size();
+  for (size_t i = 0; i < assignment.size(); ++i) {
+    const auto& replicas = assignment[i];
+    if (replicas.empty())
+      return fail(errc::invalid_replica_assignment, fmt::format("Partition {} has no replicas", i));
+    if (replicas.size() != rf)
+      return fail(errc::invalid_replica_assignment,
+                  "All partitions should have the same number of replicas");
+    std::set<int32_t> seen(replicas.begin(), replicas.end());
+    if (seen.size() != replicas.size())
+      return fail(errc::invalid_replica_assignment,
+                  fmt::format("Duplicate brokers not allowed in replica assignment: {}",
+                              fmt::join(replicas, ", ")));
+    for (int32_t b : replicas)
+      if (b != options_.self.id)
+        return fail(errc::invalid_replica_assignment,
+                    fmt::format("Unknown broker {} in replica assignment (live brokers: {})", b,
+                                options_.self.id));
+  }
+  return ok_v;
+}
+
+result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& spec,
+                                                             bool validate_only) {
+  if (auto r = validate_topic_name(spec.name); !r) return std::move(r).error();
+  bool explicit_assignment = !spec.assignment.empty();
+  if (explicit_assignment && (spec.partitions != -1 || spec.replication_factor != -1))
+    return fail(errc::invalid_request,
+                "Both numPartitions or replicationFactor and replicasAssignment were set. Both "
+                "cannot be used at the same time.");
+  int32_t partitions = explicit_assignment     ? static_cast<int32_t>(spec.assignment.size())
+                       : spec.partitions == -1 ? options_.default_partitions
+                                               : spec.partitions;
+  int32_t rf = explicit_assignment ? static_cast<int32_t>(spec.assignment.front().size())
+               : spec.replication_factor == -1 ? options_.default_replication_factor
+                                               : spec.replication_factor;
+  if (partitions <= 0)
+    return fail(errc::invalid_partitions, "Number of partitions must be larger than 0.");
+  if (rf <= 0)
+    return fail(errc::invalid_replication_factor, "Replication factor must be larger than 0.");
+  if (explicit_assignment) {
+    if (auto r = check_assignment(spec.assignment, spec.assignment.size()); !r)
+      return std::move(r).error();
+  } else if (rf > 1) {
+    return fail(errc::invalid_replication_factor,
+                fmt::format("Unable to replicate the partition {} time(s): The target "
+                            "replication factor of {} cannot be reached because only 1 "
+                            "broker(s) are registered.",
+                            rf, rf));
+  }
+  if (options_.validate_config) {
+    for (const auto& [k, v] : spec.configs)
+      if (auto why = options_.validate_config(k, v)) return fail(errc::invalid_config, *why);
+  }
+
+  topic_metadata t;
+  t.name = spec.name;
+  t.internal = is_internal_topic(spec.name);
+  t.configs = spec.configs;
+  for (int32_t i = 0; i < partitions; ++i) {
+    partition_state p;
+    p.partition = i;
+    p.replicas = {options_.self.id};
+    p.leader = options_.self.id;
+    p.isr = {options_.self.id};
+    t.partitions.push_back(std::move(p));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (topics_.contains(spec.name))
+      return fail(errc::topic_exists, fmt::format("Topic '{}' already exists.", spec.name));
+    if (has_collision_chars(spec.name)) {
+      auto unified = unify_collision_chars(spec.name);
+      for (const auto& [name, existing] : topics_)
+        if (unify_collision_chars(name) == unified)
+          return fail(errc::invalid_topic,
+                      fmt::format("Topic '{}' collides with existing topic: {}", spec.name, name));
+    }
+    if (validate_only) return t;
+    t.id = random_uuid();
+    topics_.emplace(t.name, t);
+    if (auto r = persist_locked(); !r) {
+      topics_.erase(t.name);
+      return std::move(r).error();
+    }
+  }
+  spdlog::info("Created topic {} (id {}) with {} partition(s)", t.name, t.id.to_base64(),
+               partitions);
+  notify({metadata_change::kind::topic_created, t.name});
+  return t;
+}
+
+result<void> embedded_metadata_store::delete_topic(const std::string& name) {
+  if (!options_.delete_topic_enable)
+    return fail(errc::deletion_disabled, "Topic deletion is disabled.");
+  {
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(name);
+    if (it == topics_.end())
+      return fail(errc::unknown_topic, "This server does not host this topic-partition.");
+    auto saved = it->second;
+    topics_.erase(it);
+    if (auto r = persist_locked(); !r) {
+      topics_.emplace(name, std::move(saved));
+      return std::move(r).error();
+    }
+  }
+  spdlog::info("Deleted topic {}", name);
+  notify({metadata_change::kind::topic_deleted, name});
+  return ok_v;
+}
+
+result<void> embedded_metadata_store::create_partitions(
+    const std::string& name, int32_t total, const std::vector<std::vector<int32_t>>& assignment,
+    bool validate_only) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(name);
+    if (it == topics_.end())
+      return fail(errc::unknown_topic, "This server does not host this topic-partition.");
+    auto& t = it->second;
+    auto current = static_cast<int32_t>(t.partitions.size());
+    if (total < current)
+      return fail(errc::invalid_partitions,
+                  fmt::format("Topic currently has {} partitions, which is higher than the "
+                              "requested {}.",
+                              current, total));
+    if (total == current)
+      return fail(errc::invalid_partitions,
+                  fmt::format("Topic already has {} partitions.", current));
+    if (!assignment.empty()) {
+      if (auto r = check_assignment(assignment, static_cast<size_t>(total - current)); !r)
+        return std::move(r).error();
+    }
+    if (validate_only) return ok_v;
+    auto saved = t.partitions;
+    for (int32_t i = current; i < total; ++i) {
+      partition_state p;
+      p.partition = i;
+      p.replicas = {options_.self.id};
+      p.leader = options_.self.id;
+      p.isr = {options_.self.id};
+      t.partitions.push_back(std::move(p));
+    }
+    if (auto r = persist_locked(); !r) {
+      t.partitions = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  spdlog::info("Topic {} now has {} partitions", name, total);
+  notify({metadata_change::kind::partitions_added, name});
+  return ok_v;
+}
+
+result<void> embedded_metadata_store::set_topic_configs(const std::string& name,
+                                                        const config_map& configs) {
+  if (options_.validate_config) {
+    for (const auto& [k, v] : configs)
+      if (auto why = options_.validate_config(k, v)) return fail(errc::invalid_config, *why);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(name);
+    if (it == topics_.end())
+      return fail(errc::unknown_topic, "This server does not host this topic-partition.");
+    auto saved = it->second.configs;
+    it->second.configs = configs;
+    if (auto r = persist_locked(); !r) {
+      it->second.configs = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  notify({metadata_change::kind::configs_changed, name});
+  return ok_v;
+}
+
+void embedded_metadata_store::watch(watcher w) {
+  std::lock_guard lock(mutex_);
+  watchers_.push_back(std::move(w));
+}
+
+}  // namespace sluice::cluster

@@ -1,0 +1,66 @@
+// embedded_metadata_store: metadata for one broker with no ZooKeeper (Sluice's default mode).
+// The whole state is one small JSON document, `sluice-metadata.json` in the first log dir, replaced
+// atomically on every change (write temp, fsync, rename, fsync dir), so a crash leaves either the
+// old or the new state. This broker is the only broker, the controller, and every partition's
+// leader with ISR {self}. Thread-safe (one mutex); watchers run after the file is replaced.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "cluster/metadata_store.h"
+
+namespace sluice::cluster {
+
+struct embedded_options {
+  std::filesystem::path dir;  // where sluice-metadata.json lives (the first log dir)
+  broker_info self;
+  int32_t default_partitions = 1;
+  int16_t default_replication_factor = 1;
+  bool delete_topic_enable = true;
+  // Validates a topic config override set (key, value); returns a message when invalid.
+  std::function<std::optional<std::string>(const std::string&, const std::string&)> validate_config;
+};
+
+class embedded_metadata_store final : public metadata_store {
+ public:
+  // Loads the state file (or starts empty with a new cluster id, or `cluster_id` if given, e.g.
+  // from meta.properties). Fails when the file exists but cannot be read or parsed.
+  static result<std::unique_ptr<embedded_metadata_store>> open(embedded_options options,
+                                                               std::string cluster_id = {});
+
+  std::string cluster_id() const override;
+  int32_t controller_id() const override;
+  std::vector<broker_info> brokers() const override;
+  std::vector<topic_metadata> topics() const override;
+  std::optional<topic_metadata> topic(const std::string& name) const override;
+  std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const override;
+  result<topic_metadata> create_topic(const new_topic& spec, bool validate_only) override;
+  result<void> delete_topic(const std::string& name) override;
+  result<void> create_partitions(const std::string& name, int32_t total,
+                                 const std::vector<std::vector<int32_t>>& assignment,
+                                 bool validate_only) override;
+  result<void> set_topic_configs(const std::string& name, const config_map& configs) override;
+  void watch(watcher w) override;
+
+  // A fresh random cluster id: 16 random bytes as URL-safe base64 (22 characters), as Kafka's.
+  static std::string new_cluster_id();
+
+  // Use open(); public only for make_unique.
+  explicit embedded_metadata_store(embedded_options options);
+
+ private:
+  result<void> persist_locked();
+  void notify(const metadata_change& change);
+  result<void> check_assignment(const std::vector<std::vector<int32_t>>& assignment,
+                                size_t expected_partitions) const;
+
+  embedded_options options_;
+  mutable std::mutex mutex_;
+  std::string cluster_id_;
+  std::map<std::string, topic_metadata> topics_;
+  std::vector<watcher> watchers_;
+};
+
+}  // namespace sluice::cluster

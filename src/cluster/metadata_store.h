@@ -1,0 +1,98 @@
+// metadata_store: the cluster's view of brokers, topics, partitions (replicas, leader, ISR, epochs)
+// and topic config overrides — the interface both metadata backends implement:
+//   - embedded_metadata_store: a single broker without ZooKeeper; state in one JSON file in the
+//     first log dir, written crash-safely (temp file, fsync, rename, fsync dir).
+//   - the ZooKeeper backend (issue #7), with Kafka's znode layout.
+// Thread-safe: any thread may call any method. Watchers are called after a change has been made
+// durable, outside internal locks, on the thread that made the change (embedded) or a backend
+// thread (ZooKeeper); they must only post work elsewhere.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/errc.h"
+#include "protocol/wire.h"
+
+namespace sluice::cluster {
+
+struct broker_endpoint {
+  std::string listener_name;  // e.g. PLAINTEXT
+  std::string security_protocol;
+  std::string host;
+  int32_t port = 0;
+};
+
+struct broker_info {
+  int32_t id = 0;
+  std::vector<broker_endpoint> endpoints;
+  std::optional<std::string> rack;
+};
+
+struct partition_state {
+  int32_t partition = 0;
+  std::vector<int32_t> replicas;
+  int32_t leader = -1;  // -1: no leader
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> isr;
+  int32_t partition_epoch = 0;  // ZooKeeper's zkVersion of the state znode
+};
+
+using config_map = std::map<std::string, std::string>;
+
+struct topic_metadata {
+  std::string name;
+  protocol::uuid id;
+  std::vector<partition_state> partitions;  // index == partition number
+  config_map configs;                       // overrides only; absent keys use broker defaults
+  bool internal = false;
+};
+
+struct new_topic {
+  std::string name;
+  int32_t partitions = -1;                       // -1: broker default (num.partitions)
+  int16_t replication_factor = -1;               // -1: broker default (default.replication.factor)
+  std::vector<std::vector<int32_t>> assignment;  // explicit replicas per partition, or empty
+  config_map configs;
+};
+
+// What changed, so the broker can reconcile its local logs.
+struct metadata_change {
+  enum class kind { topic_created, topic_deleted, partitions_added, configs_changed, leadership };
+  kind what;
+  std::string topic;
+};
+
+class metadata_store {
+ public:
+  using watcher = std::function<void(const metadata_change&)>;
+
+  virtual ~metadata_store() = default;
+
+  virtual std::string cluster_id() const = 0;
+  virtual int32_t controller_id() const = 0;
+  virtual std::vector<broker_info> brokers() const = 0;
+
+  virtual std::vector<topic_metadata> topics() const = 0;
+  virtual std::optional<topic_metadata> topic(const std::string& name) const = 0;
+  virtual std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const = 0;
+
+  // Validates (name rules, collisions, counts, assignment against live brokers) and creates.
+  // With validate_only nothing is written. Returns the created topic.
+  virtual result<topic_metadata> create_topic(const new_topic& spec, bool validate_only) = 0;
+  virtual result<void> delete_topic(const std::string& name) = 0;
+  // Grows the topic to `total` partitions; `assignment` holds replicas for the new ones, or empty.
+  virtual result<void> create_partitions(const std::string& name, int32_t total,
+                                         const std::vector<std::vector<int32_t>>& assignment,
+                                         bool validate_only) = 0;
+  // Replaces the topic's overrides with `configs`.
+  virtual result<void> set_topic_configs(const std::string& name, const config_map& configs) = 0;
+
+  virtual void watch(watcher w) = 0;
+};
+
+}  // namespace sluice::cluster

@@ -1,0 +1,131 @@
+#include "cluster/embedded_metadata_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "cluster/topic_name.h"
+
+namespace sluice::cluster {
+namespace {
+
+class embedded_store_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sluice-meta-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  embedded_options options() {
+    embedded_options o;
+    o.dir = dir_;
+    o.self.id = 7;
+    o.self.endpoints.push_back({"PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092});
+    o.default_partitions = 3;
+    o.validate_config = [](const std::string& k, const std::string&) -> std::optional<std::string> {
+      if (k == "bogus") return "Unknown topic config name: bogus";
+      return std::nullopt;
+    };
+    return o;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(embedded_store_test, creates_topics_with_defaults_and_survives_reopen) {
+  std::string cluster;
+  protocol::uuid id;
+  {
+    auto store = embedded_metadata_store::open(options());
+    ASSERT_TRUE(store.ok());
+    cluster = (*store)->cluster_id();
+    EXPECT_EQ(cluster.size(), 22u);
+    auto t =
+        (*store)->create_topic({.name = "orders", .configs = {{"retention.ms", "1000"}}}, false);
+    ASSERT_TRUE(t.ok()) << t.message();
+    EXPECT_EQ(t->partitions.size(), 3u);
+    EXPECT_EQ(t->partitions[2].leader, 7);
+    EXPECT_FALSE(t->id.is_zero());
+    id = t->id;
+  }
+  auto store = embedded_metadata_store::open(options());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->cluster_id(), cluster);
+  auto t = (*store)->topic("orders");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->id, id);
+  EXPECT_EQ(t->configs.at("retention.ms"), "1000");
+  EXPECT_EQ(t->partitions.size(), 3u);
+  EXPECT_TRUE((*store)->topic_by_id(id).has_value());
+}
+
+TEST_F(embedded_store_test, refuses_what_kafka_refuses) {
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  ASSERT_TRUE(store->create_topic({.name = "a.b"}, false).ok());
+  EXPECT_EQ(store->create_topic({.name = "a.b"}, false).code(), errc::topic_exists);
+  EXPECT_EQ(store->create_topic({.name = "a_b"}, false).code(), errc::invalid_topic);
+  EXPECT_EQ(store->create_topic({.name = "bad name"}, false).code(), errc::invalid_topic);
+  EXPECT_EQ(store->create_topic({.name = std::string(250, 'x')}, false).code(),
+            errc::invalid_topic);
+  EXPECT_EQ(store->create_topic({.name = "p", .partitions = 0}, false).code(),
+            errc::invalid_partitions);
+  EXPECT_EQ(store->create_topic({.name = "r", .replication_factor = 3}, false).code(),
+            errc::invalid_replication_factor);
+  EXPECT_EQ(store->create_topic({.name = "c", .configs = {{"bogus", "1"}}}, false).code(),
+            errc::invalid_config);
+  EXPECT_EQ(store->create_topic({.name = "x", .assignment = {{7}, {8}}}, false).code(),
+            errc::invalid_replica_assignment);
+  EXPECT_EQ(store->create_topic({.name = "x", .partitions = 2, .assignment = {{7}}}, false).code(),
+            errc::invalid_request);
+  EXPECT_TRUE(store->create_topic({.name = "v"}, true).ok());
+  EXPECT_FALSE(store->topic("v").has_value());
+}
+
+TEST_F(embedded_store_test, deletes_grows_and_reconfigures_with_notifications) {
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  std::vector<metadata_change::kind> seen;
+  store->watch([&](const metadata_change& c) { seen.push_back(c.what); });
+  ASSERT_TRUE(store->create_topic({.name = "t", .partitions = 1}, false).ok());
+  EXPECT_EQ(store->create_partitions("t", 1, {}, false).code(), errc::invalid_partitions);
+  ASSERT_TRUE(store->create_partitions("t", 4, {}, false).ok());
+  EXPECT_EQ(store->topic("t")->partitions.size(), 4u);
+  ASSERT_TRUE(store->set_topic_configs("t", {{"cleanup.policy", "compact"}}).ok());
+  EXPECT_EQ(store->topic("t")->configs.at("cleanup.policy"), "compact");
+  ASSERT_TRUE(store->delete_topic("t").ok());
+  EXPECT_EQ(store->delete_topic("t").code(), errc::unknown_topic);
+  EXPECT_FALSE(store->topic("t").has_value());
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], metadata_change::kind::topic_created);
+  EXPECT_EQ(seen[3], metadata_change::kind::topic_deleted);
+}
+
+TEST_F(embedded_store_test, corrupt_state_file_is_refused) {
+  {
+    auto store = embedded_metadata_store::open(options());
+    ASSERT_TRUE(store.ok());
+  }
+  std::FILE* f = std::fopen((dir_ / "sluice-metadata.json").c_str(), "w");
+  std::fputs("{ not json", f);
+  std::fclose(f);
+  auto store = embedded_metadata_store::open(options());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.code(), errc::storage_failed);
+}
+
+TEST(topic_name, rules) {
+  EXPECT_TRUE(validate_topic_name("my-topic_1.x").ok());
+  EXPECT_FALSE(validate_topic_name("").ok());
+  EXPECT_FALSE(validate_topic_name(".").ok());
+  EXPECT_FALSE(validate_topic_name("..").ok());
+  EXPECT_FALSE(validate_topic_name("a/b").ok());
+  EXPECT_TRUE(validate_topic_name(std::string(249, 'a')).ok());
+  EXPECT_TRUE(is_internal_topic("__consumer_offsets"));
+  EXPECT_FALSE(is_internal_topic("consumer_offsets"));
+}
+
+}  // namespace
+}  // namespace sluice::cluster
