@@ -1,19 +1,22 @@
-// The fixed 61-byte header of a v2 record batch (magic 2), read and patched in place.
+// The fixed 61-byte header of a v2 record batch (magic 2), read, written and patched in place.
 //
 // Storage and the produce path treat batches as opaque bytes; this is the only view they need:
-// lengths, offsets, timestamps, the CRC check, and patching the two fields outside the CRC
-// (base offset, partition leader epoch). Parsing records lives in record_batch.h.
+// lengths, offsets, timestamps, the CRC check, and patching fields in place (base offset and
+// partition leader epoch lie outside the CRC; max timestamp and attributes need a new CRC).
+// Parsing and validating records lives in record_batch.h. Owned by the record-batch code of the
+// protocol module. Plain functions over caller-owned bytes: thread-safe as long as no two threads
+// patch the same buffer.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "protocol/compression.h"
 #include "protocol/errc.h"
 
 namespace sluice::protocol {
 
-enum class compression_type : int8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
 enum class timestamp_type : int8_t { create_time = 0, log_append_time = 1 };
 
 struct batch_header {
@@ -62,19 +65,36 @@ struct batch_header {
   // Reads the header fields from the first 61 bytes. Fails with `truncated` when shorter; checks
   // nothing else (see validate_batch_framing).
   static result<batch_header> parse(std::span<const uint8_t> data);
+
+  // Writes every field, `crc` as it is, into the first 61 bytes of `out` (which must hold them).
+  void encode(std::span<uint8_t> out) const;
 };
 
+// The size of the batch starting at `data` (batchLength + 12), from its first 12 bytes; it does not
+// require the rest to be present, so it splits a records blob into batches and spots a partial
+// batch at the end of a fetch. Fails with `truncated` (fewer than 12 bytes) or `corrupt`
+// (batchLength smaller than the rest of the header).
+result<size_t> batch_frame_size(std::span<const uint8_t> data);
+
 // Checks that `batch` (exactly one batch) is framed sanely: magic 2, batch_length matches the span,
-// records_count >= 0 and last_offset_delta consistent with it. Does not check the CRC.
+// records_count >= 0, last_offset_delta >= 0 and records_count <= last_offset_delta + 1 (offset
+// deltas are distinct; compaction may leave gaps, so equality is not required). Does not check the
+// CRC. record_batch.h has the full validation with finer-grained errors.
 result<batch_header> validate_batch_framing(std::span<const uint8_t> batch);
 
 // CRC-32C over [attributes_at, end) compared with the stored crc.
 bool batch_crc_valid(std::span<const uint8_t> batch);
+// CRC-32C over [attributes_at, end) of a batch of at least 61 bytes (what the crc field should be).
+uint32_t compute_batch_crc(std::span<const uint8_t> batch);
+// Recomputes the CRC and stores it (after writing fields the CRC covers).
+void update_batch_crc(std::span<uint8_t> batch);
 
 // In-place patches of fields outside the CRC.
 void set_base_offset(std::span<uint8_t> batch, int64_t base_offset);
 void set_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch);
 // Sets the LogAppendTime attribute and max timestamp, then recomputes the CRC.
 void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp_ms);
+// Sets maxTimestamp (e.g. to the value computed from the records), then recomputes the CRC.
+void set_max_timestamp(std::span<uint8_t> batch, int64_t timestamp_ms);
 
 }  // namespace sluice::protocol
