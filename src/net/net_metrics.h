@@ -1,0 +1,71 @@
+// net_metrics: the network layer's instruments, registered in the broker's metrics registry.
+// Internal to net/. Created by tcp_server; every member is safe from any thread. Per-API
+// instruments are created on first use and cached in an array, so the hot path takes no lock.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/metrics.h"
+
+namespace sluice::net {
+
+// Why a connection ended (the `reason` label of sluice_network_connections_closed_total).
+enum class close_reason {
+  peer_closed,       // EOF or reset from the client
+  idle,              // connections.max.idle.ms
+  oversize_request,  // size prefix negative or above socket.request.max.bytes
+  read_error,
+  write_error,
+  requested,      // the dispatcher asked (unknown API, undecodable request)
+  lost_response,  // a response_callback was dropped without being invoked (a bug)
+  shutdown,
+};
+inline constexpr size_t close_reason_count = 8;
+std::string_view to_string(close_reason r);
+
+class net_metrics {
+ public:
+  net_metrics(metrics::registry& registry, std::function<std::string(int16_t)> api_name);
+
+  struct listener_instruments {
+    metrics::gauge& open;
+    metrics::counter& accepted;
+  };
+  struct api_instruments {
+    metrics::counter& requests;
+    metrics::histogram& latency;  // microseconds, from frame read to response written
+  };
+
+  listener_instruments listener(const std::string& name);
+  api_instruments& api(int16_t key);
+  metrics::counter& closed(close_reason r) { return *closed_[static_cast<size_t>(r)]; }
+  metrics::counter& received_bytes() { return received_; }
+  metrics::counter& sent_bytes() { return sent_; }
+  metrics::counter& sendfile_bytes() { return sendfile_; }
+
+ private:
+  static constexpr int max_named_key = 127;  // keys outside [0, 127] share the "unknown" label
+
+  metrics::registry& registry_;
+  std::function<std::string(int16_t)> api_name_;
+  metrics::counter_family& requests_;
+  metrics::histogram_family& latency_;
+  std::array<metrics::counter*, close_reason_count> closed_{};
+  metrics::counter& received_;
+  metrics::counter& sent_;
+  metrics::counter& sendfile_;
+
+  std::mutex mu_;  // guards creation into owned_
+  std::vector<std::unique_ptr<api_instruments>> owned_;
+  std::array<std::atomic<api_instruments*>, max_named_key + 2> by_key_{};  // last: unknown
+};
+
+}  // namespace sluice::net

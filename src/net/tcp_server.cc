@@ -1,0 +1,235 @@
+#include "net/tcp_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <future>
+#include <mutex>
+
+#include "net/asio_util.h"
+#include "net/connection.h"
+#include "net/endpoint.h"
+#include "net/io_pool.h"
+
+namespace sluice::net {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds force_close_grace{2};
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+bool out_of_resources(const std::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec == std::errc::too_many_files_open_in_system;
+}
+
+}  // namespace
+
+class tcp_server::impl {
+ public:
+  impl(tcp_server_options options, request_dispatcher& dispatcher, metrics::registry& registry)
+      : options_(std::move(options)),
+        metrics_(registry, options_.api_name),
+        shared_{options_, dispatcher, metrics_, registry_},
+        pool_(std::max(1, options_.network_threads), "sluice-net") {}
+
+  ~impl() { stop(std::chrono::milliseconds(0)); }
+
+  result<void> start();
+  std::vector<bound_listener> listeners() const;
+  uint16_t port(std::string_view name) const;
+  size_t connection_count() const { return registry_.size(); }
+  void stop_accepting();
+  void stop(std::chrono::milliseconds drain_timeout);
+
+ private:
+  struct listener_state {
+    listener_endpoint config;
+    bound_listener bound;
+    net_metrics::listener_instruments instruments;
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;  // on loop 0
+  };
+  enum class run_state { created, running, stopped };
+
+  asio::awaitable<void> accept_loop(listener_state& l);
+  void start_connection(asio::ip::tcp::socket socket, listener_state& l);
+
+  // Order matters: connections torn down with pool_ still use metrics_ and registry_, and the
+  // acceptors in listeners_ must go before pool_'s loops.
+  tcp_server_options options_;
+  net_metrics metrics_;
+  connection_registry registry_;
+  server_shared shared_;
+  io_pool pool_;
+  mutable std::mutex mu_;  // listeners_ (bound ports are read from any thread)
+  std::vector<std::unique_ptr<listener_state>> listeners_;
+  std::atomic<uint64_t> next_id_{1};
+  run_state state_ = run_state::created;
+  bool accepting_ = false;
+};
+
+result<void> tcp_server::impl::start() {
+  if (state_ != run_state::created) return fail(errc::invalid_argument, "tcp_server started twice");
+  if (options_.listeners.empty()) return fail(errc::invalid_argument, "no listeners configured");
+  std::vector<std::unique_ptr<listener_state>> bound;
+  for (const auto& l : options_.listeners) {
+    auto acceptor = open_acceptor(pool_.at(0), l.host, l.port);
+    if (!acceptor.ok()) {
+      return fail(acceptor.code(), "listener " + l.name + ": " + acceptor.message());
+    }
+    auto endpoint = acceptor->local_endpoint();
+    bound.push_back(std::make_unique<listener_state>(
+        listener_state{l, bound_listener{l.name, endpoint.address().to_string(), endpoint.port()},
+                       metrics_.listener(l.name),
+                       std::make_unique<asio::ip::tcp::acceptor>(std::move(*acceptor))}));
+  }
+  {
+    std::lock_guard lock(mu_);
+    listeners_ = std::move(bound);
+  }
+  state_ = run_state::running;
+  accepting_ = true;
+  pool_.start();
+  for (auto& l : listeners_) {
+    spdlog::info("listener {} ({}) accepting on {}", l->config.name, l->config.security_protocol,
+                 to_string(l->acceptor->local_endpoint()));
+    asio::co_spawn(pool_.at(0), accept_loop(*l), [name = l->config.name](std::exception_ptr e) {
+      if (e) spdlog::error("listener {}: accept loop ended by an exception", name);
+    });
+  }
+  return ok_v;
+}
+
+asio::awaitable<void> tcp_server::impl::accept_loop(listener_state& l) {
+  for (;;) {
+    asio::io_context& target = pool_.next();
+    auto [ec, socket] = co_await l.acceptor->async_accept(target, nothrow_awaitable);
+    if (ec == asio::error::operation_aborted || !l.acceptor->is_open()) co_return;
+    if (ec) {
+      spdlog::warn("listener {}: accept failed: {}", l.config.name, ec.message());
+      if (out_of_resources(ec)) {  // do not spin while out of file descriptors
+        asio::steady_timer pause(pool_.at(0), accept_backoff);
+        co_await pause.async_wait(nothrow_awaitable);
+      }
+      continue;
+    }
+    start_connection(asio::ip::tcp::socket(std::move(socket)), l);
+  }
+}
+
+void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_state& l) {
+  std::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // gone before we looked
+  auto local = socket.local_endpoint(ec);
+  if (ec) return;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (options_.send_buffer_bytes > 0) {
+    socket.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ec);
+  }
+  if (options_.receive_buffer_bytes > 0) {
+    socket.set_option(asio::socket_base::receive_buffer_size(options_.receive_buffer_bytes), ec);
+  }
+  auto info = std::make_shared<connection_info>();
+  info->id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  info->listener_name = l.config.name;
+  info->security_protocol = l.config.security_protocol;
+  info->client_host = remote.address().to_string();
+  info->client_port = remote.port();
+  info->local_host = local.address().to_string();
+  info->local_port = local.port();
+  l.instruments.accepted.inc();
+  auto executor = socket.get_executor();
+  asio::post(executor, [this, &l, socket = std::move(socket), info = std::move(info)]() mutable {
+    auto c =
+        std::make_shared<connection>(std::move(socket), std::move(info), shared_, l.instruments);
+    c->start();
+  });
+}
+
+std::vector<bound_listener> tcp_server::impl::listeners() const {
+  std::lock_guard lock(mu_);
+  std::vector<bound_listener> out;
+  for (const auto& l : listeners_) out.push_back(l->bound);
+  return out;
+}
+
+uint16_t tcp_server::impl::port(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  for (const auto& l : listeners_) {
+    if (l->bound.name == name) return l->bound.port;
+  }
+  return 0;
+}
+
+void tcp_server::impl::stop_accepting() {
+  if (state_ != run_state::running || !accepting_) return;
+  accepting_ = false;
+  std::promise<void> closed;
+  asio::post(pool_.at(0), [&] {
+    for (auto& l : listeners_) {
+      std::error_code ignored;
+      l->acceptor->close(ignored);
+    }
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+void tcp_server::impl::stop(std::chrono::milliseconds drain_timeout) {
+  if (state_ != run_state::running) return;
+  stop_accepting();
+  auto live = registry_.begin_drain();
+  for (auto& e : live) {
+    asio::post(e.executor, [w = e.conn] {
+      if (auto c = w.lock()) c->begin_drain();
+    });
+  }
+  if (!registry_.wait_empty(clock::now() + drain_timeout)) {
+    auto left = registry_.snapshot();
+    spdlog::warn("{} connection(s) still had requests in flight after {} ms; closing them",
+                 left.size(), drain_timeout.count());
+    for (auto& e : left) {
+      asio::post(e.executor, [w = e.conn] {
+        if (auto c = w.lock()) c->close(close_reason::shutdown);
+      });
+    }
+    registry_.wait_empty(clock::now() + force_close_grace);
+  }
+  pool_.stop();
+  // The loops are stopped: make sure no late response callback posts into them.
+  for (auto& e : registry_.snapshot()) e.mailbox->close();
+  for (auto& l : listeners_) l->acceptor.reset();
+  state_ = run_state::stopped;
+}
+
+// ---- tcp_server ----
+
+tcp_server::tcp_server(tcp_server_options options, request_dispatcher& dispatcher,
+                       metrics::registry& registry)
+    : impl_(std::make_unique<impl>(std::move(options), dispatcher, registry)) {}
+
+tcp_server::~tcp_server() = default;
+
+result<void> tcp_server::start() {
+  return impl_->start();
+}
+std::vector<bound_listener> tcp_server::listeners() const {
+  return impl_->listeners();
+}
+uint16_t tcp_server::port(std::string_view listener_name) const {
+  return impl_->port(listener_name);
+}
+size_t tcp_server::connection_count() const {
+  return impl_->connection_count();
+}
+void tcp_server::stop_accepting() {
+  impl_->stop_accepting();
+}
+void tcp_server::stop(std::chrono::milliseconds drain_timeout) {
+  impl_->stop(drain_timeout);
+}
+
+}  // namespace sluice::net
