@@ -1,0 +1,66 @@
+// broker: the composition root. Owns the configuration, the metrics registry and endpoint, the
+// request dispatcher and the Kafka listeners; starts them in dependency order and stops them in
+// reverse. Subsystems added later (storage, metadata, handlers) are created in broker.cc's
+// start() at the marked places and register their shutdown steps there.
+//
+// Called from the main thread only (start, stop); accessors are safe from any thread once
+// start() has returned.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/metrics.h"
+#include "net/http_server.h"
+#include "net/request_dispatcher.h"
+#include "net/tcp_server.h"
+#include "server/config.h"
+#include "server/errc.h"
+
+namespace sluice::server {
+
+class broker {
+ public:
+  explicit broker(server_config config);
+  ~broker();  // stop()
+  broker(const broker&) = delete;
+  broker& operator=(const broker&) = delete;
+
+  // Starts everything; on failure, whatever started is stopped again and the error says what
+  // could not start and why.
+  result<void> start();
+  // SIGTERM: stop accepting, let in-flight requests finish (up to `drain_timeout`), run the
+  // shutdown steps in reverse order of registration, stop the metrics endpoint. Idempotent.
+  void stop(std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
+
+  // Subsystems register what must happen at shutdown, after the last request is answered
+  // (flush logs, write the clean-shutdown marker). Run newest first.
+  void add_shutdown_step(std::string name, std::function<void()> step);
+
+  const server_config& config() const { return config_; }
+  const broker_config& typed_config() const { return config_.typed(); }
+  metrics::registry& metrics() { return metrics_; }
+  uint16_t port(std::string_view listener_name) const;  // bound port, after start()
+  uint16_t metrics_port() const;                        // bound port, after start()
+
+ private:
+  result<void> start_metrics_endpoint();
+  std::unique_ptr<net::request_dispatcher> make_dispatcher();
+  net::tcp_server_options network_options() const;
+  void log_summary() const;
+
+  server_config config_;
+  metrics::registry metrics_;
+  std::unique_ptr<net::http_server> http_;
+  std::unique_ptr<net::request_dispatcher> dispatcher_;
+  std::unique_ptr<net::tcp_server> server_;
+  std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace sluice::server

@@ -1,0 +1,355 @@
+#include "server/config.h"
+
+#include <netdb.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <set>
+
+#include "base/assert.h"
+#include "server/listeners.h"
+
+namespace sluice::server {
+namespace {
+
+// Reads typed values out of the checked entries while building broker_config, and collects the
+// problems found by the cross-key rules.
+class builder {
+ public:
+  explicit builder(const std::vector<config_entry>& entries) : entries_(entries) {}
+
+  const config_entry& entry(std::string_view key) const {
+    for (const auto& e : entries_) {
+      if (e.key->name == key) return e;
+    }
+    SLUICE_ASSERT(false, "config key missing from the catalogue");
+    return entries_.front();
+  }
+  template <class T>
+  T get(std::string_view key) const {
+    const auto& v = entry(key).value;
+    SLUICE_ASSERT(std::holds_alternative<T>(v), "config key read with the wrong type");
+    return std::get<T>(v);
+  }
+  template <class T>
+  std::optional<T> get_optional(std::string_view key) const {
+    const auto& v = entry(key).value;
+    if (is_null(v)) return std::nullopt;
+    return get<T>(key);
+  }
+  bool is_set(std::string_view key) const { return !is_null(entry(key).value); }
+
+  void error(std::string message) { errors_.push_back(std::move(message)); }
+  void error(std::string_view key, std::string_view reason) {
+    auto text = entry(key).text();
+    error("invalid value '" + text.value_or("null") + "' for " + std::string(key) + ": " +
+          std::string(reason));
+  }
+  template <class T>
+  std::optional<T> take(result<T> r) {
+    if (r.ok()) return std::move(r).value();
+    error(r.message());
+    return std::nullopt;
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  const std::vector<config_entry>& entries_;
+  std::vector<std::string> errors_;
+};
+
+std::vector<std::string> split_dirs(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+void build_network(builder& b, broker_config& c, const std::function<std::string()>& hostname) {
+  c.num_network_threads = b.get<int32_t>("num.network.threads");
+  c.socket_send_buffer_bytes = b.get<int32_t>("socket.send.buffer.bytes");
+  c.socket_receive_buffer_bytes = b.get<int32_t>("socket.receive.buffer.bytes");
+  c.socket_request_max_bytes = b.get<int32_t>("socket.request.max.bytes");
+  c.connections_max_idle_ms = b.get<int64_t>("connections.max.idle.ms");
+  c.queued_max_requests = b.get<int32_t>("queued.max.requests");
+
+  auto protocols = b.take(parse_protocol_map("listener.security.protocol.map",
+                                             b.get<config_list>("listener.security.protocol.map")));
+  if (!protocols) return;
+  c.listener_security_protocol_map = *protocols;
+  auto listeners =
+      b.take(parse_listeners("listeners", b.get<config_list>("listeners"), *protocols, true));
+  if (!listeners) return;
+  if (listeners->empty()) return b.error("listeners", "at least one listener is needed");
+  c.listeners = *listeners;
+
+  // advertised.listeners: defaults to listeners; names must be among listeners'.
+  std::string advertised_key =
+      b.is_set("advertised.listeners") ? "advertised.listeners" : "listeners";
+  auto advertised =
+      b.is_set("advertised.listeners")
+          ? b.take(parse_listeners("advertised.listeners",
+                                   b.get<config_list>("advertised.listeners"), *protocols, false))
+          : listeners;
+  if (!advertised) return;
+  for (auto& a : *advertised) {
+    bool known = std::any_of(c.listeners.begin(), c.listeners.end(),
+                             [&](const listener_config& l) { return l.name == a.name; });
+    if (!known) {
+      return b.error(advertised_key,
+                     "advertised listener " + a.name + " is not one of the names in listeners");
+    }
+    if (a.host == "0.0.0.0" || a.host == "::") {
+      return b.error(advertised_key, "cannot advertise the wildcard address " + a.host +
+                                         "; set advertised.listeners to a routable host");
+    }
+    if (a.host.empty()) a.host = hostname();
+  }
+  c.advertised_listeners = *advertised;
+
+  // The inter-broker listener: named, or the one named after security.inter.broker.protocol.
+  auto named = b.get_optional<std::string>("inter.broker.listener.name");
+  bool protocol_given =
+      b.entry("security.inter.broker.protocol").source != config_source::default_config;
+  if (named && protocol_given) {
+    return b.error("inter.broker.listener.name",
+                   "set either inter.broker.listener.name or security.inter.broker.protocol, "
+                   "not both");
+  }
+  std::string protocol = b.get<std::string>("security.inter.broker.protocol");
+  if (!named && protocol != "PLAINTEXT") {
+    return b.error("security.inter.broker.protocol",
+                   "Sluice does not support " + protocol + " yet (only PLAINTEXT)");
+  }
+  std::string name = named ? *named : protocol;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch; });
+  bool advertised_name = std::any_of(c.advertised_listeners.begin(), c.advertised_listeners.end(),
+                                     [&](const listener_config& l) { return l.name == name; });
+  if (!advertised_name) {
+    std::string options;
+    for (const auto& a : c.advertised_listeners) options += (options.empty() ? "" : ", ") + a.name;
+    std::string reason = "the inter-broker listener " + name +
+                         " must be one of the advertised listeners (" + options + ")";
+    return named ? b.error("inter.broker.listener.name", reason)
+                 : b.error(advertised_key, reason + "; set inter.broker.listener.name");
+  }
+  c.inter_broker_listener_name = name;
+}
+
+void build_log(builder& b, broker_config& c) {
+  auto dirs = b.get_optional<std::string>("log.dirs");
+  c.log_dirs = split_dirs(dirs ? *dirs : b.get<std::string>("log.dir"));
+  if (c.log_dirs.empty()) b.error(dirs ? "log.dirs" : "log.dir", "no directory given");
+
+  c.log_segment_bytes = b.get<int32_t>("log.segment.bytes");
+  auto roll_ms = b.get_optional<int64_t>("log.roll.ms");
+  c.log_roll_ms = roll_ms ? *roll_ms : int64_t{b.get<int32_t>("log.roll.hours")} * 3600 * 1000;
+  c.log_index_size_max_bytes = b.get<int32_t>("log.index.size.max.bytes");
+  c.log_index_interval_bytes = b.get<int32_t>("log.index.interval.bytes");
+  c.log_flush_interval_messages = b.get<int64_t>("log.flush.interval.messages");
+  c.log_flush_scheduler_interval_ms = b.get<int64_t>("log.flush.scheduler.interval.ms");
+  c.log_flush_interval_ms =
+      b.get_optional<int64_t>("log.flush.interval.ms").value_or(c.log_flush_scheduler_interval_ms);
+
+  // Retention time: ms, else minutes, else hours; any negative value means unlimited, 0 is
+  // refused (it would delete everything as soon as it is written).
+  std::string_view retention_key;
+  int64_t retention = 0;
+  if (auto ms = b.get_optional<int64_t>("log.retention.ms")) {
+    retention_key = "log.retention.ms";
+    retention = *ms;
+  } else if (auto minutes = b.get_optional<int32_t>("log.retention.minutes")) {
+    retention_key = "log.retention.minutes";
+    retention = int64_t{*minutes} * 60 * 1000;
+  } else {
+    retention_key = "log.retention.hours";
+    retention = int64_t{b.get<int32_t>("log.retention.hours")} * 3600 * 1000;
+  }
+  if (retention == 0) b.error(retention_key, "must be -1 (unlimited) or positive");
+  c.log_retention_ms = retention < 0 ? -1 : retention;
+  c.log_retention_bytes = b.get<int64_t>("log.retention.bytes");
+  c.log_retention_check_interval_ms = b.get<int64_t>("log.retention.check.interval.ms");
+  c.log_cleanup_policy = b.get<config_list>("log.cleanup.policy");
+  c.log_cleaner_enable = b.get<bool>("log.cleaner.enable");
+  c.log_cleaner_delete_retention_ms = b.get<int64_t>("log.cleaner.delete.retention.ms");
+  c.log_cleaner_min_cleanable_ratio = b.get<double>("log.cleaner.min.cleanable.ratio");
+  c.log_cleaner_min_compaction_lag_ms = b.get<int64_t>("log.cleaner.min.compaction.lag.ms");
+}
+
+broker_config build(builder& b, const std::function<std::string()>& hostname) {
+  broker_config c;
+  c.broker_id = b.get<int32_t>("broker.id");
+  c.broker_rack = b.get_optional<std::string>("broker.rack");
+  c.num_io_threads = b.get<int32_t>("num.io.threads");
+  c.num_recovery_threads_per_data_dir = b.get<int32_t>("num.recovery.threads.per.data.dir");
+  c.auto_create_topics_enable = b.get<bool>("auto.create.topics.enable");
+  c.delete_topic_enable = b.get<bool>("delete.topic.enable");
+  c.controlled_shutdown_enable = b.get<bool>("controlled.shutdown.enable");
+  c.auto_leader_rebalance_enable = b.get<bool>("auto.leader.rebalance.enable");
+
+  build_network(b, c, hostname);
+
+  c.num_partitions = b.get<int32_t>("num.partitions");
+  c.default_replication_factor = b.get<int32_t>("default.replication.factor");
+  c.message_max_bytes = b.get<int32_t>("message.max.bytes");
+  c.fetch_max_bytes = b.get<int32_t>("fetch.max.bytes");
+  c.log_message_timestamp_type = b.get<std::string>("log.message.timestamp.type");
+
+  build_log(b, c);
+
+  c.min_insync_replicas = b.get<int32_t>("min.insync.replicas");
+  c.unclean_leader_election_enable = b.get<bool>("unclean.leader.election.enable");
+  c.replica_lag_time_max_ms = b.get<int64_t>("replica.lag.time.max.ms");
+  c.replica_fetch_max_bytes = b.get<int32_t>("replica.fetch.max.bytes");
+  c.replica_fetch_wait_max_ms = b.get<int32_t>("replica.fetch.wait.max.ms");
+  c.num_replica_fetchers = b.get<int32_t>("num.replica.fetchers");
+  if (c.replica_fetch_wait_max_ms > c.replica_lag_time_max_ms) {
+    b.error("replica.fetch.wait.max.ms",
+            "must not exceed replica.lag.time.max.ms (" +
+                std::to_string(c.replica_lag_time_max_ms) +
+                "), or followers would drop out of the ISR while waiting");
+  }
+
+  c.offsets_topic_num_partitions = b.get<int32_t>("offsets.topic.num.partitions");
+  c.offsets_topic_replication_factor =
+      static_cast<int16_t>(b.get<int32_t>("offsets.topic.replication.factor"));
+  c.offsets_retention_minutes = b.get<int32_t>("offsets.retention.minutes");
+  c.group_initial_rebalance_delay_ms = b.get<int32_t>("group.initial.rebalance.delay.ms");
+  c.group_min_session_timeout_ms = b.get<int32_t>("group.min.session.timeout.ms");
+  c.group_max_session_timeout_ms = b.get<int32_t>("group.max.session.timeout.ms");
+  c.group_max_size = b.get<int32_t>("group.max.size");
+  c.transaction_state_log_replication_factor =
+      static_cast<int16_t>(b.get<int32_t>("transaction.state.log.replication.factor"));
+  c.transaction_state_log_min_isr = b.get<int32_t>("transaction.state.log.min.isr");
+
+  c.zookeeper_connect = b.get_optional<std::string>("zookeeper.connect");
+  if (c.zookeeper_connect && c.zookeeper_connect->empty()) c.zookeeper_connect.reset();
+  c.zookeeper_session_timeout_ms = b.get<int32_t>("zookeeper.session.timeout.ms");
+  c.zookeeper_connection_timeout_ms = b.get_optional<int32_t>("zookeeper.connection.timeout.ms")
+                                          .value_or(c.zookeeper_session_timeout_ms);
+
+  if (auto metrics = b.take(
+          parse_metrics_listener("metrics.listener", b.get<std::string>("metrics.listener")))) {
+    c.metrics_listener = *metrics;
+    c.metrics_listener.is_default =
+        b.entry("metrics.listener").source == config_source::default_config;
+  }
+  return c;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+}  // namespace
+
+std::string listener_config::to_string() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return name + "://" + h + ":" + std::to_string(port);
+}
+
+std::string metrics_listener_config::to_string() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "http://" + h + ":" + std::to_string(port);
+}
+
+const config_entry* server_config::find(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key->name == key) return &e;
+  }
+  return nullptr;
+}
+
+void server_config::resolve_bound_ports(const std::map<std::string, uint16_t>& bound_ports) {
+  for (auto* list : {&typed_.listeners, &typed_.advertised_listeners}) {
+    for (auto& l : *list) {
+      auto it = bound_ports.find(l.name);
+      if (l.port == 0 && it != bound_ports.end()) l.port = it->second;
+    }
+  }
+}
+
+std::string canonical_hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  addrinfo hints{};
+  hints.ai_flags = AI_CANONNAME;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* info = nullptr;
+  std::string out = name;
+  if (::getaddrinfo(name, nullptr, &hints, &info) == 0 && info != nullptr) {
+    if (info->ai_canonname != nullptr && info->ai_canonname[0] != '\0') out = info->ai_canonname;
+    ::freeaddrinfo(info);
+  }
+  return out;
+}
+
+result<server_config> load_config(const std::vector<property>& file,
+                                  const std::vector<property>& overrides,
+                                  const std::function<std::string()>& hostname) {
+  struct given {
+    std::string value;
+    bool overridden;
+  };
+  std::map<std::string, given> raw;
+  for (const auto& p : file) raw[p.key] = {p.value, false};
+  for (const auto& p : overrides) raw[p.key] = {p.value, true};
+
+  server_config out;
+  for (const auto& p : overrides) out.overrides_.emplace_back(p.key, p.value);
+  for (const auto& [key, g] : raw) {
+    const config_key* k = find_config_key(key);
+    if (k == nullptr) {
+      out.unknown_keys_.push_back(key);
+    } else if (k->ignored) {
+      out.ignored_keys_.push_back(key);
+    }
+  }
+
+  std::vector<std::string> errors;
+  for (const auto& k : config_catalogue()) {
+    config_entry e;
+    e.key = &k;
+    auto it = raw.find(k.name);
+    std::optional<std::string> text = k.default_value;
+    if (it != raw.end()) {
+      text = it->second.value;
+      e.source = config_source::static_broker_config;
+      e.overridden = it->second.overridden;
+    }
+    if (text) {
+      auto parsed = parse_config_value(k.type, *text);
+      if (!parsed.ok()) {
+        errors.push_back("invalid value '" + *text + "' for " + k.name + ": " + parsed.message());
+        continue;
+      }
+      e.value = std::move(parsed).value();
+      if (auto problem = k.valid.check ? k.valid.check(e.value) : std::nullopt) {
+        errors.push_back("invalid value '" + *text + "' for " + k.name + ": " + *problem);
+        continue;
+      }
+    }
+    out.entries_.push_back(std::move(e));
+  }
+  if (!errors.empty()) return fail(errc::invalid_config, join_lines(errors));
+
+  builder b(out.entries_);
+  out.typed_ = build(b, hostname);
+  if (!b.errors().empty()) return fail(errc::invalid_config, join_lines(b.errors()));
+  return out;
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,170 @@
+// The broker's configuration, loaded from server.properties and --override arguments.
+//
+// load_config() checks every catalogue key (type, range, cross-key rules such as listeners and
+// retention precedence) and either fails with one message per bad key (naming the key, the value
+// and the reason) or returns a server_config: the typed broker_config that subsystems read, plus
+// every key's value and source for DescribeConfigs. Immutable once loaded; any thread may read it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/config_catalogue.h"
+#include "server/config_value.h"
+#include "server/errc.h"
+#include "server/properties.h"
+
+namespace sluice::server {
+
+// One entry of listeners / advertised.listeners.
+struct listener_config {
+  std::string name;               // upper case, e.g. "PLAINTEXT"
+  std::string security_protocol;  // from listener.security.protocol.map
+  std::string host;               // empty: all interfaces (listeners only)
+  uint16_t port = 0;
+  std::string to_string() const;  // NAME://host:port, IPv6 hosts in brackets
+};
+
+struct metrics_listener_config {
+  std::string host;  // empty: all interfaces
+  uint16_t port = 9644;
+  bool is_default = true;         // not set explicitly: may move to the next free port
+  std::string to_string() const;  // http://host:port
+};
+
+// Typed values, derived rules applied. Field names follow the Kafka keys.
+struct broker_config {
+  // Server basics
+  int32_t broker_id = -1;
+  std::optional<std::string> broker_rack;
+  std::vector<std::string> log_dirs;  // log.dirs, else log.dir; never empty
+  int32_t num_io_threads = 8;
+  int32_t num_recovery_threads_per_data_dir = 1;
+  bool auto_create_topics_enable = true;
+  bool delete_topic_enable = true;
+  bool controlled_shutdown_enable = true;
+  bool auto_leader_rebalance_enable = true;
+
+  // Listeners and network
+  std::vector<listener_config> listeners;
+  std::vector<listener_config> advertised_listeners;  // same order as their names in listeners
+  std::map<std::string, std::string> listener_security_protocol_map;
+  std::string inter_broker_listener_name;  // resolved; always an advertised listener's name
+  int32_t num_network_threads = 3;
+  int32_t socket_send_buffer_bytes = 102400;
+  int32_t socket_receive_buffer_bytes = 102400;
+  int32_t socket_request_max_bytes = 104857600;
+  int64_t connections_max_idle_ms = 600000;
+  int32_t queued_max_requests = 500;
+
+  // Topics and messages
+  int32_t num_partitions = 1;
+  int32_t default_replication_factor = 1;
+  int32_t message_max_bytes = 1048588;
+  int32_t fetch_max_bytes = 57671680;
+  std::string log_message_timestamp_type = "CreateTime";
+
+  // Log segments and flushing (resolved precedence: *_ms over *_hours)
+  int32_t log_segment_bytes = 1073741824;
+  int64_t log_roll_ms = 168LL * 3600 * 1000;
+  int32_t log_index_size_max_bytes = 10485760;
+  int32_t log_index_interval_bytes = 4096;
+  int64_t log_flush_interval_messages = INT64_MAX;
+  int64_t log_flush_interval_ms = INT64_MAX;  // log.flush.interval.ms, else the scheduler interval
+  int64_t log_flush_scheduler_interval_ms = INT64_MAX;
+
+  // Retention and cleanup
+  int64_t log_retention_ms = 168LL * 3600 * 1000;  // ms > minutes > hours; -1: unlimited
+  int64_t log_retention_bytes = -1;
+  int64_t log_retention_check_interval_ms = 300000;
+  std::vector<std::string> log_cleanup_policy{"delete"};
+  bool log_cleaner_enable = true;
+  int64_t log_cleaner_delete_retention_ms = 86400000;
+  double log_cleaner_min_cleanable_ratio = 0.5;
+  int64_t log_cleaner_min_compaction_lag_ms = 0;
+
+  // Replication
+  int32_t min_insync_replicas = 1;
+  bool unclean_leader_election_enable = false;
+  int64_t replica_lag_time_max_ms = 30000;
+  int32_t replica_fetch_max_bytes = 1048576;
+  int32_t replica_fetch_wait_max_ms = 500;
+  int32_t num_replica_fetchers = 1;
+
+  // Consumer groups and offsets
+  int32_t offsets_topic_num_partitions = 50;
+  int16_t offsets_topic_replication_factor = 3;
+  int32_t offsets_retention_minutes = 10080;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int32_t group_max_size = INT32_MAX;
+
+  // Transactions
+  int16_t transaction_state_log_replication_factor = 3;
+  int32_t transaction_state_log_min_isr = 2;
+
+  // ZooKeeper (unset zookeeper_connect: embedded single-broker mode)
+  std::optional<std::string> zookeeper_connect;
+  int32_t zookeeper_session_timeout_ms = 18000;
+  int32_t zookeeper_connection_timeout_ms = 18000;  // resolved: defaults to the session timeout
+
+  // Sluice
+  metrics_listener_config metrics_listener;
+};
+
+// Where a value came from. Kafka reports both the file and --override as a static broker config.
+enum class config_source { default_config, static_broker_config };
+
+struct config_entry {
+  const config_key* key = nullptr;
+  config_value value;  // parsed; monostate for null
+  config_source source = config_source::default_config;
+  bool overridden = false;  // set by --override (a kind of static_broker_config)
+  std::optional<std::string> text() const { return format_config_value(value); }
+};
+
+class server_config {
+ public:
+  const broker_config& typed() const { return typed_; }
+  // Every catalogue key, in catalogue order.
+  const std::vector<config_entry>& entries() const { return entries_; }
+  const config_entry* find(std::string_view key) const;
+  // Keys given that the catalogue does not know (sorted), and catalogue keys given that Sluice
+  // ignores: start-up logs both once.
+  const std::vector<std::string>& unknown_keys() const { return unknown_keys_; }
+  const std::vector<std::string>& ignored_keys() const { return ignored_keys_; }
+  // --override arguments as given (key, value), for the start-up summary.
+  const std::vector<std::pair<std::string, std::string>>& overrides() const { return overrides_; }
+
+  // After binding: listeners (and advertised listeners of the same name) configured with port 0
+  // take the port actually bound. Called by the broker before any client is accepted.
+  void resolve_bound_ports(const std::map<std::string, uint16_t>& bound_ports);
+
+ private:
+  friend result<server_config> load_config(const std::vector<property>&,
+                                           const std::vector<property>&,
+                                           const std::function<std::string()>&);
+  broker_config typed_;
+  std::vector<config_entry> entries_;
+  std::vector<std::string> unknown_keys_;
+  std::vector<std::string> ignored_keys_;
+  std::vector<std::pair<std::string, std::string>> overrides_;
+};
+
+// The machine's canonical host name (what Kafka advertises for an empty listener host).
+std::string canonical_hostname();
+
+// `file` in file order, then `overrides` (which win). `hostname` supplies the advertised host
+// for listeners with an empty host (injectable for tests). Errors: errc::invalid_config with one
+// line per problem.
+result<server_config> load_config(
+    const std::vector<property>& file, const std::vector<property>& overrides = {},
+    const std::function<std::string()>& hostname = canonical_hostname);
+
+}  // namespace sluice::server

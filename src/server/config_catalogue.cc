@@ -1,0 +1,535 @@
+#include "server/config_catalogue.h"
+
+#include <limits>
+
+namespace sluice::server {
+namespace {
+
+std::optional<int64_t> as_integer(const config_value& v) {
+  if (auto* i = std::get_if<int32_t>(&v)) return *i;
+  if (auto* l = std::get_if<int64_t>(&v)) return *l;
+  return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out;
+}
+
+constexpr auto long_max = std::numeric_limits<int64_t>::max();
+
+// The table. Docs are Sluice's own words; names, types and defaults are Kafka's.
+std::vector<config_key> build_catalogue() {
+  using t = config_type;
+  using m = update_mode;
+  std::vector<config_key> keys;
+  std::string section;
+  auto add = [&](config_key k) {
+    k.section = section;
+    keys.push_back(std::move(k));
+  };
+
+  section = "Server basics";
+  add({.name = "broker.id",
+       .type = t::int_,
+       .default_value = "-1",
+       .doc = "This broker's id, unique in the cluster. -1 means not set: the broker uses the id "
+              "recorded in meta.properties in its data directory (a fresh single broker takes 0).",
+       .valid = at_least(-1)});
+  add({.name = "broker.rack",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The rack (or availability zone) of this broker, reported in metadata so replicas "
+              "can be spread across racks."});
+  add({.name = "log.dirs",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "Comma-separated list of directories holding partition data. Overrides log.dir."});
+  add({.name = "log.dir",
+       .type = t::string,
+       .default_value = "/tmp/kafka-logs",
+       .doc = "The data directory, used when log.dirs is not set."});
+  add({.name = "num.io.threads",
+       .type = t::int_,
+       .default_value = "8",
+       .doc = "Threads that execute requests which may touch the disk.",
+       .valid = at_least(1)});
+  add({.name = "num.recovery.threads.per.data.dir",
+       .type = t::int_,
+       .default_value = "1",
+       .doc = "Threads per data directory that recover logs at start-up and flush them at "
+              "shutdown.",
+       .valid = at_least(1)});
+  add({.name = "auto.create.topics.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Create a topic when a client asks for metadata of, or produces to, a topic that "
+              "does not exist (with num.partitions and default.replication.factor)."});
+  add({.name = "delete.topic.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Allow DeleteTopics. When false, deleting a topic is refused."});
+  add({.name = "controlled.shutdown.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "In a cluster, hand partition leadership to other brokers before shutting down."});
+  add({.name = "auto.leader.rebalance.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "In a cluster, move leadership back to each partition's preferred replica in the "
+              "background."});
+
+  section = "Listeners and network";
+  add({.name = "listeners",
+       .type = t::list,
+       .default_value = "PLAINTEXT://:9092",
+       .doc = "Comma-separated NAME://host:port endpoints to accept clients on. An empty host "
+              "binds every interface; port 0 picks a free port. NAME must appear in "
+              "listener.security.protocol.map. Only PLAINTEXT listeners exist so far."});
+  add({.name = "advertised.listeners",
+       .type = t::list,
+       .default_value = std::nullopt,
+       .doc = "The endpoints given to clients in metadata, one per listener name (a subset of "
+              "the names in listeners). Defaults to listeners; an empty host is replaced by the "
+              "machine's canonical host name. 0.0.0.0 cannot be advertised."});
+  add({.name = "listener.security.protocol.map",
+       .type = t::list,
+       .default_value =
+           "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+       .doc = "Comma-separated NAME:PROTOCOL pairs giving each listener name its security "
+              "protocol (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL)."});
+  add({.name = "inter.broker.listener.name",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The listener brokers use to reach each other. Defaults to the listener named "
+              "after security.inter.broker.protocol. Must be one of advertised.listeners."});
+  add({.name = "security.inter.broker.protocol",
+       .type = t::string,
+       .default_value = "PLAINTEXT",
+       .doc = "The security protocol between brokers, when inter.broker.listener.name is not set "
+              "(set one or the other, not both).",
+       .valid = one_of({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})});
+  add({.name = "num.network.threads",
+       .type = t::int_,
+       .default_value = "3",
+       .doc = "Event-loop threads that read requests and write responses. Each connection "
+              "stays on one of them.",
+       .valid = at_least(1)});
+  add({.name = "socket.send.buffer.bytes",
+       .type = t::int_,
+       .default_value = "102400",
+       .doc = "SO_SNDBUF of client connections; -1 keeps the operating system's default (and "
+              "its automatic tuning).",
+       .valid = at_least(-1)});
+  add({.name = "socket.receive.buffer.bytes",
+       .type = t::int_,
+       .default_value = "102400",
+       .doc = "SO_RCVBUF of client connections; -1 keeps the operating system's default.",
+       .valid = at_least(-1)});
+  add({.name = "socket.request.max.bytes",
+       .type = t::int_,
+       .default_value = "104857600",
+       .doc = "The largest request accepted. A larger (or negative) size prefix closes the "
+              "connection before anything is allocated.",
+       .valid = at_least(1)});
+  add({.name = "connections.max.idle.ms",
+       .type = t::long_,
+       .default_value = "600000",
+       .doc = "Close a connection with no traffic and no request in progress for this long. A "
+              "negative value never closes idle connections."});
+  add({.name = "queued.max.requests",
+       .type = t::int_,
+       .default_value = "500",
+       .doc = "Bound on requests read but not yet answered. Sluice applies it per connection, "
+              "capped at 16 (clients pipeline at most 5 by default): once reached, the broker "
+              "stops reading that connection until a response is written.",
+       .valid = at_least(1)});
+
+  section = "Topics and messages";
+  add({.name = "num.partitions",
+       .type = t::int_,
+       .default_value = "1",
+       .doc = "Partitions of an automatically created topic, and of CreateTopics requests that "
+              "leave the count to the broker.",
+       .valid = at_least(1)});
+  add({.name = "default.replication.factor",
+       .type = t::int_,
+       .default_value = "1",
+       .doc = "Replication factor of automatically created topics, and of CreateTopics requests "
+              "that leave it to the broker.",
+       .valid = at_least(1)});
+  add({.name = "message.max.bytes",
+       .type = t::int_,
+       .default_value = "1048588",
+       .doc = "The largest record batch a topic accepts (after compression).",
+       .valid = at_least(0),
+       .mode = m::cluster_wide,
+       .topic_config = "max.message.bytes"});
+  add({.name = "fetch.max.bytes",
+       .type = t::int_,
+       .default_value = "57671680",
+       .doc = "The most bytes one Fetch response returns, whatever the client asks.",
+       .valid = at_least(1024)});
+  add({.name = "log.message.timestamp.type",
+       .type = t::string,
+       .default_value = "CreateTime",
+       .doc = "Whether record timestamps are the producer's (CreateTime) or the broker's append "
+              "time (LogAppendTime).",
+       .valid = one_of({"CreateTime", "LogAppendTime"}),
+       .mode = m::cluster_wide,
+       .topic_config = "message.timestamp.type"});
+
+  section = "Log segments and flushing";
+  add({.name = "log.segment.bytes",
+       .type = t::int_,
+       .default_value = "1073741824",
+       .doc = "Size at which a partition's active segment file is rolled.",
+       .valid = at_least(14),
+       .mode = m::cluster_wide,
+       .topic_config = "segment.bytes"});
+  add({.name = "log.roll.ms",
+       .type = t::long_,
+       .default_value = std::nullopt,
+       .doc = "Age at which the active segment is rolled even if not full. Overrides "
+              "log.roll.hours.",
+       .valid = at_least(1),
+       .mode = m::cluster_wide,
+       .topic_config = "segment.ms"});
+  add({.name = "log.roll.hours",
+       .type = t::int_,
+       .default_value = "168",
+       .doc = "log.roll.ms in hours, used when log.roll.ms is not set.",
+       .valid = at_least(1),
+       .mode = m::cluster_wide,
+       .topic_config = "segment.ms"});
+  add({.name = "log.index.size.max.bytes",
+       .type = t::int_,
+       .default_value = "10485760",
+       .doc = "Maximum size of a segment's offset and time index; a full index rolls the "
+              "segment.",
+       .valid = at_least(4),
+       .mode = m::cluster_wide,
+       .topic_config = "segment.index.bytes"});
+  add({.name = "log.index.interval.bytes",
+       .type = t::int_,
+       .default_value = "4096",
+       .doc = "Bytes of records between two entries of the sparse offset index.",
+       .valid = at_least(0),
+       .mode = m::cluster_wide,
+       .topic_config = "index.interval.bytes"});
+  add({.name = "log.flush.interval.messages",
+       .type = t::long_,
+       .default_value = std::to_string(long_max),
+       .doc = "fsync a partition after this many records. The default leaves durability to "
+              "replication and the operating system, as Kafka does.",
+       .valid = at_least(1),
+       .mode = m::cluster_wide,
+       .topic_config = "flush.messages"});
+  add({.name = "log.flush.interval.ms",
+       .type = t::long_,
+       .default_value = std::nullopt,
+       .doc = "fsync a partition whose oldest unflushed record is this old. Defaults to "
+              "log.flush.scheduler.interval.ms.",
+       .valid = at_least(0),
+       .mode = m::cluster_wide,
+       .topic_config = "flush.ms"});
+  add({.name = "log.flush.scheduler.interval.ms",
+       .type = t::long_,
+       .default_value = std::to_string(long_max),
+       .doc = "How often the flusher checks whether a partition is due for fsync.",
+       .valid = at_least(0)});
+
+  section = "Retention and cleanup";
+  add({.name = "log.retention.ms",
+       .type = t::long_,
+       .default_value = std::nullopt,
+       .doc = "Delete segments whose newest record is older than this. -1: no time limit. "
+              "Overrides log.retention.minutes and log.retention.hours.",
+       .mode = m::cluster_wide,
+       .topic_config = "retention.ms"});
+  add({.name = "log.retention.minutes",
+       .type = t::int_,
+       .default_value = std::nullopt,
+       .doc = "log.retention.ms in minutes, used when log.retention.ms is not set. Overrides "
+              "log.retention.hours.",
+       .mode = m::cluster_wide,
+       .topic_config = "retention.ms"});
+  add({.name = "log.retention.hours",
+       .type = t::int_,
+       .default_value = "168",
+       .doc = "log.retention.ms in hours, used when neither log.retention.ms nor "
+              "log.retention.minutes is set.",
+       .mode = m::cluster_wide,
+       .topic_config = "retention.ms"});
+  add({.name = "log.retention.bytes",
+       .type = t::long_,
+       .default_value = "-1",
+       .doc = "Delete the oldest segments while a partition is larger than this. -1: no size "
+              "limit.",
+       .mode = m::cluster_wide,
+       .topic_config = "retention.bytes"});
+  add({.name = "log.retention.check.interval.ms",
+       .type = t::long_,
+       .default_value = "300000",
+       .doc = "How often segments are checked against the retention limits.",
+       .valid = at_least(1)});
+  add({.name = "log.cleanup.policy",
+       .type = t::list,
+       .default_value = "delete",
+       .doc = "What happens to old segments: delete them (retention), compact them (keep the "
+              "latest record per key), or both.",
+       .valid = each_one_of({"compact", "delete"}),
+       .mode = m::cluster_wide,
+       .topic_config = "cleanup.policy"});
+  add({.name = "log.cleaner.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Run the log cleaner, which compacts topics with cleanup.policy=compact."});
+  add({.name = "log.cleaner.delete.retention.ms",
+       .type = t::long_,
+       .default_value = "86400000",
+       .doc = "How long tombstones stay readable in a compacted topic after compaction reaches "
+              "them.",
+       .valid = at_least(0),
+       .mode = m::cluster_wide,
+       .topic_config = "delete.retention.ms"});
+  add({.name = "log.cleaner.min.cleanable.ratio",
+       .type = t::double_,
+       .default_value = "0.5",
+       .doc = "Compact a partition once this fraction of its log is uncompacted.",
+       .valid = between(0, 1),
+       .mode = m::cluster_wide,
+       .topic_config = "min.cleanable.dirty.ratio"});
+  add({.name = "log.cleaner.min.compaction.lag.ms",
+       .type = t::long_,
+       .default_value = "0",
+       .doc = "A record stays uncompacted for at least this long.",
+       .valid = at_least(0),
+       .mode = m::cluster_wide,
+       .topic_config = "min.compaction.lag.ms"});
+
+  section = "Replication";
+  add({.name = "min.insync.replicas",
+       .type = t::int_,
+       .default_value = "1",
+       .doc = "With acks=all, the fewest in-sync replicas that must have a write for it to "
+              "succeed; fewer gives NOT_ENOUGH_REPLICAS.",
+       .valid = at_least(1),
+       .mode = m::cluster_wide,
+       .topic_config = "min.insync.replicas"});
+  add({.name = "unclean.leader.election.enable",
+       .type = t::boolean,
+       .default_value = "false",
+       .doc = "Allow a replica outside the ISR to become leader when no in-sync replica is left "
+              "(availability over durability).",
+       .mode = m::cluster_wide,
+       .topic_config = "unclean.leader.election.enable"});
+  add({.name = "replica.lag.time.max.ms",
+       .type = t::long_,
+       .default_value = "30000",
+       .doc = "A follower that has not caught up with the leader for this long leaves the ISR.",
+       .valid = at_least(0)});
+  add({.name = "replica.fetch.max.bytes",
+       .type = t::int_,
+       .default_value = "1048576",
+       .doc = "Bytes a follower asks for per partition in each fetch.",
+       .valid = at_least(0)});
+  add({.name = "replica.fetch.wait.max.ms",
+       .type = t::int_,
+       .default_value = "500",
+       .doc = "How long a follower's fetch waits for data. At most replica.lag.time.max.ms.",
+       .valid = at_least(0)});
+  add({.name = "num.replica.fetchers",
+       .type = t::int_,
+       .default_value = "1",
+       .doc = "Fetcher threads per source broker on a follower.",
+       .valid = at_least(1)});
+
+  section = "Consumer groups and offsets";
+  add({.name = "offsets.topic.num.partitions",
+       .type = t::int_,
+       .default_value = "50",
+       .doc = "Partitions of __consumer_offsets (fixed once the topic exists).",
+       .valid = at_least(1)});
+  add({.name = "offsets.topic.replication.factor",
+       .type = t::short_,
+       .default_value = "3",
+       .doc = "Replication factor of __consumer_offsets. Creating it fails while fewer brokers "
+              "are alive; set 1 for a single broker.",
+       .valid = at_least(1)});
+  add({.name = "offsets.retention.minutes",
+       .type = t::int_,
+       .default_value = "10080",
+       .doc = "Committed offsets of a group that has had no members for this long are removed.",
+       .valid = at_least(1)});
+  add({.name = "group.initial.rebalance.delay.ms",
+       .type = t::int_,
+       .default_value = "3000",
+       .doc = "How long a new group waits for more members before its first rebalance.",
+       .valid = at_least(0)});
+  add({.name = "group.min.session.timeout.ms",
+       .type = t::int_,
+       .default_value = "6000",
+       .doc = "The smallest session timeout a consumer may ask for.",
+       .valid = at_least(0)});
+  add({.name = "group.max.session.timeout.ms",
+       .type = t::int_,
+       .default_value = "1800000",
+       .doc = "The largest session timeout a consumer may ask for.",
+       .valid = at_least(0)});
+  add({.name = "group.max.size",
+       .type = t::int_,
+       .default_value = "2147483647",
+       .doc = "The most members one consumer group may have.",
+       .valid = at_least(1)});
+
+  section = "Transactions";
+  add({.name = "transaction.state.log.replication.factor",
+       .type = t::short_,
+       .default_value = "3",
+       .doc = "Replication factor of __transaction_state; set 1 for a single broker.",
+       .valid = at_least(1)});
+  add({.name = "transaction.state.log.min.isr",
+       .type = t::int_,
+       .default_value = "2",
+       .doc = "min.insync.replicas of __transaction_state; set 1 for a single broker.",
+       .valid = at_least(1)});
+
+  section = "ZooKeeper";
+  add({.name = "zookeeper.connect",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "ZooKeeper ensemble as host:port[,host:port...][/chroot]. Not set: Sluice runs "
+              "without ZooKeeper, keeping metadata in its data directory (single broker)."});
+  add({.name = "zookeeper.session.timeout.ms",
+       .type = t::int_,
+       .default_value = "18000",
+       .doc = "ZooKeeper session timeout.",
+       .valid = at_least(1)});
+  add({.name = "zookeeper.connection.timeout.ms",
+       .type = t::int_,
+       .default_value = std::nullopt,
+       .doc = "How long to wait for the ZooKeeper connection at start-up. Defaults to "
+              "zookeeper.session.timeout.ms.",
+       .valid = at_least(1)});
+
+  section = "Sluice";
+  add({.name = "metrics.listener",
+       .type = t::string,
+       .default_value = "http://127.0.0.1:9644",
+       .doc = "Where Prometheus metrics are served (GET /metrics, and GET /healthz), as "
+              "http://host:port; an empty host means every interface. If the default port is "
+              "taken (several brokers on one host), the next free port is used and logged; an "
+              "explicitly set port that is taken stops start-up."});
+
+  section = "Accepted and ignored";
+  add({.name = "inter.broker.protocol.version",
+       .type = t::string,
+       .default_value = "3.9",
+       .doc = "Kafka's protocol version pin for rolling upgrades. Sluice speaks one version; "
+              "the key is accepted so existing files load.",
+       .ignored = true});
+  add({.name = "log.message.format.version",
+       .type = t::string,
+       .default_value = "3.0",
+       .doc = "Kafka's legacy message-format pin. Sluice always writes record batch v2; the key "
+              "is accepted so existing files load.",
+       .ignored = true});
+  return keys;
+}
+
+}  // namespace
+
+std::string_view to_string(update_mode m) {
+  switch (m) {
+    case update_mode::read_only:
+      return "read-only";
+    case update_mode::per_broker:
+      return "per-broker";
+    case update_mode::cluster_wide:
+      return "cluster-wide";
+  }
+  return "unknown";
+}
+
+constraint at_least(int64_t min) {
+  return {[min](const config_value& v) -> std::optional<std::string> {
+            auto i = as_integer(v);
+            if (i && *i < min) return "must be at least " + std::to_string(min);
+            return std::nullopt;
+          },
+          "[" + std::to_string(min) + ",...]"};
+}
+
+constraint in_range(int64_t min, int64_t max) {
+  return {[min, max](const config_value& v) -> std::optional<std::string> {
+            auto i = as_integer(v);
+            if (i && (*i < min || *i > max)) {
+              return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+            }
+            return std::nullopt;
+          },
+          "[" + std::to_string(min) + ",...," + std::to_string(max) + "]"};
+}
+
+constraint between(double min, double max) {
+  std::string shown = "[" + *format_config_value(min) + ",...," + *format_config_value(max) + "]";
+  return {[min, max, shown](const config_value& v) -> std::optional<std::string> {
+            auto* d = std::get_if<double>(&v);
+            if (d && (*d < min || *d > max)) return "must be in " + shown;
+            return std::nullopt;
+          },
+          shown};
+}
+
+constraint one_of(std::vector<std::string> choices) {
+  std::string shown = "[" + join(choices) + "]";
+  return {[choices, shown](const config_value& v) -> std::optional<std::string> {
+            auto* s = std::get_if<std::string>(&v);
+            if (!s) return std::nullopt;
+            for (const auto& c : choices) {
+              if (*s == c) return std::nullopt;
+            }
+            return "must be one of " + shown;
+          },
+          shown};
+}
+
+constraint each_one_of(std::vector<std::string> choices) {
+  std::string shown = "[" + join(choices) + "]";
+  return {[choices, shown](const config_value& v) -> std::optional<std::string> {
+            auto* l = std::get_if<config_list>(&v);
+            if (!l) return std::nullopt;
+            if (l->empty()) return "must list at least one of " + shown;
+            for (const auto& item : *l) {
+              bool known = false;
+              for (const auto& c : choices) known = known || item == c;
+              if (!known) return "'" + item + "' is not one of " + shown;
+            }
+            return std::nullopt;
+          },
+          shown};
+}
+
+const std::vector<config_key>& config_catalogue() {
+  static const std::vector<config_key> catalogue = build_catalogue();
+  return catalogue;
+}
+
+const config_key* find_config_key(std::string_view name) {
+  for (const auto& k : config_catalogue()) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<const config_key*> broker_synonyms(std::string_view topic_config) {
+  std::vector<const config_key*> out;
+  for (const auto& k : config_catalogue()) {
+    if (!topic_config.empty() && k.topic_config == topic_config) out.push_back(&k);
+  }
+  return out;
+}
+
+}  // namespace sluice::server
