@@ -1,6 +1,7 @@
 #include "net/io_pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <asio/executor_work_guard.hpp>
@@ -35,6 +36,12 @@ void io_pool::run(size_t index) {
   std::string thread_name = name_ + "-" + std::to_string(index);
   thread_name.resize(std::min<size_t>(thread_name.size(), 15));  // the kernel's limit
   pthread_setname_np(pthread_self(), thread_name.c_str());
+  // sendfile(2) to a socket the peer closed raises SIGPIPE; on this thread it stays blocked (and
+  // the call fails with EPIPE instead), so embedding programs need not ignore it process-wide.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   asio::io_context& context = *loops_[index]->context;
   auto guard = asio::make_work_guard(context);
   while (!context.stopped()) {

@@ -37,6 +37,7 @@ class tcp_server::impl {
 
   ~impl() { stop(std::chrono::milliseconds(0)); }
 
+  result<void> bind();
   result<void> start();
   std::vector<bound_listener> listeners() const;
   uint16_t port(std::string_view name) const;
@@ -70,8 +71,9 @@ class tcp_server::impl {
   bool accepting_ = false;
 };
 
-result<void> tcp_server::impl::start() {
+result<void> tcp_server::impl::bind() {
   if (state_ != run_state::created) return fail(errc::invalid_argument, "tcp_server started twice");
+  if (!listeners_.empty()) return ok_v;
   if (options_.listeners.empty()) return fail(errc::invalid_argument, "no listeners configured");
   std::vector<std::unique_ptr<listener_state>> bound;
   for (const auto& l : options_.listeners) {
@@ -85,10 +87,13 @@ result<void> tcp_server::impl::start() {
                        metrics_.listener(l.name),
                        std::make_unique<asio::ip::tcp::acceptor>(std::move(*acceptor))}));
   }
-  {
-    std::lock_guard lock(mu_);
-    listeners_ = std::move(bound);
-  }
+  std::lock_guard lock(mu_);
+  listeners_ = std::move(bound);
+  return ok_v;
+}
+
+result<void> tcp_server::impl::start() {
+  if (auto bound = bind(); !bound.ok()) return bound;
   state_ = run_state::running;
   accepting_ = true;
   pool_.start();
@@ -213,6 +218,9 @@ tcp_server::tcp_server(tcp_server_options options, request_dispatcher& dispatche
 
 tcp_server::~tcp_server() = default;
 
+result<void> tcp_server::bind() {
+  return impl_->bind();
+}
 result<void> tcp_server::start() {
   return impl_->start();
 }

@@ -57,8 +57,11 @@ class tcp_server {
   tcp_server(const tcp_server&) = delete;
   tcp_server& operator=(const tcp_server&) = delete;
 
-  // Binds every listener and starts the event loops. Fails (nothing left running) if a host does
-  // not resolve or an address is taken.
+  // Binds every listener without accepting yet, so the caller can learn the real ports (port 0)
+  // before clients arrive. Fails if a host does not resolve or an address is taken.
+  result<void> bind();
+  // bind() if not done yet, then starts the event loops and accepts. On failure nothing is left
+  // running.
   result<void> start();
 
   std::vector<bound_listener> listeners() const;

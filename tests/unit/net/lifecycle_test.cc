@@ -18,6 +18,21 @@ TEST(lifecycle, the_bound_port_is_queryable_and_unknown_listeners_are_zero) {
   EXPECT_EQ(bound[0].port, f.port());
 }
 
+TEST(lifecycle, bind_reports_the_port_before_start_accepts) {
+  metrics::registry registry;
+  fake_dispatcher dispatcher;
+  tcp_server server(loopback_options(), dispatcher, registry);
+  ASSERT_TRUE(server.bind().ok());
+  uint16_t port = server.port("PLAINTEXT");
+  ASSERT_NE(port, 0);
+  ASSERT_TRUE(server.start().ok());
+  EXPECT_EQ(server.port("PLAINTEXT"), port);
+  client c(port);
+  ASSERT_TRUE(c.send_frame("after start"));
+  EXPECT_EQ(c.read_frame_string(), "after start");
+  server.stop(1s);
+}
+
 TEST(lifecycle, a_taken_port_is_a_start_error_naming_the_listener) {
   server_fixture first;
   metrics::registry registry;

@@ -81,6 +81,27 @@ TEST(sendfile, pipelined_spliced_responses_stay_in_order) {
   }
 }
 
+TEST(sendfile, a_client_vanishing_mid_sendfile_only_closes_its_connection) {
+  temp_file file(8 * 1024 * 1024);
+  server_fixture f;
+  f.dispatcher.handler = [&](const connection_ref&, protocol::bytes, response_callback done) {
+    done(outbound_response::with(spliced_response(file, 1)));
+  };
+  {
+    client c(f.port(), 5s, 4096);
+    ASSERT_TRUE(c.send_frame("fetch"));
+    ASSERT_TRUE(c.read_exact(4096).has_value());  // the send is under way
+    linger l{1, 0};  // vanish with a reset: the next write gets EPIPE/ECONNRESET, not SIGPIPE
+    ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  EXPECT_TRUE(f.dispatcher.wait_closed(1));
+  client other(f.port());
+  ASSERT_TRUE(other.send_frame("fetch"));
+  auto got = other.read_frame();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->size(), spliced_response(file, 1).size());
+}
+
 TEST(sendfile, a_region_past_the_end_of_its_file_closes_the_connection) {
   temp_file file(100);
   server_fixture f;
