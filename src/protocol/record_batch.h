@@ -17,7 +17,9 @@
 //                   decompressed), count, offset deltas exactly 0..n-1, lastOffsetDelta = n-1,
 //                   per-record timestamps against the topic's bounds, keys for compacted topics,
 //                   control-batch rules. THE BROKER'S PRODUCE PATH USES THIS: it is what Kafka
-//                   checks, and a batch that passes can be served to any client as is.
+//                   checks. After it the broker only patches the header (offsets, epoch,
+//                   LogAppendTime or a wrong maxTimestamp) or, if the topic's compression.type
+//                   differs from the batch's codec, rebuilds it with record_batch_builder.
 //   header_and_crc  framing, CRC and header-level rules (count vs lastOffsetDelta, producer fields,
 //                   header timestamps) without touching records: O(CRC) and no decompression.
 //                   For bytes already validated by a leader (replica fetch), log recovery, tools.
@@ -36,8 +38,8 @@
 //   decompressed_too_large                                          -> MESSAGE_TOO_LARGE (10)
 //                                    (a Java producer then splits the batch and retries)
 //   internal_error                                                  -> UNKNOWN_SERVER_ERROR (-1)
-// Clients older than Kafka 2.5 do not know INVALID_RECORD and report it as an unknown error;
-// either way they do not retry, which is right for a batch they built wrongly.
+// Clients that predate INVALID_RECORD (KIP-467) report it as an unknown error; either way they do
+// not retry, which is right for a batch they built wrongly.
 //
 // Building. record_batch_builder encodes records as they are added (one growing buffer, no copy of
 // the inputs kept), then build() compresses, writes the header and the CRC. Control markers
@@ -83,8 +85,8 @@ enum class batch_errc {
   control_batch_not_allowed,   // append: a control batch from a producer
   bad_control_record,          // a control batch that is not one valid control record
   missing_key,                 // append to a compacted topic: a record without a key
-  bad_producer_fields,         // transactional batch without a producer id, or a sequence
-                               // without a producer id
+  bad_producer_fields,         // a transactional batch without a producer id (sequences are
+                               // the producer-state check's business, not this one's)
   // INVALID_TIMESTAMP (32)
   timestamp_out_of_range,  // a CreateTime timestamp outside the topic's before/after bounds
   // MESSAGE_TOO_LARGE (10)
