@@ -1,0 +1,44 @@
+// What kafka-topics needs from a cluster, behind one interface, so that the --bootstrap-server path
+// (the Admin API, here) and the --zookeeper path (the cluster mode of issue #7: znodes written as
+// Kafka's tool wrote them) share the command's parsing and output.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/admin.h"
+#include "cli/client.h"
+
+namespace sluice::cli {
+
+struct topic_description {
+  std::string name;
+  std::string topic_id;  // Kafka's base64 form; empty when unknown (then not printed)
+  std::vector<partition_info> partitions;
+  std::vector<config_entry> configs;  // every config of the topic, defaults included
+  bool internal = false;
+  bool marked_for_deletion = false;
+};
+
+class topic_service {
+ public:
+  virtual ~topic_service() = default;
+  // Every topic name, internal ones included, sorted.
+  virtual result<std::vector<std::string>> list_topics() = 0;
+  virtual result<item_error> create_topic(const new_topic& topic) = 0;
+  virtual result<std::vector<item_error>> delete_topics(const std::vector<std::string>& names) = 0;
+  virtual result<item_error> add_partitions(const std::string& topic, int32_t total,
+                                            const std::vector<std::vector<int32_t>>& assign) = 0;
+  virtual result<std::vector<topic_description>> describe(
+      const std::vector<std::string>& names) = 0;
+  // The ids of brokers that are alive (to spot partitions whose leader is gone).
+  virtual result<std::vector<int32_t>> live_brokers() = 0;
+};
+
+// The Admin API (librdkafka) implementation.
+result<std::unique_ptr<topic_service>> make_admin_topic_service(const client_settings& settings);
+
+bool is_internal_topic(std::string_view name);
+
+}  // namespace sluice::cli
