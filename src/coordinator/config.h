@@ -1,0 +1,35 @@
+// coordinator_config: the broker settings the group coordinator obeys, with Kafka's defaults.
+// A plain value, copied into the coordinator at construction.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+namespace sluice::coordinator {
+
+struct coordinator_config {
+  // offsets.topic.num.partitions: a group lives on partition partition_for(group, this).
+  int32_t offsets_topic_partitions = 50;
+  // group.min.session.timeout.ms / group.max.session.timeout.ms: JoinGroup outside the range
+  // gets INVALID_SESSION_TIMEOUT.
+  int32_t min_session_timeout_ms = 6'000;
+  int32_t max_session_timeout_ms = 1'800'000;
+  // group.initial.rebalance.delay.ms: how long an empty group waits for more members before its
+  // first rebalance completes (extended while new members keep arriving, up to the rebalance
+  // timeout).
+  int32_t initial_rebalance_delay_ms = 3'000;
+  // group.max.size: more members get GROUP_MAX_SIZE_REACHED.
+  int32_t max_group_size = std::numeric_limits<int32_t>::max();
+  // offsets.retention.minutes (in ms): committed offsets of an empty group (or of topics the group
+  // no longer subscribes to) are removed this long after the group emptied / the last commit.
+  int64_t offsets_retention_ms = int64_t{7} * 24 * 60 * 60 * 1000;
+  // offsets.retention.check.interval.ms: how often expired offsets are looked for.
+  int64_t offsets_retention_check_interval_ms = 600'000;
+  // offset.metadata.max.bytes: longer commit metadata gets OFFSET_METADATA_TOO_LARGE.
+  int32_t offset_metadata_max_bytes = 4096;
+  // How long a new member's first JoinGroup may wait in a rebalance before it is dropped (it
+  // cannot heartbeat yet, so its session timeout does not apply). Kafka fixes this at 5 minutes.
+  int32_t new_member_join_timeout_ms = 300'000;
+};
+
+}  // namespace sluice::coordinator

@@ -1,0 +1,175 @@
+#include "coordinator/group_coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace sluice::coordinator {
+
+group_coordinator::group_coordinator(coordinator_config config, offsets_log& log,
+                                     timer_driver& timer, std::function<int64_t()> clock_ms,
+                                     coordinator_hooks hooks)
+    : log_(log), timer_(timer), clock_ms_(std::move(clock_ms)), core_(config, std::move(hooks)) {}
+
+group_coordinator::~group_coordinator() = default;
+
+template <class F>
+void group_coordinator::run(F&& f) {
+  std::unique_lock lock(mutex_);
+  f(core_, clock_ms_());
+  flush(lock);
+}
+
+void group_coordinator::flush(std::unique_lock<std::mutex>& lock) {
+  std::vector<task> ready = core_.take_ready();
+  for (auto& a : core_.take_appends()) to_issue_.push_back(std::move(a));
+  if (auto deadline = core_.next_deadline(); deadline != armed_) {
+    armed_ = deadline;
+    timer_.arm(deadline);
+  }
+  bool issue = !issuing_ && !to_issue_.empty();
+  if (issue) issuing_ = true;
+  lock.unlock();
+
+  for (auto& t : ready) t();
+  if (!issue) return;
+  // This thread hands the queued appends to the log, in order, without the lock; appends queued
+  // meanwhile by other threads (or by a log that completes at once) are picked up here too.
+  for (;;) {
+    lock.lock();
+    if (to_issue_.empty()) {
+      issuing_ = false;
+      lock.unlock();
+      return;
+    }
+    append_request a = std::move(to_issue_.front());
+    to_issue_.pop_front();
+    lock.unlock();
+    log_.append(a.partition, std::move(a.records), [this, id = a.id](append_status status) {
+      run([&](coordinator_core& core, int64_t now) { core.append_done(id, status, now); });
+    });
+  }
+}
+
+void group_coordinator::start() {
+  run([](coordinator_core& core, int64_t now) { core.start(now); });
+}
+
+void group_coordinator::stop() {
+  run([](coordinator_core& core, int64_t now) { core.stop(now); });
+}
+
+int32_t group_coordinator::partition_for(std::string_view group_id) const {
+  return core_.partition_for(group_id);  // reads only the immutable config
+}
+
+void group_coordinator::on_partition_elected(int32_t partition, int32_t leader_epoch) {
+  run([&](coordinator_core& core, int64_t) { core.begin_load(partition, leader_epoch); });
+  auto skipped = std::make_shared<size_t>(0);
+  log_.read(
+      partition,
+      [this, partition, leader_epoch, skipped](std::vector<log_record> records) {
+        std::lock_guard lock(mutex_);
+        for (const auto& r : records) {
+          if (!core_.replay(partition, leader_epoch, r).ok()) ++*skipped;
+        }
+      },
+      [this, partition, leader_epoch, skipped](bool ok) {
+        if (*skipped > 0) {
+          spdlog::warn("group coordinator: {} undecodable records skipped in __consumer_offsets-{}",
+                       *skipped, partition);
+        }
+        run([&](coordinator_core& core, int64_t now) {
+          core.finish_load(partition, leader_epoch, ok, now);
+        });
+      });
+}
+
+void group_coordinator::on_partition_resigned(int32_t partition,
+                                              std::optional<int32_t> leader_epoch) {
+  run([&](coordinator_core& core, int64_t) { core.unload(partition, leader_epoch); });
+}
+
+void group_coordinator::on_timer() {
+  run([&](coordinator_core& core, int64_t now) {
+    armed_.reset();  // it went off; flush re-arms for what is left
+    core.on_timer(now);
+  });
+}
+
+void group_coordinator::join_group(protocol::join_group_request request, int16_t version,
+                                   client_info client,
+                                   completion<protocol::join_group_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.join_group(std::move(request), version, client, now, std::move(done));
+  });
+}
+
+void group_coordinator::sync_group(protocol::sync_group_request request, int16_t version,
+                                   completion<protocol::sync_group_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.sync_group(std::move(request), version, now, std::move(done));
+  });
+}
+
+void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,
+                                  completion<protocol::heartbeat_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.heartbeat(request, version, now, std::move(done));
+  });
+}
+
+void group_coordinator::leave_group(const protocol::leave_group_request& request, int16_t version,
+                                    completion<protocol::leave_group_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.leave_group(request, version, now, std::move(done));
+  });
+}
+
+void group_coordinator::offset_commit(const protocol::offset_commit_request& request,
+                                      int16_t version,
+                                      completion<protocol::offset_commit_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.offset_commit(request, version, now, std::move(done));
+  });
+}
+
+void group_coordinator::offset_fetch(const protocol::offset_fetch_request& request, int16_t version,
+                                     completion<protocol::offset_fetch_response> done) {
+  run([&](coordinator_core& core, int64_t) {
+    core.offset_fetch(request, version, std::move(done));
+  });
+}
+
+void group_coordinator::list_groups(const protocol::list_groups_request& request, int16_t version,
+                                    completion<protocol::list_groups_response> done) {
+  run([&](coordinator_core& core, int64_t) {
+    core.list_groups(request, version, std::move(done));
+  });
+}
+
+void group_coordinator::describe_groups(const protocol::describe_groups_request& request,
+                                        int16_t version,
+                                        completion<protocol::describe_groups_response> done) {
+  run([&](coordinator_core& core, int64_t) {
+    core.describe_groups(request, version, std::move(done));
+  });
+}
+
+void group_coordinator::delete_groups(const protocol::delete_groups_request& request,
+                                      int16_t version,
+                                      completion<protocol::delete_groups_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.delete_groups(request, version, now, std::move(done));
+  });
+}
+
+void group_coordinator::offset_delete(const protocol::offset_delete_request& request,
+                                      int16_t version,
+                                      completion<protocol::offset_delete_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.offset_delete(request, version, now, std::move(done));
+  });
+}
+
+}  // namespace sluice::coordinator

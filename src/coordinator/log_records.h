@@ -1,0 +1,81 @@
+// The records the coordinator keeps in __consumer_offsets, in Kafka's key/value formats
+// (FACTS.md §2.6), so a Kafka broker could read our log and we could read its:
+//
+//   offset commit   key   int16 1 | OffsetCommitKey v1 {group, topic, partition}
+//                   value int16 3 | OffsetCommitValue v3 {offset, leaderEpoch, metadata,
+//                                                         commitTimestamp}
+//                         (int16 1 | OffsetCommitValue v1 when the commit has an expire timestamp)
+//   group metadata  key   int16 2 | GroupMetadataKey v2 {group}
+//                   value int16 3 | GroupMetadataValue v3 {protocolType, generation, protocol,
+//                                                          leader, currentStateTimestamp, members}
+//   tombstone       the same key with a null value
+//
+// These are the versions Kafka 3.9 writes. Reading accepts every version of the schemas (keys 0-2,
+// values 0-4; a newer value version is read as the newest known, since they only add tagged
+// fields); keys of version 3 and up (KIP-848 consumer groups, share groups) are recognised and
+// skipped. Pure functions; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "coordinator/errc.h"
+#include "coordinator/types.h"
+#include "protocol/generated/group_metadata_value.h"
+#include "protocol/wire.h"
+
+namespace sluice::coordinator {
+
+// One record of __consumer_offsets: what the coordinator asks the broker to append, and what the
+// broker hands back when a partition is loaded. `timestamp_ms` is the record's CreateTime.
+struct log_record {
+  protocol::bytes key;
+  std::optional<protocol::bytes> value;  // nullopt: a tombstone
+  int64_t timestamp_ms = -1;
+  friend bool operator==(const log_record&, const log_record&) = default;
+};
+
+inline constexpr int16_t offset_commit_key_version = 1;
+inline constexpr int16_t group_metadata_key_version = 2;
+inline constexpr int16_t group_metadata_value_version = 3;
+
+log_record offset_commit_record(std::string_view group, const topic_partition& tp,
+                                const committed_offset& value, int64_t now_ms);
+log_record offset_commit_tombstone(std::string_view group, const topic_partition& tp,
+                                   int64_t now_ms);
+log_record group_metadata_record(std::string_view group,
+                                 const protocol::group_metadata_value& value, int64_t now_ms);
+log_record group_metadata_tombstone(std::string_view group, int64_t now_ms);
+
+// A decoded record.
+struct offset_commit_entry {
+  std::string group;
+  topic_partition tp;
+  std::optional<committed_offset> value;  // nullopt: tombstone
+};
+struct group_metadata_entry {
+  std::string group;
+  std::optional<protocol::group_metadata_value> value;  // nullopt: tombstone
+};
+struct foreign_entry {  // a record kind this coordinator does not keep (KIP-848, share groups)
+  int16_t key_version = 0;
+};
+using decoded_record = std::variant<offset_commit_entry, group_metadata_entry, foreign_entry>;
+
+result<decoded_record> decode_record(protocol::bytes_view key,
+                                     std::optional<protocol::bytes_view> value);
+
+// The bytes of a versioned key or value: int16 version, then the struct at that version.
+template <class Message>
+protocol::bytes encode_versioned(const Message& message, int16_t version) {
+  protocol::writer w;
+  w.write_int16(version);
+  auto r = message.encode(w, version);
+  SLUICE_ASSERT(r.ok(), "a coordinator record does not encode");
+  return w.take_buffer();
+}
+
+}  // namespace sluice::coordinator
