@@ -32,12 +32,6 @@ int kafka_broker_api_versions_main(const args_t&) {
 int kafka_log_dirs_main(const args_t&) {
   return pending("kafka-log-dirs");
 }
-int kafka_producer_perf_test_main(const args_t&) {
-  return pending("kafka-producer-perf-test");
-}
-int kafka_consumer_perf_test_main(const args_t&) {
-  return pending("kafka-consumer-perf-test");
-}
 int sluice_main(const args_t&) {
   return pending("sluice");
 }
