@@ -43,6 +43,7 @@ std::shared_ptr<const log_config> partition_log::config() const {
 
 void partition_log::set_config(const log_config& config) {
   auto next = std::make_shared<const log_config>(config);
+  files_->index_interval_bytes.store(config.index_interval_bytes);
   std::lock_guard lock(config_mu_);
   config_ = std::move(next);
 }

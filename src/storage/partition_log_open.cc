@@ -77,7 +77,11 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   file_io& io = *o.io;
   auto made = io.make_dirs(o.dir);
   if (!made) return std::move(made).error();
-  auto files = std::make_shared<const log_files>(log_files{o.io, o.cache, o.dir});
+  auto files = std::make_shared<log_files>();
+  files->io = o.io;
+  files->cache = o.cache;
+  files->dir = o.dir;
+  files->index_interval_bytes.store(o.config.index_interval_bytes);
   auto log = std::make_shared<partition_log>(construct_tag{}, o.tp, files, o.config);
 
   auto listing = io.list_dir(o.dir);

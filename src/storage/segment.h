@@ -74,6 +74,8 @@ struct log_files {
   file_io* io;
   segment_cache* cache;
   std::string dir;
+  // index.interval.bytes, for index rebuilds of sealed segments (kept current by set_config).
+  mutable std::atomic<int32_t> index_interval_bytes{4096};
 };
 
 // "<20-digit base offset><suffix>", e.g. 00000000000000000042.log

@@ -49,7 +49,7 @@ result<std::shared_ptr<const segment_indexes>> segment::sealed_indexes(segment_h
     spdlog::info("storage: rebuilding missing indexes of {}", path(".log"));
   }
   if (!loaded) {
-    auto sc = scan(h.fd.get(), log_size, 4096, false, base_);
+    auto sc = scan(h.fd.get(), log_size, files_->index_interval_bytes.load(), false, base_);
     if (!sc) return std::move(sc).error();
     if (sc->valid_end != log_size)
       spdlog::warn("storage: {} has unreadable bytes from {}: {}", path(".log"), sc->valid_end,
