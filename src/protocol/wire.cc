@@ -1,3 +1,5 @@
+// The wire primitives (see wire.h): bounds-checked reads, big-endian and varint writes, and the
+// small helpers the generated codec calls.
 #include "protocol/wire.h"
 
 #include <unistd.h>
@@ -10,16 +12,26 @@ namespace sluice::protocol {
 
 std::string_view to_string(errc e) {
   switch (e) {
-    case errc::truncated: return "truncated";
-    case errc::invalid_length: return "invalid length";
-    case errc::invalid_varint: return "invalid varint";
-    case errc::invalid_value: return "invalid value";
-    case errc::unsupported_version: return "unsupported version";
-    case errc::unknown_api: return "unknown api key";
-    case errc::field_not_in_version: return "field not present in this version";
-    case errc::corrupt: return "corrupt";
-    case errc::unsupported_compression: return "unsupported compression";
-    case errc::compression_failed: return "compression failed";
+    case errc::truncated:
+      return "truncated";
+    case errc::invalid_length:
+      return "invalid length";
+    case errc::invalid_varint:
+      return "invalid varint";
+    case errc::invalid_value:
+      return "invalid value";
+    case errc::unsupported_version:
+      return "unsupported version";
+    case errc::unknown_api:
+      return "unknown api key";
+    case errc::field_not_in_version:
+      return "field not present in this version";
+    case errc::corrupt:
+      return "corrupt";
+    case errc::unsupported_compression:
+      return "unsupported compression";
+    case errc::compression_failed:
+      return "compression failed";
   }
   return "unknown";
 }
@@ -89,9 +101,12 @@ records records::file(file_region region) {
 
 int32_t records::size() const {
   switch (kind_) {
-    case kind::null: return 0;
-    case kind::memory: return static_cast<int32_t>(data_.size());
-    case kind::file: return region_.size;
+    case kind::null:
+      return 0;
+    case kind::memory:
+      return static_cast<int32_t>(data_.size());
+    case kind::file:
+      return region_.size;
   }
   return 0;
 }
@@ -99,7 +114,8 @@ int32_t records::size() const {
 bool operator==(const records& a, const records& b) {
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
-    case records::kind::null: return true;
+    case records::kind::null:
+      return true;
     case records::kind::memory:
       return a.data_.size() == b.data_.size() &&
              (a.data_.empty() || std::memcmp(a.data_.data(), b.data_.data(), a.data_.size()) == 0);
@@ -141,28 +157,45 @@ void store_be(std::vector<uint8_t>& out, T value) {
   using U = std::make_unsigned_t<T>;
   U v = static_cast<U>(value);
   uint8_t tmp[sizeof(T)];
-  for (size_t i = 0; i < sizeof(T); ++i) tmp[sizeof(T) - 1 - i] = static_cast<uint8_t>(v >> (8 * i));
+  for (size_t i = 0; i < sizeof(T); ++i)
+    tmp[sizeof(T) - 1 - i] = static_cast<uint8_t>(v >> (8 * i));
   out.insert(out.end(), tmp, tmp + sizeof(T));
 }
 }  // namespace
 
-#define SLUICE_READ_BE(T)                        \
-  if (!need(sizeof(T))) return 0;                \
-  T v = load_be<T>(data_.data() + pos_);         \
-  pos_ += sizeof(T);                             \
+#define SLUICE_READ_BE(T)                \
+  if (!need(sizeof(T))) return 0;        \
+  T v = load_be<T>(data_.data() + pos_); \
+  pos_ += sizeof(T);                     \
   return v
 
-int8_t reader::read_int8() { SLUICE_READ_BE(int8_t); }
-int16_t reader::read_int16() { SLUICE_READ_BE(int16_t); }
-uint16_t reader::read_uint16() { SLUICE_READ_BE(uint16_t); }
-int32_t reader::read_int32() { SLUICE_READ_BE(int32_t); }
-uint32_t reader::read_uint32() { SLUICE_READ_BE(uint32_t); }
-int64_t reader::read_int64() { SLUICE_READ_BE(int64_t); }
+int8_t reader::read_int8() {
+  SLUICE_READ_BE(int8_t);
+}
+int16_t reader::read_int16() {
+  SLUICE_READ_BE(int16_t);
+}
+uint16_t reader::read_uint16() {
+  SLUICE_READ_BE(uint16_t);
+}
+int32_t reader::read_int32() {
+  SLUICE_READ_BE(int32_t);
+}
+uint32_t reader::read_uint32() {
+  SLUICE_READ_BE(uint32_t);
+}
+int64_t reader::read_int64() {
+  SLUICE_READ_BE(int64_t);
+}
 #undef SLUICE_READ_BE
 
-double reader::read_float64() { return std::bit_cast<double>(static_cast<uint64_t>(read_int64())); }
+double reader::read_float64() {
+  return std::bit_cast<double>(static_cast<uint64_t>(read_int64()));
+}
 
-bool reader::read_bool() { return read_int8() != 0; }
+bool reader::read_bool() {
+  return read_int8() != 0;
+}
 
 uuid reader::read_uuid() {
   uuid u;
@@ -300,15 +333,31 @@ records reader::read_records(bool flexible) {
 
 // ---- writer -----------------------------------------------------------------------------------
 
-void writer::write_int16(int16_t v) { store_be(buf_, v); }
-void writer::write_uint16(uint16_t v) { store_be(buf_, v); }
-void writer::write_int32(int32_t v) { store_be(buf_, v); }
-void writer::write_uint32(uint32_t v) { store_be(buf_, v); }
-void writer::write_int64(int64_t v) { store_be(buf_, v); }
-void writer::write_float64(double v) { store_be(buf_, std::bit_cast<uint64_t>(v)); }
-void writer::write_uuid(const uuid& v) { write_raw(v.value); }
+void writer::write_int16(int16_t v) {
+  store_be(buf_, v);
+}
+void writer::write_uint16(uint16_t v) {
+  store_be(buf_, v);
+}
+void writer::write_int32(int32_t v) {
+  store_be(buf_, v);
+}
+void writer::write_uint32(uint32_t v) {
+  store_be(buf_, v);
+}
+void writer::write_int64(int64_t v) {
+  store_be(buf_, v);
+}
+void writer::write_float64(double v) {
+  store_be(buf_, std::bit_cast<uint64_t>(v));
+}
+void writer::write_uuid(const uuid& v) {
+  write_raw(v.value);
+}
 
-void writer::write_uvarint(uint32_t v) { write_uvarlong(v); }
+void writer::write_uvarint(uint32_t v) {
+  write_uvarlong(v);
+}
 
 void writer::write_uvarlong(uint64_t v) {
   while (v >= 0x80) {
@@ -420,6 +469,85 @@ void writer::patch_int32(size_t at, int32_t v) {
   buf_[at + 3] = static_cast<uint8_t>(u);
 }
 
+// ---- helpers for the generated codec ---------------------------------------------------------
+
+namespace codec {
+
+namespace {
+bool failed(encode_error& e, errc code, const char* field) {
+  e = encode_error{code, field};
+  return false;
+}
+}  // namespace
+
+bool put_string(writer& w, std::string_view v, bool flexible, encode_error& e, const char* field) {
+  if (v.size() > 0x7fff) return failed(e, errc::invalid_length, field);
+  w.write_string(v, flexible);
+  return true;
+}
+
+bool put_optional_string(writer& w, const std::optional<std::string>& v, bool nullable,
+                         bool flexible, encode_error& e, const char* field) {
+  if (!v && !nullable) return failed(e, errc::invalid_value, field);
+  if (v && v->size() > 0x7fff) return failed(e, errc::invalid_length, field);
+  w.write_nullable_string(v, flexible);
+  return true;
+}
+
+bool put_optional_bytes(writer& w, const std::optional<bytes>& v, bool nullable, bool flexible,
+                        encode_error& e, const char* field) {
+  if (!v && !nullable) return failed(e, errc::invalid_value, field);
+  w.write_nullable_bytes(v, flexible);
+  return true;
+}
+
+bool put_records(writer& w, const records& v, bool nullable, bool flexible, encode_error& e,
+                 const char* field) {
+  if (v.is_null() && !nullable) return failed(e, errc::invalid_value, field);
+  w.write_records(v, flexible);
+  return true;
+}
+
+void put_unknown_tags_below(writer& w, const std::vector<unknown_tagged_field>& unknown,
+                            size_t& next, uint64_t limit) {
+  for (; next < unknown.size() && unknown[next].tag < limit; ++next) {
+    w.write_uvarint(unknown[next].tag);
+    w.write_uvarint(static_cast<uint32_t>(unknown[next].data.size()));
+    w.write_raw(unknown[next].data);
+  }
+}
+
+void put_tagged(writer& w, uint32_t tag, const writer& value) {
+  SLUICE_ASSERT(value.splices().empty(), "a tagged field cannot hold a file region");
+  w.write_uvarint(tag);
+  w.write_uvarint(static_cast<uint32_t>(value.buffer().size()));
+  w.write_raw(value.buffer());
+}
+
+std::optional<std::string> take_optional_string(reader& r, bool nullable, bool flexible) {
+  if (nullable) return r.read_nullable_string(flexible);
+  return r.read_string(flexible);
+}
+
+std::optional<bytes> take_optional_bytes(reader& r, bool nullable, bool flexible) {
+  if (nullable) return r.read_nullable_bytes(flexible);
+  return r.read_bytes(flexible);
+}
+
+records take_records(reader& r, bool nullable, bool flexible) {
+  records v = r.read_records(flexible);
+  if (v.is_null() && !nullable) r.fail(errc::invalid_value);
+  return v;
+}
+
+int32_t take_array_length(reader& r, bool nullable, bool flexible, size_t min_element_size) {
+  int32_t n = r.read_array_length(flexible, min_element_size);
+  if (n < 0 && !nullable) r.fail(errc::invalid_value);
+  return n;
+}
+
+}  // namespace codec
+
 result<bytes> writer::flatten() const {
   bytes out;
   out.reserve(size());
@@ -432,9 +560,9 @@ result<bytes> writer::flatten() const {
     out.resize(old + static_cast<size_t>(s.region.size));
     size_t done = 0;
     while (done < static_cast<size_t>(s.region.size)) {
-      ssize_t n = ::pread(s.region.fd, out.data() + old + done,
-                          static_cast<size_t>(s.region.size) - done,
-                          static_cast<off_t>(s.region.position + static_cast<int64_t>(done)));
+      ssize_t n =
+          ::pread(s.region.fd, out.data() + old + done, static_cast<size_t>(s.region.size) - done,
+                  static_cast<off_t>(s.region.position + static_cast<int64_t>(done)));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return fail(errc::truncated, "short read of a file region");
       done += static_cast<size_t>(n);

@@ -2,11 +2,11 @@
 //
 // reader: a view over one frame. Every read is bounds-checked; the first failure is sticky (later
 // reads return zero values, ok() turns false, error() says why), so generated decoders read field
-// after field and check once at the end. Lengths and counts are validated against the bytes that are
-// left before anything is allocated, so a hostile length never sizes an allocation.
+// after field and check once at the end. Lengths and counts are validated against the bytes that
+// are left before anything is allocated, so a hostile length never sizes an allocation.
 //
-// writer: builds a response/request in memory. A `records` value that refers to a file region is not
-// copied: the writer remembers where it goes (a splice) so the network layer can sendfile() it.
+// writer: builds a response/request in memory. A `records` value that refers to a file region is
+// not copied: the writer remembers where it goes (a splice) so the network layer can sendfile() it.
 // Single-threaded value types; not shared between threads.
 #pragma once
 
@@ -117,7 +117,8 @@ class reader {
   records read_records(bool flexible);  // a view into this reader's buffer; never copies
 
   // Reads a tagged-field section; known tags are handed to `on_tag(tag, reader&)` (which must
-  // consume exactly the field) and the rest are appended to `unknown`.
+  // consume exactly the field) and the rest are appended to `unknown`. Tags must be strictly
+  // ascending (as every writer emits them); a repeated or out-of-order tag is invalid_value.
   template <class OnTag>
   void read_tagged_fields(std::vector<unknown_tagged_field>& unknown, OnTag&& on_tag);
 
@@ -156,6 +157,8 @@ class writer {
   void write_array_length(int32_t count, bool flexible);  // -1 = null
   void write_unknown_tagged_fields(const std::vector<unknown_tagged_field>& fields);
 
+  void reserve(size_t n) { buf_.reserve(n); }
+
   static size_t uvarint_size(uint64_t v);
 
   // Total encoded size, file regions included.
@@ -183,14 +186,54 @@ class writer {
   size_t spliced_bytes_ = 0;
 };
 
+// Helpers for the generated codec (protocol/generated/): null checks, string limits and the merge
+// of unknown tagged fields, kept out of line so the generated code stays small.
+namespace codec {
+
+// The first encode failure: what went wrong and in which field (a string literal).
+struct encode_error {
+  errc code = errc::invalid_value;
+  const char* field = "";
+};
+
+// Writers return false (and fill `e`) for a value the format cannot carry: a string over 32767
+// bytes, or null where the version does not allow null.
+bool put_string(writer& w, std::string_view v, bool flexible, encode_error& e, const char* field);
+bool put_optional_string(writer& w, const std::optional<std::string>& v, bool nullable,
+                         bool flexible, encode_error& e, const char* field);
+bool put_optional_bytes(writer& w, const std::optional<bytes>& v, bool nullable, bool flexible,
+                        encode_error& e, const char* field);
+bool put_records(writer& w, const records& v, bool nullable, bool flexible, encode_error& e,
+                 const char* field);
+// Writes the unknown tagged fields from `next` on whose tag is below `limit` (merging them, in tag
+// order, with the known ones) and advances `next`.
+void put_unknown_tags_below(writer& w, const std::vector<unknown_tagged_field>& unknown,
+                            size_t& next, uint64_t limit);
+// Writes one tagged field: tag, size, then the bytes `value` holds.
+void put_tagged(writer& w, uint32_t tag, const writer& value);
+
+// Readers of values whose nullability depends on the version: null where `nullable` is false
+// fails the reader with invalid_value.
+std::optional<std::string> take_optional_string(reader& r, bool nullable, bool flexible);
+std::optional<bytes> take_optional_bytes(reader& r, bool nullable, bool flexible);
+records take_records(reader& r, bool nullable, bool flexible);
+// An array count bounded by the bytes left; -1 for null (an error unless `nullable`).
+int32_t take_array_length(reader& r, bool nullable, bool flexible, size_t min_element_size);
+
+}  // namespace codec
+
 template <class OnTag>
 void reader::read_tagged_fields(std::vector<unknown_tagged_field>& unknown, OnTag&& on_tag) {
   uint32_t count = read_uvarint();
   if (count > remaining()) return fail(errc::invalid_length);
+  int64_t previous = -1;
   for (uint32_t i = 0; i < count && ok(); ++i) {
     uint32_t tag = read_uvarint();
     uint32_t size = read_uvarint();
     if (!ok()) return;
+    // Tags are written in strictly ascending order; anything else could not be re-encoded as read.
+    if (static_cast<int64_t>(tag) <= previous) return fail(errc::invalid_value);
+    previous = tag;
     if (size > remaining()) return fail(errc::truncated);
     bytes_view field = read_raw(size);
     reader sub(field);
