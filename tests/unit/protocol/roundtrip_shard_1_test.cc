@@ -1,0 +1,12 @@
+// Round-trip property test, shard 1 of 4: the generated random-fill functions and case table of
+// this shard (see roundtrip_support.h for what is checked).
+#include "roundtrip_shard.h"
+
+#include "protocol/generated/testing/roundtrip_shard_1.inc"
+
+namespace sluice::protocol::roundtrip {
+
+INSTANTIATE_TEST_SUITE_P(shard_1, generated_codec, ::testing::ValuesIn(roundtrip_shard_1),
+                         case_name);
+
+}  // namespace sluice::protocol::roundtrip
