@@ -11,9 +11,6 @@ int pending(const char* name) {
 }
 }  // namespace
 
-int kafka_consumer_groups_main(const args_t&) {
-  return pending("kafka-consumer-groups");
-}
 int kafka_configs_main(const args_t&) {
   return pending("kafka-configs");
 }
