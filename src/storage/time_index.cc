@@ -13,7 +13,8 @@ std::optional<time_index::entry> time_index::last() const {
 }
 
 void time_index::maybe_append(int64_t timestamp, int64_t offset) {
-  if (!entries_.empty() && timestamp <= entries_.back().timestamp) return;
+  // An empty index behaves as if its last timestamp were -1 ("none"), so -1 is never indexed.
+  if (timestamp <= (entries_.empty() ? -1 : entries_.back().timestamp)) return;
   SLUICE_ASSERT(offset >= base_ && offset - base_ <= INT32_MAX, "time index offset out of range");
   SLUICE_ASSERT(entries_.empty() || offset >= entries_.back().offset,
                 "time index offsets must not go backwards");
