@@ -113,7 +113,7 @@ void coordinator_core::delete_groups(const protocol::delete_groups_request& requ
       result.error_code = code(*e);
       continue;
     }
-    group* g = find_group(id);
+    group* g = lookup(id);
     if (!g || g->is(group_state::dead)) {
       result.error_code = code(error_code::group_id_not_found);
       continue;

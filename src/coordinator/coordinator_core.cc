@@ -150,13 +150,13 @@ const group* coordinator_core::find_group(const std::string& group_id) const {
   return it == groups_.end() ? nullptr : &it->second;
 }
 
-group* coordinator_core::find_group(const std::string& group_id) {
+group* coordinator_core::lookup(const std::string& group_id) {
   auto it = groups_.find(group_id);
   return it == groups_.end() ? nullptr : &it->second;
 }
 
-group* coordinator_core::find_group(const std::string& group_id, uint64_t incarnation) {
-  group* g = find_group(group_id);
+group* coordinator_core::lookup(const std::string& group_id, uint64_t incarnation) {
+  group* g = lookup(group_id);
   return g && g->incarnation() == incarnation ? g : nullptr;
 }
 
@@ -278,7 +278,7 @@ void coordinator_core::fire(timer_id id, const timer_key& key, int64_t now_ms) {
     }
     return;
   }
-  group* g = find_group(key.group, key.group_incarnation);
+  group* g = lookup(key.group, key.group_incarnation);
   if (!g) return;
   switch (key.kind) {
     case timer_kind::member_session:

@@ -163,8 +163,9 @@ class coordinator_core {
 
   // ---- shared plumbing (coordinator_core.cc) ----
   std::optional<error_code> check_group(const std::string& group_id, bool empty_id_ok) const;
-  group* find_group(const std::string& group_id);
-  group* find_group(const std::string& group_id, uint64_t incarnation);
+  group* lookup(const std::string& group_id);
+  // The group only if it is still the same object (not deleted and recreated, not reloaded).
+  group* lookup(const std::string& group_id, uint64_t incarnation);
   group& create_group(const std::string& group_id, int64_t now_ms);
   void erase_group(const std::string& group_id);
   template <class Response>

@@ -52,7 +52,7 @@ void coordinator_core::join_group(protocol::join_group_request request, int16_t 
     return fail(request.member_id, error_code::invalid_session_timeout);
   }
   bool unknown_member = request.member_id.empty();
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g) {
     // A group comes into being with its first member; a known member id of a group that does not
     // exist (it expired, or moved here) has to start over.
@@ -250,7 +250,7 @@ void coordinator_core::replace_static_member(group& g, const std::string& instan
           [this, gid = g.id(), incarnation = g.incarnation(), instance_id, old_id, new_id, seq,
            version, previous_leader, old_protocols = std::move(old_protocols),
            old_rebalance_timeout, old_session_timeout](append_status status, int64_t now) mutable {
-            group* g = find_group(gid, incarnation);
+            group* g = lookup(gid, incarnation);
             if (!g || !g->is(group_state::stable)) return;  // answered when that changed
             member* m = g->find(new_id);
             if (!m || !m->awaiting_join || m->awaiting_join->request_seq != seq) return;

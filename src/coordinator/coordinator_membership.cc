@@ -19,7 +19,7 @@ void coordinator_core::sync_group(protocol::sync_group_request request, int16_t 
   if (version >= 5 && (!request.protocol_type || !request.protocol_name)) {
     return fail(error_code::inconsistent_group_protocol);
   }
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g) return fail(error_code::unknown_member_id);
   if (g->is(group_state::dead)) return fail(error_code::coordinator_not_available);
   if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id)) {
@@ -78,7 +78,7 @@ void coordinator_core::sync_group(protocol::sync_group_request request, int16_t 
       *g, assignment, now_ms,
       [this, gid = g->id(), incarnation = g->incarnation(), generation, assignment](
           append_status status, int64_t now) mutable {
-        group* g = find_group(gid, incarnation);
+        group* g = lookup(gid, incarnation);
         // Another member may have joined meanwhile and started a new rebalance.
         if (!g || !g->is(group_state::completing_rebalance) || g->generation != generation) {
           return;
@@ -104,7 +104,7 @@ void coordinator_core::heartbeat(const protocol::heartbeat_request& request, int
     // While loading, the member is answered as if all were well: its group comes back shortly.
     return answer(*e == error_code::coordinator_load_in_progress ? error_code::none : *e);
   }
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g) return answer(error_code::unknown_member_id);
   if (g->is(group_state::dead)) return answer(error_code::coordinator_not_available);
   if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id)) {
@@ -148,7 +148,7 @@ void coordinator_core::leave_group(const protocol::leave_group_request& request,
     r.error_code = code(e);
     return r;
   };
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g) {
     for (const auto& who : leaving)
       results.push_back(result_for(who, error_code::unknown_member_id));

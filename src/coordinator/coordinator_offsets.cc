@@ -90,7 +90,7 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
   if (auto e = check_group(request.group_id, true)) return finish(*e);
 
   int32_t generation = request.generation_id_or_member_epoch;
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g) {
     // A consumer that manages its partitions itself (generation -1) may keep offsets under any
     // group id; a group member of a group that no longer exists is stale.
@@ -147,7 +147,7 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
          [this, gid = g->id(), incarnation = g->incarnation(), commit_id,
           writes = std::move(writes), response = std::move(response),
           done = std::move(done)](append_status status, int64_t) mutable {
-           group* g = find_group(gid, incarnation);
+           group* g = lookup(gid, incarnation);
            for (const auto& w : writes) {
              bool current = false;  // not deleted while it was being written
              if (g) {
@@ -294,7 +294,7 @@ void coordinator_core::offset_delete(const protocol::offset_delete_request& requ
     respond(std::move(done), std::move(response));
   };
   if (auto e = check_group(request.group_id, false)) return group_error(*e);
-  group* g = find_group(request.group_id);
+  group* g = lookup(request.group_id);
   if (!g || g->is(group_state::dead)) return group_error(error_code::group_id_not_found);
   bool active = !g->is(group_state::empty);
   if (active && g->protocol_type != consumer_protocol_type) {
