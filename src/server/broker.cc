@@ -5,7 +5,14 @@
 #include <algorithm>
 #include <map>
 
-#include "server/not_implemented_dispatcher.h"
+#include "cluster/embedded_metadata_store.h"
+#include "handlers/broker_services.h"
+#include "handlers/dispatcher.h"
+#include "replication/replica_manager.h"
+#include "server/config_provider.h"
+#include "server/log_defaults.h"
+#include "storage/log_dir.h"
+#include "storage/log_manager.h"
 
 namespace sluice::server {
 namespace {
@@ -37,7 +44,14 @@ result<void> broker::start() {
 
   // 2. Subsystems, in dependency order (storage, then metadata, then coordinators). Each one
   //    registers what it must do at shutdown with add_shutdown_step().
-  //    >>> storage / metadata wiring goes here <<<
+  if (auto r = start_storage(); !r.ok()) {
+    stop();
+    return r;
+  }
+  if (auto r = start_metadata(); !r.ok()) {
+    stop();
+    return r;
+  }
 
   // 3. The request dispatcher: the one place where request handling plugs in.
   dispatcher_ = make_dispatcher();
@@ -61,9 +75,86 @@ result<void> broker::start() {
 }
 
 std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
-  // >>> Handlers plug in here: replace this with the handlers' dispatcher, built over the
-  //     subsystems started above. Until then every request is logged and its connection closed.
-  return std::make_unique<not_implemented_dispatcher>();
+  const broker_config& c = config_.typed();
+  handlers::broker_settings settings;
+  settings.broker_id = c.broker_id;
+  settings.auto_create_topics = c.auto_create_topics_enable;
+  settings.num_partitions = c.num_partitions;
+  settings.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
+  settings.offsets_topic_partitions = c.offsets_topic_num_partitions;
+  settings.offsets_topic_replication_factor = c.offsets_topic_replication_factor;
+  settings.rack = c.broker_rack.value_or("");
+  settings.log_dirs = c.log_dirs;
+  services_ = std::make_unique<handlers::broker_services>(
+      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_});
+  return std::make_unique<handlers::dispatcher>(*services_);
+}
+
+// Storage: lock and recover every log dir (meta.properties carries cluster.id and broker.id).
+result<void> broker::start_storage() {
+  const broker_config& c = config_.typed();
+  storage::log_manager_options o;
+  o.log_dirs = c.log_dirs;
+  o.defaults = log_defaults(c);
+  o.broker_id = c.broker_id;
+  auto meta = storage::read_meta_properties(storage::posix_file_io(), c.log_dirs.front());
+  o.cluster_id = meta && meta->cluster_id ? *meta->cluster_id
+                                          : cluster::embedded_metadata_store::new_cluster_id();
+  o.retention_check_interval_ms = c.log_retention_check_interval_ms;
+  o.cleaner_enable = c.log_cleaner_enable;
+  o.recovery_threads = c.num_recovery_threads_per_data_dir;
+  auto logs = storage::log_manager::open(o);
+  if (!logs) return fail(errc::start_failed, logs.message());
+  logs_ = std::move(*logs);
+  logs_->start();
+  cluster_id_ = *o.cluster_id;
+  add_shutdown_step("flush and close the logs", [this] {
+    if (auto r = logs_->shutdown(); !r) spdlog::error("log shutdown: {}", r.message());
+  });
+  return ok_v;
+}
+
+// Metadata (embedded: no zookeeper.connect) and the partitions this broker hosts.
+result<void> broker::start_metadata() {
+  const broker_config& c = config_.typed();
+  if (c.zookeeper_connect)
+    return fail(errc::start_failed,
+                "zookeeper.connect is set, but the ZooKeeper-backed cluster mode is not built "
+                "yet (issue #7); remove it to run a single broker with embedded metadata");
+  auto defaults = log_defaults(c);
+  config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
+  cluster::embedded_options eo;
+  eo.dir = c.log_dirs.front();
+  eo.self.id = c.broker_id;
+  eo.self.rack = c.broker_rack;
+  for (const auto& l : c.advertised_listeners)
+    eo.self.endpoints.push_back({l.name, l.security_protocol, l.host, l.port});
+  eo.default_partitions = c.num_partitions;
+  eo.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
+  eo.delete_topic_enable = c.delete_topic_enable;
+  eo.validate_config = [provider = config_provider_.get()](const std::string& k,
+                                                           const std::string& v) {
+    return provider->validate_topic_config(k, v);
+  };
+  auto store = cluster::embedded_metadata_store::open(std::move(eo), cluster_id_);
+  if (!store) return fail(errc::start_failed, store.message());
+  metadata_ = std::move(*store);
+
+  replication::replica_manager::options ro;
+  ro.broker_id = c.broker_id;
+  ro.make_log_config = [defaults](const cluster::config_map& overrides)
+      -> replication::result<std::shared_ptr<const storage::log_config>> {
+    auto l = topic_log_config(defaults, overrides);
+    if (!l) return fail(replication::errc::unknown, l.message());
+    return std::make_shared<const storage::log_config>(std::move(*l));
+  };
+  replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
+  replicas_->reconcile();
+  metadata_->watch([r = replicas_.get()](const cluster::metadata_change& change) {
+    r->on_metadata_change(change);
+  });
+  add_shutdown_step("answer waiting requests", [this] { replicas_->shutdown(); });
+  return ok_v;
 }
 
 net::tcp_server_options broker::network_options() const {
@@ -140,6 +231,10 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   shutdown_steps_.clear();
   server_.reset();
   dispatcher_.reset();
+  services_.reset();
+  replicas_.reset();
+  metadata_.reset();
+  logs_.reset();
   if (http_) http_->stop();
   if (started_) spdlog::info("sluiced stopped");
 }

@@ -21,6 +21,20 @@
 #include "server/config.h"
 #include "server/errc.h"
 
+namespace sluice::storage {
+class log_manager;
+}
+namespace sluice::cluster {
+class metadata_store;
+}
+namespace sluice::replication {
+class replica_manager;
+}
+namespace sluice::handlers {
+struct broker_services;
+class config_provider;
+}  // namespace sluice::handlers
+
 namespace sluice::server {
 
 class broker {
@@ -49,6 +63,8 @@ class broker {
 
  private:
   result<void> start_metrics_endpoint();
+  result<void> start_storage();
+  result<void> start_metadata();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
   void log_summary() const;
@@ -56,9 +72,15 @@ class broker {
   server_config config_;
   metrics::registry metrics_;
   std::unique_ptr<net::http_server> http_;
+  std::unique_ptr<storage::log_manager> logs_;
+  std::unique_ptr<cluster::metadata_store> metadata_;
+  std::unique_ptr<replication::replica_manager> replicas_;
+  std::unique_ptr<handlers::config_provider> config_provider_;
+  std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
   std::unique_ptr<net::tcp_server> server_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
+  std::string cluster_id_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -1,0 +1,59 @@
+#include "handlers/api_versions.h"
+
+#include "handlers/registry.h"
+#include "protocol/error_code.h"
+#include "protocol/generated/api_versions.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+
+protocol::api_versions_response supported_versions() {
+  protocol::api_versions_response response;
+  for (const auto& entry : handler_table()) {
+    protocol::api_versions_response::api_version v;
+    v.api_key = entry.api_key;
+    v.min_version = entry.advertised_min.value_or(entry.min_version);
+    v.max_version = entry.max_version;
+    response.api_keys.push_back(v);
+  }
+  return response;
+}
+
+// Kafka's rule for ClientSoftwareName/Version: [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?
+bool valid_software_token(const std::string& s) {
+  if (s.empty()) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-' && c != '.') return false;
+  return true;
+}
+
+}  // namespace
+
+void handle_api_versions(request_context& ctx, protocol::reader& body, responder reply) {
+  protocol::api_versions_request request;
+  auto response = supported_versions();
+  if (auto r = request.decode(body, ctx.api_version()); !r) {
+    response.error_code = static_cast<int16_t>(error_code::invalid_request);
+  } else if (ctx.api_version() >= 3 && (!valid_software_token(request.client_software_name) ||
+                                        !valid_software_token(request.client_software_version))) {
+    response.error_code = static_cast<int16_t>(error_code::invalid_request);
+  }
+  reply.send(response);
+}
+
+void answer_unsupported_api_versions(responder reply) {
+  auto response = supported_versions();
+  response.error_code = static_cast<int16_t>(error_code::unsupported_version);
+  // The body goes out in v0, whatever the client asked for: it can parse nothing else yet.
+  reply.override_version(0);
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers

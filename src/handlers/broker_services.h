@@ -1,0 +1,91 @@
+// broker_services: the domain entry points handlers call. Handlers are thin — decode, check, call
+// one of these, map its errors to Kafka codes — and never reach storage directly. The broker
+// (src/server/broker.cc) owns every service and fills this struct once at start-up.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/metadata_store.h"
+
+namespace sluice::replication {
+class replica_manager;
+}
+namespace sluice::coordinator {
+class group_coordinator;
+}
+
+namespace sluice::handlers {
+
+// One configuration value as DescribeConfigs reports it.
+struct config_entry {
+  enum class source : int8_t {
+    // Kafka's DescribeConfigs ConfigSource numbers.
+    unknown = 0,
+    dynamic_topic = 1,
+    dynamic_broker = 2,
+    dynamic_default_broker = 3,
+    static_broker = 4,
+    default_config = 5,
+  };
+  enum class type : int8_t {
+    unknown = 0,
+    boolean = 1,
+    string = 2,
+    int_ = 3,
+    short_ = 4,
+    long_ = 5,
+    double_ = 6,
+    list = 7,
+    class_ = 8,
+    password = 9,
+  };
+  struct synonym {
+    std::string name;
+    std::optional<std::string> value;
+    source from;
+  };
+  std::string name;
+  std::optional<std::string> value;
+  source from = source::default_config;
+  bool read_only = true;
+  bool sensitive = false;
+  type value_type = type::string;
+  std::string documentation;
+  std::vector<synonym> synonyms;
+};
+
+// Broker and topic configuration as handlers see it (implemented over the server's catalogue).
+class config_provider {
+ public:
+  virtual ~config_provider() = default;
+  virtual std::vector<config_entry> broker_configs() const = 0;
+  // Every topic-level config: the override if set, else the broker default it falls back to.
+  virtual std::vector<config_entry> topic_configs(const cluster::config_map& overrides) const = 0;
+  // A message when `key=value` is not a valid topic config (unknown key, bad value), else nullopt.
+  virtual std::optional<std::string> validate_topic_config(const std::string& key,
+                                                           const std::string& value) const = 0;
+};
+
+struct broker_settings {
+  int32_t broker_id = 0;
+  bool auto_create_topics = true;
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  int32_t offsets_topic_partitions = 50;
+  int16_t offsets_topic_replication_factor = 3;
+  std::string rack;
+  std::vector<std::string> log_dirs;
+};
+
+struct broker_services {
+  broker_settings settings;
+  cluster::metadata_store& metadata;
+  replication::replica_manager& replicas;
+  const config_provider& configs;
+  coordinator::group_coordinator* groups = nullptr;  // issue #5
+};
+
+}  // namespace sluice::handlers

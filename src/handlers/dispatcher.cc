@@ -1,0 +1,55 @@
+#include "handlers/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "handlers/api_versions.h"
+#include "handlers/registry.h"
+#include "protocol/generated/api_table.h"
+#include "protocol/generated/api_versions.h"
+
+namespace sluice::handlers {
+
+void dispatcher::dispatch(const net::connection_ref& connection, protocol::bytes frame,
+                          net::response_callback done) {
+  auto owned = std::make_shared<const protocol::bytes>(std::move(frame));
+  protocol::reader r(*owned);
+  // The first four fields are laid out alike in every header version: peek key and version.
+  protocol::reader peek(*owned);
+  int16_t api_key = peek.read_int16();
+  int16_t api_version = peek.read_int16();
+  if (!peek.ok()) {
+    spdlog::warn("closing connection from {}: request frame of {} bytes has no header",
+                 connection->client_address(), owned->size());
+    return done(net::outbound_response::close());
+  }
+
+  protocol::request_header header;
+  auto header_version = protocol::request_header_version(api_key, api_version);
+  if (auto h = header.decode(r, header_version); !h) {
+    spdlog::warn("closing connection from {}: undecodable request header ({})",
+                 connection->client_address(), protocol::to_string(h.code()));
+    return done(net::outbound_response::close());
+  }
+
+  const handler_entry* entry = find_handler(api_key);
+  if (entry == nullptr) {
+    const auto* api = protocol::find_api(api_key);
+    spdlog::warn("closing connection from {}: unsupported API {} ({}) v{}",
+                 connection->client_address(), api_key, api ? api->name : "unknown", api_version);
+    return done(net::outbound_response::close());
+  }
+  if (api_version < entry->min_version || api_version > entry->max_version) {
+    if (api_key == protocol::api_versions_request::api_key)
+      return answer_unsupported_api_versions(responder(header, std::move(done)));
+    const auto* api = protocol::find_api(api_key);
+    spdlog::warn("closing connection from {}: {} v{} is not supported (this broker serves v{}-v{})",
+                 connection->client_address(), api ? api->name : "api", api_version,
+                 entry->min_version, entry->max_version);
+    return done(net::outbound_response::close());
+  }
+
+  request_context ctx{connection, std::move(header), owned, services_};
+  entry->handle(ctx, r, responder(ctx.header, std::move(done)));
+}
+
+}  // namespace sluice::handlers

@@ -1,0 +1,97 @@
+// Fetch (key 1), v4–v17. Consumers and (issue #7) followers. Records go out as file regions the
+// network layer sends with sendfile. Fetch sessions (KIP-227): this broker answers every fetch in
+// full and never creates a session (session id 0), which the protocol allows and every client
+// handles by sending full fetches; an incremental fetch for an unknown session gets
+// FETCH_SESSION_ID_NOT_FOUND.
+#include "protocol/generated/fetch.h"
+#include "handlers/broker_services.h"
+#include "handlers/error_mapping.h"
+#include "handlers/registry.h"
+#include "replication/replica_manager.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+using response_t = protocol::fetch_response;
+
+}  // namespace
+
+void handle_fetch(request_context& ctx, protocol::reader& body, responder reply) {
+  const int16_t version = ctx.api_version();
+  protocol::fetch_request request;
+  if (auto r = request.decode(body, version); !r) return reply.close();
+
+  if (request.session_id != 0) {
+    response_t response;
+    response.error_code = code_of(error_code::fetch_session_id_not_found);
+    response.session_id = 0;
+    return reply.send(response);
+  }
+
+  replication::fetch_request_params params;
+  params.replica_id = version >= 15 ? request.replica_state.replica_id : request.replica_id;
+  params.max_wait_ms = request.max_wait_ms;
+  params.min_bytes = request.min_bytes;
+  params.max_bytes = request.max_bytes;
+  params.read_committed = request.isolation_level == 1;
+  for (const auto& topic : request.topics) {
+    for (const auto& part : topic.partitions) {
+      replication::fetch_partition_request p;
+      if (version >= 13) {
+        p.topic_id = topic.topic_id;
+      } else {
+        p.topic = topic.topic;
+      }
+      p.partition = part.partition;
+      p.fetch_offset = part.fetch_offset;
+      p.max_bytes = part.partition_max_bytes;
+      p.current_leader_epoch = version >= 9 ? part.current_leader_epoch : -1;
+      p.last_fetched_epoch = part.last_fetched_epoch;
+      p.log_start_offset = part.log_start_offset;
+      params.partitions.push_back(std::move(p));
+    }
+  }
+
+  struct pending {
+    protocol::fetch_request request;
+    int16_t version;
+    bool read_committed;
+    responder reply;
+  };
+  auto state = std::make_shared<pending>(
+      pending{std::move(request), version, params.read_committed, std::move(reply)});
+  auto finish = [state](std::vector<replication::fetch_partition_result> results) {
+    response_t response;
+    size_t i = 0;
+    for (const auto& topic : state->request.topics) {
+      auto& topic_out = response.responses.emplace_back();
+      if (state->version >= 13) {
+        topic_out.topic_id = topic.topic_id;
+      } else {
+        topic_out.topic = topic.topic;
+      }
+      for (const auto& part : topic.partitions) {
+        auto& r = results[i++];
+        auto& out = topic_out.partitions.emplace_back();
+        out.partition_index = part.partition;
+        out.error_code = code_of(r.error);
+        out.high_watermark = r.high_watermark;
+        out.last_stable_offset = r.last_stable_offset;
+        if (state->version >= 5) out.log_start_offset = r.log_start_offset;
+        // No transactions yet (ROADMAP): nothing was aborted. read_uncommitted gets null.
+        if (!state->read_committed) out.aborted_transactions = std::nullopt;
+        out.records = r.records.is_null() ? protocol::records::view({}) : std::move(r.records);
+        if (state->version >= 12 && r.diverging_epoch >= 0) {
+          out.diverging_epoch.epoch = r.diverging_epoch;
+          out.diverging_epoch.end_offset = r.diverging_end_offset;
+        }
+      }
+    }
+    state->reply.send(response);
+  };
+  ctx.services.replicas.fetch(std::move(params), std::move(finish));
+}
+
+}  // namespace sluice::handlers

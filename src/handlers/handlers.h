@@ -1,0 +1,16 @@
+// Declarations of every handler function (one .cc per API in this folder).
+#pragma once
+
+#include "handlers/request_context.h"
+
+namespace sluice::handlers {
+
+void handle_produce(request_context& ctx, protocol::reader& body, responder reply);
+void handle_fetch(request_context& ctx, protocol::reader& body, responder reply);
+void handle_list_offsets(request_context& ctx, protocol::reader& body, responder reply);
+void handle_metadata(request_context& ctx, protocol::reader& body, responder reply);
+void handle_api_versions(request_context& ctx, protocol::reader& body, responder reply);
+void handle_delete_records(request_context& ctx, protocol::reader& body, responder reply);
+void handle_offset_for_leader_epoch(request_context& ctx, protocol::reader& body, responder reply);
+
+}  // namespace sluice::handlers

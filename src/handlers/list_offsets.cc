@@ -1,0 +1,42 @@
+// ListOffsets (key 2), v1–v9: earliest (-2), latest (-1), max timestamp (-3, v7+), or by timestamp.
+#include "protocol/generated/list_offsets.h"
+#include "handlers/broker_services.h"
+#include "handlers/error_mapping.h"
+#include "handlers/registry.h"
+#include "replication/replica_manager.h"
+
+namespace sluice::handlers {
+
+void handle_list_offsets(request_context& ctx, protocol::reader& body, responder reply) {
+  const int16_t version = ctx.api_version();
+  protocol::list_offsets_request request;
+  if (auto r = request.decode(body, version); !r) return reply.close();
+  bool read_committed = version >= 2 && request.isolation_level == 1;
+
+  protocol::list_offsets_response response;
+  for (const auto& topic : request.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    for (const auto& part : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = part.partition_index;
+      if (part.timestamp == -3 && version < 7) {
+        out.error_code = code_of(protocol::error_code::unsupported_version);
+        continue;
+      }
+      auto found = ctx.services.replicas.list_offset(topic.name, part.partition_index,
+                                                     part.timestamp, read_committed,
+                                                     version >= 4 ? part.current_leader_epoch : -1);
+      if (!found) {
+        out.error_code = code_of(to_kafka(found.code()));
+        continue;
+      }
+      out.offset = found->offset;
+      out.timestamp = found->timestamp;
+      if (version >= 4) out.leader_epoch = found->leader_epoch;
+    }
+  }
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers

@@ -1,0 +1,132 @@
+// Produce (key 0), v3–v11 served; v0–v2 (legacy message formats) are advertised, as Kafka 4 does
+// for librdkafka's sake, but refused by closing the connection. Each partition's records must be
+// exactly one v2 batch; it is appended as received (offsets and epoch patched in place, no copy).
+#include <spdlog/spdlog.h>
+
+#include "cluster/topic_name.h"
+#include "handlers/broker_services.h"
+#include "handlers/error_mapping.h"
+#include "handlers/registry.h"
+#include "protocol/batch_header.h"
+#include "protocol/generated/produce.h"
+#include "replication/replica_manager.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+using response_t = protocol::produce_response;
+using partition_response = response_t::topic_produce_response::partition_produce_response;
+
+// Where a partition's answer goes, and the request bytes it was appended from.
+struct slot {
+  size_t topic;
+  size_t partition;
+  std::optional<size_t> entry;  // index into the append entries, if appended
+};
+
+partition_response error_response(int32_t index, error_code code, std::string message = {}) {
+  partition_response r;
+  r.index = index;
+  r.error_code = code_of(code);
+  if (!message.empty()) r.error_message = std::move(message);
+  return r;
+}
+
+// Only one batch per partition, as Kafka requires since the v2 format.
+bool exactly_one_batch(const protocol::records& records) {
+  auto data = records.data();
+  if (data.size() < protocol::batch_header::size) return false;
+  auto header = protocol::batch_header::parse(data);
+  return header && header->total_size() == static_cast<int64_t>(data.size());
+}
+
+}  // namespace
+
+void handle_produce(request_context& ctx, protocol::reader& body, responder reply) {
+  const int16_t version = ctx.api_version();
+  if (version < 3) {
+    spdlog::warn(
+        "closing connection from {}: Produce v{} uses a legacy message format, which "
+        "this broker does not accept (v3+ is required)",
+        ctx.connection->client_address(), version);
+    return reply.close();
+  }
+  protocol::produce_request request;
+  if (auto r = request.decode(body, version); !r) return reply.close();
+
+  bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  response_t response;
+  std::vector<replication::append_entry> entries;
+  std::vector<slot> slots;
+  auto* frame_start = const_cast<uint8_t*>(ctx.frame->data());
+  for (const auto& topic : request.topic_data) {
+    auto& topic_out = response.responses.emplace_back();
+    topic_out.name = topic.name;
+    bool internal = cluster::is_internal_topic(topic.name);
+    for (const auto& part : topic.partition_data) {
+      size_t t = response.responses.size() - 1;
+      size_t p = topic_out.partition_responses.size();
+      if (!acks_valid) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::invalid_required_acks));
+        continue;
+      }
+      if (internal) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::invalid_topic_exception,
+                           "Cannot append to internal topic " + topic.name));
+        continue;
+      }
+      if (part.records.is_null() || !exactly_one_batch(part.records)) {
+        topic_out.partition_responses.push_back(error_response(
+            part.index, version >= 8 ? error_code::invalid_record : error_code::corrupt_message,
+            "Produce requests must carry exactly one record batch per partition"));
+        continue;
+      }
+      topic_out.partition_responses.push_back(error_response(part.index, error_code::none));
+      // The request frame is ours: patch the batch in place rather than copying it.
+      auto view = part.records.data();
+      std::span<uint8_t> batch(frame_start + (view.data() - ctx.frame->data()), view.size());
+      slots.push_back({t, p, entries.size()});
+      entries.push_back({topic.name, part.index, batch});
+    }
+  }
+
+  // Completed by the replica manager, possibly later on another thread (acks=-1).
+  struct pending {
+    response_t response;
+    std::vector<slot> slots;
+    int16_t acks;
+    int16_t version;
+    std::shared_ptr<const protocol::bytes> frame;  // keeps the batches alive until answered
+    responder reply;
+  };
+  auto state = std::make_shared<pending>(pending{
+      std::move(response), std::move(slots), request.acks, version, ctx.frame, std::move(reply)});
+  auto finish = [state](std::vector<replication::append_outcome> outcomes) {
+    for (const auto& s : state->slots) {
+      auto& out = state->response.responses[s.topic].partition_responses[s.partition];
+      const auto& o = outcomes[*s.entry];
+      out.error_code = code_of(o.error);
+      out.base_offset = o.error ? -1 : o.base_offset;
+      out.log_append_time_ms = o.log_append_time;
+      if (state->version >= 5) out.log_start_offset = o.log_start_offset;
+      if (state->version >= 8) {
+        if (o.error && !o.message.empty()) out.error_message = o.message;
+        for (const auto& [index, message] : o.record_errors) {
+          auto& e = out.record_errors.emplace_back();
+          e.batch_index = index;
+          e.batch_index_error_message = message;
+        }
+      }
+    }
+    if (state->acks == 0) return state->reply.send_nothing();
+    state->reply.send(state->response);
+  };
+  ctx.services.replicas.append(request.acks, request.timeout_ms, std::move(entries),
+                               std::move(finish));
+}
+
+}  // namespace sluice::handlers

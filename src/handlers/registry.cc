@@ -1,0 +1,42 @@
+#include "handlers/registry.h"
+
+#include <algorithm>
+#include <array>
+
+#include "handlers/handlers.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+// Version ranges follow Kafka 4.x where it dropped old versions (FACTS.md §5), and the 3.9
+// schemas' maxima otherwise. Every version listed here is served.
+constexpr std::array kTable{
+    handler_entry{0, 3, 11, handle_produce, 0},  // Produce: v0-2 advertised, refused
+    handler_entry{1, 4, 17, handle_fetch},
+    handler_entry{2, 1, 9, handle_list_offsets},
+    handler_entry{3, 0, 12, handle_metadata},
+    handler_entry{18, 0, 4, handle_api_versions},
+    handler_entry{21, 0, 2, handle_delete_records},
+    handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+};
+
+static_assert(std::is_sorted(kTable.begin(), kTable.end(),
+                             [](const handler_entry& a, const handler_entry& b) {
+                               return a.api_key < b.api_key;
+                             }),
+              "keep the handler table sorted by API key");
+
+}  // namespace
+
+std::span<const handler_entry> handler_table() {
+  return kTable;
+}
+
+const handler_entry* find_handler(int16_t api_key) {
+  auto it = std::lower_bound(kTable.begin(), kTable.end(), api_key,
+                             [](const handler_entry& e, int16_t key) { return e.api_key < key; });
+  return it != kTable.end() && it->api_key == api_key ? &*it : nullptr;
+}
+
+}  // namespace sluice::handlers

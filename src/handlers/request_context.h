@@ -1,0 +1,77 @@
+// request_context and responder: what every handler receives for one request.
+//
+// request_context: the decoded request header, the connection it came on, the broker's services,
+// and the frame that holds the request bytes (decoded `records` fields are views into it, so a
+// handler that finishes later keeps `frame` alive). responder: encodes the response header and body
+// at the request's version and hands them to the network layer; move it into whatever completes the
+// request later (a delayed Fetch, an acks=-1 Produce). Each responder answers exactly once.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "net/request_dispatcher.h"
+#include "protocol/generated/headers.h"
+#include "protocol/wire.h"
+
+namespace sluice::handlers {
+
+struct broker_services;
+
+struct request_context {
+  net::connection_ref connection;
+  protocol::request_header header;
+  std::shared_ptr<const protocol::bytes> frame;
+  broker_services& services;
+
+  int16_t api_version() const { return header.request_api_version; }
+  const std::string& client_id() const {
+    static const std::string none;
+    return header.client_id ? *header.client_id : none;
+  }
+};
+
+class responder {
+ public:
+  responder(const protocol::request_header& header, net::response_callback done)
+      : correlation_id_(header.correlation_id),
+        api_key_(header.request_api_key),
+        version_(header.request_api_version),
+        done_(std::move(done)) {}
+
+  int16_t version() const { return version_; }
+  // Answers at another version than requested (ApiVersions falls back to v0 for unknown versions).
+  void override_version(int16_t version) { version_ = version; }
+
+  // Encodes `response` at the request's version, after the right response header.
+  template <class Response>
+  void send(const Response& response) {
+    protocol::writer w;
+    protocol::response_header header;
+    header.correlation_id = correlation_id_;
+    auto header_version = protocol::response_header_version(api_key_, version_);
+    if (auto r = header.encode(w, header_version); !r) return encoding_failed(r.code());
+    if (auto r = response.encode(w, version_); !r) return encoding_failed(r.code());
+    done_(net::outbound_response::with(std::move(w)));
+  }
+
+  // No response at all (Produce with acks=0).
+  void send_nothing() { done_(net::outbound_response::none()); }
+  // Close the connection without answering (what Kafka does for requests it cannot parse).
+  void close() { done_(net::outbound_response::close()); }
+
+ private:
+  void encoding_failed(protocol::errc e) {
+    spdlog::error("cannot encode response to api {} v{}: {} (closing the connection)", api_key_,
+                  version_, protocol::to_string(e));
+    close();
+  }
+
+  int32_t correlation_id_;
+  int16_t api_key_;
+  int16_t version_;
+  net::response_callback done_;
+};
+
+}  // namespace sluice::handlers

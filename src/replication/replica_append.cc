@@ -1,0 +1,129 @@
+// replica_manager::append — the Produce path: validate each partition's batch as Kafka does,
+// append it to the partition log (offsets and leader epoch patched in place), wake fetchers
+// waiting on the partition, and for acks=-1 wait until the high watermark covers the append.
+#include <spdlog/spdlog.h>
+
+#include "protocol/record_batch.h"
+#include "replication/replica_manager_impl.h"
+
+namespace sluice::replication {
+
+namespace {
+
+errc from_batch(protocol::batch_errc e) {
+  switch (protocol::kafka_error_code(e)) {
+    case 2:
+      return errc::corrupt_message;
+    case 10:
+      return errc::message_too_large;
+    case 32:
+      return errc::invalid_timestamp;
+    case 87:
+      return errc::invalid_record;
+    default:
+      return errc::unknown;
+  }
+}
+
+// Waits until every appended partition's high watermark passes its last appended offset.
+class delayed_produce final : public delayed_operation {
+ public:
+  struct pending {
+    std::shared_ptr<partition> p;
+    int64_t required_offset;  // high watermark must exceed last offset
+    size_t outcome_index;
+  };
+
+  delayed_produce(std::vector<append_outcome> outcomes, std::vector<pending> waiting,
+                  append_done done)
+      : outcomes_(std::move(outcomes)), waiting_(std::move(waiting)), done_(std::move(done)) {}
+
+  bool try_complete() override {
+    for (const auto& w : waiting_)
+      if (w.p->high_watermark() < w.required_offset) return false;
+    done_(std::move(outcomes_));
+    return true;
+  }
+
+  void on_expire() override {
+    for (const auto& w : waiting_) {
+      if (w.p->high_watermark() < w.required_offset) {
+        outcomes_[w.outcome_index].error = errc::request_timed_out;
+        outcomes_[w.outcome_index].message = "the in-sync replicas did not all acknowledge in time";
+      }
+    }
+    done_(std::move(outcomes_));
+  }
+
+ private:
+  std::vector<append_outcome> outcomes_;
+  std::vector<pending> waiting_;
+  append_done done_;
+};
+
+}  // namespace
+
+void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
+                             append_done done) {
+  auto& s = *impl_;
+  std::vector<append_outcome> outcomes(entries.size());
+  std::vector<delayed_produce::pending> waiting;
+  std::vector<uint8_t> scratch;
+  const int64_t now = wall_clock_ms();
+
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto& entry = entries[i];
+    auto& out = outcomes[i];
+    auto p = s.find(entry.topic, entry.partition);
+    if (!p) {
+      out.error = errc::unknown_topic_or_partition;
+      continue;
+    }
+    out.log_start_offset = p->log().log_start_offset();
+    auto config = p->log().config();
+
+    protocol::append_validation_options check;
+    check.topic_timestamp_type = config->message_timestamp_type;
+    check.now_ms = now;
+    check.max_timestamp_before_ms = config->timestamp_before_max_ms();
+    check.max_timestamp_after_ms = config->timestamp_after_max_ms();
+    check.require_keys = config->cleanup_compact;
+    check.max_decompressed_bytes =
+        std::max<size_t>(protocol::default_max_decompressed_bytes,
+                         static_cast<size_t>(config->max_message_bytes) * 4);
+    auto valid = protocol::validate_for_append(entry.batch, check, scratch);
+    if (!valid) {
+      out.error = from_batch(valid.code());
+      out.message = valid.message().empty() ? std::string(protocol::to_string(valid.code()))
+                                            : valid.message();
+      if (out.error == errc::invalid_record) out.record_errors.emplace_back(0, out.message);
+      continue;
+    }
+
+    storage::append_options options;
+    options.leader_epoch = p->leader_epoch();
+    options.now_ms = now;
+    auto appended = p->log().append(entry.batch, options);
+    if (!appended) {
+      out.error = from_storage(appended.code());
+      out.message = appended.message();
+      if (out.error == errc::storage_error)
+        spdlog::error("append to {} failed: {}", p->key(), appended.message());
+      continue;
+    }
+    out.base_offset = appended->first_offset;
+    out.log_append_time = appended->log_append_time;
+    out.log_start_offset = appended->log_start_offset;
+    s.fetch_waiters.notify(p->key());
+    if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i});
+  }
+
+  if (acks != -1 || waiting.empty()) return done(std::move(outcomes));
+  std::vector<std::string> keys;
+  for (const auto& w : waiting) keys.push_back(w.p->key());
+  auto op =
+      std::make_shared<delayed_produce>(std::move(outcomes), std::move(waiting), std::move(done));
+  s.produce_waiters.add(op, keys, clock::now() + std::chrono::milliseconds(timeout_ms));
+}
+
+}  // namespace sluice::replication

@@ -1,0 +1,121 @@
+// replica_manager::fetch — reads whole batches from each requested partition as file regions
+// (sent with sendfile by the network layer), bounded by the high watermark (or the last stable
+// offset for read_committed), the per-partition and total byte limits. When fewer than min_bytes
+// are available it waits — woken by appends through the delayed-operation queue — until enough
+// arrive or max_wait_ms passes, then reads again.
+#include "replication/replica_manager_impl.h"
+
+namespace sluice::replication {
+
+namespace {
+
+struct fetch_state {
+  fetch_request_params params;
+  std::vector<std::shared_ptr<partition>> partitions;  // null where unknown
+  std::vector<std::optional<errc>> lookup_errors;
+};
+
+// Reads every partition once; returns the results and the bytes they carry.
+std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_state& st) {
+  std::vector<fetch_partition_result> results(st.params.partitions.size());
+  int64_t total = 0;
+  int64_t budget = st.params.max_bytes;
+  bool first_data = true;
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto& out = results[i];
+    const auto& req = st.params.partitions[i];
+    if (st.lookup_errors[i]) {
+      out.error = st.lookup_errors[i];
+      continue;
+    }
+    const auto& p = st.partitions[i];
+    if (req.current_leader_epoch >= 0 && req.current_leader_epoch != p->leader_epoch()) {
+      out.error = req.current_leader_epoch < p->leader_epoch() ? errc::fenced_leader_epoch
+                                                               : errc::unknown_leader_epoch;
+      continue;
+    }
+    int64_t hw = p->high_watermark();
+    int64_t lso = p->last_stable_offset();
+    int64_t bound = st.params.read_committed ? lso : hw;
+    if (st.params.replica_id >= 0) bound = p->log().log_end_offset();  // followers read to LEO
+    out.high_watermark = hw;
+    out.last_stable_offset = lso;
+    out.log_start_offset = p->log().log_start_offset();
+    out.records = protocol::records::view({});
+    int64_t log_end = p->log().log_end_offset();
+    if (req.fetch_offset < out.log_start_offset || req.fetch_offset > log_end) {
+      out.error = errc::offset_out_of_range;
+      continue;
+    }
+    if (req.fetch_offset >= bound || budget <= 0) continue;
+    int32_t limit = static_cast<int32_t>(std::min<int64_t>(req.max_bytes, budget));
+    // Kafka hands out at least one whole batch for the first partition with data, so a batch
+    // larger than the limits cannot block a consumer forever.
+    auto read = p->log().read(req.fetch_offset, limit, bound, first_data);
+    if (!read) {
+      out.error = from_storage(read.code());
+      continue;
+    }
+    if (read->region.size > 0) {
+      first_data = false;
+      total += read->region.size;
+      budget -= read->region.size;
+      out.records = protocol::records::file(read->region);
+    }
+  }
+  return {std::move(results), total};
+}
+
+class delayed_fetch final : public delayed_operation {
+ public:
+  delayed_fetch(std::shared_ptr<const fetch_state> st, fetch_done done)
+      : st_(std::move(st)), done_(std::move(done)) {}
+
+  bool try_complete() override {
+    auto [results, bytes] = read_all(*st_);
+    bool errors = false;
+    for (const auto& r : results) errors |= r.error.has_value();
+    if (bytes < st_->params.min_bytes && !errors) return false;
+    done_(std::move(results));
+    return true;
+  }
+  void on_expire() override { done_(read_all(*st_).first); }
+
+ private:
+  std::shared_ptr<const fetch_state> st_;
+  fetch_done done_;
+};
+
+}  // namespace
+
+void replica_manager::fetch(fetch_request_params params, fetch_done done) {
+  auto& s = *impl_;
+  auto st = std::make_shared<fetch_state>();
+  st->params = std::move(params);
+  std::vector<std::string> keys;
+  for (const auto& req : st->params.partitions) {
+    std::shared_ptr<partition> p;
+    std::optional<errc> error;
+    if (req.topic.empty() && !req.topic_id.is_zero()) {
+      p = s.find_by_id(req.topic_id, req.partition);
+      if (!p) error = errc::unknown_topic_id;
+    } else {
+      p = s.find(req.topic, req.partition);
+      if (!p) error = errc::unknown_topic_or_partition;
+    }
+    if (p) keys.push_back(p->key());
+    st->partitions.push_back(std::move(p));
+    st->lookup_errors.push_back(error);
+  }
+
+  auto [results, bytes] = read_all(*st);
+  bool errors = false;
+  for (const auto& r : results) errors |= r.error.has_value();
+  if (st->params.max_wait_ms <= 0 || bytes >= st->params.min_bytes || errors || keys.empty())
+    return done(std::move(results));
+
+  auto op = std::make_shared<delayed_fetch>(st, std::move(done));
+  s.fetch_waiters.add(op, keys, clock::now() + std::chrono::milliseconds(st->params.max_wait_ms));
+}
+
+}  // namespace sluice::replication

@@ -1,0 +1,255 @@
+// replica_manager: partition lifecycle (reconciling with metadata) and the single-partition
+// operations (ListOffsets, DeleteRecords, OffsetForLeaderEpoch, summaries). Produce and Fetch are
+// in replica_append.cc and replica_fetch.cc.
+#include "replication/replica_manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <set>
+
+#include "replication/replica_manager_impl.h"
+
+namespace sluice::replication {
+
+std::string_view to_string(errc e) {
+  switch (e) {
+    case errc::unknown_topic_or_partition:
+      return "unknown topic or partition";
+    case errc::unknown_topic_id:
+      return "unknown topic id";
+    case errc::not_leader:
+      return "not the leader";
+    case errc::offset_out_of_range:
+      return "offset out of range";
+    case errc::corrupt_message:
+      return "corrupt message";
+    case errc::message_too_large:
+      return "message too large";
+    case errc::record_list_too_large:
+      return "record list too large";
+    case errc::invalid_timestamp:
+      return "invalid timestamp";
+    case errc::invalid_record:
+      return "invalid record";
+    case errc::invalid_required_acks:
+      return "invalid required acks";
+    case errc::not_enough_replicas:
+      return "not enough replicas";
+    case errc::not_enough_replicas_after_append:
+      return "not enough replicas after append";
+    case errc::request_timed_out:
+      return "request timed out";
+    case errc::fenced_leader_epoch:
+      return "fenced leader epoch";
+    case errc::unknown_leader_epoch:
+      return "unknown leader epoch";
+    case errc::offset_not_available:
+      return "offset not available";
+    case errc::policy_violation:
+      return "policy violation";
+    case errc::storage_error:
+      return "storage error";
+    case errc::unknown:
+      return "unknown error";
+  }
+  return "unknown error";
+}
+
+errc from_storage(storage::errc e) {
+  switch (e) {
+    case storage::errc::offset_out_of_range:
+      return errc::offset_out_of_range;
+    case storage::errc::corrupt_message:
+      return errc::corrupt_message;
+    case storage::errc::message_too_large:
+      return errc::message_too_large;
+    case storage::errc::record_list_too_large:
+      return errc::record_list_too_large;
+    case storage::errc::invalid_timestamp:
+      return errc::invalid_timestamp;
+    case storage::errc::invalid_record:
+      return errc::invalid_record;
+    case storage::errc::io_error:
+      return errc::storage_error;
+    case storage::errc::closed:
+      return errc::not_leader;
+    case storage::errc::not_found:
+      return errc::unknown_topic_or_partition;
+    default:
+      return errc::unknown;
+  }
+}
+
+std::shared_ptr<partition> replica_manager::impl::find(const std::string& topic,
+                                                       int32_t index) const {
+  std::shared_lock lock(mutex);
+  auto it = partitions.find(partition_key(topic, index));
+  return it == partitions.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<partition> replica_manager::impl::find_by_id(const protocol::uuid& id,
+                                                             int32_t index) const {
+  std::shared_lock lock(mutex);
+  for (const auto& [key, p] : partitions)
+    if (p->index() == index && p->topic_id() == id) return p;
+  return nullptr;
+}
+
+replica_manager::replica_manager(options opts, storage::log_manager& logs,
+                                 cluster::metadata_store& metadata)
+    : impl_(std::make_unique<impl>(std::move(opts), logs, metadata)) {}
+
+replica_manager::~replica_manager() {
+  shutdown();
+}
+
+void replica_manager::on_metadata_change(const cluster::metadata_change& /*change*/) {
+  reconcile();
+}
+
+void replica_manager::reconcile() {
+  auto& s = *impl_;
+  std::lock_guard serial(s.reconcile_mutex);
+  std::set<std::string> wanted;
+  for (const auto& topic : s.metadata.topics()) {
+    auto config = s.opts.make_log_config(topic.configs);
+    if (!config) {
+      spdlog::error("topic {}: invalid configuration ({}); keeping its partitions as they are",
+                    topic.name, config.message());
+    }
+    for (const auto& state : topic.partitions) {
+      bool hosted = false;
+      for (int32_t r : state.replicas) hosted |= r == s.opts.broker_id;
+      if (!hosted) continue;
+      auto key = partition_key(topic.name, state.partition);
+      wanted.insert(key);
+      if (auto existing = s.find(topic.name, state.partition)) {
+        if (config) existing->log().set_config(**config);
+        existing->set_leader_epoch(state.leader_epoch);
+        continue;
+      }
+      if (!config) continue;
+      storage::topic_partition tp{topic.name, state.partition};
+      auto log = s.logs.get_or_create(tp, **config);
+      if (!log) {
+        spdlog::error("cannot open partition {}: {}", key, log.message());
+        continue;
+      }
+      auto p = std::make_shared<partition>(topic.name, state.partition, topic.id, *log,
+                                           state.leader_epoch);
+      std::unique_lock lock(s.mutex);
+      s.partitions.emplace(key, std::move(p));
+    }
+  }
+  std::vector<std::shared_ptr<partition>> doomed;
+  {
+    std::unique_lock lock(s.mutex);
+    for (auto it = s.partitions.begin(); it != s.partitions.end();) {
+      if (wanted.contains(it->first)) {
+        ++it;
+      } else {
+        doomed.push_back(it->second);
+        it = s.partitions.erase(it);
+      }
+    }
+  }
+  for (auto& p : doomed) {
+    storage::topic_partition tp{p->topic(), p->index()};
+    if (auto r = s.logs.delete_partition(tp); !r)
+      spdlog::error("cannot delete partition {}: {}", p->key(), r.message());
+    // Waiting fetches on it answer now (with an error for that partition).
+    s.fetch_waiters.notify(p->key());
+    s.produce_waiters.notify(p->key());
+  }
+}
+
+result<offset_lookup> replica_manager::list_offset(const std::string& topic, int32_t index,
+                                                   int64_t timestamp, bool read_committed,
+                                                   int32_t current_leader_epoch) {
+  auto p = impl_->find(topic, index);
+  if (!p) return errc::unknown_topic_or_partition;
+  if (current_leader_epoch >= 0 && current_leader_epoch != p->leader_epoch())
+    return current_leader_epoch < p->leader_epoch() ? errc::fenced_leader_epoch
+                                                    : errc::unknown_leader_epoch;
+  offset_lookup out;
+  if (timestamp == storage::list_offsets::latest) {
+    out.offset = read_committed ? p->last_stable_offset() : p->high_watermark();
+    out.leader_epoch = p->leader_epoch();
+    return out;
+  }
+  if (timestamp == storage::list_offsets::earliest ||
+      timestamp == storage::list_offsets::earliest_local) {
+    out.offset = p->log().log_start_offset();
+    // The epoch in which the first remaining offset was written.
+    for (const auto& e : p->log().epoch_entries())
+      if (e.start_offset <= out.offset) out.leader_epoch = e.epoch;
+    return out;
+  }
+  auto found = p->log().offset_for_timestamp(timestamp);
+  if (!found) return from_storage(found.code());
+  // Never reveal offsets above what consumers may read.
+  int64_t limit = read_committed ? p->last_stable_offset() : p->high_watermark();
+  if (found->offset >= limit) return offset_lookup{};
+  out.offset = found->offset;
+  out.timestamp = found->timestamp;
+  out.leader_epoch = found->leader_epoch;
+  return out;
+}
+
+result<int64_t> replica_manager::delete_records(const std::string& topic, int32_t index,
+                                                int64_t offset) {
+  auto p = impl_->find(topic, index);
+  if (!p) return errc::unknown_topic_or_partition;
+  auto config = p->log().config();
+  if (config->cleanup_compact && !config->cleanup_delete) return errc::policy_violation;
+  int64_t hw = p->high_watermark();
+  if (offset == -1) offset = hw;
+  if (offset < 0 || offset > hw) return errc::offset_out_of_range;
+  if (offset > p->log().log_start_offset()) {
+    if (auto r = p->log().advance_log_start_offset(offset); !r) return from_storage(r.code());
+  }
+  return p->log().log_start_offset();
+}
+
+result<epoch_end_offset> replica_manager::end_offset_for_epoch(const std::string& topic,
+                                                               int32_t index,
+                                                               int32_t current_leader_epoch,
+                                                               int32_t epoch) {
+  auto p = impl_->find(topic, index);
+  if (!p) return errc::unknown_topic_or_partition;
+  if (current_leader_epoch >= 0 && current_leader_epoch != p->leader_epoch())
+    return current_leader_epoch < p->leader_epoch() ? errc::fenced_leader_epoch
+                                                    : errc::unknown_leader_epoch;
+  auto end = p->log().end_offset_for_epoch(epoch);
+  return epoch_end_offset{end.epoch, end.end_offset};
+}
+
+std::vector<partition_summary> replica_manager::summaries() const {
+  std::vector<partition_summary> out;
+  std::shared_lock lock(impl_->mutex);
+  for (const auto& [key, p] : impl_->partitions) {
+    partition_summary s;
+    s.topic = p->topic();
+    s.partition = p->index();
+    auto dir = std::filesystem::path(p->log().dir()).parent_path().string();
+    s.log_dir = dir;
+    s.size_bytes = p->log().size_bytes();
+    s.log_start_offset = p->log().log_start_offset();
+    s.log_end_offset = p->log().log_end_offset();
+    s.high_watermark = p->high_watermark();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::string> replica_manager::log_dirs() const {
+  return impl_->logs.log_dirs();
+}
+
+void replica_manager::shutdown() {
+  impl_->produce_waiters.shutdown();
+  impl_->fetch_waiters.shutdown();
+}
+
+}  // namespace sluice::replication

@@ -1,0 +1,160 @@
+// replica_manager: the partitions this broker hosts, as the request handlers see them. It owns
+// one `partition` per hosted topic-partition (its log, high watermark, leader epoch) and is the
+// single entry point for Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch and
+// DescribeLogDirs. Waiting (a Fetch's long poll, an acks=-1 Produce) goes through one
+// delayed_operation_queue: appends and high-watermark moves notify it.
+//
+// Single broker today (every hosted partition is led here with ISR {self}, so the high watermark
+// is the log end offset); issue #7 adds followers, ISR tracking and the replica fetcher behind the
+// same interface. Thread-safe: handlers call it from any network thread; completions run on the
+// calling thread or the delayed-operation timer thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cluster/metadata_store.h"
+#include "protocol/wire.h"
+#include "replication/errc.h"
+
+namespace sluice::storage {
+class log_manager;
+struct log_config;
+}  // namespace sluice::storage
+
+namespace sluice::replication {
+
+class partition;
+
+// ---- produce ----------------------------------------------------------------------------------
+
+struct append_entry {
+  std::string topic;
+  int32_t partition = 0;
+  std::span<uint8_t> batch;  // one v2 batch, patched in place (offsets, epoch); must outlive done
+};
+
+struct append_outcome {
+  std::optional<errc> error;
+  std::string message;
+  int64_t base_offset = -1;
+  int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
+  int64_t log_start_offset = -1;
+  // Produce v8+: which record of the batch was bad, when one was (batch index 0 here).
+  std::vector<std::pair<int32_t, std::string>> record_errors;
+};
+
+using append_done = std::function<void(std::vector<append_outcome>)>;
+
+// ---- fetch ------------------------------------------------------------------------------------
+
+struct fetch_partition_request {
+  std::string topic;
+  protocol::uuid topic_id;  // Fetch v13+: the topic is named by id
+  int32_t partition = 0;
+  int64_t fetch_offset = 0;
+  int32_t max_bytes = 0;
+  int32_t current_leader_epoch = -1;
+  int32_t last_fetched_epoch = -1;
+  int64_t log_start_offset = -1;  // followers report theirs
+};
+
+struct fetch_request_params {
+  int32_t replica_id = -1;  // -1: a consumer
+  int32_t max_wait_ms = 0;
+  int32_t min_bytes = 0;
+  int32_t max_bytes = 0x7fffffff;
+  bool read_committed = false;
+  std::vector<fetch_partition_request> partitions;
+};
+
+struct fetch_partition_result {
+  std::optional<errc> error;
+  int64_t high_watermark = -1;
+  int64_t last_stable_offset = -1;
+  int64_t log_start_offset = -1;
+  protocol::records records;  // a file region (sendfile), or null
+  // OffsetForLeaderEpoch-style divergence for followers (Fetch v12+), -1 when none.
+  int32_t diverging_epoch = -1;
+  int64_t diverging_end_offset = -1;
+};
+
+using fetch_done = std::function<void(std::vector<fetch_partition_result>)>;
+
+// ---- offsets ------------------------------------------------------------------------------------
+
+struct offset_lookup {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  int32_t leader_epoch = -1;
+};
+
+struct epoch_end_offset {
+  int32_t leader_epoch = -1;
+  int64_t end_offset = -1;
+};
+
+struct partition_summary {
+  std::string topic;
+  int32_t partition = 0;
+  std::string log_dir;
+  int64_t size_bytes = 0;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+  int64_t high_watermark = 0;
+};
+
+class replica_manager {
+ public:
+  struct options {
+    int32_t broker_id = 0;
+    // Broker-level log defaults; topic overrides from metadata are applied on top.
+    std::function<result<std::shared_ptr<const storage::log_config>>(const cluster::config_map&)>
+        make_log_config;
+  };
+
+  replica_manager(options opts, storage::log_manager& logs, cluster::metadata_store& metadata);
+  ~replica_manager();
+  replica_manager(const replica_manager&) = delete;
+  replica_manager& operator=(const replica_manager&) = delete;
+
+  // Creates/deletes/reconfigures local partitions to match the metadata (at start-up and on every
+  // change). Idempotent.
+  void reconcile();
+  void on_metadata_change(const cluster::metadata_change& change);
+
+  // Produce. acks: 0, 1 or -1 (checked by the caller). Completes once every partition has its
+  // outcome — for acks=-1 once the high watermark covers the append, or on timeout.
+  void append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
+              append_done done);
+
+  // Fetch: answers when min_bytes are available or max_wait_ms passed. Results in request order.
+  void fetch(fetch_request_params params, fetch_done done);
+
+  // ListOffsets: timestamp -1 latest, -2 earliest, -3 max timestamp, else the first offset whose
+  // timestamp >= it.
+  result<offset_lookup> list_offset(const std::string& topic, int32_t partition, int64_t timestamp,
+                                    bool read_committed, int32_t current_leader_epoch);
+  // DeleteRecords: advances the log start offset; -1 means the high watermark. Returns the new
+  // log start offset (Kafka's "low watermark").
+  result<int64_t> delete_records(const std::string& topic, int32_t partition, int64_t offset);
+  result<epoch_end_offset> end_offset_for_epoch(const std::string& topic, int32_t partition,
+                                                int32_t current_leader_epoch, int32_t epoch);
+
+  std::vector<partition_summary> summaries() const;
+  std::vector<std::string> log_dirs() const;
+
+  // Stops waiting operations (answering them with what is available) and flushes every log.
+  void shutdown();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sluice::replication
