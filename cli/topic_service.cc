@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "cli/raw_client.h"
+
 namespace sluice::cli {
 
 bool is_internal_topic(std::string_view name) {
@@ -52,6 +54,9 @@ class admin_topic_service final : public topic_service {
     for (const std::string& n : names) resources.emplace_back(resource_type::topic, n);
     auto configs = describe_configs(client_, resources, d);
     if (!configs) return std::move(configs).error();
+    // Topic ids are not in librdkafka 2.0.2's metadata; ask with our own Metadata request (a
+    // broker without Metadata v10 has none to give, and Kafka then prints no TopicId).
+    auto ids = fetch_topic_ids(client_.brokers(), names, d);
     std::vector<topic_description> out;
     for (const std::string& n : names) {
       const topic_info* t = md->find(n);
@@ -62,6 +67,9 @@ class admin_topic_service final : public topic_service {
       td.internal = is_internal_topic(n);
       for (const config_resource& cr : *configs) {
         if (cr.name == n) td.configs = cr.entries;
+      }
+      if (ids) {
+        if (auto it = ids->find(n); it != ids->end()) td.topic_id = it->second;
       }
       out.push_back(std::move(td));
     }

@@ -1,0 +1,87 @@
+// A minimal Kafka protocol client over a plain TCP socket, for the requests librdkafka 2.0.2 has no
+// API for: ApiVersions as a listing (kafka-broker-api-versions), DescribeLogDirs (kafka-log-dirs),
+// ElectLeaders (kafka-leader-election), and topic ids (Metadata v10+, for kafka-topics --describe).
+// It does no encoding of its own: requests and responses go through Sluice's generated codec in
+// src/protocol (request_header / response_header and one struct per message).
+//
+// One connection per object, blocking I/O bounded by deadlines, used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/client.h"
+#include "protocol/generated/api_versions.h"
+#include "protocol/generated/headers.h"
+#include "protocol/wire.h"
+
+namespace sluice::cli {
+
+class raw_connection {
+ public:
+  // Connects to `host:port` and negotiates versions with ApiVersions.
+  static result<raw_connection> open(const std::string& host, int port, deadline d);
+  // Tries each `host:port` of a comma-separated broker list in turn.
+  static result<raw_connection> open_any(const std::string& brokers, deadline d);
+
+  raw_connection(raw_connection&& other) noexcept;
+  raw_connection& operator=(raw_connection&& other) noexcept;
+  raw_connection(const raw_connection&) = delete;
+  ~raw_connection();
+
+  // The broker's ApiVersions answer (its version range for each API).
+  const protocol::api_versions_response& api_versions() const { return versions_; }
+  // The highest version of `api_key` both the broker and our codec support.
+  std::optional<int16_t> pick_version(int16_t api_key, int16_t our_min, int16_t our_max) const;
+
+  // Sends `request` at `version` and decodes the answer.
+  template <class Request, class Response>
+  result<Response> call(const Request& request, int16_t version, deadline d);
+
+  const std::string& address() const { return address_; }
+
+ private:
+  raw_connection(int fd, std::string address) : fd_(fd), address_(std::move(address)) {}
+  // Sends one framed request; returns the response body after its header.
+  result<std::vector<uint8_t>> round_trip(int16_t api_key, int16_t version,
+                                          const protocol::writer& body, deadline d);
+  result<void> send_all(const std::vector<uint8_t>& bytes, deadline d);
+  result<void> recv_exact(uint8_t* out, size_t n, deadline d);
+  result<void> negotiate(deadline d);
+
+  int fd_ = -1;
+  std::string address_;
+  int32_t next_correlation_ = 1;
+  protocol::api_versions_response versions_;
+};
+
+// Splits "h1:p1,h2:p2" into host/port pairs (port 9092 when left out).
+std::vector<std::pair<std::string, int>> parse_broker_list(const std::string& brokers);
+
+// Topic ids by name, from a Metadata request (v10 or newer); an error when the broker does not
+// support such a version.
+result<std::map<std::string, std::string>> fetch_topic_ids(const std::string& brokers,
+                                                           const std::vector<std::string>& topics,
+                                                           deadline d);
+
+template <class Request, class Response>
+result<Response> raw_connection::call(const Request& request, int16_t version, deadline d) {
+  protocol::writer body;
+  if (auto enc = request.encode(body, version); !enc) {
+    return fail(errc::internal, "cannot encode request: " + enc.message());
+  }
+  auto bytes = round_trip(Request::api_key, version, body, d);
+  if (!bytes) return std::move(bytes).error();
+  protocol::reader r(*bytes);
+  Response response;
+  if (auto dec = response.decode(r, version); !dec || !r.ok()) {
+    return fail(errc::broker, "cannot decode the broker's response from " + address_);
+  }
+  return response;
+}
+
+}  // namespace sluice::cli
