@@ -344,7 +344,8 @@ std::string registry::expose() const {
   for (const auto& [name, f] : families_) {
     parts.emplace(name, [&f = *f](std::string& out) { f.expose(out); });
   }
-  for (const auto& [id, c] : collectors_) {
+  for (const auto& entry : collectors_) {
+    const auto& c = entry.second;  // a plain reference: clang 14 cannot capture bindings
     parts.emplace(c.name, [&c](std::string& out) {
       std::string samples;
       string_sink sink(samples, c.name, c.label_names);
