@@ -25,13 +25,18 @@ void dispatcher::dispatch(const net::connection_ref& connection, protocol::bytes
 
   protocol::request_header header;
   auto header_version = protocol::request_header_version(api_key, api_version);
+  const handler_entry* entry = find_handler(api_key);
+  // An ApiVersions request from a newer client: only the fields every header version shares
+  // matter (its body and any header tags are not read), so read it as header v1.
+  if (api_key == protocol::api_versions_request::api_key && entry != nullptr &&
+      api_version > entry->max_version)
+    header_version = 1;
   if (auto h = header.decode(r, header_version); !h) {
     spdlog::warn("closing connection from {}: undecodable request header ({})",
                  connection->client_address(), protocol::to_string(h.code()));
     return done(net::outbound_response::close());
   }
 
-  const handler_entry* entry = find_handler(api_key);
   if (entry == nullptr) {
     const auto* api = protocol::find_api(api_key);
     spdlog::warn("closing connection from {}: unsupported API {} ({}) v{}",

@@ -1,0 +1,158 @@
+"""Hostile and broken input on raw sockets: the broker answers what it can, closes what it must,
+and keeps serving a well-behaved client meanwhile."""
+import socket
+import struct
+
+from conftest import kcat
+
+
+def frame(body):
+    return struct.pack(">i", len(body)) + body
+
+
+def request(api_key, version, correlation_id, body=b"", client_id=b"raw"):
+    header = struct.pack(">hhih", api_key, version, correlation_id, len(client_id)) + client_id
+    return frame(header + body)
+
+
+def read_frame(sock):
+    size = struct.unpack(">i", recv_exact(sock, 4))[0]
+    return recv_exact(sock, size)
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
+
+
+def closed_by_peer(sock, timeout=5):
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def connect(broker):
+    return socket.create_connection(("127.0.0.1", broker.port), timeout=5)
+
+
+def healthy(broker):
+    kcat("-b", broker.bootstrap, "-P", "-t", "health", input=b"ping\n")
+    out = kcat("-b", broker.bootstrap, "-C", "-t", "health", "-o", "-1", "-e", "-q").stdout
+    return out.strip().endswith(b"ping")
+
+
+def test_garbage_closes_only_that_connection(broker):
+    good = connect(broker)
+    bad = connect(broker)
+    bad.sendall(frame(b"\x00\x12\x00"))  # 3 bytes: not even a header
+    assert closed_by_peer(bad)
+    good.sendall(request(18, 0, 7))
+    assert struct.unpack(">i", read_frame(good)[:4])[0] == 7
+    assert healthy(broker)
+
+
+def test_huge_size_prefix_is_refused_without_allocating(broker):
+    bad = connect(broker)
+    bad.sendall(struct.pack(">i", 0x7FFFFFF0) + b"\x00" * 16)
+    assert closed_by_peer(bad)
+    neg = connect(broker)
+    neg.sendall(struct.pack(">i", -5))
+    assert closed_by_peer(neg)
+    assert "127.0.0.1" in broker.log_text()
+    assert healthy(broker)
+
+
+def test_truncated_frame_then_close_is_harmless(broker):
+    bad = connect(broker)
+    bad.sendall(struct.pack(">i", 100) + b"\x00\x12")
+    bad.close()
+    assert healthy(broker)
+
+
+def test_unknown_api_key_closes_connection(broker):
+    s = connect(broker)
+    s.sendall(request(999, 0, 1))
+    assert closed_by_peer(s)
+    assert healthy(broker)
+
+
+def test_api_versions_unknown_version_answers_v0_unsupported(broker):
+    s = connect(broker)
+    s.sendall(request(18, 99, 42))
+    body = read_frame(s)
+    correlation, error = struct.unpack(">ih", body[:6])
+    assert correlation == 42
+    assert error == 35  # UNSUPPORTED_VERSION
+    count = struct.unpack(">i", body[6:10])[0]
+    keys = {struct.unpack(">hhh", body[10 + 6 * i:16 + 6 * i])[0]: struct.unpack(">hhh", body[10 + 6 * i:16 + 6 * i])[1:]
+            for i in range(count)}
+    assert keys[18] == (0, 4)
+
+
+def produce_v3(topic, partition, batch, acks=1):
+    body = struct.pack(">h", -1)  # transactional id: null
+    body += struct.pack(">hi", acks, 5000)
+    body += struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic.encode()
+    body += struct.pack(">i", 1) + struct.pack(">i", partition) + struct.pack(">i", len(batch)) + batch
+    return body
+
+
+def simple_batch():
+    """One uncompressed record (value b"v") built by hand, CRC-32C computed in Python."""
+    # attributes, timestamp delta 0, offset delta 0, key length -1, value length 1, "v", 0 headers
+    record = b"\x00\x00\x00\x01\x02v\x00"
+    record = bytes([len(record) * 2]) + record
+    after_crc = struct.pack(">hiqqqhii", 0, 0, 1000, 1000, -1, -1, -1, 1) + record
+    crc = crc32c(after_crc)
+    body = struct.pack(">ibI", -1, 2, crc) + after_crc
+    return struct.pack(">qi", 0, len(body)) + body
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def produce_error(response):
+    # ProduceResponse v3: correlation, topics[1]{name, partitions[1]{index, error, base offset...}}
+    pos = 4 + 4
+    name_len = struct.unpack(">h", response[pos:pos + 2])[0]
+    pos += 2 + name_len + 4 + 4
+    return struct.unpack(">h", response[pos:pos + 2])[0], struct.unpack(">q", response[pos + 2:pos + 10])[0]
+
+
+def test_produce_with_bad_crc_gets_corrupt_message(broker):
+    kcat("-b", broker.bootstrap, "-P", "-t", "crc", input=b"first\n")
+    s = connect(broker)
+    good = simple_batch()
+    s.sendall(request(0, 3, 1, produce_v3("crc", 0, good)))
+    error, offset = produce_error(read_frame(s))
+    assert (error, offset) == (0, 1)
+    bad = bytearray(good)
+    bad[-2] ^= 0xFF  # flip a byte of the record: the CRC no longer matches
+    s.sendall(request(0, 3, 2, produce_v3("crc", 0, bytes(bad))))
+    error, _ = produce_error(read_frame(s))
+    assert error == 2  # CORRUPT_MESSAGE
+    out = kcat("-b", broker.bootstrap, "-C", "-t", "crc", "-o", "beginning", "-e", "-q").stdout.split()
+    assert out == [b"first", b"v"]
+
+
+def test_produce_to_missing_partition_and_topic(broker):
+    kcat("-b", broker.bootstrap, "-P", "-t", "one", input=b"x\n")
+    s = connect(broker)
+    s.sendall(request(0, 3, 1, produce_v3("one", 5, simple_batch())))
+    assert produce_error(read_frame(s))[0] == 3  # UNKNOWN_TOPIC_OR_PARTITION
+    s.sendall(request(0, 3, 2, produce_v3("never-created", 0, simple_batch())))
+    assert produce_error(read_frame(s))[0] == 3
+    assert healthy(broker)
