@@ -135,6 +135,14 @@ result<void> file_io::fsync_dir(const std::string& path) {
   return ok_v;
 }
 
+result<void> file_io::sync_filesystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return os_error("open dir", path);
+  unique_fd owner(fd);
+  if (::syncfs(fd) != 0) return os_error("syncfs", path);
+  return ok_v;
+}
+
 result<std::vector<dir_entry>> file_io::list_dir(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return os_error("opendir", path);

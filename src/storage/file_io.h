@@ -76,6 +76,9 @@ class file_io {
   // Creates a directory (and missing parents); an existing one is not an error.
   virtual result<void> make_dirs(const std::string& path);
   virtual result<void> fsync_dir(const std::string& path);
+  // Flushes every file of the file system holding `path` (syncfs): one call instead of one fsync
+  // per file when a whole log dir must be made durable (clean shutdown).
+  virtual result<void> sync_filesystem(const std::string& path);
   virtual result<std::vector<dir_entry>> list_dir(const std::string& path);
   virtual bool exists(const std::string& path);
 };

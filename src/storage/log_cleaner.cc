@@ -374,23 +374,24 @@ result<void> log_cleaner::swap_in(partition_log& log,
     return fail(errc::closed, "the log changed while it was cleaned");
   }
   std::vector<std::string> renamed;
-  for (const auto& seg : group) {
-    auto r = seg->retire_and_rename_deleted();
-    if (!r) return log.go_offline(std::move(r).error());
-    renamed.insert(renamed.end(), r->begin(), r->end());
-  }
-  for (auto suffix : {".index", ".timeindex", ".log"}) {
-    auto r = io.rename(name(std::string(suffix) + ".swap"), name(suffix));
-    if (!r) return log.go_offline(std::move(r).error());
+  {
+    // Readers that find an old (retired) segment retry with a fresh segment list; holding the
+    // list exclusively across the renames makes them wait for the new one instead of spinning.
+    std::unique_lock slock(log.segments_mu_);
+    for (const auto& seg : group) {
+      auto r = seg->retire_and_rename_deleted();
+      if (!r) return log.go_offline(std::move(r).error());
+      renamed.insert(renamed.end(), r->begin(), r->end());
+    }
+    for (auto suffix : {".index", ".timeindex", ".log"}) {
+      auto r = io.rename(name(std::string(suffix) + ".swap"), name(suffix));
+      if (!r) return log.go_offline(std::move(r).error());
+    }
+    for (const auto& seg : group) log.segments_.erase(seg->base_offset());
+    log.segments_[base] = segment::existing(log.files_, base, new_size);
   }
   auto d = io.fsync_dir(dir);
   if (!d) return log.go_offline(std::move(d).error());
-  auto cleaned = segment::existing(log.files_, base, new_size);
-  {
-    std::unique_lock slock(log.segments_mu_);
-    for (const auto& seg : group) log.segments_.erase(seg->base_offset());
-    log.segments_[base] = cleaned;
-  }
   log.schedule_deletes(std::move(renamed), log.config()->file_delete_delay_ms);
   return ok_v;
 }

@@ -200,8 +200,12 @@ class partition_log {
   // Base offsets of the segments, oldest first (tests, tools).
   std::vector<int64_t> segment_bases() const;
 
-  // Clean shutdown: writes the active segment's indexes, fsyncs, and refuses further writes.
-  result<void> close();
+  // Clean shutdown: writes the active segment's indexes, fsyncs (unless `flush` is false: then
+  // the caller syncs the file system and calls mark_synced()), and refuses further writes.
+  result<void> close(bool flush = true);
+  // Everything written so far is durable (the caller synced the whole file system): the
+  // recovery point moves to the log end.
+  void mark_synced();
   // Marks the partition deleted: later calls fail with errc::closed. Files are left to the caller.
   void mark_deleted();
   bool is_offline() const { return offline_.load(); }
@@ -251,6 +255,7 @@ class partition_log {
   mutable std::mutex epoch_mu_;
   leader_epoch_cache epochs_;
   bool epochs_unsynced_ = false;  // written but not fsynced (epoch_mu_)
+  bool parent_synced_ = false;    // the log dir's entry for our folder is durable (flush_mu_)
 
   std::atomic<int64_t> unflushed_messages_{0};
   std::atomic<int64_t> last_flush_steady_ms_{0};

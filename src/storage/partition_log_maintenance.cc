@@ -249,13 +249,29 @@ result<void> partition_log::flush() {
   }
   auto d = files_->io->fsync_dir(files_->dir);
   if (!d) return go_offline(std::move(d).error());
+  if (!parent_synced_) {
+    // The first flush of a new partition also makes its folder's entry durable.
+    auto p = files_->io->fsync_dir(parent_dir(files_->dir));
+    if (!p) return go_offline(std::move(p).error());
+    parent_synced_ = true;
+  }
   if (target > recovery_point_.load()) recovery_point_.store(target, std::memory_order_release);
   unflushed_messages_.fetch_sub(flushed_messages);
   last_flush_steady_ms_.store(steady_ms());
   return ok_v;
 }
 
-result<void> partition_log::close() {
+void partition_log::mark_synced() {
+  std::lock_guard flock(flush_mu_);
+  std::lock_guard lock(write_mu_);
+  recovery_point_.store(log_end_.load(), std::memory_order_release);
+  unflushed_messages_.store(0);
+  parent_synced_ = true;
+  std::lock_guard elock(epoch_mu_);
+  epochs_unsynced_ = false;
+}
+
+result<void> partition_log::close(bool flush_files) {
   if (closed_.load()) return ok_v;
   result<void> status = ok_v;
   {
@@ -266,7 +282,7 @@ result<void> partition_log::close() {
       if (!w) status = go_offline(std::move(w).error());
     }
   }
-  if (status && !offline_.load()) status = flush();
+  if (status && flush_files && !offline_.load()) status = flush();
   delete_pending_files(true);
   return status;
 }

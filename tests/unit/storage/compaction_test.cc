@@ -282,5 +282,52 @@ TEST(compaction, readers_keep_reading_old_segments_during_a_swap) {
   EXPECT_EQ(test::region_bytes(r->region), old_bytes);
 }
 
+TEST(compaction, concurrent_readers_never_fail_while_cleaning_and_retention_run) {
+  temp_dir dir;
+  segment_cache cache(64);
+  auto cfg = compact_config();
+  cfg.cleanup_delete = true;
+  cfg.retention_ms = -1;
+  auto log = test::open_log(test::open_options(dir.path, cache, cfg));
+  write_updates(*log, 300, 20, now, 13);
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      // Consume from the start to the end; the log start may overtake us (retention), then
+      // start over. Any other error fails the test.
+      int64_t next = log->log_start_offset();
+      int64_t last = -1;
+      while (true) {
+        auto r = log->read(next, 500, INT64_MAX, true);
+        if (!r && r.code() == errc::offset_out_of_range) break;
+        ASSERT_TRUE(r.ok()) << r.message();
+        if (r->region.size == 0) break;
+        for (auto& [h, recs] : test::parse_batches(test::region_bytes(r->region))) {
+          for (auto& rec : recs) {
+            ASSERT_GT(rec.offset, last);
+            last = rec.offset;
+          }
+          next = h.last_offset() + 1;
+        }
+      }
+      ++reads;
+    }
+  });
+  log_cleaner cleaner(1 << 20);
+  int64_t dirty = 0;
+  for (int round = 0; round < 6; ++round) {
+    write_updates(*log, 100, 20, now, 14 + static_cast<uint32_t>(round));
+    auto s = cleaner.clean(*log, dirty, now);
+    ASSERT_TRUE(s.ok()) << s.message();
+    dirty = s->first_dirty_after;
+    ASSERT_TRUE(log->advance_log_start_offset(log->log_start_offset() + 5).ok());
+    ASSERT_TRUE(log->apply_retention(now).ok());
+  }
+  while (reads < 3) std::this_thread::yield();
+  stop = true;
+  reader.join();
+}
+
 }  // namespace
 }  // namespace sluice::storage

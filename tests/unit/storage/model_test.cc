@@ -41,14 +41,9 @@ struct model {
   }
 };
 
-// fsync is not under test here (the recovery tests cover it) and costs milliseconds each.
-struct no_sync_io : file_io {
-  result<void> fsync(int) override { return ok_v; }
-  result<void> fsync_dir(const std::string&) override { return ok_v; }
-};
-
 void run_model(uint32_t seed, int steps) {
-  static no_sync_io io;
+  // fsync is not under test here (the recovery tests cover it).
+  file_io& io = test::no_sync();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rng(seed);
   temp_dir dir;

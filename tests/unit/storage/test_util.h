@@ -138,6 +138,19 @@ inline std::vector<record> read_all(const partition_log& log, int32_t max_bytes 
   return out;
 }
 
+// A file_io whose syncs do nothing, for tests where durability is not the subject (fsync and syncfs
+// cost milliseconds to seconds on a busy shared disk).
+struct no_sync_io : file_io {
+  result<void> fsync(int) override { return ok_v; }
+  result<void> fsync_dir(const std::string&) override { return ok_v; }
+  result<void> sync_filesystem(const std::string&) override { return ok_v; }
+};
+
+inline file_io& no_sync() {
+  static no_sync_io io;
+  return io;
+}
+
 inline partition_open_options open_options(const std::string& dir, segment_cache& cache,
                                            const log_config& cfg = {}) {
   partition_open_options o;
