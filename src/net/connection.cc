@@ -369,7 +369,8 @@ asio::awaitable<void> connection::idle_loop() {
         close(close_reason::idle);
         co_return;
       }
-      deadline = now + idle;  // requests in flight: not idle
+      // Requests in flight: not idle. Look again later (never in a tight loop, even for 0 ms).
+      deadline = now + std::max<std::chrono::milliseconds>(idle, std::chrono::milliseconds(100));
     }
     idle_timer_.expires_at(deadline);
     co_await idle_timer_.async_wait(nothrow_awaitable);

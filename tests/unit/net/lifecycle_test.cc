@@ -101,6 +101,16 @@ TEST(lifecycle, a_request_in_flight_is_not_idleness) {
   EXPECT_EQ(c.read_frame_string(), "woken");
 }
 
+TEST(lifecycle, a_negative_idle_timeout_never_closes) {
+  auto options = loopback_options();
+  options.idle_timeout = std::chrono::milliseconds(-1);
+  server_fixture f(options);
+  client c(f.port());
+  EXPECT_FALSE(c.closed_by_peer(300ms));
+  ASSERT_TRUE(c.send_frame("still here"));
+  EXPECT_EQ(c.read_frame_string(), "still here");
+}
+
 TEST(lifecycle, stop_lets_in_flight_requests_finish_then_closes) {
   server_fixture f;
   f.dispatcher.hold = true;
