@@ -134,6 +134,10 @@ class coordinator_core {
   void offset_delete(const protocol::offset_delete_request& request, int16_t version,
                      int64_t now_ms, completion<protocol::offset_delete_response> done);
 
+  // Topic partitions were deleted: their committed offsets go from every group (and a group left
+  // empty without offsets goes too).
+  void partitions_deleted(const std::vector<topic_partition>& tps, int64_t now_ms);
+
   // ---- I/O and time ----
   void append_done(uint64_t append_id, append_status status, int64_t now_ms);
   // Fires every timer due at `now_ms`.

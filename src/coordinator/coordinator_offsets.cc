@@ -2,6 +2,8 @@
 // group records — the one path both live commits and replayed logs take.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "coordinator/coordinator_core.h"
 
 namespace sluice::coordinator {
@@ -282,6 +284,19 @@ void coordinator_core::expire_offsets(int64_t now_ms) {
   if (offsets_removed + groups_removed > 0) {
     spdlog::info("group coordinator: removed {} expired offsets and {} empty groups",
                  offsets_removed, groups_removed);
+  }
+}
+
+void coordinator_core::partitions_deleted(const std::vector<topic_partition>& tps, int64_t now_ms) {
+  std::vector<std::string> ids;
+  for (const auto& [id, g] : groups_)
+    if (owns(g.partition())) ids.push_back(id);
+  for (const auto& id : ids) {
+    group& g = groups_.at(id);
+    bool affected = std::any_of(tps.begin(), tps.end(), [&](const topic_partition& tp) {
+      return g.offsets.contains(tp) || g.pending_commits.contains(tp);
+    });
+    if (affected) remove_offsets_and_maybe_group(g, tps, false, now_ms);
   }
 }
 

@@ -97,6 +97,10 @@ void group_coordinator::on_timer() {
   });
 }
 
+void group_coordinator::on_partitions_deleted(std::vector<topic_partition> tps) {
+  run([&](coordinator_core& core, int64_t now) { core.partitions_deleted(tps, now); });
+}
+
 void group_coordinator::join_group(protocol::join_group_request request, int16_t version,
                                    client_info client,
                                    completion<protocol::join_group_response> done) {

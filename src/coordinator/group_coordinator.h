@@ -47,6 +47,9 @@ class group_coordinator {
   void on_partition_resigned(int32_t partition, std::optional<int32_t> leader_epoch);
   // The timer armed through timer_driver went off.
   void on_timer();
+  // Topic partitions were deleted (DeleteTopics, CreatePartitions never shrinks): forget their
+  // committed offsets.
+  void on_partitions_deleted(std::vector<topic_partition> tps);
 
   // Requests, decoded at `version`; `done` gets the response to send at that version.
   void join_group(protocol::join_group_request request, int16_t version, client_info client,

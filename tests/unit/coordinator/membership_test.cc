@@ -55,6 +55,25 @@ TEST(session, a_member_waiting_in_a_rebalance_is_not_timed_out) {
   EXPECT_EQ(ra->members.size(), 1u);
 }
 
+TEST(session, a_new_member_stuck_in_a_long_rebalance_is_dropped_after_five_minutes) {
+  harness h;
+  auto g = h.make_stable("g", 2);
+  join_options slow;
+  slow.version = 3;
+  slow.rebalance_timeout_ms = 600'000;
+  auto c = h.join("g", "", slow);  // waits for members[1], which heartbeats but never rejoins
+  h.join("g", g.members[0], join_options{.version = 3});
+  for (int i = 0; i < 33; ++i) {
+    h.advance(9'000);
+    h.heartbeat("g", g.members[1], g.generation);
+  }
+  EXPECT_FALSE(c.done());  // 297 s
+  h.advance(3'000);
+  ASSERT_TRUE(c.done());
+  EXPECT_EQ(c->error_code, ec(error_code::unknown_member_id));
+  EXPECT_EQ(c->member_id, "");
+}
+
 TEST(sync, validation_errors) {
   harness h;
   auto g = h.make_stable("g", 2);

@@ -250,6 +250,18 @@ TEST(retention, an_explicit_retention_time_sets_the_expiry) {
   EXPECT_EQ(h.committed("s", "t", 0), -1);
 }
 
+TEST(retention, offsets_of_deleted_topics_go_at_once) {
+  harness h;
+  auto g = h.make_stable("g", 1);
+  h.commit("g", g.members[0], g.generation, {{"t", 0, 1}, {"u", 0, 2}});
+  h.commit("s", "", -1, {{"t", 0, 3}});
+  h.core.partitions_deleted({topic_partition{"t", 0}}, h.now);
+  h.drain();
+  EXPECT_EQ(h.committed("g", "t", 0), -1);
+  EXPECT_EQ(h.committed("g", "u", 0), 2);
+  EXPECT_EQ(h.core.find_group("s"), nullptr);  // nothing left of it
+}
+
 // ---- OffsetDelete ----
 
 reply<protocol::offset_delete_response> delete_offsets(harness& h, const std::string& group,
