@@ -16,7 +16,9 @@ result<event_ptr> run(kafka_client& c, rd_kafka_queue_t* q, deadline d, std::str
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (auto why = c.unreachable_reason()) return fail(errc::unreachable, *why);
     const char* text = rd_kafka_event_error_string(ev->get());
-    errc code = err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timed_out : errc::broker;
+    errc code = err == RD_KAFKA_RESP_ERR__TIMED_OUT             ? errc::timed_out
+                : err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ? errc::unsupported
+                                                                : errc::broker;
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
       return fail(code, fmt::format("Timed out waiting for a node assignment. Call: {}", what));
     }

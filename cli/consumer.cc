@@ -100,6 +100,16 @@ result<void> record_consumer::assign(const std::vector<std::pair<std::string, in
   return ok_v;
 }
 
+result<void> record_consumer::assign_offsets(const std::vector<partition_offset>& partitions) {
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const partition_offset& p : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset = p.offset;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_assign(client_->get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(errc::broker, rd_kafka_err2str(err));
+  return ok_v;
+}
+
 message_ptr record_consumer::poll(int timeout_ms) {
   client_->poll();
   return message_ptr(rd_kafka_consumer_poll(client_->get(), timeout_ms));

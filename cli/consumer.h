@@ -31,6 +31,8 @@ class record_consumer {
   // Consumes the given partitions without a group, each from `start`.
   result<void> assign(const std::vector<std::pair<std::string, int32_t>>& partitions,
                       start_position start, deadline d);
+  // Consumes the given partitions without a group, each from its own offset.
+  result<void> assign_offsets(const std::vector<partition_offset>& partitions);
   // Every partition of `topics` (waiting up to `d` for them to exist), for assign().
   result<std::vector<std::pair<std::string, int32_t>>> partitions_of(
       const std::vector<std::string>& topics, const std::optional<std::regex>& pattern, deadline d);

@@ -53,7 +53,8 @@ class admin_topic_service final : public topic_service {
     std::vector<std::pair<resource_type, std::string>> resources;
     for (const std::string& n : names) resources.emplace_back(resource_type::topic, n);
     auto configs = describe_configs(client_, resources, d);
-    if (!configs) return std::move(configs).error();
+    // A broker without DescribeConfigs still has partitions to show; its configs stay empty.
+    if (!configs && configs.code() != errc::unsupported) return std::move(configs).error();
     // Topic ids are not in librdkafka 2.0.2's metadata; ask with our own Metadata request (a
     // broker without Metadata v10 has none to give, and Kafka then prints no TopicId).
     auto ids = fetch_topic_ids(client_.brokers(), names, d);
@@ -65,8 +66,10 @@ class admin_topic_service final : public topic_service {
       td.name = n;
       td.partitions = t->partitions;
       td.internal = is_internal_topic(n);
-      for (const config_resource& cr : *configs) {
-        if (cr.name == n) td.configs = cr.entries;
+      if (configs) {
+        for (const config_resource& cr : *configs) {
+          if (cr.name == n) td.configs = cr.entries;
+        }
       }
       if (ids) {
         if (auto it = ids->find(n); it != ids->end()) td.topic_id = it->second;

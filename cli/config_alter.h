@@ -1,0 +1,27 @@
+// Reading and changing the dynamic configs of a topic or a broker, shared by kafka-configs and
+// `sluice topic alter-config`. `type` is Kafka's entity type: "topics" or "brokers" (name "" is
+// the cluster-wide broker default).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/admin.h"
+#include "cli/client.h"
+
+namespace sluice::cli {
+
+// The source a dynamic config of this entity has.
+rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std::string& name);
+
+// The entity's configs: all of them, or only those set dynamically; sorted by name.
+result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
+                                                 const std::string& name, bool all, deadline d);
+
+// Sets `add` and removes `remove` (which must be set now, else "Invalid config(s): ...").
+result<void> alter_entity_configs(kafka_client& c, const std::string& type, const std::string& name,
+                                  const std::vector<std::pair<std::string, std::string>>& add,
+                                  const std::vector<std::string>& remove, deadline d);
+
+}  // namespace sluice::cli

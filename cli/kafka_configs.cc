@@ -1,0 +1,210 @@
+// kafka-configs: describe and alter topic and broker configs with Kafka's flags and output (the
+// alter itself is config_alter.h's).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/admin.h"
+#include "cli/config_alter.h"
+#include "cli/config_text.h"
+#include "cli/kafka_args.h"
+#include "cli/tool_support.h"
+#include "cli/tools.h"
+
+namespace sluice::cli {
+namespace {
+
+struct configs_options {
+  std::string bootstrap_server, command_config, zookeeper, add_config_file;
+  std::vector<std::string> entity_type, entity_name, add_config, delete_config;
+  std::string topic, broker, broker_logger, user, client, ip;
+  bool entity_default = false, describe = false, alter = false, all = false, force = false;
+  bool broker_defaults = false;
+};
+
+void define(kafka_tool_parser& p, configs_options& o) {
+  p.list(o.add_config, "--add-config", "String",
+         "Configs to add, 'k1=v1,k2=[v1,v2,v2],k3=v3'; square brackets group a value with "
+         "commas.");
+  p.text(o.add_config_file, "--add-config-file", "String", "A properties file of configs to add.");
+  p.flag(o.all, "--all", "With --describe: all configs, not only the dynamic ones.");
+  p.flag(o.alter, "--alter", "Alter the configuration of the entity.");
+  p.text(o.bootstrap_server, "--bootstrap-server", "String: server to connect to",
+         "The Kafka server to connect to.");
+  p.text(o.broker, "--broker", "String",
+         "The broker's id (same as --entity-type brokers "
+         "--entity-name <id>).");
+  p.flag(o.broker_defaults, "--broker-defaults",
+         "The default configs of all brokers (same as --entity-type brokers --entity-default).");
+  p.text(o.broker_logger, "--broker-logger", "String", "The broker's id, for its loggers.");
+  p.text(o.client, "--client", "String", "The client id (quotas are not supported by Sluice).");
+  p.text(o.command_config, "--command-config", "String: command config property file",
+         "A properties file with client settings.");
+  p.list(o.delete_config, "--delete-config", "String", "Config keys to remove: 'k1,k2'.");
+  p.flag(o.describe, "--describe", "List configs for the given entity.");
+  p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
+  p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
+  p.list(o.entity_type, "--entity-type", "String",
+         "The entity's type: topics, brokers (broker-loggers, users, clients and ips are not "
+         "supported by Sluice).");
+  p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
+  p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
+  p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
+  p.text(o.user, "--user", "String", "The user (quotas are not supported by Sluice).");
+  p.text(o.zookeeper, "--zookeeper", "String: urls",
+         "DEPRECATED: the ZooKeeper connection string.");
+}
+
+int failed(std::string_view message) {
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+  return 1;
+}
+
+int describe(kafka_client& c, const configs_options& o, const std::string& type,
+             const std::optional<std::string>& name) {
+  deadline d = c.make_deadline();
+  std::vector<std::string> entities;
+  if (name) {
+    entities.push_back(*name);
+  } else {
+    auto md = c.metadata(d);
+    if (!md) return failed(md.message());
+    if (type == "topics") {
+      for (const topic_info& t : md->topics) entities.push_back(t.name);
+    } else {
+      for (const broker_info& b : md->brokers) entities.push_back(std::to_string(b.id));
+      entities.push_back("");
+    }
+  }
+  for (const std::string& entity : entities) {
+    if (type == "brokers" && entity.empty()) {
+      std::printf("Default configs for brokers in the cluster are:\n");
+    } else {
+      std::printf("%s configs for %s %s are:\n", o.all ? "All" : "Dynamic",
+                  type == "topics" ? "topic" : "broker", entity.c_str());
+    }
+    auto entries = entity_configs(c, type, entity, o.all, d);
+    if (!entries) {
+      if (type == "brokers" && entity.empty()) continue;  // no cluster-default resource
+      return failed(entries.message());
+    }
+    for (const config_entry& e : *entries) std::fputs(format_config_entry(e).c_str(), stdout);
+  }
+  return 0;
+}
+
+int alter(kafka_client& c, const configs_options& o, const std::string& type,
+          const std::string& name) {
+  std::vector<std::pair<std::string, std::string>> add;
+  if (!o.add_config_file.empty()) {
+    auto file = load_properties_file(o.add_config_file);
+    if (!file) return failed(file.message());
+    for (const auto& kv : *file) add.push_back(kv);
+  }
+  for (const std::string& a : o.add_config) {
+    auto parsed = parse_add_config(a);
+    if (!parsed) return failed(parsed.message());
+    add.insert(add.end(), parsed->begin(), parsed->end());
+  }
+  std::vector<std::string> remove;
+  for (const std::string& dc : o.delete_config) {
+    for (const std::string& k : split(dc, ',')) {
+      if (!trim(k).empty()) remove.push_back(trim(k));
+    }
+  }
+  if (auto r = alter_entity_configs(c, type, name, add, remove, c.make_deadline()); !r) {
+    return failed(r.message());
+  }
+  if (name.empty()) {
+    std::printf("Completed updating default config for %s in the cluster.\n", type.c_str());
+  } else {
+    std::printf("Completed updating config for %s %s.\n", type == "topics" ? "topic" : "broker",
+                name.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int kafka_configs_main(const args_t& args) {
+  kafka_tool_parser p(
+      "This tool helps to manipulate and describe entity config for a topic, client, user, broker "
+      "or ip");
+  configs_options o;
+  define(p, o);
+  if (auto code = p.parse(args)) return *code;
+  if (o.describe == o.alter) {
+    return p.usage_error("Command must include exactly one action: --describe, --alter");
+  }
+  if (auto e = p.exclusive("--describe", {"--alter", "--add-config", "--delete-config"})) return *e;
+  // The entity: --entity-type/--entity-name/--entity-default, or one of the shortcuts.
+  std::vector<std::string> types = o.entity_type;
+  std::vector<std::string> names = o.entity_name;
+  bool shortcut = p.has("--topic") || p.has("--broker") || o.broker_defaults ||
+                  p.has("--broker-logger") || p.has("--user") || p.has("--client") || p.has("--ip");
+  if (shortcut && (!types.empty() || !names.empty() || o.entity_default)) {
+    return failed(
+        "--entity-{type,name,default} should not be used in conjunction with specific entity "
+        "flags");
+  }
+  bool is_default = o.entity_default || o.broker_defaults;
+  if (p.has("--topic")) types = {"topics"}, names = {o.topic};
+  if (p.has("--broker")) types = {"brokers"}, names = {o.broker};
+  if (o.broker_defaults) types = {"brokers"};
+  if (p.has("--broker-logger")) types = {"broker-loggers"}, names = {o.broker_logger};
+  if (p.has("--user")) types = {"users"};
+  if (p.has("--client")) types = {"clients"};
+  if (p.has("--ip")) types = {"ips"};
+  if (types.empty()) return failed("At least one entity type must be specified");
+  const std::string& type = types.front();
+  if (type != "topics" && type != "brokers") {
+    if (type == "broker-loggers" || type == "users" || type == "clients" || type == "ips") {
+      return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
+    }
+    return failed(fmt::format(
+        "Invalid entity type {}, the entity type must be one of topics, clients, users, brokers, "
+        "ips, broker-loggers with the --bootstrap-server argument",
+        type));
+  }
+  if (p.has("--zookeeper")) {
+    return failed(
+        "--zookeeper needs Sluice's ZooKeeper cluster mode (issue #7), which is not built yet; "
+        "use --bootstrap-server");
+  }
+  if (!p.has("--bootstrap-server") && std::getenv("SLUICE_BROKERS") == nullptr) {
+    return failed(
+        "One of the required --bootstrap-server or --zookeeper arguments must be specified");
+  }
+  std::optional<std::string> name;
+  if (!names.empty()) name = names.front();
+  if (is_default) name = "";
+  if (type == "brokers" && name && !name->empty() && !parse_int<int32_t>(*name)) {
+    return failed(fmt::format(
+        "The entity name for brokers must be a valid integer broker id, but it is: {}", *name));
+  }
+  if (o.alter) {
+    if (!name || (type == "topics" && name->empty())) {
+      return failed(type == "topics"
+                        ? "an entity name must be specified with --alter of topics"
+                        : "an entity-name or default entity must be specified with --alter of "
+                          "users, clients, brokers or ips");
+    }
+    if (!p.has("--add-config") && !p.has("--add-config-file") && !p.has("--delete-config")) {
+      return failed(
+          "At least one of --add-config, --add-config-file, or --delete-config must be specified "
+          "with --alter");
+    }
+    if (p.has("--add-config") && p.has("--add-config-file")) {
+      return failed("Only one of --add-config or --add-config-file must be specified");
+    }
+  }
+  auto settings = make_settings(o.bootstrap_server, o.command_config);
+  if (!settings) return failed(settings.message());
+  auto client = kafka_client::create(client_kind::admin, *settings);
+  if (!client) return failed(client.message());
+  if (auto c = client->connect(client->make_deadline()); !c) return failed(c.message());
+  return o.describe ? describe(*client, o, type, name) : alter(*client, o, type, *name);
+}
+
+}  // namespace sluice::cli
