@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "coordinator/coordinator_core.h"
 #include "coordinator/offsets_log.h"
@@ -47,8 +48,7 @@ class group_coordinator {
   void on_partition_resigned(int32_t partition, std::optional<int32_t> leader_epoch);
   // The timer armed through timer_driver went off.
   void on_timer();
-  // Topic partitions were deleted (DeleteTopics, CreatePartitions never shrinks): forget their
-  // committed offsets.
+  // Topic partitions were deleted (DeleteTopics): forget their committed offsets in every group.
   void on_partitions_deleted(std::vector<topic_partition> tps);
 
   // Requests, decoded at `version`; `done` gets the response to send at that version.
