@@ -1,0 +1,127 @@
+"""The console producer and consumer scripts against a real broker: the seed's producer command
+(--broker-list), the consumer's --from-beginning/--max-messages and "Processed a total of N
+messages", and every producer/consumer flag of issue #6 at least once."""
+import os
+import pathlib
+import subprocess
+
+from conftest import SOURCE_DIR
+
+BIN = SOURCE_DIR / "bin"
+
+
+def tool(name, *args, input=None, timeout=60, env=None):
+    """Runs bin/<name>.sh; returns the CompletedProcess with text output."""
+    return subprocess.run([str(BIN / f"{name}.sh"), *args], input=input, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def produce(broker, topic, lines, *flags):
+    p = tool("kafka-console-producer", "--bootstrap-server", broker.bootstrap, "--topic", topic,
+             *flags, input="".join(line + "\n" for line in lines))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ""  # no '>' prompt when stdin is not a terminal
+    return p
+
+
+def consume(broker, topic, count, *flags):
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap, "--topic", topic,
+             "--from-beginning", "--max-messages", str(count), *flags)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.endswith(f"Processed a total of {count} messages\n"), p.stderr
+    return p.stdout
+
+
+def test_seed_producer_and_consumer_commands(broker):
+    # The seed types two messages into the producer, then reads them back from the beginning.
+    p = tool("kafka-console-producer", "--broker-list", broker.bootstrap, "--topic", "seed-topic",
+             input="first message\nsecond message\n")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ""
+    out = consume(broker, "seed-topic", 2)
+    assert out == "first message\nsecond message\n"
+
+
+def test_producer_reader_properties_and_client_settings(broker, tmp_path):
+    config = tmp_path / "producer.properties"
+    config.write_text("client.id=from-file\nlinger.ms=0\n")
+    produce(broker, "keyed", ["user1:hello", "user2:world"],
+            "--property", "parse.key=true", "--property", "key.separator=:",
+            "--producer-property", "acks=all", "--producer.config", str(config),
+            "--compression-codec", "gzip", "--request-required-acks", "-1", "--sync")
+    out = consume(broker, "keyed", 2, "--property", "print.key=true",
+                  "--property", "key.separator=|")
+    assert out == "user1|hello\nuser2|world\n"
+
+
+def test_producer_headers_and_null_marker(broker):
+    produce(broker, "headed", ["h1:v1,h2:v2\tk\tpayload", "h:NULL\tNULL\tNULL"],
+            "--property", "parse.headers=true", "--property", "parse.key=true",
+            "--property", "null.marker=NULL", "--compression-codec")
+    out = consume(broker, "headed", 2, "--property", "print.headers=true",
+                  "--property", "print.key=true", "--property", "null.literal=<null>")
+    assert out == "h1:v1,h2:v2\tk\tpayload\nh:<null>\t<null>\t<null>\n"
+
+
+def test_producer_rejects_a_line_without_key_separator(broker):
+    p = tool("kafka-console-producer", "--bootstrap-server", broker.bootstrap, "--topic", "bad",
+             "--property", "parse.key=true", input="no-separator-here\n")
+    assert p.returncode == 1
+    assert "No key separator found on line number 1: 'no-separator-here'" in p.stderr
+
+
+def test_consumer_print_properties(broker):
+    produce(broker, "printed", ["a", "b", "c"])
+    out = consume(broker, "printed", 3, "--property", "print.timestamp=true",
+                  "--property", "print.partition=true", "--property", "print.offset=true",
+                  "--property", "print.value=true")
+    lines = out.splitlines()
+    assert len(lines) == 3
+    for offset, (line, value) in enumerate(zip(lines, "abc")):
+        ts, partition, off, v = line.split("\t")
+        assert ts.startswith("CreateTime:") and int(ts.split(":")[1]) > 0
+        assert partition == "Partition:0"
+        assert off == f"Offset:{offset}"
+        assert v == value
+
+
+def test_consumer_partition_offset_and_timeout(broker):
+    produce(broker, "positions", ["zero", "one", "two"])
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap,
+             "--topic", "positions", "--partition", "0", "--offset", "1", "--max-messages", "2")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "one\ntwo\n"
+    # No new messages: --timeout-ms ends the consumer with Kafka's summary line.
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap,
+             "--topic", "positions", "--timeout-ms", "1000")
+    assert p.returncode == 0
+    assert p.stdout == ""
+    assert p.stderr.endswith("Processed a total of 0 messages\n")
+    assert "terminating consumer process" in p.stderr
+
+
+def test_consumer_include_isolation_and_settings(broker, tmp_path):
+    produce(broker, "inc-a", ["from-a"])
+    produce(broker, "inc-b", ["from-b"])
+    config = tmp_path / "consumer.properties"
+    config.write_text("client.id=from-file\n")
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap,
+             "--include", "inc-.*", "--from-beginning", "--max-messages", "2",
+             "--isolation-level", "read_committed", "--consumer-property", "fetch.wait.max.ms=50",
+             "--consumer.config", str(config))
+    assert p.returncode == 0, p.stderr
+    assert sorted(p.stdout.splitlines()) == ["from-a", "from-b"]
+
+
+def test_console_usage_errors(broker):
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap)
+    assert p.returncode == 1
+    assert p.stderr.startswith("Exactly one of --include/--topic is required. \n")
+    p = tool("kafka-console-consumer", "--bootstrap-server", broker.bootstrap, "--topic", "t",
+             "--offset", "3")
+    assert p.returncode == 1
+    assert p.stderr.startswith("The partition is required when offset is specified.\n")
+    p = tool("kafka-console-producer", "--bootstrap-server", broker.bootstrap)
+    assert p.returncode == 1
+    assert p.stderr.startswith('Missing required argument "[topic]"\n')
+    assert "Option                                   Description" in p.stderr
