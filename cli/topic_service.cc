@@ -47,6 +47,7 @@ class admin_topic_service final : public topic_service {
   }
 
   result<std::vector<topic_description>> describe(const std::vector<std::string>& names) override {
+    if (names.empty()) return std::vector<topic_description>{};
     deadline d = client_.make_deadline();
     auto md = client_.metadata(d);
     if (!md) return std::move(md).error();

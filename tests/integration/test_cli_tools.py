@@ -1,0 +1,168 @@
+"""Kafka's admin and inspection scripts against a real broker: get-offsets, delete-records,
+dump-log on the broker's own segment files, broker-api-versions, the perf tests (their output
+parsed the way Kafka's is), and topics --list/--describe of topics the broker created."""
+import json
+import os
+import re
+import subprocess
+
+from conftest import SOURCE_DIR
+
+BIN = SOURCE_DIR / "bin"
+
+
+def tool(name, *args, input=None, timeout=120):
+    return subprocess.run([str(BIN / f"{name}.sh"), *args], input=input, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def produce(broker, topic, lines):
+    p = tool("kafka-console-producer", "--bootstrap-server", broker.bootstrap, "--topic", topic,
+             "--timeout", "0", input="".join(line + "\n" for line in lines))
+    assert p.returncode == 0, p.stderr
+
+
+def test_get_offsets(broker):
+    produce(broker, "offsets", [f"m{i}" for i in range(5)])
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "offsets")
+    assert (p.returncode, p.stdout) == (0, "offsets:0:5\n"), p.stderr
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "offsets",
+             "--time", "-2", "--partitions", "0")
+    assert (p.returncode, p.stdout) == (0, "offsets:0:0\n"), p.stderr
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap,
+             "--topic-partitions", "offs.*:0", "--time", "earliest", "--exclude-internal-topics")
+    assert (p.returncode, p.stdout) == (0, "offsets:0:0\n"), p.stderr
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "nothing.*")
+    assert p.returncode == 1
+    assert p.stderr == "Error occurred: Could not match any topic-partitions with the specified filters\n"
+
+
+def test_delete_records(broker, tmp_path):
+    produce(broker, "trim", [f"m{i}" for i in range(4)])
+    plan = tmp_path / "offsets.json"
+    plan.write_text(json.dumps({"partitions": [{"topic": "trim", "partition": 0, "offset": 2}],
+                                "version": 1}))
+    p = tool("kafka-delete-records", "--bootstrap-server", broker.bootstrap,
+             "--offset-json-file", str(plan))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ("Executing records delete operation\n"
+                        "Records delete operation completed:\n"
+                        "partition: trim-0\tlow_watermark: 2\n")
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "trim",
+             "--time", "-2")
+    assert p.stdout == "trim:0:2\n"
+
+
+def test_dump_log_reads_the_brokers_segment(broker):
+    produce(broker, "dumped", ["alpha", "beta"])
+    segment = broker.data_dir / "dumped-0" / "00000000000000000000.log"
+    assert segment.exists()
+    p = tool("kafka-dump-log", "--files", str(segment), "--print-data-log")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == f"Dumping {segment}"
+    assert lines[1] == "Log starting offset: 0"
+    batches = [l for l in lines if l.startswith("baseOffset:")]
+    records = [l for l in lines if l.startswith("| offset:")]
+    assert batches and all("magic: 2" in b and "isvalid: true" in b for b in batches)
+    assert [re.search(r"payload: (\S+)$", r).group(1) for r in records] == ["alpha", "beta"]
+    assert re.match(r"\| offset: 0 CreateTime: \d+ keySize: -1 valueSize: 5 sequence: -1 "
+                    r"headerKeys: \[\] payload: alpha$", records[0])
+    p = tool("kafka-dump-log", "--files", str(segment), "--deep-iteration",
+             "--skip-record-metadata", "--max-bytes", "100000")
+    assert p.returncode == 0
+    p = tool("kafka-dump-log")
+    assert p.returncode == 1 and "Option" in p.stderr
+
+
+def test_broker_api_versions(broker):
+    p = tool("kafka-broker-api-versions", "--bootstrap-server", broker.bootstrap)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"{broker.bootstrap} (id: 1 rack: null) -> (\n\t")
+    assert re.search(r"\tApiVersions\(18\): 0 to \d+ \[usable: \d+\]", p.stdout)
+    assert re.search(r"\tProduce\(0\): \d+ to \d+ \[usable: \d+\]", p.stdout)
+    assert p.stdout.endswith("\n)\n")
+
+
+def test_topics_list_and_describe_existing_topics(broker):
+    produce(broker, "described", ["x"])
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--list")
+    assert p.returncode == 0 and "described" in p.stdout.splitlines()
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--describe",
+             "--topic", "described")
+    assert p.returncode == 0, p.stdout
+    head, part = p.stdout.splitlines()
+    assert re.match(r"Topic: described(\tTopicId: [A-Za-z0-9_-]{22})?\tPartitionCount: 1\t"
+                    r"ReplicationFactor: 1\tConfigs: .*$", head)
+    assert part == "\tTopic: described\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1"
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--describe",
+             "--topic", "missing")
+    assert (p.returncode, p.stdout) == (
+        1, "Error while executing topic command : Topic 'missing' does not exist as expected\n")
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--describe",
+             "--topic", "missing", "--if-exists")
+    assert (p.returncode, p.stdout) == (0, "")
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--describe",
+             "--under-replicated-partitions")
+    assert (p.returncode, p.stdout) == (0, "")
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--list",
+             "--exclude-internal", "--topic", "desc.*")
+    assert (p.returncode, p.stdout) == (0, "described\n")
+
+
+PRODUCER_TOTAL = re.compile(
+    r"^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
+    r"([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th\.$")
+PRODUCER_WINDOW = re.compile(
+    r"^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
+    r"([\d.]+) ms max latency\.$")
+
+
+def test_producer_and_consumer_perf_tests(broker, tmp_path):
+    p = tool("kafka-producer-perf-test", "--topic", "perf", "--num-records", "3000",
+             "--record-size", "100", "--throughput", "-1",
+             "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=1",
+             "--print-metrics")
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if l]
+    totals = [m for m in map(PRODUCER_TOTAL.match, lines) if m]
+    assert len(totals) == 1
+    assert int(totals[0].group(1)) == 3000
+    assert all(PRODUCER_WINDOW.match(l) or PRODUCER_TOTAL.match(l) for l in lines
+               if "records sent" in l)
+    assert "Metric Name" in p.stdout
+
+    payloads = tmp_path / "payloads.txt"
+    payloads.write_text("one,two,three")
+    config = tmp_path / "producer.properties"
+    config.write_text(f"bootstrap.servers={broker.bootstrap}\n")
+    p = tool("kafka-producer-perf-test", "--topic", "perf2", "--num-records", "50",
+             "--payload-file", str(payloads), "--payload-delimiter", ",", "--throughput", "500",
+             "--producer.config", str(config))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"Reading payloads from: {payloads}\nNumber of messages read: 3\n")
+    assert PRODUCER_TOTAL.match(p.stdout.splitlines()[-1])
+    p = tool("kafka-producer-perf-test", "--topic", "perf3", "--num-records", "10",
+             "--payload-monotonic", "--throughput", "-1", "--producer-props",
+             f"bootstrap.servers={broker.bootstrap}")
+    assert p.returncode == 0, p.stderr
+
+    p = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap,
+             "--topic", "perf", "--messages", "3000", "--timeout", "20000", "--print-metrics",
+             "--fetch-size", "1048576", "--socket-buffer-size", "1048576",
+             "--reporting-interval", "1000", "--date-format", "yyyy-MM-dd HH:mm:ss:SSS")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == ("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, "
+                        "nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec")
+    fields = [f.strip() for f in lines[1].split(",")]
+    assert len(fields) == 10
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}$", fields[0])
+    assert int(fields[4]) == 3000
+    assert abs(float(fields[2]) - 3000 * 100 / (1024 * 1024)) < 0.001
+
+    p = tool("kafka-consumer-perf-test", "--broker-list", broker.bootstrap, "--topic", "perf",
+             "--messages", "100", "--hide-header", "--show-detailed-stats", "--from-latest",
+             "--timeout", "1500")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("WARNING: Exiting before consuming the expected number of messages")
