@@ -152,9 +152,10 @@ class partition_log {
   // Everything below this offset has been fsynced.
   int64_t recovery_point() const { return recovery_point_.load(std::memory_order_acquire); }
 
-  // ListOffsets: the first offset whose batch holds a timestamp >= `timestamp`, or one of the
-  // list_offsets values. The answer is at batch granularity: the base offset of the first batch
-  // (at or after the log start) whose max timestamp reaches the target.
+  // ListOffsets: the first record (at or after the log start) whose timestamp is >= `timestamp`,
+  // with its timestamp and leader epoch; or one of the list_offsets values (max_timestamp: the
+  // first record carrying the largest timestamp). offset -1 when no record matches. The indexes
+  // find the batch; only that batch's records are read (decompressed if need be).
   result<timestamp_offset> offset_for_timestamp(int64_t timestamp) const;
 
   // Replication: removes every offset >= offset (no-op when offset >= log end). The log end

@@ -1,9 +1,48 @@
 // partition_log's read side: read() and offset_for_timestamp().
 #include <spdlog/spdlog.h>
 
+#include "protocol/record_batch.h"
 #include "storage/partition_log.h"
 
 namespace sluice::storage {
+
+namespace {
+
+// The first record of the batch at `loc` with an offset >= min_offset and a timestamp >= target
+// (== target when `exact`): {offset, timestamp}, or nullopt when none in this batch.
+result<std::optional<std::pair<int64_t, int64_t>>> record_in_batch(file_io& io, const segment& seg,
+                                                                   const batch_location& loc,
+                                                                   int64_t target,
+                                                                   int64_t min_offset, bool exact) {
+  using found_t = std::optional<std::pair<int64_t, int64_t>>;
+  auto h = seg.handle();
+  if (!h) return std::move(h).error();
+  std::vector<uint8_t> bytes(static_cast<size_t>(loc.header.total_size()));
+  auto n = io.pread((*h)->fd.get(), bytes, loc.position);
+  if (!n) return std::move(n).error();
+  if (*n != bytes.size()) return fail(errc::io_error, seg.path(".log") + ": short read");
+  std::vector<uint8_t> scratch;
+  auto view = protocol::record_batch_view::open(bytes, scratch);
+  if (!view)
+    return fail(errc::corrupt_message,
+                seg.path(".log") + ": " + std::string(protocol::to_string(view.code())));
+  found_t found;
+  auto r = view->for_each([&](const protocol::record_view& rec) {
+    int64_t ts = rec.timestamp(loc.header);
+    int64_t offset = rec.offset(loc.header);
+    if (offset >= min_offset && (exact ? ts == target : ts >= target)) {
+      found = std::pair{offset, ts};
+      return false;
+    }
+    return true;
+  });
+  if (!r)
+    return fail(errc::corrupt_message,
+                seg.path(".log") + ": " + std::string(protocol::to_string(r.code())));
+  return found;
+}
+
+}  // namespace
 
 result<read_info> partition_log::read(int64_t start_offset, int32_t max_bytes,
                                       int64_t max_offset_exclusive, bool min_one_batch) const {
@@ -78,7 +117,18 @@ result<timestamp_offset> partition_log::offset_for_timestamp(int64_t timestamp) 
         best.offset = m->second;
       }
     }
-    if (best.offset >= 0) best.leader_epoch = epoch_of(best.offset);
+    if (best.offset < 0) return best;
+    // The segment knows the batch; the answer is the first record carrying the timestamp.
+    for (const auto& seg : segments) {
+      auto m = seg->max_timestamp();
+      if (!m || m->first != best.timestamp) continue;
+      auto loc = seg->find_timestamp(best.timestamp, start);
+      if (!loc || !*loc) continue;
+      auto rec = record_in_batch(*files_->io, *seg, **loc, best.timestamp, start, true);
+      if (rec && *rec) best.offset = (*rec)->first;
+      break;
+    }
+    best.leader_epoch = epoch_of(best.offset);
     return best;
   }
   if (timestamp < 0)
@@ -91,14 +141,24 @@ result<timestamp_offset> partition_log::offset_for_timestamp(int64_t timestamp) 
       return std::move(m).error();
     }
     if (m->first < timestamp) continue;
-    auto loc = seg->find_timestamp(timestamp, start);
-    if (!loc) {
-      if (loc.code() == errc::closed) continue;
-      return std::move(loc).error();
+    // The first batch reaching the timestamp, then the first record in it that does (a batch's
+    // max timestamp may come from a record before `start`: then try the next batch).
+    int64_t from = start;
+    while (true) {
+      auto loc = seg->find_timestamp(timestamp, from);
+      if (!loc) {
+        if (loc.code() == errc::closed) break;
+        return std::move(loc).error();
+      }
+      if (!*loc) break;
+      auto rec = record_in_batch(*files_->io, *seg, **loc, timestamp, start, false);
+      if (!rec) {
+        if (rec.code() == errc::closed) break;
+        return std::move(rec).error();
+      }
+      if (*rec) return timestamp_offset{(*rec)->first, (*rec)->second, epoch_of((*rec)->first)};
+      from = (*loc)->header.last_offset() + 1;
     }
-    if (!*loc) continue;
-    int64_t offset = std::max((*loc)->header.base_offset, start);
-    return timestamp_offset{offset, (*loc)->header.max_timestamp, epoch_of(offset)};
   }
   return timestamp_offset{};
 }

@@ -280,10 +280,38 @@ TEST(partition_log, offset_for_timestamp) {
   EXPECT_EQ(q(list_offsets::earliest).offset, 0);
   EXPECT_EQ(q(list_offsets::latest).offset, 20);
   EXPECT_EQ(q(list_offsets::max_timestamp).timestamp, 1000);
-  EXPECT_EQ(q(list_offsets::max_timestamp).offset, 19);
+  EXPECT_EQ(q(list_offsets::max_timestamp).offset, 18);
   ASSERT_TRUE(log->advance_log_start_offset(5).ok());
   EXPECT_EQ(q(0).offset, 5);
   EXPECT_EQ(q(list_offsets::earliest).offset, 5);
+}
+
+TEST(partition_log, offset_for_timestamp_finds_the_record_inside_a_batch) {
+  temp_dir dir;
+  segment_cache cache(64);
+  auto log = test::open_log(test::open_options(dir.path, cache));
+  for (auto c : {protocol::compression_type::none, protocol::compression_type::lz4}) {
+    // Records at 10, 40, 20, 30 (offsets base..base+3).
+    protocol::batch_builder_options o;
+    o.compression = c;
+    protocol::record_batch_builder b(o);
+    for (int64_t t : {10, 40, 20, 30}) b.add(t, test::as_bytes("k"), test::as_bytes("v"));
+    auto bytes = b.build().value();
+    ASSERT_TRUE(log->append(bytes, test::at(now)).ok());
+  }
+  auto q = [&](int64_t t) { return log->offset_for_timestamp(t).value(); };
+  EXPECT_EQ(q(10).offset, 0);
+  EXPECT_EQ(q(11).offset, 1);
+  EXPECT_EQ(q(11).timestamp, 40);
+  EXPECT_EQ(q(40).offset, 1);
+  EXPECT_EQ(q(41).offset, -1);
+  EXPECT_EQ(q(list_offsets::max_timestamp).offset, 1);
+  ASSERT_TRUE(log->advance_log_start_offset(2).ok());
+  EXPECT_EQ(q(11).offset, 2);  // offset 1 is below the log start
+  EXPECT_EQ(q(35).offset, 5);  // the first batch has no record >= 35 at or after offset 2
+  // Never an offset below the log start.
+  ASSERT_TRUE(log->advance_log_start_offset(6).ok());
+  EXPECT_GE(q(list_offsets::max_timestamp).offset, 6);
 }
 
 TEST(partition_log, truncate_to_and_start_at) {
