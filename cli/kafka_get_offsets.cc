@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <regex>
 
 #include "cli/kafka_args.h"
 #include "cli/offsets.h"
+#include "cli/raw_client.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
 #include "cli/topic_service.h"
+#include "protocol/generated/list_offsets.h"
 
 namespace sluice::cli {
 namespace {
@@ -63,6 +66,55 @@ result<partition_rule> parse_rule(const std::string& spec) {
   return r;
 }
 
+// The offset of the record with the largest timestamp (ListOffsets v7+ with timestamp -3), asked
+// of each partition's leader over raw_connection: librdkafka 2.0.2 cannot send that version.
+result<std::vector<partition_offset>> max_timestamp_offsets(
+    const cluster_metadata& md, const std::vector<std::pair<std::string, int32_t>>& partitions,
+    deadline d) {
+  using protocol::list_offsets_request;
+  using protocol::list_offsets_response;
+  std::map<int32_t, list_offsets_request> by_leader;
+  for (const auto& [topic, partition] : partitions) {
+    const topic_info* t = md.find(topic);
+    int32_t leader = -1;
+    for (const partition_info& pi : t->partitions) {
+      if (pi.id == partition) leader = pi.leader;
+    }
+    list_offsets_request& req = by_leader[leader];
+    req.replica_id = -1;
+    if (req.topics.empty() || req.topics.back().name != topic)
+      req.topics.push_back({topic, {}, {}});
+    req.topics.back().partitions.push_back({partition, -1, -3, 1, {}});
+  }
+  std::vector<partition_offset> out;
+  for (const auto& [leader, req] : by_leader) {
+    const broker_info* b = nullptr;
+    for (const broker_info& bi : md.brokers) {
+      if (bi.id == leader) b = &bi;
+    }
+    if (b == nullptr) continue;
+    auto conn = raw_connection::open(b->host, b->port, d);
+    if (!conn) return std::move(conn).error();
+    auto version =
+        conn->pick_version(list_offsets_request::api_key, 7, list_offsets_request::max_version);
+    if (!version)
+      return fail(errc::unsupported, "the broker has no ListOffsets v7 (max-timestamp)");
+    auto resp = conn->call<list_offsets_request, list_offsets_response>(req, *version, d);
+    if (!resp) return std::move(resp).error();
+    for (const auto& t : resp->topics) {
+      for (const auto& p : t.partitions) {
+        partition_offset po;
+        po.topic = t.name;
+        po.partition = p.partition_index;
+        po.offset = p.offset;
+        po.error = static_cast<rd_kafka_resp_err_t>(p.error_code);
+        out.push_back(std::move(po));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int kafka_get_offsets_main(const args_t& args) {
@@ -111,10 +163,6 @@ int kafka_get_offsets_main(const args_t& args) {
         fmt::format("Malformed time argument {}. Please use -1 or latest / -2 or earliest / -3 or "
                     "max-timestamp, or a specified long format timestamp",
                     time));
-  }
-  if (when == -3) {
-    return error_occurred(
-        "max-timestamp needs ListOffsets v7, which librdkafka 2.0.2 does not send");
   }
 
   std::vector<partition_rule> rules;
@@ -190,6 +238,10 @@ int kafka_get_offsets_main(const args_t& args) {
       po.offset = when == -1 ? w->high : w->low;
       found.push_back(po);
     }
+  } else if (when == -3) {
+    auto r = max_timestamp_offsets(*md, chosen, d);
+    if (!r) return error_occurred(r.message());
+    found = std::move(*r);
   } else {
     auto r = offsets_for_time(*client, chosen, when, d);
     if (!r) return error_occurred(r.message());

@@ -32,6 +32,10 @@ def test_get_offsets(broker):
     p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap,
              "--topic-partitions", "offs.*:0", "--time", "earliest", "--exclude-internal-topics")
     assert (p.returncode, p.stdout) == (0, "offsets:0:0\n"), p.stderr
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "offsets",
+             "--time", "max-timestamp")
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"offsets:0:[0-4]\n", p.stdout)
     p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "nothing.*")
     assert p.returncode == 1
     assert p.stderr == "Error occurred: Could not match any topic-partitions with the specified filters\n"
