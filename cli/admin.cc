@@ -105,8 +105,9 @@ result<std::vector<item_error>> create_topics(kafka_client& c, const std::vector
   std::vector<rd_kafka_NewTopic_t*> raw;
   char errstr[512];
   for (const new_topic& t : topics) {
+    // With an assignment librdkafka wants the partition count and no replication factor.
     int rf = t.assignment.empty() ? t.replication_factor : -1;
-    int parts = t.assignment.empty() ? t.partitions : -1;
+    int parts = t.assignment.empty() ? t.partitions : static_cast<int>(t.assignment.size());
     new_topic_ptr nt(rd_kafka_NewTopic_new(t.name.c_str(), parts, rf, errstr, sizeof errstr));
     if (!nt) return fail(errc::invalid_input, errstr);
     for (size_t p = 0; p < t.assignment.size(); ++p) {
