@@ -69,6 +69,9 @@ def negate(c):
         return "false"
     if c == "false":
         return "true"
+    m = re.fullmatch(r"version (>=|<=|==) (\d+)", c)
+    if m:
+        return f"version {dict([('>=', '<'), ('<=', '>'), ('==', '!=')])[m.group(1)]} {m.group(2)}"
     return f"!{paren(c)}"
 
 

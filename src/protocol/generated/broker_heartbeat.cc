@@ -13,7 +13,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const broker_hear
   w.write_int64(m.current_metadata_offset);
   w.write_bool(m.want_fence);
   w.write_bool(m.want_shut_down);
-  if (!(version >= 1) && !m.offline_log_dirs.empty()) { e = {errc::field_not_in_version, "offline_log_dirs"}; return false; }
+  if (version < 1 && !m.offline_log_dirs.empty()) { e = {errc::field_not_in_version, "offline_log_dirs"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 1) && !m.offline_log_dirs.empty();
@@ -46,7 +46,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] broker_heartbeat_r
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 1)) return false;
+          if (version < 1) return false;
           {
             const int32_t n = codec::take_array_length(sub, false, true, 16);
             if (n > 0) {

@@ -390,7 +390,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const end_quorum_
   for (const auto& element : m.topics) {
     if (!write_struct(w, element, version, e)) return false;
   }
-  if (!(version >= 1) && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
+  if (version < 1 && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = !m.node_endpoints.empty();

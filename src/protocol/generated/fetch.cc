@@ -103,7 +103,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] fetch_request::fet
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 17)) return false;
+          if (version < 17) return false;
           m.replica_directory_id = sub.read_uuid();
           return true;
         default:
@@ -258,7 +258,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const fetch_reque
   if (version >= 11) {
     if (!codec::put_string(w, m.rack_id, flexible, e, "rack_id")) return false;
   }
-  if (!(version >= 15) && (m.replica_state != fetch_request::replica_state_data{})) { e = {errc::field_not_in_version, "replica_state"}; return false; }
+  if (version < 15 && (m.replica_state != fetch_request::replica_state_data{})) { e = {errc::field_not_in_version, "replica_state"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = m.cluster_id.has_value();
@@ -341,7 +341,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] fetch_request& m,
           m.cluster_id = sub.read_nullable_string(true);
           return true;
         case 1:
-          if (!(version >= 15)) return false;
+          if (version < 15) return false;
           read_struct(sub, m.replica_state, version);
           return true;
         default:
@@ -530,9 +530,9 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const fetch_respo
     return false;
   }
   if (!codec::put_records(w, m.records, true, flexible, e, "records")) return false;
-  if (!(version >= 12) && (m.diverging_epoch != fetch_response::fetchable_topic_response::partition_data::epoch_end_offset{})) { e = {errc::field_not_in_version, "diverging_epoch"}; return false; }
-  if (!(version >= 12) && (m.current_leader != fetch_response::fetchable_topic_response::partition_data::leader_id_and_epoch{})) { e = {errc::field_not_in_version, "current_leader"}; return false; }
-  if (!(version >= 12) && (m.snapshot_id != fetch_response::fetchable_topic_response::partition_data::snapshot_id_data{})) { e = {errc::field_not_in_version, "snapshot_id"}; return false; }
+  if (version < 12 && (m.diverging_epoch != fetch_response::fetchable_topic_response::partition_data::epoch_end_offset{})) { e = {errc::field_not_in_version, "diverging_epoch"}; return false; }
+  if (version < 12 && (m.current_leader != fetch_response::fetchable_topic_response::partition_data::leader_id_and_epoch{})) { e = {errc::field_not_in_version, "current_leader"}; return false; }
+  if (version < 12 && (m.snapshot_id != fetch_response::fetchable_topic_response::partition_data::snapshot_id_data{})) { e = {errc::field_not_in_version, "snapshot_id"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = m.diverging_epoch != fetch_response::fetchable_topic_response::partition_data::epoch_end_offset{};
@@ -747,7 +747,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const fetch_respo
   for (const auto& element : m.responses) {
     if (!write_struct(w, element, version, e)) return false;
   }
-  if (!(version >= 16) && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
+  if (version < 16 && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 16) && !m.node_endpoints.empty();
@@ -798,7 +798,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] fetch_response& m,
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 16)) return false;
+          if (version < 16) return false;
           {
             const int32_t n = codec::take_array_length(sub, false, true, 11);
             if (n > 0) {

@@ -40,7 +40,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const metadata_re
                   [[maybe_unused]] int16_t version, [[maybe_unused]] codec::encode_error& e) {
   [[maybe_unused]] const bool flexible = version >= 9;
   if (!m.topics) {
-    if (!(version >= 1)) { e = {errc::invalid_value, "topics"}; return false; }
+    if (version < 1) { e = {errc::invalid_value, "topics"}; return false; }
     w.write_array_length(-1, flexible);
   } else {
     w.write_array_length(static_cast<int32_t>(m.topics->size()), flexible);

@@ -194,7 +194,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const offset_fetc
   }
   if (version <= 7) {
     if (!m.topics) {
-      if (!(version >= 2)) { e = {errc::invalid_value, "topics"}; return false; }
+      if (version < 2) { e = {errc::invalid_value, "topics"}; return false; }
       w.write_array_length(-1, flexible);
     } else {
       w.write_array_length(static_cast<int32_t>(m.topics->size()), flexible);

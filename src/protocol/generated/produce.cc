@@ -226,7 +226,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const produce_res
   if (version >= 8) {
     if (!codec::put_optional_string(w, m.error_message, true, flexible, e, "error_message")) return false;
   }
-  if (!(version >= 10) && (m.current_leader != produce_response::topic_produce_response::partition_produce_response::leader_id_and_epoch{})) { e = {errc::field_not_in_version, "current_leader"}; return false; }
+  if (version < 10 && (m.current_leader != produce_response::topic_produce_response::partition_produce_response::leader_id_and_epoch{})) { e = {errc::field_not_in_version, "current_leader"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 10) && (m.current_leader != produce_response::topic_produce_response::partition_produce_response::leader_id_and_epoch{});
@@ -279,7 +279,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] produce_response::
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 10)) return false;
+          if (version < 10) return false;
           read_struct(sub, m.current_leader, version);
           return true;
         default:
@@ -398,7 +398,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const produce_res
   if (version >= 1) {
     w.write_int32(m.throttle_time_ms);
   }
-  if (!(version >= 10) && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
+  if (version < 10 && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 10) && !m.node_endpoints.empty();
@@ -443,7 +443,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] produce_response& 
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 10)) return false;
+          if (version < 10) return false;
           {
             const int32_t n = codec::take_array_length(sub, false, true, 11);
             if (n > 0) {

@@ -304,7 +304,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const update_meta
   for (const auto& element : m.live_brokers) {
     if (!write_struct(w, element, version, e)) return false;
   }
-  if (!(version >= 8) && (m.type != 0)) { e = {errc::field_not_in_version, "type"}; return false; }
+  if (version < 8 && (m.type != 0)) { e = {errc::field_not_in_version, "type"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 8) && (m.type != 0);
@@ -377,7 +377,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] update_metadata_re
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 8)) return false;
+          if (version < 8) return false;
           m.type = sub.read_int8();
           return true;
         default:

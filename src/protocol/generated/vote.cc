@@ -249,7 +249,7 @@ bool write_struct([[maybe_unused]] writer& w, [[maybe_unused]] const vote_respon
   for (const auto& element : m.topics) {
     if (!write_struct(w, element, version, e)) return false;
   }
-  if (!(version >= 1) && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
+  if (version < 1 && !m.node_endpoints.empty()) { e = {errc::field_not_in_version, "node_endpoints"}; return false; }
   if (flexible) {
     uint32_t tag_count = static_cast<uint32_t>(m.unknown_tags.size());
     const bool put_tag_0 = (version >= 1) && !m.node_endpoints.empty();
@@ -289,7 +289,7 @@ void read_struct([[maybe_unused]] reader& r, [[maybe_unused]] vote_response& m,
     r.read_tagged_fields(m.unknown_tags, [&](uint32_t tag, reader& sub) {
       switch (tag) {
         case 0:
-          if (!(version >= 1)) return false;
+          if (version < 1) return false;
           {
             const int32_t n = codec::take_array_length(sub, false, true, 8);
             if (n > 0) {
