@@ -22,7 +22,16 @@ rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
                                                  const std::string& name, bool all, deadline d) {
   resource_type rt = type == "topics" ? resource_type::topic : resource_type::broker;
-  auto res = describe_configs(c, {{rt, name}}, d);
+  // librdkafka 2.0.2 crashes on a broker resource named "" (the cluster default). Every broker
+  // reports the cluster-wide dynamic defaults (source DYNAMIC_DEFAULT_BROKER_CONFIG), so ask one.
+  std::string resource_name = name;
+  if (type == "brokers" && name.empty()) {
+    auto md = c.metadata(d);
+    if (!md) return std::move(md).error();
+    if (md->brokers.empty()) return fail(errc::unreachable, "no broker in the cluster metadata");
+    resource_name = std::to_string(md->brokers.front().id);
+  }
+  auto res = describe_configs(c, {{rt, resource_name}}, d);
   if (!res) return std::move(res).error();
   if (res->empty()) return std::vector<config_entry>{};
   const config_resource& r = res->front();
@@ -88,6 +97,13 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
   }
   if (type == "topics") {
     if (auto r = incremental_alter(c, 2, name, add, remove, d)) return std::move(*r);
+  }
+  if (type == "brokers" && name.empty()) {
+    // The cluster default cannot go through librdkafka (see entity_configs).
+    if (auto r = incremental_alter(c, 4, name, add, remove, d)) return std::move(*r);
+    return fail(errc::unsupported,
+                "Altering the default broker configs needs IncrementalAlterConfigs, which the "
+                "broker does not support");
   }
   // AlterConfigs replaces every dynamic config: send the current ones with the changes.
   std::vector<std::pair<std::string, std::string>> merged;
