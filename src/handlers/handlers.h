@@ -13,4 +13,17 @@ void handle_api_versions(request_context& ctx, protocol::reader& body, responder
 void handle_delete_records(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_for_leader_epoch(request_context& ctx, protocol::reader& body, responder reply);
 
+// Consumer groups (group_apis.cc, find_coordinator.cc).
+void handle_find_coordinator(request_context& ctx, protocol::reader& body, responder reply);
+void handle_join_group(request_context& ctx, protocol::reader& body, responder reply);
+void handle_sync_group(request_context& ctx, protocol::reader& body, responder reply);
+void handle_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
+void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);
+void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply);
+void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder reply);
+void handle_list_groups(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_groups(request_context& ctx, protocol::reader& body, responder reply);
+void handle_delete_groups(request_context& ctx, protocol::reader& body, responder reply);
+void handle_offset_delete(request_context& ctx, protocol::reader& body, responder reply);
+
 }  // namespace sluice::handlers

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "protocol/batch_header.h"
 #include "replication/replica_manager_impl.h"
 
 namespace sluice::replication {
@@ -112,6 +113,7 @@ void replica_manager::reconcile() {
   auto& s = *impl_;
   std::lock_guard serial(s.reconcile_mutex);
   std::set<std::string> wanted;
+  std::vector<std::shared_ptr<partition>> elected;
   for (const auto& topic : s.metadata.topics()) {
     auto config = s.opts.make_log_config(topic.configs);
     if (!config) {
@@ -138,6 +140,7 @@ void replica_manager::reconcile() {
       }
       auto p = std::make_shared<partition>(topic.name, state.partition, topic.id, *log,
                                            state.leader_epoch);
+      elected.push_back(p);
       std::unique_lock lock(s.mutex);
       s.partitions.emplace(key, std::move(p));
     }
@@ -161,7 +164,52 @@ void replica_manager::reconcile() {
     // Waiting fetches on it answer now (with an error for that partition).
     s.fetch_waiters.notify(p->key());
     s.produce_waiters.notify(p->key());
+    for (const auto& l : s.leadership_listeners) l(p->topic(), p->index(), std::nullopt);
   }
+  for (const auto& p : elected)
+    for (const auto& l : s.leadership_listeners) l(p->topic(), p->index(), p->leader_epoch());
+}
+
+void replica_manager::on_leadership_change(leadership_listener listener) {
+  std::lock_guard serial(impl_->reconcile_mutex);
+  impl_->leadership_listeners.push_back(std::move(listener));
+}
+
+bool replica_manager::hosts(const std::string& topic, int32_t index) const {
+  return impl_->find(topic, index) != nullptr;
+}
+
+result<replica_manager::batch_chunk> replica_manager::read_batches(const std::string& topic,
+                                                                   int32_t index, int64_t offset,
+                                                                   int32_t max_bytes) {
+  auto p = impl_->find(topic, index);
+  if (!p) return errc::unknown_topic_or_partition;
+  batch_chunk chunk;
+  int64_t hw = p->high_watermark();
+  offset = std::max(offset, p->log().log_start_offset());
+  chunk.next_offset = offset;
+  if (offset >= hw) {
+    chunk.at_end = true;
+    return chunk;
+  }
+  auto read = p->log().read(offset, max_bytes, hw, true);
+  if (!read) return from_storage(read.code());
+  protocol::writer w;
+  w.write_records(protocol::records::file(read->region), false);
+  auto flat = w.flatten();
+  if (!flat) return errc::storage_error;
+  chunk.data.assign(flat->begin() + 4, flat->end());  // drop the length prefix
+  // Continue after the last whole batch returned.
+  std::span<const uint8_t> rest(chunk.data);
+  while (rest.size() >= protocol::batch_header::size) {
+    auto h = protocol::batch_header::parse(rest);
+    if (!h || h->total_size() > static_cast<int64_t>(rest.size())) break;
+    chunk.next_offset = h->last_offset() + 1;
+    rest = rest.subspan(static_cast<size_t>(h->total_size()));
+  }
+  if (read->region.size == 0) chunk.next_offset = hw;  // nothing readable below the watermark
+  chunk.at_end = chunk.next_offset >= hw;
+  return chunk;
 }
 
 result<offset_lookup> replica_manager::list_offset(const std::string& topic, int32_t index,

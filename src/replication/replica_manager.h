@@ -146,6 +146,23 @@ class replica_manager {
   result<epoch_end_offset> end_offset_for_epoch(const std::string& topic, int32_t partition,
                                                 int32_t current_leader_epoch, int32_t epoch);
 
+  // Whole batches from `offset` (or the log start, if later) up to the high watermark, copied into
+  // memory: for internal readers such as the group coordinator loading __consumer_offsets.
+  struct batch_chunk {
+    protocol::bytes data;
+    int64_t next_offset = 0;  // where the next read continues
+    bool at_end = false;      // next_offset reached the high watermark
+  };
+  result<batch_chunk> read_batches(const std::string& topic, int32_t partition, int64_t offset,
+                                   int32_t max_bytes);
+
+  // Told when this broker becomes the leader of a partition (with its leader epoch) or stops
+  // hosting it (nullopt). Called from reconcile(), outside the manager's locks.
+  using leadership_listener = std::function<void(const std::string& topic, int32_t partition,
+                                                 std::optional<int32_t> leader_epoch)>;
+  void on_leadership_change(leadership_listener listener);
+  bool hosts(const std::string& topic, int32_t partition) const;
+
   std::vector<partition_summary> summaries() const;
   std::vector<std::string> log_dirs() const;
 

@@ -34,6 +34,8 @@ struct replica_manager::impl {
   std::unordered_map<std::string, std::shared_ptr<partition>> partitions;  // by partition key
   std::mutex reconcile_mutex;  // one reconcile at a time
 
+  std::vector<leadership_listener> leadership_listeners;  // reconcile_mutex
+
   delayed_operation_queue produce_waiters;
   delayed_operation_queue fetch_waiters;
 };

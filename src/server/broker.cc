@@ -6,10 +6,13 @@
 #include <map>
 
 #include "cluster/embedded_metadata_store.h"
+#include "cluster/topic_name.h"
+#include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
+#include "server/group_glue.h"
 #include "server/log_defaults.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
@@ -85,8 +88,8 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.offsets_topic_replication_factor = c.offsets_topic_replication_factor;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
-  services_ = std::make_unique<handlers::broker_services>(
-      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_});
+  services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
+      settings, *metadata_, *replicas_, *config_provider_, groups_.get()});
   return std::make_unique<handlers::dispatcher>(*services_);
 }
 
@@ -149,12 +152,57 @@ result<void> broker::start_metadata() {
     return std::make_shared<const storage::log_config>(std::move(*l));
   };
   replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
+  start_group_coordinator();
   replicas_->reconcile();
   metadata_->watch([r = replicas_.get()](const cluster::metadata_change& change) {
     r->on_metadata_change(change);
   });
   add_shutdown_step("answer waiting requests", [this] { replicas_->shutdown(); });
+  add_shutdown_step("stop the group coordinator", [this] {
+    groups_->stop();
+    coordinator_timer_->stop();
+  });
   return ok_v;
+}
+
+// Consumer groups: the coordinator state machine, fed by the leadership of __consumer_offsets
+// partitions, writing its records through the replica manager.
+void broker::start_group_coordinator() {
+  const broker_config& c = config_.typed();
+  coordinator::coordinator_config gc;
+  gc.offsets_topic_partitions = c.offsets_topic_num_partitions;
+  gc.min_session_timeout_ms = c.group_min_session_timeout_ms;
+  gc.max_session_timeout_ms = c.group_max_session_timeout_ms;
+  gc.initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
+  gc.max_group_size = c.group_max_size;
+  gc.offsets_retention_ms = int64_t{c.offsets_retention_minutes} * 60 * 1000;
+  coordinator::coordinator_hooks hooks;
+  hooks.partition_exists = [store = metadata_.get()](const std::string& topic, int32_t p) {
+    auto t = store->topic(topic);
+    return t && p >= 0 && p < static_cast<int32_t>(t->partitions.size());
+  };
+  offsets_log_ = std::make_unique<consumer_offsets_log>(*replicas_);
+  coordinator_timer_ = std::make_unique<coordinator_timer>();
+  groups_ = std::make_unique<coordinator::group_coordinator>(
+      gc, *offsets_log_, *coordinator_timer_,
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      },
+      hooks);
+  coordinator_timer_->start([g = groups_.get()] { g->on_timer(); });
+  groups_->start();
+  replicas_->on_leadership_change([g = groups_.get()](const std::string& topic, int32_t partition,
+                                                      std::optional<int32_t> epoch) {
+    if (topic == cluster::consumer_offsets_topic) {
+      if (epoch) {
+        g->on_partition_elected(partition, *epoch);
+      } else {
+        g->on_partition_resigned(partition, std::nullopt);
+      }
+    }
+  });
 }
 
 net::tcp_server_options broker::network_options() const {
@@ -232,6 +280,9 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   server_.reset();
   dispatcher_.reset();
   services_.reset();
+  groups_.reset();
+  coordinator_timer_.reset();
+  offsets_log_.reset();
   replicas_.reset();
   metadata_.reset();
   logs_.reset();

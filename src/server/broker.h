@@ -30,6 +30,9 @@ class metadata_store;
 namespace sluice::replication {
 class replica_manager;
 }
+namespace sluice::coordinator {
+class group_coordinator;
+}
 namespace sluice::handlers {
 struct broker_services;
 class config_provider;
@@ -65,6 +68,7 @@ class broker {
   result<void> start_metrics_endpoint();
   result<void> start_storage();
   result<void> start_metadata();
+  void start_group_coordinator();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
   void log_summary() const;
@@ -76,6 +80,9 @@ class broker {
   std::unique_ptr<cluster::metadata_store> metadata_;
   std::unique_ptr<replication::replica_manager> replicas_;
   std::unique_ptr<handlers::config_provider> config_provider_;
+  std::unique_ptr<class consumer_offsets_log> offsets_log_;
+  std::unique_ptr<class coordinator_timer> coordinator_timer_;
+  std::unique_ptr<coordinator::group_coordinator> groups_;
   std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
   std::unique_ptr<net::tcp_server> server_;

@@ -1,0 +1,79 @@
+// FindCoordinator (key 10), v0–v6: the broker leading the key's partition of __consumer_offsets
+// (the answer itself is computed by coordinator/find_coordinator.cc). The first request for a
+// group creates __consumer_offsets, as Kafka does; with fewer live brokers than
+// offsets.topic.replication.factor that fails and clients get COORDINATOR_NOT_AVAILABLE until
+// enough brokers register.
+#include "coordinator/find_coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "cluster/topic_name.h"
+#include "handlers/broker_services.h"
+#include "handlers/handlers.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+coordinator::internal_topic_view view_of(const broker_services& services,
+                                         std::string_view topic_name, const std::string& listener) {
+  coordinator::internal_topic_view view;
+  auto topic = services.metadata.topic(std::string(topic_name));
+  if (!topic) return view;
+  view.exists = true;
+  view.partitions = static_cast<int32_t>(topic->partitions.size());
+  auto brokers = services.metadata.brokers();
+  view.leader = [topic = std::move(*topic), brokers = std::move(brokers),
+                 listener](int32_t partition) -> std::optional<coordinator::coordinator_endpoint> {
+    if (partition < 0 || partition >= static_cast<int32_t>(topic.partitions.size()))
+      return std::nullopt;
+    int32_t leader = topic.partitions[static_cast<size_t>(partition)].leader;
+    for (const auto& b : brokers) {
+      if (b.id != leader) continue;
+      for (const auto& e : b.endpoints)
+        if (e.listener_name == listener)
+          return coordinator::coordinator_endpoint{b.id, e.host, e.port};
+      if (!b.endpoints.empty())
+        return coordinator::coordinator_endpoint{b.id, b.endpoints.front().host,
+                                                 b.endpoints.front().port};
+    }
+    return std::nullopt;
+  };
+  return view;
+}
+
+void create_offsets_topic(broker_services& services) {
+  cluster::new_topic spec;
+  spec.name = std::string(cluster::consumer_offsets_topic);
+  spec.partitions = services.settings.offsets_topic_partitions;
+  spec.replication_factor = services.settings.offsets_topic_replication_factor;
+  spec.configs = {{"cleanup.policy", "compact"},
+                  {"compression.type", "producer"},
+                  {"segment.bytes", "104857600"}};
+  auto created = services.metadata.create_topic(spec, false);
+  if (created || created.code() == cluster::errc::topic_exists) return;
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true))
+    spdlog::warn(
+        "cannot create {} yet: {} (offsets.topic.replication.factor={}); group "
+        "coordinators stay unavailable until it can be created",
+        cluster::consumer_offsets_topic, created.message(),
+        services.settings.offsets_topic_replication_factor);
+}
+
+}  // namespace
+
+void handle_find_coordinator(request_context& ctx, protocol::reader& body, responder reply) {
+  protocol::find_coordinator_request request;
+  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
+  const auto& listener = ctx.connection->listener_name;
+  auto offsets = view_of(ctx.services, cluster::consumer_offsets_topic, listener);
+  auto transactions = view_of(ctx.services, cluster::transaction_state_topic, listener);
+  auto answer = coordinator::find_coordinator(request, ctx.api_version(), offsets, transactions);
+  if (answer.offsets_topic_missing) create_offsets_topic(ctx.services);
+  reply.send(answer.response);
+}
+
+}  // namespace sluice::handlers

@@ -1,0 +1,150 @@
+#include "server/group_glue.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "cluster/topic_name.h"
+#include "protocol/record_batch.h"
+
+namespace sluice::server {
+
+namespace {
+
+const std::string kTopic(cluster::consumer_offsets_topic);
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+coordinator::append_status status_of(const replication::append_outcome& o) {
+  if (!o.error) return coordinator::append_status::ok;
+  switch (*o.error) {
+    case replication::errc::unknown_topic_or_partition:
+    case replication::errc::not_leader:
+      return coordinator::append_status::not_leader;
+    case replication::errc::message_too_large:
+    case replication::errc::record_list_too_large:
+      return coordinator::append_status::too_large;
+    case replication::errc::not_enough_replicas:
+    case replication::errc::not_enough_replicas_after_append:
+    case replication::errc::request_timed_out:
+      return coordinator::append_status::unavailable;
+    default:
+      return coordinator::append_status::failed;
+  }
+}
+
+}  // namespace
+
+void consumer_offsets_log::append(
+    int32_t partition, std::vector<coordinator::log_record> records,
+    coordinator::unique_function<void(coordinator::append_status)> done) {
+  protocol::record_batch_builder builder;
+  for (const auto& r : records) {
+    std::optional<protocol::bytes_view> value;
+    if (r.value) value = protocol::bytes_view(*r.value);
+    builder.add(r.timestamp_ms >= 0 ? r.timestamp_ms : now_ms(), protocol::bytes_view(r.key),
+                value);
+  }
+  auto built = builder.build();
+  if (!built) {
+    spdlog::error("cannot build a __consumer_offsets batch: {}", protocol::to_string(built.code()));
+    return done(coordinator::append_status::failed);
+  }
+  // The batch must outlive the append; the completion owns it.
+  auto batch = std::make_shared<protocol::bytes>(std::move(*built));
+  auto callback = std::make_shared<decltype(done)>(std::move(done));
+  std::vector<replication::append_entry> entries{{kTopic, partition, std::span<uint8_t>(*batch)}};
+  replicas_.append(-1, 30'000, std::move(entries),
+                   [batch, callback](std::vector<replication::append_outcome> outcomes) {
+                     (*callback)(status_of(outcomes.front()));
+                   });
+}
+
+void consumer_offsets_log::read(int32_t partition,
+                                std::function<void(std::vector<coordinator::log_record>)> chunk,
+                                coordinator::unique_function<void(bool ok)> done) {
+  int64_t offset = 0;
+  std::vector<uint8_t> scratch;
+  for (;;) {
+    auto read = replicas_.read_batches(kTopic, partition, offset, 1 << 20);
+    if (!read) {
+      spdlog::error("loading __consumer_offsets-{}: {}", partition,
+                    replication::to_string(read.code()));
+      return done(false);
+    }
+    std::vector<coordinator::log_record> records;
+    std::span<const uint8_t> rest(read->data);
+    while (rest.size() >= protocol::batch_header::size) {
+      auto h = protocol::batch_header::parse(rest);
+      if (!h || h->total_size() > static_cast<int64_t>(rest.size())) break;
+      auto one = rest.first(static_cast<size_t>(h->total_size()));
+      rest = rest.subspan(one.size());
+      if (h->is_control()) continue;
+      auto view = protocol::record_batch_view::open(one, scratch);
+      if (!view) {
+        spdlog::error("__consumer_offsets-{}: unreadable batch at offset {}: {}", partition,
+                      h->base_offset, protocol::to_string(view.code()));
+        return done(false);
+      }
+      auto ok = view->for_each([&](const protocol::record_view& r) {
+        coordinator::log_record rec;
+        if (r.key) rec.key.assign(r.key->begin(), r.key->end());
+        if (r.value) rec.value = protocol::bytes(r.value->begin(), r.value->end());
+        rec.timestamp_ms = r.timestamp(view->header());
+        records.push_back(std::move(rec));
+      });
+      if (!ok) return done(false);
+    }
+    if (!records.empty()) chunk(std::move(records));
+    if (read->at_end || read->next_offset <= offset) break;
+    offset = read->next_offset;
+  }
+  done(true);
+}
+
+void coordinator_timer::start(std::function<void()> fire) {
+  fire_ = std::move(fire);
+  thread_ = std::thread([this] { loop(); });
+}
+
+void coordinator_timer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void coordinator_timer::arm(std::optional<int64_t> deadline_ms) {
+  {
+    std::lock_guard lock(mutex_);
+    deadline_ = deadline_ms;
+  }
+  wake_.notify_all();
+}
+
+void coordinator_timer::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!deadline_) {
+      wake_.wait(lock);
+      continue;
+    }
+    int64_t wait = *deadline_ - now_ms();
+    if (wait > 0) {
+      wake_.wait_for(lock, std::chrono::milliseconds(wait));
+      continue;
+    }
+    deadline_.reset();
+    lock.unlock();
+    fire_();  // may re-arm
+    lock.lock();
+  }
+}
+
+}  // namespace sluice::server
