@@ -1,5 +1,6 @@
 // Errors of the protocol module (decoding and encoding), as values. The network layer maps them to
-// Kafka's wire behaviour: a frame that does not decode closes the connection or gets INVALID_REQUEST.
+// Kafka's wire behaviour: a frame that does not decode closes the connection or gets
+// INVALID_REQUEST.
 #pragma once
 
 #include <string_view>
@@ -15,7 +16,8 @@ enum class errc {
   invalid_value,         // a field holds a value the format forbids (e.g. null where not nullable)
   unsupported_version,   // the message does not exist at this version
   unknown_api,           // no such API key
-  field_not_in_version,  // encode: a non-ignorable field has a non-default value at a version lacking it
+  field_not_in_version,  // encode: a non-ignorable field has a non-default value at a version
+                         // lacking it
   corrupt,               // checksum mismatch or malformed record batch
   unsupported_compression,
   compression_failed,
