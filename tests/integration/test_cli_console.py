@@ -125,3 +125,39 @@ def test_console_usage_errors(broker):
     assert p.returncode == 1
     assert p.stderr.startswith('Missing required argument "[topic]"\n')
     assert "Option                                   Description" in p.stderr
+
+
+def test_producer_prompts_only_on_a_terminal(broker):
+    import pty
+    import select
+    import time
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "kafka-console-producer.sh"), "--bootstrap-server",
+                             broker.bootstrap, "--topic", "prompted"],
+                            stdin=follower, stdout=follower, stderr=subprocess.PIPE)
+    os.close(follower)
+    seen = b""
+
+    def read_until(marker, timeout=20):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(leader, 1024)
+                except OSError:
+                    break
+        return marker in seen
+
+    try:
+        assert read_until(b">")
+        os.write(leader, b"typed on a terminal\n")
+        assert read_until(b"typed on a terminal\r\n>")  # echoed, then the next prompt
+        os.write(leader, b"\x04")  # Ctrl-D: end of input
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert consume(broker, "prompted", 1) == "typed on a terminal\n"
