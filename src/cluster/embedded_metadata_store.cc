@@ -162,7 +162,16 @@ int32_t embedded_metadata_store::controller_id() const {
 }
 
 std::vector<broker_info> embedded_metadata_store::brokers() const {
+  std::lock_guard lock(mutex_);
   return {options_.self};
+}
+
+result<void> embedded_metadata_store::register_broker(const broker_info& self) {
+  std::lock_guard lock(mutex_);
+  if (self.id != options_.self.id)
+    return fail(errc::invalid_request, "the embedded store serves one broker id");
+  options_.self = self;
+  return ok_v;
 }
 
 std::vector<topic_metadata> embedded_metadata_store::topics() const {

@@ -30,6 +30,7 @@ class embedded_metadata_store final : public metadata_store {
   static result<std::unique_ptr<embedded_metadata_store>> open(embedded_options options,
                                                                std::string cluster_id = {});
 
+  result<void> register_broker(const broker_info& self) override;
   std::string cluster_id() const override;
   int32_t controller_id() const override;
   std::vector<broker_info> brokers() const override;

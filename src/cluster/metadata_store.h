@@ -73,6 +73,10 @@ class metadata_store {
 
   virtual ~metadata_store() = default;
 
+  // Announces this broker (its id, advertised endpoints, rack) once its listeners are bound:
+  // the embedded store records it; the ZooKeeper backend writes /brokers/ids/<id>.
+  virtual result<void> register_broker(const broker_info& self) = 0;
+
   virtual std::string cluster_id() const = 0;
   virtual int32_t controller_id() const = 0;
   virtual std::vector<broker_info> brokers() const = 0;

@@ -10,6 +10,7 @@
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
+#include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
 #include "server/group_glue.h"
@@ -68,6 +69,16 @@ result<void> broker::start() {
   std::map<std::string, uint16_t> ports;
   for (const auto& l : server_->listeners()) ports[l.name] = l.port;
   config_.resolve_bound_ports(ports);
+  // Advertise the ports actually bound (a listener may ask for port 0).
+  cluster::broker_info self;
+  self.id = config_.typed().broker_id;
+  self.rack = config_.typed().broker_rack;
+  for (const auto& l : config_.typed().advertised_listeners)
+    self.endpoints.push_back({l.name, l.security_protocol, l.host, l.port});
+  if (auto r = metadata_->register_broker(self); !r) {
+    stop();
+    return fail(errc::start_failed, r.message());
+  }
   if (auto started = server_->start(); !started.ok()) {
     stop();
     return fail(errc::start_failed, started.message());
@@ -217,7 +228,10 @@ net::tcp_server_options broker::network_options() const {
   o.max_in_flight_per_connection = std::min(c.queued_max_requests, max_in_flight_per_connection);
   o.send_buffer_bytes = c.socket_send_buffer_bytes;
   o.receive_buffer_bytes = c.socket_receive_buffer_bytes;
-  // o.api_name: set from the protocol codec's API names once the handlers are wired in.
+  o.api_name = [](int16_t key) {
+    const auto* api = protocol::find_api(key);
+    return api ? std::string(api->name) : std::to_string(key);
+  };
   return o;
 }
 
@@ -270,6 +284,8 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   stopped_ = true;
   if (server_) {
     server_->stop_accepting();
+    // Long polls answer now with what they have, so draining does not wait out their timeouts.
+    if (replicas_) replicas_->shutdown();
     server_->stop(drain_timeout);  // in-flight requests are answered first
   }
   for (auto it = shutdown_steps_.rbegin(); it != shutdown_steps_.rend(); ++it) {

@@ -103,6 +103,18 @@ TEST_F(embedded_store_test, deletes_grows_and_reconfigures_with_notifications) {
   EXPECT_EQ(seen[3], metadata_change::kind::topic_deleted);
 }
 
+TEST_F(embedded_store_test, registration_replaces_the_advertised_endpoints) {
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  broker_info self;
+  self.id = 7;
+  self.endpoints.push_back({"PLAINTEXT", "PLAINTEXT", "127.0.0.1", 40123});
+  ASSERT_TRUE(store->register_broker(self).ok());
+  ASSERT_EQ(store->brokers().size(), 1u);
+  EXPECT_EQ(store->brokers()[0].endpoints[0].port, 40123);
+  self.id = 8;
+  EXPECT_FALSE(store->register_broker(self).ok());
+}
+
 TEST_F(embedded_store_test, corrupt_state_file_is_refused) {
   {
     auto store = embedded_metadata_store::open(options());
