@@ -1,5 +1,8 @@
-// broker_config_provider: the handlers' view of configuration (DescribeConfigs, topic config
-// validation), built over the server's config catalogue and storage's topic-level log keys.
+// broker_config_provider: the handlers' view of configuration (DescribeConfigs, CreateTopics v5+,
+// topic config validation), built over the server's config catalogue and storage's topic-level
+// log keys. Every topic-level key Kafka 3.9 accepts is known here with its type and a line of
+// documentation; log keys (segment.bytes, retention.ms, ...) are validated by storage, the others
+// (min.insync.replicas, compression.type, ...) by type and range here.
 // Immutable after construction; any thread.
 #pragma once
 
@@ -20,11 +23,10 @@ class broker_config_provider final : public handlers::config_provider {
   std::optional<std::string> validate_topic_config(const std::string& key,
                                                    const std::string& value) const override;
 
-  // Topic-level keys Kafka accepts that are not log settings (min.insync.replicas, ...), with
-  // their defaults: accepted, stored and described; enforced once the feature exists.
-  static const std::vector<std::pair<std::string_view, std::string_view>>& other_topic_keys();
-
  private:
+  // The value a topic without an override gets for a key that is not a log key.
+  std::string non_log_default(std::string_view key) const;
+
   const server_config& config_;
   storage::log_config log_defaults_;
 };
