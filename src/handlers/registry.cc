@@ -26,8 +26,11 @@ constexpr std::array kTable{
     handler_entry{15, 0, 5, handle_describe_groups},
     handler_entry{16, 0, 5, handle_list_groups},
     handler_entry{18, 0, 4, handle_api_versions},
+    handler_entry{19, 2, 7, handle_create_topics},
+    handler_entry{20, 1, 6, handle_delete_topics},
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+    handler_entry{37, 0, 3, handle_create_partitions},
     handler_entry{42, 0, 2, handle_delete_groups},
     handler_entry{47, 0, 0, handle_offset_delete},
 };

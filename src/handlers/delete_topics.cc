@@ -1,0 +1,122 @@
+// DeleteTopics (key 20), v1–v6 (Kafka 4 dropped v0). Topics are named by name (v1–v5:
+// topic_names) or, from v6, by name or id. Unknown names → UNKNOWN_TOPIC_OR_PARTITION, unknown
+// ids → UNKNOWN_TOPIC_ID, a name given twice → INVALID_REQUEST. With delete.topic.enable=false
+// every topic gets TOPIC_DELETION_DISABLED (INVALID_REQUEST before v3, as Kafka answers).
+// Internal topics (__consumer_offsets, __transaction_state) are protected here: Kafka itself
+// lets an unrestricted client delete them, which silently breaks every group, so Sluice answers
+// TOPIC_AUTHORIZATION_FAILED as Kafka does for a topic the client may not delete.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "cluster/topic_name.h"
+#include "handlers/broker_services.h"
+#include "handlers/error_mapping.h"
+#include "handlers/registry.h"
+#include "protocol/generated/delete_topics.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+using response_t = protocol::delete_topics_response;
+using topic_result = response_t::deletable_topic_result;
+
+// One topic as the request names it.
+struct wanted {
+  std::optional<std::string> name;
+  protocol::uuid id;
+};
+
+std::vector<wanted> wanted_topics(const protocol::delete_topics_request& request, int16_t version) {
+  std::vector<wanted> out;
+  if (version < 6) {
+    for (const auto& name : request.topic_names) out.push_back({name, {}});
+  } else {
+    for (const auto& t : request.topics) out.push_back({t.name, t.topic_id});
+  }
+  return out;
+}
+
+}  // namespace
+
+void handle_delete_topics(request_context& ctx, protocol::reader& body, responder reply) {
+  const int16_t version = ctx.api_version();
+  protocol::delete_topics_request request;
+  if (auto r = request.decode(body, version); !r) return reply.close();
+  auto& store = ctx.services.metadata;
+
+  auto topics = wanted_topics(request, version);
+  std::map<std::string, int> occurrences;
+  for (const auto& t : topics)
+    if (t.name) ++occurrences[*t.name];
+
+  response_t response;
+  std::map<std::string, bool> answered_duplicate;
+  for (const auto& t : topics) {
+    topic_result out;
+    out.name = t.name;
+    if (version >= 6) out.topic_id = t.id;
+    auto refuse = [&](error_code code, std::optional<std::string> message = std::nullopt) {
+      out.error_code = code_of(code);
+      if (version >= 5) out.error_message = std::move(message);
+      response.responses.push_back(std::move(out));
+    };
+
+    if (t.name && !t.id.is_zero()) {
+      refuse(error_code::invalid_request, "You may not specify both topic name and topic id.");
+      continue;
+    }
+    std::string name;
+    if (!t.name) {
+      if (t.id.is_zero()) {
+        refuse(error_code::invalid_request, "Neither topic name nor id were specified.");
+        continue;
+      }
+      auto found = store.topic_by_id(t.id);
+      if (!found) {
+        refuse(error_code::unknown_topic_id);
+        continue;
+      }
+      name = found->name;
+      out.name = name;
+    } else {
+      name = *t.name;
+      if (occurrences[name] > 1) {
+        // One answer per duplicated name, as Kafka's controller gives.
+        if (answered_duplicate[name]) continue;
+        answered_duplicate[name] = true;
+        refuse(error_code::invalid_request, "Duplicate topic name.");
+        continue;
+      }
+      if (version >= 6) {
+        if (auto found = store.topic(name)) out.topic_id = found->id;
+      }
+    }
+    if (cluster::is_internal_topic(name)) {
+      refuse(error_code::topic_authorization_failed,
+             fmt::format("Internal topic {} cannot be deleted.", name));
+      continue;
+    }
+    auto deleted = store.delete_topic(name);
+    if (!deleted) {
+      switch (deleted.code()) {
+        case cluster::errc::deletion_disabled:
+          refuse(version < 3 ? error_code::invalid_request : error_code::topic_deletion_disabled,
+                 "Topic deletion is disabled.");
+          break;
+        case cluster::errc::unknown_topic:
+          refuse(error_code::unknown_topic_or_partition);
+          break;
+        default:
+          refuse(to_kafka(deleted.code()), deleted.message());
+      }
+      continue;
+    }
+    response.responses.push_back(std::move(out));
+  }
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers
