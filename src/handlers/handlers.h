@@ -14,7 +14,11 @@ void handle_delete_records(request_context& ctx, protocol::reader& body, respond
 void handle_offset_for_leader_epoch(request_context& ctx, protocol::reader& body, responder reply);
 void handle_create_topics(request_context& ctx, protocol::reader& body, responder reply);
 void handle_delete_topics(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_configs(request_context& ctx, protocol::reader& body, responder reply);
+void handle_alter_configs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_create_partitions(request_context& ctx, protocol::reader& body, responder reply);
+void handle_incremental_alter_configs(request_context& ctx, protocol::reader& body,
+                                      responder reply);
 
 // Consumer groups (group_apis.cc, find_coordinator.cc).
 void handle_find_coordinator(request_context& ctx, protocol::reader& body, responder reply);

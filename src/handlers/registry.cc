@@ -30,8 +30,11 @@ constexpr std::array kTable{
     handler_entry{20, 1, 6, handle_delete_topics},
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+    handler_entry{32, 1, 4, handle_describe_configs},
+    handler_entry{33, 0, 2, handle_alter_configs},
     handler_entry{37, 0, 3, handle_create_partitions},
     handler_entry{42, 0, 2, handle_delete_groups},
+    handler_entry{44, 0, 1, handle_incremental_alter_configs},
     handler_entry{47, 0, 0, handle_offset_delete},
 };
 

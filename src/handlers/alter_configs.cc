@@ -1,0 +1,71 @@
+// AlterConfigs (key 33), v0–v2: Kafka's legacy config API. For a TOPIC it *replaces* the topic's
+// overrides with exactly the configs given (keys left out return to the broker defaults); the
+// new set is validated as a whole and applied to the live partitions. validate_only checks
+// without storing. BROKER resources are refused (static configuration only, see
+// config_resources.h); BROKER_LOGGER and unknown types are INVALID_REQUEST, as Kafka answers
+// this deprecated API. A resource given twice fails both times.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "handlers/broker_services.h"
+#include "handlers/config_resources.h"
+#include "handlers/registry.h"
+#include "protocol/generated/alter_configs.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using request_t = protocol::alter_configs_request;
+using resource_t = request_t::alter_configs_resource;
+
+resource_error alter(request_context& ctx, const resource_t& resource, bool validate_only) {
+  std::vector<std::string> names, nulls;
+  for (const auto& c : resource.configs) {
+    names.push_back(c.name);
+    if (!c.value) nulls.push_back(c.name);
+  }
+  if (auto e = check_config_keys(names, nulls); !e.ok()) return e;
+
+  switch (static_cast<config_resource>(resource.resource_type)) {
+    case config_resource::topic: {
+      cluster::config_map overrides;
+      for (const auto& c : resource.configs) overrides[c.name] = *c.value;
+      return replace_topic_configs(ctx.services, resource.resource_name, overrides, validate_only);
+    }
+    case config_resource::broker: {
+      auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
+      if (!e.ok()) return e;
+      return refuse_broker_config_change(ctx.services, names);
+    }
+    default:
+      return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));
+  }
+}
+
+}  // namespace
+
+void handle_alter_configs(request_context& ctx, protocol::reader& body, responder reply) {
+  request_t request;
+  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
+
+  std::map<std::pair<int8_t, std::string>, int> occurrences;
+  for (const auto& resource : request.resources)
+    ++occurrences[{resource.resource_type, resource.resource_name}];
+
+  protocol::alter_configs_response response;
+  for (const auto& resource : request.resources) {
+    auto& out = response.responses.emplace_back();
+    out.resource_type = resource.resource_type;
+    out.resource_name = resource.resource_name;
+    auto result = occurrences[{resource.resource_type, resource.resource_name}] > 1
+                      ? invalid_request("Each resource must appear at most once.")
+                      : alter(ctx, resource, request.validate_only);
+    out.error_code = result.wire_code();
+    out.error_message = result.message;
+  }
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers

@@ -1,0 +1,60 @@
+// config_resources: what DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share — the
+// resource types, Kafka's checks of a resource's name, replacing a topic's config overrides, and
+// the answer to changes of broker configs (only static configuration exists so far).
+// Stateless functions; any network thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/metadata_store.h"
+#include "protocol/error_code.h"
+
+namespace sluice::handlers {
+
+struct broker_services;
+
+// Kafka's ConfigResource type ids.
+enum class config_resource : int8_t {
+  topic = 2,
+  broker = 4,
+  broker_logger = 8,
+  client_metrics = 16,
+  group = 32,
+};
+bool is_known_config_resource(int8_t type);
+
+// A per-resource outcome: a Kafka error code and the message that goes with it.
+struct resource_error {
+  protocol::error_code code = protocol::error_code::none;
+  std::optional<std::string> message;
+  bool ok() const { return code == protocol::error_code::none; }
+  int16_t wire_code() const { return static_cast<int16_t>(code); }
+};
+inline resource_error invalid_request(std::string message) {
+  return {protocol::error_code::invalid_request, std::move(message)};
+}
+
+// A BROKER resource names either this broker (its id) or, when empty, the cluster-wide default.
+// Anything else is INVALID_REQUEST worded as Kafka's.
+resource_error check_broker_resource_name(const std::string& name, int32_t broker_id);
+
+// AlterConfigs / IncrementalAlterConfigs on a BROKER resource: the broker's configuration is
+// static (server.properties and --override) until dynamic broker configs exist. Keys Kafka
+// cannot change at runtime either get Kafka's own refusal; the others a clear "not yet".
+resource_error refuse_broker_config_change(const broker_services& services,
+                                           const std::vector<std::string>& keys);
+
+// Validates `overrides` as the complete new override set of `topic` and, unless validate_only,
+// stores it; the replica manager then applies it to the topic's live partitions.
+resource_error replace_topic_configs(broker_services& services, const std::string& topic,
+                                     const cluster::config_map& overrides, bool validate_only);
+
+// Kafka's checks of one resource before any change: no key twice (`names`), and no null values
+// (`null_valued`: the keys given a null value where one is not allowed).
+resource_error check_config_keys(const std::vector<std::string>& names,
+                                 const std::vector<std::string>& null_valued);
+
+}  // namespace sluice::handlers

@@ -1,0 +1,156 @@
+// IncrementalAlterConfigs (key 44), v0–v1: changes individual configs of a TOPIC with SET (0),
+// DELETE (1, back to the broker default), APPEND (2) and SUBTRACT (3) — the last two only for
+// list-type keys (cleanup.policy, *.replication.throttled.replicas), starting from the topic's
+// current value (its override, else the broker default). The resulting override set is validated
+// and stored, and the replica manager applies it to the live partitions (retention, segment
+// size, cleanup policy...). validate_only checks without storing. BROKER resources are refused
+// (static configuration only, see config_resources.h), as are BROKER_LOGGER, CLIENT_METRICS and
+// GROUP; unknown types are INVALID_REQUEST. A resource given twice fails both times.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <variant>
+
+#include "handlers/broker_services.h"
+#include "handlers/config_resources.h"
+#include "handlers/registry.h"
+#include "protocol/generated/incremental_alter_configs.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+using request_t = protocol::incremental_alter_configs_request;
+using resource_t = request_t::alter_configs_resource;
+
+enum class op : int8_t { set = 0, remove = 1, append = 2, subtract = 3 };
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+// Applies the operations to the topic's overrides; the new set, or the error.
+std::variant<cluster::config_map, resource_error> apply(broker_services& services,
+                                                        const resource_t& resource) {
+  auto topic = services.metadata.topic(resource.resource_name);
+  if (!topic) {
+    return resource_error{error_code::unknown_topic_or_partition,
+                          fmt::format("The topic '{}' does not exist.", resource.resource_name)};
+  }
+  cluster::config_map overrides = topic->configs;
+  // Current values and types of every topic key, for APPEND and SUBTRACT.
+  std::map<std::string, config_entry> current;
+  for (auto& e : services.configs.topic_configs(overrides)) current.emplace(e.name, e);
+
+  for (const auto& c : resource.configs) {
+    switch (static_cast<op>(c.config_operation)) {
+      case op::set:
+        overrides[c.name] = *c.value;
+        break;
+      case op::remove:
+        overrides.erase(c.name);
+        break;
+      case op::append:
+      case op::subtract: {
+        bool append = static_cast<op>(c.config_operation) == op::append;
+        auto it = current.find(c.name);
+        if (it == current.end())
+          return resource_error{error_code::invalid_config,
+                                fmt::format("Unknown topic config name: {}", c.name)};
+        if (it->second.value_type != config_entry::type::list)
+          return resource_error{error_code::invalid_config,
+                                fmt::format("Config value {} is not allowed for config key: {}",
+                                            append ? "append" : "subtract", c.name)};
+        auto base = overrides.contains(c.name) ? overrides[c.name] : it->second.value.value_or("");
+        auto items = split_list(base);
+        for (const auto& v : split_list(*c.value)) {
+          auto found = std::find(items.begin(), items.end(), v);
+          if (append && found == items.end()) items.push_back(v);
+          if (!append && found != items.end()) items.erase(found);
+        }
+        overrides[c.name] = join_list(items);
+        break;
+      }
+      default:
+        return invalid_request(
+            fmt::format("Unknown alter config operation type {}", c.config_operation));
+    }
+  }
+  return overrides;
+}
+
+resource_error alter(request_context& ctx, const resource_t& resource, bool validate_only) {
+  std::vector<std::string> names, nulls;
+  for (const auto& c : resource.configs) {
+    names.push_back(c.name);
+    if (!c.value && static_cast<op>(c.config_operation) != op::remove) nulls.push_back(c.name);
+  }
+  if (auto e = check_config_keys(names, nulls); !e.ok()) return e;
+
+  switch (static_cast<config_resource>(resource.resource_type)) {
+    case config_resource::topic: {
+      if (resource.resource_name.empty())
+        return invalid_request("Default topic resources are not allowed.");
+      auto changed = apply(ctx.services, resource);
+      if (auto* e = std::get_if<resource_error>(&changed)) return *e;
+      return replace_topic_configs(ctx.services, resource.resource_name,
+                                   std::get<cluster::config_map>(changed), validate_only);
+    }
+    case config_resource::broker: {
+      auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
+      if (!e.ok()) return e;
+      return refuse_broker_config_change(ctx.services, names);
+    }
+    case config_resource::broker_logger:
+      return invalid_request("Changing log levels at runtime is not supported by this broker yet.");
+    case config_resource::client_metrics:
+    case config_resource::group:
+      return invalid_request(
+          fmt::format("Resource type {} is not supported by this broker.", resource.resource_type));
+  }
+  return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));
+}
+
+}  // namespace
+
+void handle_incremental_alter_configs(request_context& ctx, protocol::reader& body,
+                                      responder reply) {
+  request_t request;
+  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
+
+  std::map<std::pair<int8_t, std::string>, int> occurrences;
+  for (const auto& resource : request.resources)
+    ++occurrences[{resource.resource_type, resource.resource_name}];
+
+  protocol::incremental_alter_configs_response response;
+  for (const auto& resource : request.resources) {
+    auto& out = response.responses.emplace_back();
+    out.resource_type = resource.resource_type;
+    out.resource_name = resource.resource_name;
+    auto result = occurrences[{resource.resource_type, resource.resource_name}] > 1
+                      ? invalid_request("Each resource must appear at most once.")
+                      : alter(ctx, resource, request.validate_only);
+    out.error_code = result.wire_code();
+    out.error_message = result.message;
+  }
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers
