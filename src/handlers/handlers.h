@@ -16,8 +16,12 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
 void handle_delete_topics(request_context& ctx, protocol::reader& body, responder reply);
 void handle_describe_configs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_alter_configs(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_log_dirs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_create_partitions(request_context& ctx, protocol::reader& body, responder reply);
 void handle_incremental_alter_configs(request_context& ctx, protocol::reader& body,
+                                      responder reply);
+void handle_describe_cluster(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_topic_partitions(request_context& ctx, protocol::reader& body,
                                       responder reply);
 
 // Consumer groups (group_apis.cc, find_coordinator.cc).

@@ -32,10 +32,13 @@ constexpr std::array kTable{
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
     handler_entry{32, 1, 4, handle_describe_configs},
     handler_entry{33, 0, 2, handle_alter_configs},
+    handler_entry{35, 1, 4, handle_describe_log_dirs},
     handler_entry{37, 0, 3, handle_create_partitions},
     handler_entry{42, 0, 2, handle_delete_groups},
     handler_entry{44, 0, 1, handle_incremental_alter_configs},
     handler_entry{47, 0, 0, handle_offset_delete},
+    handler_entry{60, 0, 1, handle_describe_cluster},
+    handler_entry{75, 0, 0, handle_describe_topic_partitions},
 };
 
 static_assert(std::is_sorted(kTable.begin(), kTable.end(),
