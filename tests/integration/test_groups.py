@@ -188,6 +188,7 @@ if __name__ != "__main__":
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient
     from kafka import KafkaAdminClient, TopicPartition as KTopicPartition
+    from kafka.errors import KafkaError
 
     from conftest import JS_DIR, node
 
@@ -329,13 +330,21 @@ def produce_numbered(bootstrap, topic, first, count, rate=None):
     assert not errors, errors[:5]
 
 
-def committed_offsets(bootstrap, group, topic):
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        return {tp.partition: om.offset
-                for tp, om in admin.list_consumer_group_offsets(group).items() if tp.topic == topic}
-    finally:
-        admin.close()
+def committed_offsets(bootstrap, group, topic, timeout=15):
+    """The group's committed offsets for `topic`, by partition. Retriable errors (a coordinator
+    still loading after a restart, __consumer_offsets being created) are retried."""
+    deadline = time.monotonic() + timeout
+    while True:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            return {tp.partition: om.offset for tp, om in
+                    admin.list_consumer_group_offsets(group).items() if tp.topic == topic}
+        except KafkaError as e:
+            if not e.retriable or time.monotonic() > deadline:
+                raise
+        finally:
+            admin.close()
+        time.sleep(0.2)
 
 
 def group_log_lines(broker, group, pattern):
