@@ -33,7 +33,7 @@ result<void> check_timestamps(const batch_header& h, const log_config& config, i
 
 result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches,
                                                       const log_config& config, bool client,
-                                                      int64_t now_ms) {
+                                                      int64_t now_ms, bool check_crc) {
   std::vector<validated_batch> out;
   size_t at = 0;
   while (at < batches.size()) {
@@ -59,7 +59,7 @@ result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches
     batch_header h = *parsed;
     if (h.records_count < 0 || h.last_offset_delta < 0)
       return fail(errc::corrupt_message, "negative record count or last offset delta");
-    if (!protocol::batch_crc_valid(batch))
+    if (check_crc && !protocol::batch_crc_valid(batch))
       return fail(errc::corrupt_message, "record batch CRC mismatch at byte " + std::to_string(at));
     if (!client && int64_t{h.records_count} > int64_t{h.last_offset_delta} + 1)
       return fail(errc::corrupt_message, "more records than offsets the batch covers");

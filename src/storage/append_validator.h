@@ -26,8 +26,9 @@ struct validated_batch {
 // `client` is true for a producer's append (offsets assigned by the log): only then are record
 // counts, control batches and timestamps checked and LogAppendTime applied, as Kafka does.
 // An empty span gives an empty list.
+// `check_crc` false skips the CRC (the caller verified it).
 result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches,
                                                       const log_config& config, bool client,
-                                                      int64_t now_ms);
+                                                      int64_t now_ms, bool check_crc = true);
 
 }  // namespace sluice::storage

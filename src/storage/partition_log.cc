@@ -136,7 +136,8 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
   auto writable = check_writable();
   if (!writable) return std::move(writable).error();
   auto cfg = config();
-  auto validated = validate_batches(batches, *cfg, options.assign_offsets, options.now_ms);
+  auto validated = validate_batches(batches, *cfg, options.assign_offsets, options.now_ms,
+                                    !options.crc_verified);
   if (!validated) return std::move(validated).error();
   append_info info;
   info.log_start_offset = log_start_offset();

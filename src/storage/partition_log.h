@@ -50,6 +50,10 @@ struct append_options {
   // True for a producer's batches: the log assigns offsets and checks the batches as client
   // input. False for a replica: the offsets come with the batches and must follow the log end.
   bool assign_offsets = true;
+  // The caller already checked every batch's CRC (the produce path runs
+  // protocol::validate_for_append first): skip the second pass over the bytes. Framing, sizes,
+  // counts and timestamps are still checked here.
+  bool crc_verified = false;
 };
 
 struct append_info {

@@ -220,6 +220,47 @@ TEST(partition_log, validation_errors) {
   EXPECT_EQ(empty->first_offset, -1);
 }
 
+TEST(partition_log, crc_verified_skips_only_the_crc) {
+  temp_dir dir;
+  segment_cache cache(64);
+  auto log = test::open_log(test::open_options(dir.path, cache));
+  auto opts = test::at(now);
+  opts.crc_verified = true;
+  auto good = make_batch(2, now);
+  EXPECT_TRUE(log->append(good, opts).ok());
+  auto magic = make_batch(2, now);
+  magic[protocol::batch_header::magic_at] = 1;
+  EXPECT_EQ(log->append(magic, opts).code(), errc::corrupt_message);
+  auto truncated = make_batch(2, now);
+  truncated.pop_back();
+  EXPECT_EQ(log->append(truncated, opts).code(), errc::corrupt_message);
+  EXPECT_EQ(log->log_end_offset(), 2);
+}
+
+TEST(partition_log, preallocated_segments_keep_their_real_size) {
+  temp_dir dir;
+  segment_cache cache(64);
+  log_config cfg;
+  cfg.preallocate = true;
+  cfg.segment_bytes = 1 << 20;
+  std::vector<test::record> before;
+  {
+    auto log = test::open_log(test::open_options(dir.path, cache, cfg));
+    for (int i = 0; i < 5; ++i) {
+      auto b = make_batch(2, now);
+      ASSERT_TRUE(log->append(b, test::at(now)).ok());
+    }
+    before = test::read_all(*log);
+    EXPECT_EQ(std::filesystem::file_size(dir / "00000000000000000000.log"),
+              static_cast<uintmax_t>(log->size_bytes()));
+  }
+  auto o = test::open_options(dir.path, cache, cfg);
+  o.recovery_point = 0;
+  auto log = test::open_log(o);
+  EXPECT_EQ(log->log_end_offset(), 10);
+  EXPECT_EQ(test::read_all(*log), before);
+}
+
 TEST(partition_log, log_append_time_is_stamped) {
   temp_dir dir;
   segment_cache cache(64);
