@@ -141,9 +141,15 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
   info->id = next_id_.fetch_add(1, std::memory_order_relaxed);
   info->listener_name = l.config.name;
   info->security_protocol = l.config.security_protocol;
-  info->client_host = remote.address().to_string();
+  // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; report them as a.b.c.d, as Kafka.
+  auto plain = [](const asio::ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+    return a.to_string();
+  };
+  info->client_host = plain(remote.address());
   info->client_port = remote.port();
-  info->local_host = local.address().to_string();
+  info->local_host = plain(local.address());
   info->local_port = local.port();
   l.instruments.accepted.inc();
   auto executor = socket.get_executor();
