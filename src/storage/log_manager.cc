@@ -354,6 +354,7 @@ result<void> log_manager::shutdown() {
   // that is the difference between seconds and minutes.
   for (auto& [tp, e] : all) {
     auto r = e.log->close(false);
+    if (e.log->is_offline()) dir_clean[e.dir] = false;  // its files are suspect: recover them
     if (!r) {
       spdlog::error("storage: closing {}: {}", tp.dir_name(), r.message());
       dir_clean[e.dir] = false;

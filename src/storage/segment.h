@@ -207,6 +207,7 @@ class segment {
   };
 
   void publish(int64_t next_offset, int64_t size);
+  failure<errc> read_failure(const batch_scanner& sc, int64_t size_seen) const;
   result<offset_index::position_hint> lookup(int64_t offset, int64_t limit,
                                              segment_handle& h) const;
   result<offset_index::position_hint> lookup_position(int64_t position, segment_handle& h) const;

@@ -107,6 +107,14 @@ result<time_index::entry> segment::lookup_time(int64_t timestamp, segment_handle
   return e ? *e : time_index::entry{-1, base_};
 }
 
+failure<errc> segment::read_failure(const batch_scanner& sc, int64_t size_seen) const {
+  // A truncation that cut this segment under the reader looks like damage; the caller retries
+  // with the new segment list instead.
+  if (retired() || size() < size_seen)
+    return fail(errc::closed, path(".log") + " changed during the read");
+  return scan_failure(sc, path(".log"));
+}
+
 result<segment::read_result> segment::read(int64_t start, int32_t max_bytes,
                                            int64_t max_offset_exclusive, bool min_one_batch,
                                            int64_t next_segment_base) const {
@@ -134,7 +142,7 @@ result<segment::read_result> segment::read(int64_t start, int32_t max_bytes,
   }
   if (!found) {
     if (sc.state() == batch_scanner::status::end) return out;
-    return scan_failure(sc, path(".log"));
+    return read_failure(sc, limit);
   }
   const protocol::batch_header first = sc.header();
   const int64_t begin = sc.position();
@@ -157,7 +165,7 @@ result<segment::read_result> segment::read(int64_t start, int32_t max_bytes,
       }
     }
     if (bound.state() != batch_scanner::status::ok && bound.state() != batch_scanner::status::end)
-      return scan_failure(bound, path(".log"));
+      return read_failure(bound, limit);
   }
 
   int64_t end = end_limit;

@@ -179,6 +179,30 @@ TEST(log_manager, high_watermark_checkpoint_bounds_retention_and_survives_restar
   EXPECT_EQ(m->get({"t", 0})->retention_upper_bound(), 6);
 }
 
+TEST(log_manager, an_offline_partition_leaves_its_dir_unclean) {
+  temp_dir dir;
+  test::faulty_io io;
+  auto o = options_for({dir.path});
+  o.io = &io;
+  {
+    auto m = open_manager(o);
+    auto good = *m->create_partition({"good", 0}, log_config{});
+    auto bad = *m->create_partition({"bad", 0}, log_config{});
+    auto b1 = make_batch(2, now);
+    ASSERT_TRUE(good->append(b1, test::at(now)).ok());
+    io.fail_write_after = 10;
+    auto b2 = make_batch(2, now);
+    EXPECT_EQ(bad->append(b2, test::at(now)).code(), errc::io_error);
+    io.fail_write_after = -1;
+    (void)m->shutdown();
+  }
+  EXPECT_FALSE(fs::exists(dir / ".sluice_cleanshutdown"));
+  auto m = open_manager(options_for({dir.path}));
+  EXPECT_EQ(m->opened_clean(), (std::vector<bool>{false}));
+  EXPECT_EQ(m->get({"good", 0})->log_end_offset(), 2);
+  EXPECT_EQ(m->get({"bad", 0})->log_end_offset(), 0);
+}
+
 TEST(log_manager, delete_partition) {
   temp_dir dir;
   auto m = open_manager(options_for({dir.path}));

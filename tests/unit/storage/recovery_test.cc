@@ -321,24 +321,7 @@ TEST(recovery, epoch_entries_beyond_the_recovered_end_are_dropped) {
   EXPECT_EQ(entries[0].epoch, 1);
 }
 
-// A file_io that fails writes or fsyncs on demand.
-struct faulty_io : file_io {
-  std::atomic<bool> fail_fsync{false};
-  std::atomic<int> fail_write_after{-1};  // bytes written before failing (-1: never)
-  result<void> fsync(int fd) override {
-    if (fail_fsync) return fail(errc::io_error, "injected fsync failure");
-    return file_io::fsync(fd);
-  }
-  result<void> pwrite_all(int fd, std::span<const uint8_t> data, int64_t offset) override {
-    int n = fail_write_after.load();
-    if (n >= 0) {
-      auto part = data.first(std::min(data.size(), static_cast<size_t>(n)));
-      (void)file_io::pwrite_all(fd, part, offset);
-      return fail(errc::io_error, "injected write failure (disk full)");
-    }
-    return file_io::pwrite_all(fd, data, offset);
-  }
-};
+using test::faulty_io;
 
 TEST(recovery, failed_write_leaves_no_trace_and_takes_the_partition_offline) {
   temp_dir dir;
