@@ -24,6 +24,8 @@ void handle_describe_cluster(request_context& ctx, protocol::reader& body, respo
 void handle_describe_topic_partitions(request_context& ctx, protocol::reader& body,
                                       responder reply);
 
+void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
+
 // Consumer groups (group_apis.cc, find_coordinator.cc).
 void handle_find_coordinator(request_context& ctx, protocol::reader& body, responder reply);
 void handle_join_group(request_context& ctx, protocol::reader& body, responder reply);

@@ -35,6 +35,7 @@ constexpr std::array kTable{
     handler_entry{35, 1, 4, handle_describe_log_dirs},
     handler_entry{37, 0, 3, handle_create_partitions},
     handler_entry{42, 0, 2, handle_delete_groups},
+    handler_entry{43, 0, 2, handle_elect_leaders},
     handler_entry{44, 0, 1, handle_incremental_alter_configs},
     handler_entry{47, 0, 0, handle_offset_delete},
     handler_entry{60, 0, 1, handle_describe_cluster},
