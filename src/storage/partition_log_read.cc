@@ -61,10 +61,14 @@ result<read_info> partition_log::read(int64_t start_offset, int32_t max_bytes,
                       std::to_string(out.log_start_offset) + ", " +
                       std::to_string(out.log_end_offset) + "] in " + tp_.dir_name());
     if (start_offset == out.log_end_offset || start_offset >= max_offset_exclusive) return out;
+    // A segment publishes an append a moment before the log end offset moves; bounding by the log
+    // end seen above keeps a reader from getting a batch past it (and then an out-of-range error
+    // for the offset after it).
+    const int64_t bound = std::min(max_offset_exclusive, out.log_end_offset);
     auto [seg, next_base] = floor_segment(start_offset);
     bool retry = false;
     while (seg) {
-      auto r = seg->read(start_offset, max_bytes, max_offset_exclusive, min_one_batch, next_base);
+      auto r = seg->read(start_offset, max_bytes, bound, min_one_batch, next_base);
       if (!r) {
         if (r.code() == errc::closed) {
           last_error = std::move(r).error();
