@@ -1,0 +1,285 @@
+// kafka_load: the librdkafka client of bench/broker_bench.sh. Each mode prints one line of
+// key=value pairs (sizes in bytes, rates in MiB/s = 2^20 bytes/s, latencies in milliseconds).
+//   kafka_load create-topic <bootstrap> <topic> <partitions>
+//   kafka_load produce <bootstrap> <topic> <records> <record-size> <acks> <linger-ms>
+//              <max-seconds> [rate]
+//       Keyless records (librdkafka's default partitioner: sticky for keyless records), no
+//       compression. Latency is per record, from rd_kafka_producev() to its delivery report, so
+//       with no `rate` (as fast as possible) it includes the time a record waits in the client's
+//       queue. With `rate` (records/s) the send loop is paced and the latency is the broker's
+//       round trip plus the linger.
+//   kafka_load consume <bootstrap> <topic> <partitions> <max-bytes> <max-seconds>
+//       Assigns every partition from its earliest offset and reads until each partition's end or
+//       <max-bytes> of record values. Timed from the assignment to the last record.
+// Any other librdkafka setting can be passed as KAFKA_LOAD_<name>=<value> in the environment,
+// with dots written as underscores (e.g. KAFKA_LOAD_fetch_max_bytes=...).
+#include <librdkafka/rdkafka.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "kafka_load: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    die(key + "=" + value + ": " + err);
+  }
+}
+
+rd_kafka_t* make_client(rd_kafka_type_t type, rd_kafka_conf_t* conf, const char* bootstrap) {
+  set(conf, "bootstrap.servers", bootstrap);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    if (kv.rfind("KAFKA_LOAD_", 0) != 0 || kv.find('=') == std::string::npos) continue;
+    std::string key = kv.substr(11, kv.find('=') - 11);
+    std::replace(key.begin(), key.end(), '_', '.');
+    set(conf, key, kv.substr(kv.find('=') + 1));
+  }
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
+  if (rk == nullptr) die(std::string("rd_kafka_new: ") + err);
+  return rk;
+}
+
+int create_topic(const char* bootstrap, const char* topic, int partitions) {
+  rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), bootstrap);
+  char err[512];
+  rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+  if (t == nullptr) die(err);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  auto start = clock_type::now();
+  rd_kafka_CreateTopics(rk, &t, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+  if (ev == nullptr) die("CreateTopics timed out");
+  if (rd_kafka_event_error(ev)) die(rd_kafka_event_error_string(ev));
+  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die(std::string("create ") + topic + ": " + rd_kafka_topic_result_error_string(results[i]));
+    }
+  }
+  std::printf("create_topic topic=%s partitions=%d seconds=%.3f\n", topic, partitions,
+              seconds_since(start));
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(t);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
+// Delivery bookkeeping: send times indexed by record number (the opaque), latencies in µs.
+struct produce_state {
+  std::vector<clock_type::time_point> sent;
+  std::vector<int64_t> latency_us;
+  int64_t delivered = 0, failed = 0;
+  clock_type::time_point last_delivery;
+  std::string first_error;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* s = static_cast<produce_state*>(opaque);
+  auto now = clock_type::now();
+  s->last_delivery = now;
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (s->failed++ == 0) s->first_error = rd_kafka_err2str(m->err);
+    return;
+  }
+  auto i = reinterpret_cast<uintptr_t>(m->_private);
+  s->latency_us.push_back(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - s->sent[i]).count());
+  ++s->delivered;
+}
+
+double percentile_ms(std::vector<int64_t>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return static_cast<double>(v[i]) / 1000.0;
+}
+
+int produce(char** argv, int argc) {
+  const char* bootstrap = argv[2];
+  const char* topic = argv[3];
+  int64_t records = std::atoll(argv[4]);
+  size_t size = std::strtoull(argv[5], nullptr, 10);
+  double max_seconds = std::atof(argv[8]);
+  double rate = argc > 9 ? std::atof(argv[9]) : 0;
+  produce_state s;
+  s.sent.resize(static_cast<size_t>(records));
+  s.latency_us.reserve(static_cast<size_t>(records));
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "acks", argv[6]);
+  set(conf, "linger.ms", argv[7]);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, &s);
+  rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, conf, bootstrap);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic, nullptr);
+  // Wait for the topic's metadata so connection set-up is not timed.
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) die("metadata");
+  rd_kafka_metadata_destroy(md);
+
+  // A few different incompressible payloads, made before the clock starts.
+  std::vector<std::string> payloads(16, std::string(size, '\0'));
+  std::mt19937_64 rng(7);
+  for (auto& p : payloads) {
+    for (char& c : p) c = static_cast<char>(rng());
+  }
+  double cpu0 = cpu_seconds();
+  auto start = clock_type::now();
+  int64_t i = 0;
+  for (; i < records; ++i) {
+    if (rate > 0) {
+      auto due = start + std::chrono::duration_cast<clock_type::duration>(
+                             std::chrono::duration<double>(static_cast<double>(i) / rate));
+      while (clock_type::now() < due) {
+        rd_kafka_poll(rk, 0);
+        std::this_thread::sleep_until(std::min(due, clock_type::now() + std::chrono::milliseconds(1)));
+      }
+    }
+    if ((i & 1023) == 0 && seconds_since(start) > max_seconds) break;
+    const std::string& p = payloads[static_cast<size_t>(i) & 15];
+    s.sent[static_cast<size_t>(i)] = clock_type::now();
+    for (;;) {
+      int err = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                                 const_cast<char*>(p.data()), p.size(), nullptr, 0,
+                                 reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+      if (err == 0) break;
+      if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        die(std::string("produce: ") + rd_kafka_err2str(rd_kafka_last_error()));
+      }
+      rd_kafka_poll(rk, 1);  // the queue is full: serve delivery reports, then retry
+    }
+    rd_kafka_poll(rk, 0);
+  }
+  int64_t queued = i;
+  if (rd_kafka_flush(rk, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) die("flush timed out");
+  double seconds = std::chrono::duration<double>(s.last_delivery - start).count();
+  double cpu = cpu_seconds() - cpu0;
+  double bytes = static_cast<double>(s.delivered) * static_cast<double>(size);
+  double p50 = percentile_ms(s.latency_us, 0.50), p99 = percentile_ms(s.latency_us, 0.99);
+  double p999 = percentile_ms(s.latency_us, 0.999);
+  double max = s.latency_us.empty()
+                   ? 0
+                   : static_cast<double>(*std::max_element(s.latency_us.begin(),
+                                                            s.latency_us.end())) / 1000.0;
+  std::printf(
+      "produce topic=%s acks=%s linger_ms=%s records=%lld failed=%lld bytes=%.0f seconds=%.3f "
+      "mib_s=%.1f records_s=%.0f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f "
+      "client_cpu_s=%.2f\n",
+      topic, argv[6], argv[7], static_cast<long long>(s.delivered),
+      static_cast<long long>(s.failed), bytes, seconds, bytes / seconds / (1024.0 * 1024.0),
+      static_cast<double>(s.delivered) / seconds, p50, p99, p999, max, cpu);
+  if (s.failed > 0) std::fprintf(stderr, "kafka_load: %lld failed: %s\n",
+                                 static_cast<long long>(s.failed), s.first_error.c_str());
+  if (s.delivered + s.failed != queued) std::fprintf(stderr, "kafka_load: reports missing\n");
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return s.failed > 0 ? 1 : 0;
+}
+
+int consume(char** argv) {
+  const char* bootstrap = argv[2];
+  const char* topic = argv[3];
+  int partitions = std::atoi(argv[4]);
+  uint64_t max_bytes = std::strtoull(argv[5], nullptr, 10);
+  double max_seconds = std::atof(argv[6]);
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "group.id", "sluice-bench");
+  set(conf, "enable.auto.commit", "false");
+  set(conf, "enable.partition.eof", "true");
+  rd_kafka_t* rk = make_client(RD_KAFKA_CONSUMER, conf, bootstrap);
+  rd_kafka_poll_set_consumer(rk);
+  // Concrete start offsets: with RD_KAFKA_OFFSET_BEGINNING librdkafka looks the offset up on a
+  // timer, which adds ~0.5 s before the first fetch and would be timed as consumer throughput.
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, 10000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die("watermarks of partition " + std::to_string(p));
+    }
+    rd_kafka_topic_partition_list_add(list, topic, p)->offset = low;
+  }
+  double cpu0 = cpu_seconds();
+  auto start = clock_type::now();
+  if (rd_kafka_assign(rk, list) != RD_KAFKA_RESP_ERR_NO_ERROR) die("assign");
+  rd_kafka_topic_partition_list_destroy(list);
+  uint64_t bytes = 0, messages = 0;
+  int at_end = 0;
+  clock_type::time_point first{}, last = start;
+  while (bytes < max_bytes && at_end < partitions && seconds_since(start) < max_seconds) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      ++at_end;
+    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die(std::string("consume: ") + rd_kafka_message_errstr(m));
+    } else {
+      if (messages++ == 0) first = clock_type::now();
+      bytes += m->len;
+      last = clock_type::now();
+    }
+    rd_kafka_message_destroy(m);
+  }
+  double seconds = std::chrono::duration<double>(last - start).count();
+  double from_first = std::chrono::duration<double>(last - first).count();
+  double cpu = cpu_seconds() - cpu0;
+  std::printf(
+      "consume topic=%s partitions=%d records=%llu bytes=%llu seconds=%.3f mib_s=%.1f "
+      "first_record_s=%.3f from_first_mib_s=%.1f client_cpu_s=%.2f\n",
+      topic, partitions, static_cast<unsigned long long>(messages),
+      static_cast<unsigned long long>(bytes), seconds,
+      static_cast<double>(bytes) / seconds / (1024.0 * 1024.0), seconds - from_first,
+      static_cast<double>(bytes) / from_first / (1024.0 * 1024.0), cpu);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return messages > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "create-topic" && argc == 5) return create_topic(argv[2], argv[3], std::atoi(argv[4]));
+  if (mode == "produce" && (argc == 9 || argc == 10)) return produce(argv, argc);
+  if (mode == "consume" && argc == 7) return consume(argv);
+  std::fprintf(stderr,
+               "usage: kafka_load create-topic <bootstrap> <topic> <partitions>\n"
+               "       kafka_load produce <bootstrap> <topic> <records> <record-size> <acks> "
+               "<linger-ms> <max-seconds> [rate]\n"
+               "       kafka_load consume <bootstrap> <topic> <partitions> <max-bytes> "
+               "<max-seconds>\n");
+  return 2;
+}
