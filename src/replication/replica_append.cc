@@ -103,6 +103,7 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
     storage::append_options options;
     options.leader_epoch = p->leader_epoch();
     options.now_ms = now;
+    options.crc_verified = true;  // validate_for_append checked it: do not pay for it twice
     auto appended = p->log().append(entry.batch, options);
     if (!appended) {
       out.error = from_storage(appended.code());
