@@ -226,6 +226,12 @@ result<void> embedded_metadata_store::check_assignment(
 result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& spec,
                                                              bool validate_only) {
   if (auto r = validate_topic_name(spec.name); !r) return std::move(r).error();
+  {
+    // As Kafka: an existing topic is reported as such before anything else is checked.
+    std::lock_guard lock(mutex_);
+    if (topics_.contains(spec.name))
+      return fail(errc::topic_exists, fmt::format("Topic '{}' already exists.", spec.name));
+  }
   bool explicit_assignment = !spec.assignment.empty();
   if (explicit_assignment && (spec.partitions != -1 || spec.replication_factor != -1))
     return fail(errc::invalid_request,

@@ -67,6 +67,8 @@ TEST_F(embedded_store_test, refuses_what_kafka_refuses) {
   auto store = std::move(embedded_metadata_store::open(options())).value();
   ASSERT_TRUE(store->create_topic({.name = "a.b"}, false).ok());
   EXPECT_EQ(store->create_topic({.name = "a.b"}, false).code(), errc::topic_exists);
+  EXPECT_EQ(store->create_topic({.name = "a.b", .partitions = 0}, false).code(),
+            errc::topic_exists);
   EXPECT_EQ(store->create_topic({.name = "a_b"}, false).code(), errc::invalid_topic);
   EXPECT_EQ(store->create_topic({.name = "bad name"}, false).code(), errc::invalid_topic);
   EXPECT_EQ(store->create_topic({.name = std::string(250, 'x')}, false).code(),
