@@ -109,10 +109,78 @@ struct partition_summary {
   int64_t high_watermark = 0;
 };
 
+// ---- cluster mode (issue #7): roles from the controller ----------------------------------------
+
+// One partition of a LeaderAndIsr request: this broker leads it (leader == broker_id) or follows.
+struct partition_role {
+  std::string topic;
+  protocol::uuid topic_id;
+  int32_t partition = 0;
+  int32_t controller_epoch = 0;
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> isr;
+  int32_t partition_epoch = 0;
+  std::vector<int32_t> replicas;
+  bool is_new = false;
+};
+
+struct partition_outcome {
+  std::string topic;
+  int32_t partition = 0;
+  std::optional<errc> error;  // stale_controller_epoch, stale_leader_epoch, storage_failed, ...
+};
+
+struct stop_replica_entry {
+  std::string topic;
+  int32_t partition = 0;
+  int32_t leader_epoch = -1;  // -1: any; -2: the partition is being deleted (Kafka's sentinel)
+  bool delete_log = false;
+};
+
+// A leader's ISR change for the controller (AlterPartition).
+struct isr_change {
+  std::string topic;
+  protocol::uuid topic_id;
+  int32_t partition = 0;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> new_isr;
+  int32_t partition_epoch = 0;
+};
+// What the controller answered: the partition's state now (possibly unchanged), or an error.
+struct isr_change_result {
+  std::optional<errc> error;  // e.g. fenced_leader_epoch, invalid_update_version, not_controller
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> isr;
+  int32_t partition_epoch = 0;
+};
+// Sends AlterPartition to the current controller and calls back with the outcome (from a worker
+// thread; never blocks the caller). Installed by the broker in cluster mode.
+using isr_change_sender =
+    std::function<void(isr_change, std::function<void(isr_change_result)>)>;
+// Where another broker is reachable (the listener inter-broker traffic uses), or nullopt.
+using broker_locator = std::function<std::optional<cluster::broker_endpoint>(int32_t broker_id)>;
+
 class replica_manager {
  public:
   struct options {
     int32_t broker_id = 0;
+    // Cluster mode: roles come only from the controller (apply_leader_and_isr); reconcile() then
+    // creates/deletes local logs but never makes this broker a leader by itself.
+    bool controller_managed = false;
+    int64_t replica_lag_time_max_ms = 30000;
+    int32_t replica_fetch_max_bytes = 1048576;
+    int32_t replica_fetch_wait_max_ms = 500;
+    int32_t replica_fetch_min_bytes = 1;
+    int32_t replica_fetch_response_max_bytes = 10485760;
+    int32_t replica_fetch_backoff_ms = 1000;
+    int32_t replica_socket_timeout_ms = 30000;
+    int32_t num_replica_fetchers = 1;
+    // Broker default of min.insync.replicas; topic overrides come from metadata configs.
+    int32_t min_insync_replicas = 1;
+    isr_change_sender send_isr_change;
+    broker_locator locate_broker;
     // Broker-level log defaults; topic overrides from metadata are applied on top.
     std::function<result<std::shared_ptr<const storage::log_config>>(const cluster::config_map&)>
         make_log_config;
@@ -162,6 +230,21 @@ class replica_manager {
                                                  std::optional<int32_t> leader_epoch)>;
   void on_leadership_change(leadership_listener listener);
   bool hosts(const std::string& topic, int32_t partition) const;
+
+  // Cluster mode. LeaderAndIsr: become leader or follower of each partition (creating its log if
+  // needed); followers truncate to the leader's end offset for their last epoch
+  // (OffsetForLeaderEpoch) before fetching. Stale controller or leader epochs are refused per
+  // partition. Returns one outcome per role, in order.
+  std::vector<partition_outcome> apply_leader_and_isr(int32_t controller_id,
+                                                      int32_t controller_epoch,
+                                                      std::vector<partition_role> roles);
+  // StopReplica: stop fetching/leading, optionally delete the log.
+  std::vector<partition_outcome> stop_replicas(int32_t controller_id, int32_t controller_epoch,
+                                               std::vector<stop_replica_entry> entries);
+  // Partitions this broker currently leads (for controlled shutdown and metrics).
+  std::vector<std::pair<std::string, int32_t>> led_partitions() const;
+  // Number of led partitions whose ISR is smaller than their replica set.
+  int32_t under_replicated_count() const;
 
   std::vector<partition_summary> summaries() const;
   std::vector<std::string> log_dirs() const;
