@@ -14,7 +14,7 @@ packages=(
   librdkafka-dev libzookeeper-mt-dev
   clang-14 libclang-rt-14-dev clang-format
   # test clients and servers
-  python3 python3-pytest python3-kafka python3-confluent-kafka kcat zookeeper
+  python3 python3-pytest python3-kafka python3-confluent-kafka python3-kazoo kcat zookeeper
 )
 
 missing=()
