@@ -1,0 +1,304 @@
+#include "cluster/zk_layout.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace sluice::cluster::zk_layout {
+
+namespace {
+
+// Jackson keeps the order in which Kafka puts keys; ordered_json does the same for our output.
+using ordered_json = nlohmann::ordered_json;
+using json = nlohmann::json;
+
+failure<errc> bad(std::string_view what, std::string_view why) {
+  return fail(errc::invalid_request, fmt::format("bad {} JSON: {}", what, why));
+}
+
+// Parses without exceptions; nullopt-like discarded value on syntax errors.
+json parse(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+bool is_int32(const json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= INT32_MAX;
+  if (!v.is_number_integer()) return false;
+  auto n = v.get<int64_t>();
+  return n >= INT32_MIN && n <= INT32_MAX;
+}
+
+std::optional<int32_t> parse_int32(std::string_view text) {
+  int32_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// A JSON array of int32 (broker ids), or nullopt.
+std::optional<std::vector<int32_t>> int32_array(const json& v) {
+  if (!v.is_array()) return std::nullopt;
+  std::vector<int32_t> out;
+  out.reserve(v.size());
+  for (const auto& e : v) {
+    if (!is_int32(e)) return std::nullopt;
+    out.push_back(e.get<int32_t>());
+  }
+  return out;
+}
+
+// "LISTENER://host:port" (host may be empty or a bracketed IPv6 address).
+std::optional<broker_endpoint> parse_endpoint(std::string_view text) {
+  auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return std::nullopt;
+  broker_endpoint e;
+  e.listener_name = std::string(text.substr(0, scheme_end));
+  auto rest = text.substr(scheme_end + 3);
+  auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto host = rest.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = parse_int32(rest.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return std::nullopt;
+  e.host = std::string(host);
+  e.port = *port;
+  return e;
+}
+
+std::string format_endpoint(const broker_endpoint& e) {
+  bool ipv6 = e.host.find(':') != std::string::npos;
+  return ipv6 ? fmt::format("{}://[{}]:{}", e.listener_name, e.host, e.port)
+              : fmt::format("{}://{}:{}", e.listener_name, e.host, e.port);
+}
+
+}  // namespace
+
+std::vector<std::string> persistent_paths() {
+  return {"/consumers",
+          std::string(broker_ids),
+          std::string(broker_topics),
+          "/brokers/seqid",
+          std::string(config_changes),
+          std::string(delete_topics),
+          std::string(isr_change_notification),
+          std::string(latest_producer_id_block),
+          "/log_dir_event_notification",
+          std::string(config_topics),
+          "/config/clients",
+          "/config/users",
+          "/config/brokers",
+          "/config/ips"};
+}
+
+std::string broker_path(int32_t broker_id) {
+  return fmt::format("{}/{}", broker_ids, broker_id);
+}
+std::string topic_path(const std::string& topic) {
+  return fmt::format("{}/{}", broker_topics, topic);
+}
+std::string partitions_path(const std::string& topic) {
+  return topic_path(topic) + "/partitions";
+}
+std::string partition_path(const std::string& topic, int32_t p) {
+  return fmt::format("{}/{}", partitions_path(topic), p);
+}
+std::string partition_state_path(const std::string& topic, int32_t p) {
+  return partition_path(topic, p) + "/state";
+}
+std::string topic_config_path(const std::string& topic) {
+  return fmt::format("{}/{}", config_topics, topic);
+}
+std::string delete_topic_path(const std::string& topic) {
+  return fmt::format("{}/{}", delete_topics, topic);
+}
+
+std::string encode_broker(const broker_info& broker, int64_t timestamp_ms) {
+  ordered_json protocols = ordered_json::object();
+  ordered_json endpoints = ordered_json::array();
+  const broker_endpoint* plaintext = nullptr;
+  for (const auto& e : broker.endpoints) {
+    protocols[e.listener_name] = e.security_protocol;
+    endpoints.push_back(format_endpoint(e));
+    if (!plaintext && e.security_protocol == "PLAINTEXT") plaintext = &e;
+  }
+  ordered_json doc = {{"features", ordered_json::object()},
+                      {"listener_security_protocol_map", protocols},
+                      {"endpoints", endpoints},
+                      {"jmx_port", -1},
+                      {"port", plaintext ? plaintext->port : -1},
+                      {"host", plaintext ? ordered_json(plaintext->host) : ordered_json(nullptr)},
+                      {"version", 5},
+                      {"timestamp", std::to_string(timestamp_ms)}};
+  if (broker.rack) doc["rack"] = *broker.rack;
+  return doc.dump();
+}
+
+result<broker_info> decode_broker(int32_t broker_id, std::string_view text) {
+  const auto what = fmt::format("broker {} registration", broker_id);
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  broker_info b;
+  b.id = broker_id;
+  std::map<std::string, std::string> protocols;
+  if (auto it = doc.find("listener_security_protocol_map"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) return bad(what, "listener_security_protocol_map is not an object");
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) return bad(what, "a security protocol is not a string");
+      protocols[k] = v.get<std::string>();
+    }
+  }
+  if (auto it = doc.find("endpoints"); it != doc.end() && it->is_array()) {
+    for (const auto& e : *it) {
+      if (!e.is_string()) return bad(what, "an endpoint is not a string");
+      auto endpoint = parse_endpoint(e.get<std::string>());
+      if (!endpoint) return bad(what, fmt::format("bad endpoint {}", e.get<std::string>()));
+      auto p = protocols.find(endpoint->listener_name);
+      endpoint->security_protocol = p != protocols.end() ? p->second : endpoint->listener_name;
+      b.endpoints.push_back(std::move(*endpoint));
+    }
+  } else {
+    // Version 1 registrations have only host and port.
+    auto host = doc.find("host");
+    auto port = doc.find("port");
+    if (host == doc.end() || !host->is_string() || port == doc.end() || !is_int32(*port))
+      return bad(what, "no endpoints and no host/port");
+    b.endpoints.push_back(
+        {"PLAINTEXT", "PLAINTEXT", host->get<std::string>(), port->get<int32_t>()});
+  }
+  if (auto it = doc.find("rack"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) return bad(what, "rack is not a string");
+    b.rack = it->get<std::string>();
+  }
+  return b;
+}
+
+std::string encode_topic_assignment(const topic_assignment& assignment) {
+  ordered_json partitions = ordered_json::object();
+  for (const auto& [p, replicas] : assignment.partitions) partitions[std::to_string(p)] = replicas;
+  ordered_json doc = {{"version", 3},
+                      {"topic_id", assignment.topic_id.to_base64()},
+                      {"partitions", partitions},
+                      {"adding_replicas", ordered_json::object()},
+                      {"removing_replicas", ordered_json::object()}};
+  return doc.dump();
+}
+
+result<topic_assignment> decode_topic_assignment(std::string_view text) {
+  constexpr std::string_view what = "topic assignment";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  topic_assignment out;
+  if (auto it = doc.find("topic_id"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) return bad(what, "topic_id is not a string");
+    auto id = protocol::uuid::from_base64(it->get<std::string>());
+    if (!id) return bad(what, fmt::format("topic_id {} is not a base64 uuid", it->dump()));
+    out.topic_id = *id;
+  }
+  auto parts = doc.find("partitions");
+  if (parts == doc.end() || !parts->is_object()) return bad(what, "partitions is not an object");
+  for (const auto& [key, replicas] : parts->items()) {
+    auto p = parse_int32(key);
+    if (!p || *p < 0) return bad(what, fmt::format("partition key \"{}\" is not a number", key));
+    auto list = int32_array(replicas);
+    if (!list) return bad(what, fmt::format("replicas of partition {} are not a list of ids", *p));
+    out.partitions[*p] = std::move(*list);
+  }
+  // Partitions are numbered 0..n-1; a gap would shift every later partition's index.
+  int32_t expected = 0;
+  for (const auto& [p, replicas] : out.partitions)
+    if (p != expected++) return bad(what, fmt::format("partition {} is missing", expected - 1));
+  return out;
+}
+
+std::string encode_partition_state(const leader_and_isr& state) {
+  ordered_json doc = {{"controller_epoch", state.controller_epoch},
+                      {"leader", state.leader},
+                      {"version", 1},
+                      {"leader_epoch", state.leader_epoch},
+                      {"isr", state.isr}};
+  return doc.dump();
+}
+
+result<leader_and_isr> decode_partition_state(std::string_view text) {
+  constexpr std::string_view what = "partition state";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  leader_and_isr out;
+  for (auto [key, field] :
+       {std::pair{"leader", &out.leader}, std::pair{"leader_epoch", &out.leader_epoch},
+        std::pair{"controller_epoch", &out.controller_epoch}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || !is_int32(*it)) return bad(what, fmt::format("{} is not a number", key));
+    *field = it->get<int32_t>();
+  }
+  auto isr = doc.find("isr");
+  auto list = isr == doc.end() ? std::nullopt : int32_array(*isr);
+  if (!list) return bad(what, "isr is not a list of broker ids");
+  out.isr = std::move(*list);
+  return out;
+}
+
+std::string encode_controller(int32_t broker_id, int64_t timestamp_ms) {
+  ordered_json doc = {
+      {"version", 1}, {"brokerid", broker_id}, {"timestamp", std::to_string(timestamp_ms)}};
+  return doc.dump();
+}
+
+result<int32_t> decode_controller(std::string_view text) {
+  constexpr std::string_view what = "controller";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  auto it = doc.find("brokerid");
+  if (it == doc.end() || !is_int32(*it)) return bad(what, "brokerid is not a number");
+  return it->get<int32_t>();
+}
+
+std::string encode_topic_config(const config_map& configs) {
+  ordered_json config = ordered_json::object();
+  for (const auto& [k, v] : configs) config[k] = v;
+  ordered_json doc = {{"version", 1}, {"config", config}};
+  return doc.dump();
+}
+
+result<config_map> decode_topic_config(std::string_view text) {
+  constexpr std::string_view what = "topic config";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  config_map out;
+  auto it = doc.find("config");
+  if (it == doc.end() || it->is_null()) return out;
+  if (!it->is_object()) return bad(what, "config is not an object");
+  for (const auto& [k, v] : it->items()) {
+    if (v.is_string())
+      out[k] = v.get<std::string>();
+    else if (v.is_number() || v.is_boolean())
+      out[k] = v.dump();  // Kafka writes strings; tolerate hand-written numbers.
+    else
+      return bad(what, fmt::format("config {} is not a string", k));
+  }
+  return out;
+}
+
+std::string encode_config_change(const std::string& entity_path) {
+  ordered_json doc = {{"version", 2}, {"entity_path", entity_path}};
+  return doc.dump();
+}
+
+std::string encode_cluster_id(const std::string& id) {
+  ordered_json doc = {{"version", "1"}, {"id", id}};
+  return doc.dump();
+}
+
+result<std::string> decode_cluster_id(std::string_view text) {
+  constexpr std::string_view what = "cluster id";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  auto it = doc.find("id");
+  if (it == doc.end() || !it->is_string() || it->get<std::string>().empty())
+    return bad(what, "id is not a string");
+  return it->get<std::string>();
+}
+
+}  // namespace sluice::cluster::zk_layout
