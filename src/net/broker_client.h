@@ -5,7 +5,8 @@
 //
 // One request at a time on one TCP connection; owned and used by one worker thread (never a
 // network thread). Connects lazily; after any failure the connection is closed and the next call
-// reconnects. Every call is bounded by the request timeout. Asio stays in the .cc file.
+// reconnects. Every call is bounded by the connect and request timeouts. close() may be called
+// from any thread and is final. Plain POSIX sockets and poll(); no Asio.
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,8 @@ struct broker_client_options {
 
 class broker_client {
  public:
+  static constexpr int32_t max_response_bytes = 100 << 20;
+
   explicit broker_client(broker_client_options options);
   ~broker_client();
   broker_client(const broker_client&) = delete;
@@ -56,10 +59,12 @@ class broker_client {
   }
 
   // Lower level: writes the header (v1 or v2 by the API's flexible version) + body, returns the
-  // response body (after the response header).
+  // response body (after the response header, whose correlation id is checked). Responses larger
+  // than max_response_bytes are refused (errc::protocol_error).
   result<protocol::bytes> round_trip(int16_t api_key, int16_t version, protocol::bytes body);
 
-  // Closes the connection; a blocked call() on another thread returns with an error.
+  // Closes the connection for good: a call() blocked on another thread returns errc::closed at
+  // once, and so does every later call. Thread-safe; idempotent.
   void close();
   const broker_client_options& options() const;
 

@@ -12,6 +12,16 @@ std::string_view to_string(errc e) {
       return "bind_failed";
     case errc::invalid_argument:
       return "invalid_argument";
+    case errc::connect_failed:
+      return "connect_failed";
+    case errc::io_error:
+      return "io_error";
+    case errc::timed_out:
+      return "timed_out";
+    case errc::protocol_error:
+      return "protocol_error";
+    case errc::closed:
+      return "closed";
   }
   return "unknown";
 }
