@@ -13,7 +13,7 @@
 //     broker, in order, retried until the broker answers or leaves).
 // The decisions are made by a deterministic state machine (controller_state.h) fed events and
 // producing ZooKeeper writes and broker requests; this class is its I/O driver.
-// Thread-safe; the requests it serves complete through callbacks from its own thread.
+// Thread-safe; the requests it serves complete through one-shot callbacks from its own thread.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "base/unique_function.h"
 #include "cluster/zk_session.h"
 #include "protocol/generated/alter_partition.h"
 #include "protocol/generated/controlled_shutdown.h"
@@ -56,11 +57,11 @@ class controller {
 
   // Served only while active (otherwise answered NOT_CONTROLLER). `version` is the request's.
   void alter_partition(protocol::alter_partition_request request, int16_t version,
-                       std::function<void(protocol::alter_partition_response)> done);
+                       unique_function<void(protocol::alter_partition_response)> done);
   void controlled_shutdown(protocol::controlled_shutdown_request request, int16_t version,
-                           std::function<void(protocol::controlled_shutdown_response)> done);
+                           unique_function<void(protocol::controlled_shutdown_response)> done);
   void elect_leaders(protocol::elect_leaders_request request, int16_t version,
-                     std::function<void(protocol::elect_leaders_response)> done);
+                     unique_function<void(protocol::elect_leaders_response)> done);
 
  private:
   struct impl;
