@@ -6,8 +6,10 @@
 //   created (with parents) if absent before the session that uses it is opened.
 // - Every operation is synchronous (call it from a worker thread, never a network thread) and
 //   returns zk_errc on failure; connection loss is retried inside until `operation_timeout`.
-// - Watches are one-shot, as in ZooKeeper; the callback runs on the client's completion thread
-//   and must only post work elsewhere (or do quick bookkeeping and re-read).
+// - Watches are one-shot, as in ZooKeeper. Callbacks (watches and session listeners) run one at a
+//   time on the session's own event thread, never the C client's threads, so they may call this
+//   session's synchronous operations (re-read, re-watch); they must not block for long.
+// - A watch set in a session that then expires is fired once with kind::session_lost.
 // - Session expiry: a new handle is opened transparently and every session listener is told
 //   (state::expired_and_reconnected) so owners re-create their ephemeral nodes and re-set watches.
 #pragma once
@@ -39,9 +41,9 @@ template <class T>
 using zk_result = sluice::result<T, zk_errc>;
 
 struct zk_stat {
-  int32_t version = 0;            // data version (Kafka's "zkVersion")
-  int64_t ephemeral_owner = 0;    // session id of an ephemeral node's owner, 0 if persistent
-  int64_t czxid = 0;              // creation zxid (Kafka uses it as the broker epoch)
+  int32_t version = 0;          // data version (Kafka's "zkVersion")
+  int64_t ephemeral_owner = 0;  // session id of an ephemeral node's owner, 0 if persistent
+  int64_t czxid = 0;            // creation zxid (Kafka uses it as the broker epoch)
   int32_t num_children = 0;
 };
 
@@ -96,6 +98,11 @@ class zk_session {
   int64_t session_id() const;
   bool connected() const;
   void on_session_event(session_listener listener);
+
+  // For tests: ends this session from a second connection that takes it over and closes it, so
+  // the server expires it under this handle (which then reconnects as after a real expiry).
+  // Returns once the new session is open.
+  zk_result<void> expire_for_testing();
 
  private:
   zk_session();
