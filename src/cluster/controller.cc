@@ -1,0 +1,631 @@
+// The controller's I/O driver: election through /controller and /controller_epoch, loading and
+// watching ZooKeeper, executing controller_state's decisions. Everything runs on one worker
+// thread fed by an event queue; ZooKeeper watches, session events and the request methods only
+// enqueue.
+#include "cluster/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cluster/controller_channel.h"
+#include "cluster/controller_state.h"
+#include "cluster/zk_layout.h"
+#include "protocol/error_code.h"
+
+namespace sluice::cluster {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<int32_t> parse_int(std::string_view text) {
+  int32_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+int16_t not_controller_code() {
+  return static_cast<int16_t>(protocol::error_code::not_controller);
+}
+
+}  // namespace
+
+struct controller::impl {
+  impl(controller_options o, zk_session& session)
+      : options(std::move(o)),
+        zk(session),
+        state(state_options(options)),
+        channel(options.broker_id, options.inter_broker_listener,
+                std::chrono::milliseconds(options.request_timeout_ms)) {}
+
+  static controller_state_options state_options(const controller_options& o) {
+    controller_state_options s;
+    s.broker_id = o.broker_id;
+    s.inter_broker_listener = o.inter_broker_listener;
+    s.unclean_leader_election = o.unclean_leader_election;
+    s.delete_topic_enable = o.delete_topic_enable;
+    s.leader_imbalance_per_broker_percentage = o.leader_imbalance_per_broker_percentage;
+    return s;
+  }
+
+  // ---- the event queue
+  // ---------------------------------------------------------------------------
+
+  bool post(std::function<void()> event) {
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) return false;
+      events.push_back(std::move(event));
+    }
+    wake.notify_all();
+    return true;
+  }
+
+  // A watch that turns into `event` if it fires during the term it was set in. It reaches this
+  // object through `link`, so a watch firing after the controller is gone does nothing.
+  zk_watcher watch_for(std::function<void()> event) {
+    const uint64_t term = generation.load();
+    return [link = link, term, event = std::move(event)](const zk_watch_event& e) {
+      if (e.what == zk_watch_event::kind::session_lost) return;
+      link->post([link, term, event] {
+        impl* self = link->target.load();  // null once the controller stopped
+        if (self != nullptr && term == self->generation.load()) event();
+      });
+    };
+  }
+
+  void run() {
+    auto next_rebalance = clock::now() + rebalance_interval();
+    while (true) {
+      std::function<void()> event;
+      {
+        std::unique_lock lock(mutex);
+        const auto deadline = contend_at ? std::min(*contend_at, next_rebalance) : next_rebalance;
+        wake.wait_until(lock, deadline, [&] { return stopping || !events.empty(); });
+        if (stopping) return;
+        if (!events.empty()) {
+          event = std::move(events.front());
+          events.pop_front();
+        }
+      }
+      if (event) {
+        event();
+        continue;
+      }
+      const auto now = clock::now();
+      if (contend_at && now >= *contend_at) {
+        contend_at.reset();
+        contend();
+      }
+      if (now >= next_rebalance) {
+        next_rebalance = now + rebalance_interval();
+        if (active.load() && options.auto_leader_rebalance) apply(state.rebalance_leaders());
+      }
+    }
+  }
+
+  std::chrono::milliseconds rebalance_interval() const {
+    return std::chrono::seconds(std::max(1, options.leader_imbalance_check_interval_seconds));
+  }
+
+  // ---- election
+  // ------------------------------------------------------------------------------------
+
+  void retry_contend_later() { contend_at = clock::now() + std::chrono::seconds(1); }
+
+  void contend() {
+    if (active.load() || stopped) return;
+    const std::string path(zk_layout::controller);
+    auto created = zk.create(path, zk_layout::encode_controller(options.broker_id, now_ms()),
+                             zk_create_mode::ephemeral);
+    if (!created) {
+      if (created.code() != zk_errc::node_exists) {
+        spdlog::warn("Controller: cannot create {}: {}; retrying", path, to_string(created.code()));
+        retry_contend_later();
+        return;
+      }
+      // Already ours (this session created it before a reconnect)?
+      auto current = zk.get(path);
+      if (current) {
+        auto owner = zk_layout::decode_controller(current->data);
+        if (owner && *owner == options.broker_id &&
+            current->stat.ephemeral_owner == zk.session_id()) {
+          won();
+          return;
+        }
+      }
+      auto exists = zk.exists(path, watch_for([this] { contend(); }));
+      if (exists && !exists->has_value()) post([this] { contend(); });
+      return;
+    }
+    won();
+  }
+
+  std::optional<int32_t> bump_controller_epoch() {
+    const std::string path(zk_layout::controller_epoch);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      auto node = zk.get(path);
+      if (!node && node.code() == zk_errc::no_node) {
+        auto created = zk.create(path, "0");
+        if (!created && created.code() != zk_errc::node_exists) return std::nullopt;
+        continue;
+      }
+      if (!node) return std::nullopt;
+      const int32_t current = parse_int(node->data).value_or(0);
+      auto set = zk.set(path, std::to_string(current + 1), node->stat.version);
+      if (set) return current + 1;
+      if (set.code() != zk_errc::bad_version) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  void won() {
+    auto new_epoch = bump_controller_epoch();
+    if (!new_epoch) {
+      spdlog::error("Controller: broker {} won {} but cannot bump {}; giving it up",
+                    options.broker_id, zk_layout::controller, zk_layout::controller_epoch);
+      release_controller_node();
+      retry_contend_later();
+      return;
+    }
+    ++generation;
+    // Notice losing /controller (deleted, or rewritten by someone else).
+    auto watched = zk.exists(std::string(zk_layout::controller),
+                             watch_for([this] { check_still_controller(); }));
+    if (!watched || !watched->has_value()) post([this] { check_still_controller(); });
+    auto brokers = load_brokers();
+    std::vector<loaded_topic> topics;
+    auto names =
+        zk.children(std::string(zk_layout::broker_topics), watch_for([this] { topics_changed(); }));
+    if (names) {
+      for (const auto& name : *names) {
+        if (auto t = load_topic(name)) topics.push_back(std::move(*t));
+      }
+    }
+    auto deletions = zk.children(std::string(zk_layout::delete_topics),
+                                 watch_for([this] { deletions_changed(); }));
+    active = true;
+    epoch = *new_epoch;
+    spdlog::info(
+        "Controller: broker {} is the controller (epoch {}), {} live broker(s), {} topic(s)",
+        options.broker_id, *new_epoch, brokers.size(), topics.size());
+    std::map<int32_t, live_broker> by_id;
+    for (const auto& b : brokers) by_id[b.info.id] = b;
+    channel.set_brokers(by_id);
+    apply(state.became_controller(*new_epoch, std::move(brokers), std::move(topics),
+                                  deletions ? *deletions : std::vector<std::string>{}));
+  }
+
+  void check_still_controller() {
+    if (!active.load()) return;
+    auto node =
+        zk.get(std::string(zk_layout::controller), watch_for([this] { check_still_controller(); }));
+    bool ours = false;
+    if (node) {
+      auto owner = zk_layout::decode_controller(node->data);
+      ours = owner && *owner == options.broker_id && node->stat.ephemeral_owner == zk.session_id();
+    }
+    if (ours) return;
+    resign("lost " + std::string(zk_layout::controller));
+    contend();
+  }
+
+  void resign(const std::string& why) {
+    if (active.load()) spdlog::info("Controller: broker {} resigns ({})", options.broker_id, why);
+    active = false;
+    epoch = -1;
+    ++generation;
+    state.resigned();
+    channel.clear();
+  }
+
+  void release_controller_node() {
+    const std::string path(zk_layout::controller);
+    auto node = zk.get(path);
+    if (!node) return;
+    auto owner = zk_layout::decode_controller(node->data);
+    if (owner && *owner == options.broker_id && node->stat.ephemeral_owner == zk.session_id())
+      (void)zk.remove(path, node->stat.version);
+  }
+
+  // ---- loading ----------------------------------------------------------------------------------
+
+  std::vector<live_broker> load_brokers() {
+    std::vector<live_broker> out;
+    auto ids =
+        zk.children(std::string(zk_layout::broker_ids), watch_for([this] { brokers_changed(); }));
+    if (!ids) return out;
+    for (const auto& name : *ids) {
+      auto id = parse_int(name);
+      if (!id) continue;
+      auto node = zk.get(zk_layout::broker_path(*id));
+      if (!node) continue;
+      auto info = zk_layout::decode_broker(*id, node->data);
+      if (!info) {
+        spdlog::warn("Controller: unreadable registration of broker {}: {}", *id, info.message());
+        continue;
+      }
+      out.push_back({std::move(*info), node->stat.czxid});
+    }
+    return out;
+  }
+
+  std::optional<loaded_topic> load_topic(const std::string& name) {
+    auto node =
+        zk.get(zk_layout::topic_path(name), watch_for([this, name] { topic_data_changed(name); }));
+    if (!node) return std::nullopt;
+    auto assignment = zk_layout::decode_topic_assignment(node->data);
+    if (!assignment) {
+      spdlog::warn("Controller: unreadable assignment of topic {}: {}", name, assignment.message());
+      return std::nullopt;
+    }
+    loaded_topic t;
+    t.name = name;
+    t.id = assignment->topic_id;
+    t.assignment = assignment->partitions;
+    for (const auto& [p, replicas] : t.assignment) {
+      auto s = zk.get(zk_layout::partition_state_path(name, p));
+      if (!s) continue;
+      auto decoded = zk_layout::decode_partition_state(s->data);
+      if (decoded) t.states[p] = {std::move(*decoded), s->stat.version};
+    }
+    if (auto config = zk.get(zk_layout::topic_config_path(name))) {
+      if (auto c = zk_layout::decode_topic_config(config->data)) {
+        auto it = c->find("unclean.leader.election.enable");
+        if (it != c->end()) t.unclean_leader_election = it->second == "true";
+      }
+    }
+    return t;
+  }
+
+  // ---- watch events
+  // ------------------------------------------------------------------------------
+
+  void brokers_changed() {
+    if (!active.load()) return;
+    auto brokers = load_brokers();
+    std::map<int32_t, live_broker> by_id;
+    for (const auto& b : brokers) by_id[b.info.id] = b;
+    channel.set_brokers(by_id);
+    apply(state.brokers_changed(std::move(brokers)));
+  }
+
+  void topics_changed() {
+    if (!active.load()) return;
+    auto names =
+        zk.children(std::string(zk_layout::broker_topics), watch_for([this] { topics_changed(); }));
+    if (!names) return;
+    std::set<std::string> present(names->begin(), names->end());
+    for (const auto& known : state.topic_names()) {
+      if (!present.contains(known)) apply(state.topic_changed(known, std::nullopt));
+    }
+    const auto known_names = state.topic_names();
+    std::set<std::string> known(known_names.begin(), known_names.end());
+    for (const auto& name : present) {
+      if (known.contains(name)) continue;
+      if (auto t = load_topic(name)) apply(state.topic_changed(name, std::move(t)));
+    }
+  }
+
+  void topic_data_changed(const std::string& name) {
+    if (!active.load()) return;
+    apply(state.topic_changed(name, load_topic(name)));
+  }
+
+  void deletions_changed() {
+    if (!active.load()) return;
+    auto names = zk.children(std::string(zk_layout::delete_topics),
+                             watch_for([this] { deletions_changed(); }));
+    if (!names || names->empty()) return;
+    // A marker may arrive before this controller has seen the topic itself.
+    const auto known_names = state.topic_names();
+    std::set<std::string> known(known_names.begin(), known_names.end());
+    for (const auto& name : *names) {
+      if (known.contains(name)) continue;
+      if (auto t = load_topic(name)) apply(state.topic_changed(name, std::move(t)));
+    }
+    apply(state.deletions_requested(*names));
+  }
+
+  void session_event(zk_session::state s) {
+    if (s != zk_session::state::expired_and_reconnected) return;
+    resign("ZooKeeper session expired");
+    contend();
+  }
+
+  // ---- executing decisions
+  // ------------------------------------------------------------------------
+
+  state_write_result write_state(const state_write& w) {
+    const std::string path = zk_layout::partition_state_path(w.topic, w.partition);
+    const std::string data = zk_layout::encode_partition_state(w.state);
+    state_write_result r;
+    if (!w.expected_version) {
+      auto created = zk.create_recursive(path, data);
+      if (created) {
+        r.ok = true;
+        r.new_version = 0;
+        return r;
+      }
+      if (created.code() != zk_errc::node_exists) zk_failed = true;
+    } else {
+      auto set = zk.set(path, data, *w.expected_version);
+      if (set) {
+        r.ok = true;
+        r.new_version = set->version;
+        return r;
+      }
+      if (set.code() != zk_errc::bad_version && set.code() != zk_errc::no_node) zk_failed = true;
+    }
+    // Lost a race (or ZooKeeper trouble): report what is there now.
+    auto current = zk.get(path);
+    if (current) {
+      if (auto decoded = zk_layout::decode_partition_state(current->data))
+        r.current = stored_partition_state{std::move(*decoded), current->stat.version};
+    }
+    return r;
+  }
+
+  void remove_topic(const std::string& name) {
+    auto ignore_absent = [&](zk_result<void> r, const std::string& path) {
+      if (!r && r.code() != zk_errc::no_node)
+        spdlog::warn("Controller: cannot remove {}: {}", path, to_string(r.code()));
+    };
+    ignore_absent(zk.remove_recursive(zk_layout::topic_path(name)), zk_layout::topic_path(name));
+    ignore_absent(zk.remove(zk_layout::topic_config_path(name)),
+                  zk_layout::topic_config_path(name));
+    ignore_absent(zk.remove(zk_layout::delete_topic_path(name)),
+                  zk_layout::delete_topic_path(name));
+    spdlog::info("Controller: deleted topic {}", name);
+  }
+
+  void apply(controller_actions actions) {
+    zk_failed = false;
+    while (true) {
+      for (const auto& name : actions.topic_removals) remove_topic(name);
+      for (const auto& name : actions.deletion_marker_removals) {
+        auto r = zk.remove(zk_layout::delete_topic_path(name));
+        (void)r;
+      }
+      for (auto& request : actions.requests) channel.send(request.broker, std::move(request.body));
+      for (auto& [id, response] : actions.alter_partition_replies) {
+        auto it = alter_partition_waiters.find(id);
+        if (it == alter_partition_waiters.end()) continue;
+        auto done = std::move(it->second);
+        alter_partition_waiters.erase(it);
+        done(std::move(response));
+      }
+      for (auto& [id, response] : actions.shutdown_replies) {
+        auto it = shutdown_waiters.find(id);
+        if (it == shutdown_waiters.end()) continue;
+        auto done = std::move(it->second);
+        shutdown_waiters.erase(it);
+        done(std::move(response));
+      }
+      for (auto& [id, response] : actions.elect_leaders_replies) {
+        auto it = elect_waiters.find(id);
+        if (it == elect_waiters.end()) continue;
+        auto done = std::move(it->second);
+        elect_waiters.erase(it);
+        done(std::move(response));
+      }
+      if (actions.state_writes.empty()) break;
+      std::vector<state_write_result> results;
+      for (const auto& w : actions.state_writes) results.push_back(write_state(w));
+      actions = state.writes_done(results);
+    }
+    if (zk_failed) {
+      zk_failed = false;
+      // Writes failed for a reason other than a lost race: the session is in trouble. Start over
+      // from what ZooKeeper holds once it is reachable.
+      resign("ZooKeeper writes failing");
+      release_controller_node();
+      retry_contend_later();
+    }
+    fail_orphaned_waiters();
+  }
+
+  // Replies that the state machine will never send (it resigned meanwhile).
+  void fail_orphaned_waiters() {
+    if (active.load()) return;
+    for (auto& [id, done] : alter_partition_waiters) {
+      protocol::alter_partition_response r;
+      r.error_code = not_controller_code();
+      done(std::move(r));
+    }
+    alter_partition_waiters.clear();
+    for (auto& [id, done] : shutdown_waiters) {
+      protocol::controlled_shutdown_response r;
+      r.error_code = not_controller_code();
+      done(std::move(r));
+    }
+    shutdown_waiters.clear();
+    for (auto& [id, done] : elect_waiters) {
+      protocol::elect_leaders_response r;
+      r.error_code = not_controller_code();
+      done(std::move(r));
+    }
+    elect_waiters.clear();
+  }
+
+  // What ZooKeeper callbacks hold: cleared (under its mutex) when the controller stops.
+  struct link_t {
+    std::mutex mutex;
+    std::atomic<impl*> target{nullptr};
+    void post(std::function<void()> event) {
+      std::lock_guard lock(mutex);
+      if (impl* t = target.load()) t->post(std::move(event));
+    }
+  };
+
+  controller_options options;
+  zk_session& zk;
+  std::shared_ptr<link_t> link = std::make_shared<link_t>();
+  controller_state state;
+  controller_channel channel;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> events;
+  bool stopping = false;
+  bool started = false;
+  bool stopped = false;  // worker-side: no more contending
+  std::thread worker;
+  std::optional<clock::time_point> contend_at;
+
+  std::atomic<bool> active{false};
+  std::atomic<int32_t> epoch{-1};
+  std::atomic<uint64_t> generation{0};
+  bool zk_failed = false;
+
+  // Worker-thread only.
+  uint64_t next_reply_id = 1;
+  std::map<uint64_t, unique_function<void(protocol::alter_partition_response)>>
+      alter_partition_waiters;
+  std::map<uint64_t, unique_function<void(protocol::controlled_shutdown_response)>>
+      shutdown_waiters;
+  std::map<uint64_t, unique_function<void(protocol::elect_leaders_response)>> elect_waiters;
+};
+
+controller::controller(controller_options options, zk_session& zk)
+    : impl_(std::make_unique<impl>(std::move(options), zk)) {}
+
+controller::~controller() {
+  stop();
+}
+
+void controller::start() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->started) return;
+    impl_->started = true;
+  }
+  impl* self = impl_.get();
+  impl_->link->target = self;
+  impl_->zk.on_session_event([link = impl_->link](zk_session::state s) {
+    link->post([link, s] {
+      if (impl* t = link->target.load()) t->session_event(s);
+    });
+  });
+  impl_->worker = std::thread([self] { self->run(); });
+  impl_->post([self] { self->contend(); });
+}
+
+void controller::stop() {
+  {
+    std::lock_guard lock(impl_->link->mutex);
+    impl_->link->target = nullptr;
+  }
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->started || impl_->stopping) return;
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+  impl_->stopped = true;
+  const bool was_active = impl_->active.load();
+  impl_->resign("stopping");
+  if (was_active) impl_->release_controller_node();
+  // Whatever is still queued meets an inactive controller: requests are answered NOT_CONTROLLER.
+  std::deque<std::function<void()>> rest;
+  {
+    std::lock_guard lock(impl_->mutex);
+    rest.swap(impl_->events);
+  }
+  for (auto& event : rest) event();
+  impl_->fail_orphaned_waiters();
+}
+
+bool controller::active() const {
+  return impl_->active.load();
+}
+
+int32_t controller::epoch() const {
+  return impl_->epoch.load();
+}
+
+void controller::alter_partition(protocol::alter_partition_request request, int16_t version,
+                                 unique_function<void(protocol::alter_partition_response)> done) {
+  if (!active()) {
+    protocol::alter_partition_response r;
+    r.error_code = not_controller_code();
+    done(std::move(r));
+    return;
+  }
+  auto shared =
+      std::make_shared<unique_function<void(protocol::alter_partition_response)>>(std::move(done));
+  impl* self = impl_.get();
+  const bool queued = impl_->post([self, request = std::move(request), version, shared] {
+    const uint64_t id = self->next_reply_id++;
+    self->alter_partition_waiters.emplace(id, std::move(*shared));
+    self->apply(self->state.alter_partition(id, request, version));
+  });
+  if (!queued) {
+    protocol::alter_partition_response r;
+    r.error_code = not_controller_code();
+    (*shared)(std::move(r));
+  }
+}
+
+void controller::controlled_shutdown(
+    protocol::controlled_shutdown_request request, int16_t /*version*/,
+    unique_function<void(protocol::controlled_shutdown_response)> done) {
+  if (!active()) {
+    protocol::controlled_shutdown_response r;
+    r.error_code = not_controller_code();
+    done(std::move(r));
+    return;
+  }
+  auto shared = std::make_shared<unique_function<void(protocol::controlled_shutdown_response)>>(
+      std::move(done));
+  impl* self = impl_.get();
+  const bool queued = impl_->post([self, request = std::move(request), shared] {
+    const uint64_t id = self->next_reply_id++;
+    self->shutdown_waiters.emplace(id, std::move(*shared));
+    self->apply(self->state.controlled_shutdown(id, request));
+  });
+  if (!queued) {
+    protocol::controlled_shutdown_response r;
+    r.error_code = not_controller_code();
+    (*shared)(std::move(r));
+  }
+}
+
+void controller::elect_leaders(protocol::elect_leaders_request request, int16_t /*version*/,
+                               unique_function<void(protocol::elect_leaders_response)> done) {
+  if (!active()) {
+    protocol::elect_leaders_response r;
+    r.error_code = not_controller_code();
+    done(std::move(r));
+    return;
+  }
+  auto shared =
+      std::make_shared<unique_function<void(protocol::elect_leaders_response)>>(std::move(done));
+  impl* self = impl_.get();
+  const bool queued = impl_->post([self, request = std::move(request), shared] {
+    const uint64_t id = self->next_reply_id++;
+    self->elect_waiters.emplace(id, std::move(*shared));
+    self->apply(self->state.elect_leaders(id, request));
+  });
+  if (!queued) {
+    protocol::elect_leaders_response r;
+    r.error_code = not_controller_code();
+    (*shared)(std::move(r));
+  }
+}
+
+}  // namespace sluice::cluster
