@@ -1,6 +1,9 @@
 // replica_manager::append — the Produce path: validate each partition's batch as Kafka does,
 // append it to the partition log (offsets and leader epoch patched in place), wake fetchers
 // waiting on the partition, and for acks=-1 wait until the high watermark covers the append.
+// In cluster mode only the leader appends; acks=-1 needs min.insync.replicas in the ISR before
+// the append (NOT_ENOUGH_REPLICAS) and when the high watermark covers it
+// (NOT_ENOUGH_REPLICAS_AFTER_APPEND).
 #include <spdlog/spdlog.h>
 
 #include "protocol/record_batch.h"
@@ -25,13 +28,16 @@ errc from_batch(protocol::batch_errc e) {
   }
 }
 
-// Waits until every appended partition's high watermark passes its last appended offset.
+// Waits until every appended partition's high watermark passes its last appended offset, or the
+// partition changes leader.
 class delayed_produce final : public delayed_operation {
  public:
   struct pending {
     std::shared_ptr<partition> p;
-    int64_t required_offset;  // high watermark must exceed last offset
+    int64_t required_offset;  // high watermark must reach last offset + 1
     size_t outcome_index;
+    int32_t leader_epoch;  // the epoch the batch was appended in
+    bool resolved = false;
   };
 
   delayed_produce(std::vector<append_outcome> outcomes, std::vector<pending> waiting,
@@ -39,15 +45,32 @@ class delayed_produce final : public delayed_operation {
       : outcomes_(std::move(outcomes)), waiting_(std::move(waiting)), done_(std::move(done)) {}
 
   bool try_complete() override {
-    for (const auto& w : waiting_)
-      if (w.p->high_watermark() < w.required_offset) return false;
+    bool all = true;
+    for (auto& w : waiting_) {
+      if (w.resolved) continue;
+      auto& out = outcomes_[w.outcome_index];
+      if (!w.p->is_leader() || w.p->leader_epoch() != w.leader_epoch) {
+        out.error = errc::not_leader;
+        out.message = "leadership moved before the in-sync replicas acknowledged";
+        w.resolved = true;
+      } else if (w.p->high_watermark() >= w.required_offset) {
+        if (w.p->managed() && w.p->isr_size() < static_cast<size_t>(w.p->min_insync_replicas())) {
+          out.error = errc::not_enough_replicas_after_append;
+          out.message = "the ISR shrank below min.insync.replicas";
+        }
+        w.resolved = true;
+      } else {
+        all = false;
+      }
+    }
+    if (!all) return false;
     done_(std::move(outcomes_));
     return true;
   }
 
   void on_expire() override {
     for (const auto& w : waiting_) {
-      if (w.p->high_watermark() < w.required_offset) {
+      if (!w.resolved && w.p->high_watermark() < w.required_offset) {
         outcomes_[w.outcome_index].error = errc::request_timed_out;
         outcomes_[w.outcome_index].message = "the in-sync replicas did not all acknowledge in time";
       }
@@ -79,6 +102,10 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
       out.error = errc::unknown_topic_or_partition;
       continue;
     }
+    if (!p->is_leader()) {
+      out.error = errc::not_leader;
+      continue;
+    }
     out.log_start_offset = p->log().log_start_offset();
     auto config = p->log().config();
 
@@ -100,8 +127,17 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
       continue;
     }
 
+    const int32_t leader_epoch = p->leader_epoch();
+    if (acks == -1 && p->managed() &&
+        p->isr_size() < static_cast<size_t>(p->min_insync_replicas())) {
+      out.error = errc::not_enough_replicas;
+      out.message = "the ISR has " + std::to_string(p->isr_size()) +
+                    " replicas, min.insync.replicas is " + std::to_string(p->min_insync_replicas());
+      continue;
+    }
+
     storage::append_options options;
-    options.leader_epoch = p->leader_epoch();
+    options.leader_epoch = leader_epoch;
     options.now_ms = now;
     options.crc_verified = true;  // validate_for_append checked it: do not pay for it twice
     auto appended = p->log().append(entry.batch, options);
@@ -115,8 +151,9 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
     out.base_offset = appended->first_offset;
     out.log_append_time = appended->log_append_time;
     out.log_start_offset = appended->log_start_offset;
+    if (p->maybe_advance_high_watermark()) s.produce_waiters.notify(p->key());
     s.fetch_waiters.notify(p->key());
-    if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i});
+    if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i, leader_epoch});
   }
 
   if (acks != -1 || waiting.empty()) return done(std::move(outcomes));

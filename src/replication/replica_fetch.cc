@@ -1,8 +1,14 @@
 // replica_manager::fetch — reads whole batches from each requested partition as file regions
 // (sent with sendfile by the network layer), bounded by the high watermark (or the last stable
-// offset for read_committed), the per-partition and total byte limits. When fewer than min_bytes
-// are available it waits — woken by appends through the delayed-operation queue — until enough
-// arrive or max_wait_ms passes, then reads again.
+// offset for read_committed) for consumers and by the log end for followers, and by the
+// per-partition and total byte limits. When fewer than min_bytes are available it waits — woken
+// by appends and high-watermark moves through the delayed-operation queue — until enough arrive
+// or max_wait_ms passes, then reads again.
+//
+// A follower's fetch (replica_id >= 0) is also its acknowledgement: on arrival the leader records
+// the fetch offset as the follower's log end (maybe advancing the high watermark and expanding the
+// ISR), unless the follower's last fetched epoch shows its log diverged (Fetch v12): then it gets
+// the epoch and end offset to truncate to, and no records.
 #include "replication/replica_manager_impl.h"
 
 namespace sluice::replication {
@@ -13,6 +19,7 @@ struct fetch_state {
   fetch_request_params params;
   std::vector<std::shared_ptr<partition>> partitions;  // null where unknown
   std::vector<std::optional<errc>> lookup_errors;
+  std::vector<std::optional<epoch_end_offset>> divergence;  // followers only
 };
 
 // Reads every partition once; returns the results and the bytes they carry.
@@ -34,6 +41,10 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
                                                                : errc::unknown_leader_epoch;
       continue;
     }
+    if (!p->is_leader()) {
+      out.error = errc::not_leader;
+      continue;
+    }
     int64_t hw = p->high_watermark();
     int64_t lso = p->last_stable_offset();
     int64_t bound = st.params.read_committed ? lso : hw;
@@ -42,6 +53,11 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
     out.last_stable_offset = lso;
     out.log_start_offset = p->log().log_start_offset();
     out.records = protocol::records::view({});
+    if (const auto& d = st.divergence[i]) {
+      out.diverging_epoch = d->leader_epoch;
+      out.diverging_end_offset = d->end_offset;
+      continue;
+    }
     int64_t log_end = p->log().log_end_offset();
     if (req.fetch_offset < out.log_start_offset || req.fetch_offset > log_end) {
       out.error = errc::offset_out_of_range;
@@ -74,7 +90,7 @@ class delayed_fetch final : public delayed_operation {
   bool try_complete() override {
     auto [results, bytes] = read_all(*st_);
     bool errors = false;
-    for (const auto& r : results) errors |= r.error.has_value();
+    for (const auto& r : results) errors |= r.error.has_value() || r.diverging_epoch >= 0;
     if (bytes < st_->params.min_bytes && !errors) return false;
     done_(std::move(results));
     return true;
@@ -87,6 +103,24 @@ class delayed_fetch final : public delayed_operation {
 };
 
 }  // namespace
+
+std::optional<epoch_end_offset> replica_manager::impl::record_follower_fetch(
+    const std::shared_ptr<partition>& p, int32_t replica, const fetch_partition_request& req) {
+  if (!p->managed() || !p->is_leader()) return std::nullopt;
+  if (req.current_leader_epoch >= 0 && req.current_leader_epoch != p->leader_epoch())
+    return std::nullopt;  // read_all answers with the epoch error
+  if (req.last_fetched_epoch >= 0) {
+    auto end = p->log().end_offset_for_epoch(req.last_fetched_epoch);
+    if (end.epoch < req.last_fetched_epoch || end.end_offset < req.fetch_offset) {
+      if (end.epoch >= 0) return epoch_end_offset{end.epoch, end.end_offset};
+    }
+  }
+  if (req.fetch_offset > p->log().log_end_offset()) return std::nullopt;  // out of range
+  auto effect = p->record_follower_fetch(replica, req.fetch_offset, req.log_start_offset, now_ms());
+  if (effect.high_watermark_moved) notify(*p);
+  if (effect.expand) send_isr_change(p, std::move(*effect.expand));
+  return std::nullopt;
+}
 
 void replica_manager::fetch(fetch_request_params params, fetch_done done) {
   auto& s = *impl_;
@@ -104,13 +138,16 @@ void replica_manager::fetch(fetch_request_params params, fetch_done done) {
       if (!p) error = errc::unknown_topic_or_partition;
     }
     if (p) keys.push_back(p->key());
+    st->divergence.push_back(p && st->params.replica_id >= 0
+                                 ? s.record_follower_fetch(p, st->params.replica_id, req)
+                                 : std::nullopt);
     st->partitions.push_back(std::move(p));
     st->lookup_errors.push_back(error);
   }
 
   auto [results, bytes] = read_all(*st);
   bool errors = false;
-  for (const auto& r : results) errors |= r.error.has_value();
+  for (const auto& r : results) errors |= r.error.has_value() || r.diverging_epoch >= 0;
   if (st->params.max_wait_ms <= 0 || bytes >= st->params.min_bytes || errors || keys.empty())
     return done(std::move(results));
 

@@ -99,7 +99,9 @@ std::shared_ptr<partition> replica_manager::impl::find_by_id(const protocol::uui
 
 replica_manager::replica_manager(options opts, storage::log_manager& logs,
                                  cluster::metadata_store& metadata)
-    : impl_(std::make_unique<impl>(std::move(opts), logs, metadata)) {}
+    : impl_(std::make_unique<impl>(std::move(opts), logs, metadata)) {
+  if (impl_->opts.controller_managed) impl_->start_cluster_mode();
+}
 
 replica_manager::~replica_manager() {
   shutdown();
@@ -112,6 +114,21 @@ void replica_manager::on_metadata_change(const cluster::metadata_change& /*chang
 void replica_manager::reconcile() {
   auto& s = *impl_;
   std::lock_guard serial(s.reconcile_mutex);
+  if (s.opts.controller_managed) {
+    // Cluster mode: partitions come and go with LeaderAndIsr and StopReplica (the metadata cache
+    // may lag behind the controller); only topic configs are applied here.
+    for (const auto& topic : s.metadata.topics()) {
+      auto config = s.opts.make_log_config(topic.configs);
+      int32_t min_insync = s.min_insync_for(topic.configs);
+      for (const auto& state : topic.partitions) {
+        auto p = s.find(topic.name, state.partition);
+        if (!p) continue;
+        if (config) p->log().set_config(**config);
+        p->set_min_insync_replicas(min_insync);
+      }
+    }
+    return;
+  }
   std::set<std::string> wanted;
   std::vector<std::shared_ptr<partition>> elected;
   for (const auto& topic : s.metadata.topics()) {
@@ -184,6 +201,7 @@ result<replica_manager::batch_chunk> replica_manager::read_batches(const std::st
                                                                    int32_t max_bytes) {
   auto p = impl_->find(topic, index);
   if (!p) return errc::unknown_topic_or_partition;
+  if (!p->is_leader()) return errc::not_leader;
   batch_chunk chunk;
   int64_t hw = p->high_watermark();
   offset = std::max(offset, p->log().log_start_offset());
@@ -220,6 +238,7 @@ result<offset_lookup> replica_manager::list_offset(const std::string& topic, int
   if (current_leader_epoch >= 0 && current_leader_epoch != p->leader_epoch())
     return current_leader_epoch < p->leader_epoch() ? errc::fenced_leader_epoch
                                                     : errc::unknown_leader_epoch;
+  if (!p->is_leader()) return errc::not_leader;
   offset_lookup out;
   if (timestamp == storage::list_offsets::latest) {
     out.offset = read_committed ? p->last_stable_offset() : p->high_watermark();
@@ -249,6 +268,7 @@ result<int64_t> replica_manager::delete_records(const std::string& topic, int32_
                                                 int64_t offset) {
   auto p = impl_->find(topic, index);
   if (!p) return errc::unknown_topic_or_partition;
+  if (!p->is_leader()) return errc::not_leader;
   auto config = p->log().config();
   if (config->cleanup_compact && !config->cleanup_delete) return errc::policy_violation;
   int64_t hw = p->high_watermark();
@@ -269,6 +289,7 @@ result<epoch_end_offset> replica_manager::end_offset_for_epoch(const std::string
   if (current_leader_epoch >= 0 && current_leader_epoch != p->leader_epoch())
     return current_leader_epoch < p->leader_epoch() ? errc::fenced_leader_epoch
                                                     : errc::unknown_leader_epoch;
+  if (!p->is_leader()) return errc::not_leader;
   auto end = p->log().end_offset_for_epoch(epoch);
   return epoch_end_offset{end.epoch, end.end_offset};
 }
@@ -296,8 +317,18 @@ std::vector<std::string> replica_manager::log_dirs() const {
 }
 
 void replica_manager::shutdown() {
-  impl_->produce_waiters.shutdown();
-  impl_->fetch_waiters.shutdown();
+  auto& s = *impl_;
+  if (s.stopped.exchange(true)) return;
+  {
+    std::lock_guard lock(s.background_mutex);
+    s.background_stop = true;
+    s.background_wake.notify_all();
+  }
+  if (s.background.joinable()) s.background.join();
+  if (s.fetchers) s.fetchers->shutdown();
+  s.produce_waiters.shutdown();
+  s.fetch_waiters.shutdown();
+  if (s.opts.controller_managed) s.checkpoint();
 }
 
 }  // namespace sluice::replication

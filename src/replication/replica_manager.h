@@ -4,10 +4,13 @@
 // DescribeLogDirs. Waiting (a Fetch's long poll, an acks=-1 Produce) goes through one
 // delayed_operation_queue: appends and high-watermark moves notify it.
 //
-// Single broker today (every hosted partition is led here with ISR {self}, so the high watermark
-// is the log end offset); issue #7 adds followers, ISR tracking and the replica fetcher behind the
-// same interface. Thread-safe: handlers call it from any network thread; completions run on the
-// calling thread or the delayed-operation timer thread.
+// Two modes. Embedded (controller_managed = false, a single broker): every hosted partition is
+// led here with ISR {self}, so the high watermark is the log end offset. Cluster mode
+// (controller_managed = true, issue #7): roles come from the controller (apply_leader_and_isr);
+// leaders track their followers' fetches, advance the high watermark over the ISR and report ISR
+// changes (send_isr_change); followers run replica fetchers (replica_fetcher.h). Thread-safe:
+// handlers call it from any network thread; completions run on the calling thread, the
+// delayed-operation timer thread, or a replica fetcher's thread.
 #pragma once
 
 #include <cstdint>
@@ -157,10 +160,28 @@ struct isr_change_result {
 };
 // Sends AlterPartition to the current controller and calls back with the outcome (from a worker
 // thread; never blocks the caller). Installed by the broker in cluster mode.
-using isr_change_sender =
-    std::function<void(isr_change, std::function<void(isr_change_result)>)>;
+using isr_change_sender = std::function<void(isr_change, std::function<void(isr_change_result)>)>;
 // Where another broker is reachable (the listener inter-broker traffic uses), or nullopt.
 using broker_locator = std::function<std::optional<cluster::broker_endpoint>(int32_t broker_id)>;
+
+// How a replica fetcher reaches a leader (fetch_transport.h). Empty: over the network with
+// net::broker_client, the leader found with locate_broker.
+class fetch_transport;
+using fetch_transport_factory =
+    std::function<std::unique_ptr<fetch_transport>(int32_t leader_id, int32_t fetcher_index)>;
+
+// One hosted partition as replication sees it (tests, metrics, describe tools).
+struct partition_view {
+  bool leader = false;
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  int32_t partition_epoch = 0;
+  std::vector<int32_t> isr;
+  std::vector<int32_t> replicas;
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+};
 
 class replica_manager {
  public:
@@ -179,8 +200,19 @@ class replica_manager {
     int32_t num_replica_fetchers = 1;
     // Broker default of min.insync.replicas; topic overrides come from metadata configs.
     int32_t min_insync_replicas = 1;
+    // The leader's ISR changes go to the controller through this (AlterPartition). Its callback
+    // must not run after shutdown() returned.
     isr_change_sender send_isr_change;
     broker_locator locate_broker;
+    // Tests: how fetchers reach leaders (default: the network, with locate_broker).
+    fetch_transport_factory make_fetch_transport;
+    // Wall clock in ms for follower lag (replica.lag.time.max.ms); the system clock when empty.
+    std::function<int64_t()> clock;
+    // replica.high.watermark.checkpoint.interval.ms
+    int64_t high_watermark_checkpoint_interval_ms = 5000;
+    // Cluster mode: a thread that shrinks the ISR (every replica_lag_time_max_ms / 2) and writes
+    // replication-offset-checkpoint. Tests turn it off and call check_isr() themselves.
+    bool background_tasks = true;
     // Broker-level log defaults; topic overrides from metadata are applied on top.
     std::function<result<std::shared_ptr<const storage::log_config>>(const cluster::config_map&)>
         make_log_config;
@@ -245,11 +277,23 @@ class replica_manager {
   std::vector<std::pair<std::string, int32_t>> led_partitions() const;
   // Number of led partitions whose ISR is smaller than their replica set.
   int32_t under_replicated_count() const;
+  // The highest controller epoch seen (LeaderAndIsr, StopReplica); -1 before any. Requests with
+  // a lower one are refused: every partition gets errc::fenced_leader_epoch, which the handlers
+  // answer as STALE_CONTROLLER_EPOCH.
+  int32_t controller_epoch() const;
+  std::optional<partition_view> describe(const std::string& topic, int32_t partition) const;
+
+  // Cluster mode, one pass of the background work (tests call them directly): propose removing
+  // ISR members that have not caught up within replica_lag_time_max_ms; write the high
+  // watermarks to replication-offset-checkpoint.
+  void check_isr();
+  void checkpoint_high_watermarks();
 
   std::vector<partition_summary> summaries() const;
   std::vector<std::string> log_dirs() const;
 
-  // Stops waiting operations (answering them with what is available) and flushes every log.
+  // Stops the fetchers and the background thread, answers waiting operations with what is
+  // available and (cluster mode) checkpoints the high watermarks. Idempotent.
   void shutdown();
 
  private:
