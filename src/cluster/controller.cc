@@ -182,6 +182,11 @@ struct controller::impl {
       return;
     }
     ++generation;
+    for (auto path : {zk_layout::broker_ids, zk_layout::broker_topics, zk_layout::delete_topics}) {
+      auto made = zk.create_recursive(std::string(path), "");
+      if (!made && made.code() != zk_errc::node_exists)
+        spdlog::warn("Controller: cannot create {}: {}", path, to_string(made.code()));
+    }
     // Notice losing /controller (deleted, or rewritten by someone else).
     auto watched = zk.exists(std::string(zk_layout::controller),
                              watch_for([this] { check_still_controller(); }));
