@@ -323,7 +323,15 @@ int run(topic_service& svc, const topics_options& o, const kafka_tool_parser& p)
   auto topics = filter_topics(*all, pattern, o.exclude_internal);
   if (!topics) return report(topics.message());
   if (o.list) {
-    std::printf("%s\n", fmt::format("{}", fmt::join(*topics, "\n")).c_str());
+    // Through ZooKeeper, as Kafka's tool did, a topic being deleted says so.
+    auto marked = svc.marked_for_deletion();
+    if (!marked) return report(marked.message());
+    std::vector<std::string> lines;
+    for (const std::string& t : *topics) {
+      bool deleting = std::find(marked->begin(), marked->end(), t) != marked->end();
+      lines.push_back(deleting ? t + " - marked for deletion" : t);
+    }
+    std::printf("%s\n", fmt::format("{}", fmt::join(lines, "\n")).c_str());
     return 0;
   }
   if (pattern && topics->empty() && !o.if_exists) {
@@ -366,6 +374,13 @@ int run(topic_service& svc, const topics_options& o, const kafka_tool_parser& p)
   }
   auto descs = svc.describe(*topics);
   if (!descs) return report(descs.message());
+  const bool zookeeper = p.has("--zookeeper");
+  if (zookeeper && !descs->empty()) {
+    // Kafka's ZooKeeper path warned before adding partitions and confirmed after.
+    std::printf(
+        "WARNING: If partitions are increased for a topic that has a key, the partition logic or "
+        "ordering of the messages will be affected\n");
+  }
   for (const topic_description& td : *descs) {
     // A full assignment lists every partition; only the new ones are sent.
     std::vector<std::vector<int32_t>> added;
@@ -376,6 +391,7 @@ int run(topic_service& svc, const topics_options& o, const kafka_tool_parser& p)
     if (r->error != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return report(kafka_error_message(r->error, r->message, td.name));
     }
+    if (zookeeper) std::printf("Adding partitions succeeded!\n");
   }
   return 0;
 }
@@ -389,9 +405,17 @@ int kafka_topics_main(const args_t& args) {
   if (auto code = p.parse(args)) return *code;
   if (auto code = check(p, o)) return *code;
   if (p.has("--zookeeper")) {
-    return report(
-        "--zookeeper needs Sluice's ZooKeeper cluster mode (issue #7), which is not built yet; "
-        "use --bootstrap-server");
+    if (o.alter && (p.has("--config") || p.has("--delete-config"))) {
+      return report(
+          "Altering topic configs through --zookeeper is not supported; use kafka-configs.sh "
+          "--bootstrap-server <brokers> --alter --entity-type topics");
+    }
+    if (o.alter) {
+      if (auto e = p.require({"--partitions"})) return *e;
+    }
+    auto svc = make_zookeeper_topic_service(o.zookeeper);
+    if (!svc) return report(svc.message());
+    return run(**svc, o, p);
   }
   auto settings = admin_settings(o.bootstrap_server, o.command_config);
   if (!settings) return report(settings.message());

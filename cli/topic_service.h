@@ -34,10 +34,18 @@ class topic_service {
       const std::vector<std::string>& names) = 0;
   // The ids of brokers that are alive (to spot partitions whose leader is gone).
   virtual result<std::vector<int32_t>> live_brokers() = 0;
+  // Topics whose deletion is requested but not finished (only the ZooKeeper path sees them).
+  virtual result<std::vector<std::string>> marked_for_deletion() {
+    return std::vector<std::string>{};
+  }
 };
 
 // The Admin API (librdkafka) implementation.
 result<std::unique_ptr<topic_service>> make_admin_topic_service(const client_settings& settings);
+
+// The ZooKeeper implementation (kafka-topics --zookeeper host:port[,...][/chroot], Kafka's legacy
+// path): reads and writes the znodes Kafka's tool did; the cluster's controller acts on them.
+result<std::unique_ptr<topic_service>> make_zookeeper_topic_service(const std::string& connect);
 
 bool is_internal_topic(std::string_view name);
 
