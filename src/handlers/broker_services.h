@@ -16,6 +16,9 @@ class replica_manager;
 namespace sluice::coordinator {
 class group_coordinator;
 }
+namespace sluice::cluster {
+class controller;
+}
 
 namespace sluice::handlers {
 
@@ -86,6 +89,9 @@ struct broker_services {
   replication::replica_manager& replicas;
   const config_provider& configs;
   coordinator::group_coordinator* groups = nullptr;  // issue #5
+  // Cluster mode (zookeeper.connect set): this broker's controller candidate. Null in embedded
+  // mode, where the inter-broker APIs are refused.
+  cluster::controller* controller = nullptr;
 };
 
 }  // namespace sluice::handlers

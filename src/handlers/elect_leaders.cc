@@ -1,9 +1,12 @@
-// ElectLeaders (key 43), v0–v2: preferred (0) or unclean (1) leader election. On one broker every
-// partition is already led by its only, preferred replica, so each named partition answers
-// ELECTION_NOT_NEEDED (or UNKNOWN_TOPIC_OR_PARTITION); a request for all partitions (null) lists
-// only partitions where an election happened or failed — none here — as Kafka does. Issue #7
-// brings real elections through the controller.
+// ElectLeaders (key 43), v0–v2: preferred (0) or unclean (1) leader election. In cluster mode the
+// active controller runs the elections (other brokers answer NOT_CONTROLLER; clients send this to
+// the controller Metadata names). On one broker every partition is already led by its only,
+// preferred replica, so each named partition answers ELECTION_NOT_NEEDED (or
+// UNKNOWN_TOPIC_OR_PARTITION); a request for all partitions (null) lists only partitions where an
+// election happened or failed — none there — as Kafka does.
 #include "protocol/generated/elect_leaders.h"
+
+#include "cluster/controller.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
@@ -15,6 +18,28 @@ void handle_elect_leaders(request_context& ctx, protocol::reader& body, responde
   protocol::elect_leaders_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
   protocol::elect_leaders_response response;
+  if (cluster::controller* controller = ctx.services.controller) {
+    if (!controller->active()) {
+      if (version >= 1) response.error_code = code_of(protocol::error_code::not_controller);
+      if (version == 0 && request.topic_partitions) {  // v0 has per-partition errors only
+        for (const auto& wanted : *request.topic_partitions) {
+          auto& out = response.replica_election_results.emplace_back();
+          out.topic = wanted.topic;
+          for (int32_t p : wanted.partitions) {
+            auto& result = out.partition_result.emplace_back();
+            result.partition_id = p;
+            result.error_code = code_of(protocol::error_code::not_controller);
+          }
+        }
+      }
+      return reply.send(response);
+    }
+    return controller->elect_leaders(
+        std::move(request), version,
+        [reply = std::move(reply)](protocol::elect_leaders_response answer) mutable {
+          reply.send(answer);
+        });
+  }
   if (request.topic_partitions) {
     for (const auto& wanted : *request.topic_partitions) {
       auto& out = response.replica_election_results.emplace_back();

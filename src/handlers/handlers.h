@@ -24,6 +24,13 @@ void handle_describe_cluster(request_context& ctx, protocol::reader& body, respo
 void handle_describe_topic_partitions(request_context& ctx, protocol::reader& body,
                                       responder reply);
 
+// Inter-broker APIs of the ZooKeeper-mode cluster (issue #7).
+void handle_leader_and_isr(request_context& ctx, protocol::reader& body, responder reply);
+void handle_stop_replica(request_context& ctx, protocol::reader& body, responder reply);
+void handle_update_metadata(request_context& ctx, protocol::reader& body, responder reply);
+void handle_controlled_shutdown(request_context& ctx, protocol::reader& body, responder reply);
+void handle_alter_partition(request_context& ctx, protocol::reader& body, responder reply);
+
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 
 // Consumer groups (group_apis.cc, find_coordinator.cc).

@@ -16,6 +16,10 @@ constexpr std::array kTable{
     handler_entry{1, 4, 17, handle_fetch},
     handler_entry{2, 1, 9, handle_list_offsets},
     handler_entry{3, 0, 12, handle_metadata},
+    handler_entry{4, 2, 7, handle_leader_and_isr},  // inter-broker (cluster mode)
+    handler_entry{5, 0, 4, handle_stop_replica},
+    handler_entry{6, 0, 8, handle_update_metadata},
+    handler_entry{7, 1, 3, handle_controlled_shutdown},
     handler_entry{8, 0, 9, handle_offset_commit},
     handler_entry{9, 0, 9, handle_offset_fetch},
     handler_entry{10, 0, 6, handle_find_coordinator},
@@ -38,6 +42,7 @@ constexpr std::array kTable{
     handler_entry{43, 0, 2, handle_elect_leaders},
     handler_entry{44, 0, 1, handle_incremental_alter_configs},
     handler_entry{47, 0, 0, handle_offset_delete},
+    handler_entry{56, 0, 3, handle_alter_partition},
     handler_entry{60, 0, 1, handle_describe_cluster},
     handler_entry{75, 0, 0, handle_describe_topic_partitions},
 };
