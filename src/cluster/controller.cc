@@ -148,7 +148,11 @@ struct controller::impl {
         }
       }
       auto exists = zk.exists(path, watch_for([this] { contend(); }));
-      if (exists && !exists->has_value()) post([this] { contend(); });
+      if (!exists) {
+        retry_contend_later();
+      } else if (!exists->has_value()) {
+        post([this] { contend(); });
+      }
       return;
     }
     won();
@@ -191,27 +195,35 @@ struct controller::impl {
     auto watched = zk.exists(std::string(zk_layout::controller),
                              watch_for([this] { check_still_controller(); }));
     if (!watched || !watched->has_value()) post([this] { check_still_controller(); });
+    // Everything must be read: deciding on a partial view (say, no live brokers) would be wrong.
     auto brokers = load_brokers();
     std::vector<loaded_topic> topics;
     auto names =
         zk.children(std::string(zk_layout::broker_topics), watch_for([this] { topics_changed(); }));
-    if (names) {
+    bool complete = brokers.has_value() && names.ok();
+    if (complete) {
       for (const auto& name : *names) {
-        if (auto t = load_topic(name)) topics.push_back(std::move(*t));
+        auto t = load_topic(name);
+        if (t.failed) complete = false;
+        if (t.topic) topics.push_back(std::move(*t.topic));
       }
     }
     auto deletions = zk.children(std::string(zk_layout::delete_topics),
                                  watch_for([this] { deletions_changed(); }));
+    if (!complete || !deletions) {
+      start_over("cannot read the cluster state from ZooKeeper");
+      return;
+    }
     active = true;
     epoch = *new_epoch;
     spdlog::info(
         "Controller: broker {} is the controller (epoch {}), {} live broker(s), {} topic(s)",
-        options.broker_id, *new_epoch, brokers.size(), topics.size());
+        options.broker_id, *new_epoch, brokers->size(), topics.size());
     std::map<int32_t, live_broker> by_id;
-    for (const auto& b : brokers) by_id[b.info.id] = b;
+    for (const auto& b : *brokers) by_id[b.info.id] = b;
     channel.set_brokers(by_id);
-    apply(state.became_controller(*new_epoch, std::move(brokers), std::move(topics),
-                                  deletions ? *deletions : std::vector<std::string>{}));
+    apply(state.became_controller(*new_epoch, std::move(*brokers), std::move(topics),
+                                  std::move(*deletions)));
   }
 
   void check_still_controller() {
@@ -237,6 +249,15 @@ struct controller::impl {
     channel.clear();
   }
 
+  // ZooKeeper cannot be read or written (for longer than the session's operation timeout):
+  // give up the role and contend again later, starting from what ZooKeeper then holds.
+  void start_over(const std::string& why) {
+    spdlog::warn("Controller: broker {}: {}; starting over", options.broker_id, why);
+    resign(why);
+    release_controller_node();
+    retry_contend_later();
+  }
+
   void release_controller_node() {
     const std::string path(zk_layout::controller);
     auto node = zk.get(path);
@@ -248,16 +269,18 @@ struct controller::impl {
 
   // ---- loading ----------------------------------------------------------------------------------
 
-  std::vector<live_broker> load_brokers() {
+  // nullopt: ZooKeeper could not be read.
+  std::optional<std::vector<live_broker>> load_brokers() {
     std::vector<live_broker> out;
     auto ids =
         zk.children(std::string(zk_layout::broker_ids), watch_for([this] { brokers_changed(); }));
-    if (!ids) return out;
+    if (!ids) return std::nullopt;
     for (const auto& name : *ids) {
       auto id = parse_int(name);
       if (!id) continue;
       auto node = zk.get(zk_layout::broker_path(*id));
-      if (!node) continue;
+      if (!node && node.code() == zk_errc::no_node) continue;  // left meanwhile
+      if (!node) return std::nullopt;
       auto info = zk_layout::decode_broker(*id, node->data);
       if (!info) {
         spdlog::warn("Controller: unreadable registration of broker {}: {}", *id, info.message());
@@ -268,14 +291,23 @@ struct controller::impl {
     return out;
   }
 
-  std::optional<loaded_topic> load_topic(const std::string& name) {
+  struct topic_load {
+    bool failed = false;                // ZooKeeper could not be read
+    std::optional<loaded_topic> topic;  // absent (or unreadable) when empty
+  };
+
+  topic_load load_topic(const std::string& name) {
+    topic_load out;
     auto node =
         zk.get(zk_layout::topic_path(name), watch_for([this, name] { topic_data_changed(name); }));
-    if (!node) return std::nullopt;
+    if (!node) {
+      out.failed = node.code() != zk_errc::no_node;
+      return out;
+    }
     auto assignment = zk_layout::decode_topic_assignment(node->data);
     if (!assignment) {
       spdlog::warn("Controller: unreadable assignment of topic {}: {}", name, assignment.message());
-      return std::nullopt;
+      return out;
     }
     loaded_topic t;
     t.name = name;
@@ -283,6 +315,7 @@ struct controller::impl {
     t.assignment = assignment->partitions;
     for (const auto& [p, replicas] : t.assignment) {
       auto s = zk.get(zk_layout::partition_state_path(name, p));
+      if (!s && s.code() != zk_errc::no_node) out.failed = true;
       if (!s) continue;
       auto decoded = zk_layout::decode_partition_state(s->data);
       if (decoded) t.states[p] = {std::move(*decoded), s->stat.version};
@@ -293,26 +326,27 @@ struct controller::impl {
         if (it != c->end()) t.unclean_leader_election = it->second == "true";
       }
     }
-    return t;
+    out.topic = std::move(t);
+    return out;
   }
 
-  // ---- watch events
-  // ------------------------------------------------------------------------------
+  // ---- watch events -----------------------------------------------------------------------------
 
   void brokers_changed() {
     if (!active.load()) return;
     auto brokers = load_brokers();
+    if (!brokers) return start_over("cannot read " + std::string(zk_layout::broker_ids));
     std::map<int32_t, live_broker> by_id;
-    for (const auto& b : brokers) by_id[b.info.id] = b;
+    for (const auto& b : *brokers) by_id[b.info.id] = b;
     channel.set_brokers(by_id);
-    apply(state.brokers_changed(std::move(brokers)));
+    apply(state.brokers_changed(std::move(*brokers)));
   }
 
   void topics_changed() {
     if (!active.load()) return;
     auto names =
         zk.children(std::string(zk_layout::broker_topics), watch_for([this] { topics_changed(); }));
-    if (!names) return;
+    if (!names) return start_over("cannot read " + std::string(zk_layout::broker_topics));
     std::set<std::string> present(names->begin(), names->end());
     for (const auto& known : state.topic_names()) {
       if (!present.contains(known)) apply(state.topic_changed(known, std::nullopt));
@@ -321,26 +355,33 @@ struct controller::impl {
     std::set<std::string> known(known_names.begin(), known_names.end());
     for (const auto& name : present) {
       if (known.contains(name)) continue;
-      if (auto t = load_topic(name)) apply(state.topic_changed(name, std::move(t)));
+      auto t = load_topic(name);
+      if (t.failed) return start_over("cannot read topic " + name);
+      if (t.topic) apply(state.topic_changed(name, std::move(t.topic)));
     }
   }
 
   void topic_data_changed(const std::string& name) {
     if (!active.load()) return;
-    apply(state.topic_changed(name, load_topic(name)));
+    auto t = load_topic(name);
+    if (t.failed) return start_over("cannot read topic " + name);
+    apply(state.topic_changed(name, std::move(t.topic)));
   }
 
   void deletions_changed() {
     if (!active.load()) return;
     auto names = zk.children(std::string(zk_layout::delete_topics),
                              watch_for([this] { deletions_changed(); }));
-    if (!names || names->empty()) return;
+    if (!names) return start_over("cannot read " + std::string(zk_layout::delete_topics));
+    if (names->empty()) return;
     // A marker may arrive before this controller has seen the topic itself.
     const auto known_names = state.topic_names();
     std::set<std::string> known(known_names.begin(), known_names.end());
     for (const auto& name : *names) {
       if (known.contains(name)) continue;
-      if (auto t = load_topic(name)) apply(state.topic_changed(name, std::move(t)));
+      auto t = load_topic(name);
+      if (t.failed) return start_over("cannot read topic " + name);
+      if (t.topic) apply(state.topic_changed(name, std::move(t.topic)));
     }
     apply(state.deletions_requested(*names));
   }
@@ -434,11 +475,8 @@ struct controller::impl {
     }
     if (zk_failed) {
       zk_failed = false;
-      // Writes failed for a reason other than a lost race: the session is in trouble. Start over
-      // from what ZooKeeper holds once it is reachable.
-      resign("ZooKeeper writes failing");
-      release_controller_node();
-      retry_contend_later();
+      // Writes failed for a reason other than a lost race: the session is in trouble.
+      start_over("ZooKeeper writes failing");
     }
     fail_orphaned_waiters();
   }
