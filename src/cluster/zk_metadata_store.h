@@ -9,9 +9,11 @@
 //   /controller, /controller_epoch, /cluster/id
 // Reads are served from an in-memory cache kept current by ZooKeeper watches; writes go to
 // ZooKeeper (the controller turns new assignments into partition state). Watchers are told after
-// the cache changed, on the ZooKeeper completion thread.
+// the cache changed, outside locks, on the session's event thread (or on the thread whose write
+// this store just read back, e.g. create_topic's caller).
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "cluster/metadata_store.h"
@@ -24,6 +26,9 @@ struct zk_metadata_options {
   int32_t default_partitions = 1;
   int16_t default_replication_factor = 1;
   bool delete_topic_enable = true;
+  // zookeeper.session.timeout.ms: how long register_broker waits for a registration left by an
+  // earlier session of this process to vanish.
+  std::chrono::milliseconds session_timeout{18000};
   // Validates a topic config override (key, value); returns a message when invalid.
   std::function<std::optional<std::string>(const std::string&, const std::string&)> validate_config;
 };
@@ -64,7 +69,8 @@ class zk_metadata_store final : public metadata_store {
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  // Shared so that watch callbacks can hold it weakly and do nothing once the store is gone.
+  std::shared_ptr<impl> impl_;
 };
 
 }  // namespace sluice::cluster

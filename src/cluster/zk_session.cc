@@ -240,6 +240,8 @@ struct zk_session::impl {
       if (h->wait_connected(deadline)) rc = op(h->zh, h->generation);
       if ((rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) && h->dead()) rc = ZSESSIONEXPIRED;
       if (rc == ZSESSIONEXPIRED || rc == ZINVALIDSTATE) {
+        // The event thread opens the new session; it must not wait for itself.
+        if (std::this_thread::get_id() == event_thread.get_id()) return ZSESSIONEXPIRED;
         std::unique_lock lock(mutex);
         if (!handle_changed.wait_until(lock, deadline, [&] { return current != h || closing; }) ||
             closing)
@@ -578,7 +580,13 @@ zk_result<void> zk_session::expire_for_testing() {
   while (clock::now() < deadline) {
     auto h = impl_->current_handle();
     if (!h) return fail(zk_errc::session_expired, "no session");
-    if (!h->wait_connected(deadline)) break;
+    if (h->dead()) {  // expired already: wait for the new session
+      std::unique_lock lock(impl_->mutex);
+      if (impl_->handle_changed.wait_until(lock, deadline, [&] { return impl_->current != h; }))
+        return ok_v;
+      break;
+    }
+    if (!h->wait_connected(deadline)) continue;
     clientid_t id = *zoo_client_id(h->zh);
     auto intruder = open_handle(impl_->hosts, impl_->options.session_timeout, 0, nullptr, &id);
     if (!intruder) return fail(zk_errc::invalid, "cannot open a second handle");

@@ -1,0 +1,82 @@
+// zk_metadata_cache: the ZooKeeper store's in-memory view (brokers, controller, topics with their
+// partition state and config overrides), loaded from Kafka's znodes and kept current by one-shot
+// watches that re-arm themselves on every fire and after session expiry.
+//
+// Threads: loads run under one load mutex (watch callbacks on the session's event thread, open()
+// and the writers' read-backs on the caller's thread); readers take only the cache mutex.
+// metadata_change watchers are called after a load released both mutexes. Every watch callback
+// holds the cache weakly, so watches outliving the cache do nothing.
+// Internal to zk_metadata_store.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cluster/metadata_store.h"
+#include "cluster/zk_session.h"
+
+namespace sluice::cluster {
+
+class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache> {
+ public:
+  explicit zk_metadata_cache(zk_session& zk) : zk_(zk) {}
+
+  // Reads everything, arming every watch (again: after expiry all of them are gone).
+  result<void> load_all();
+  // Re-reads one topic (after this process wrote it), so readers see their own writes at once.
+  void reload_topic(const std::string& name);
+  void reload_topic_config(const std::string& name);
+  void reload_brokers();
+
+  void add_watcher(metadata_store::watcher w);
+  // Stops loading and telling watchers; returns once no watcher call is in progress, after which
+  // none is made. (Not from inside a watcher.)
+  void shutdown();
+
+  int32_t controller_id() const;
+  std::vector<broker_info> brokers() const;
+  std::vector<topic_metadata> topics() const;
+  std::optional<topic_metadata> topic(const std::string& name) const;
+  std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const;
+  std::vector<std::string> topic_names() const;
+
+ private:
+  class load_scope;
+  using on_fire = std::function<void(zk_metadata_cache&)>;
+
+  // Reads `path`'s data, setting a watch that calls `fire` unless one is already armed. With
+  // `watch_absent`, an absent node gets an exists watch (fires on creation). nullopt: absent.
+  zk_result<std::optional<zk_node>> read(const std::string& path, bool watch_absent, on_fire fire);
+  zk_result<std::vector<std::string>> read_children(const std::string& path, on_fire fire);
+  zk_watcher make_watch(std::string key, on_fire fire);
+
+  result<void> load_brokers();
+  void load_broker(int32_t id);
+  void load_controller();
+  result<void> load_topics();
+  void load_topic(const std::string& name);
+  void load_topic_config(const std::string& name);
+  void load_partition_state(const std::string& name, int32_t partition);
+
+  void notify_later(metadata_change::kind what, const std::string& topic);
+
+  zk_session& zk_;
+
+  std::mutex load_mutex_;  // serializes loads; guards armed_, pending_, closed_
+  bool closed_ = false;
+  std::set<std::string> armed_;  // "d:<path>" / "c:<path>": watches set and not yet fired
+  std::vector<metadata_change> pending_;
+
+  std::recursive_mutex notify_mutex_;  // held while watchers are called (they may write)
+  mutable std::mutex mutex_;           // guards the cache below
+  int32_t controller_id_ = -1;
+  std::map<int32_t, broker_info> brokers_;
+  std::map<std::string, topic_metadata> topics_;
+  std::vector<metadata_store::watcher> watchers_;
+};
+
+}  // namespace sluice::cluster
