@@ -4,6 +4,7 @@ ensemble whose myid files the script writes, zkCli.sh against it, and the ensemb
 quorum when one of three servers is killed. The stop script is only ever given a pid or a config
 here: without one it stops every ZooKeeper the start script started for this user."""
 import os
+import re
 import subprocess
 import time
 
@@ -170,3 +171,71 @@ def test_kazoo_reads_through_a_chroot(zk_ensemble):
     zk.ensure_path("/brokers/ids")
     zk.create("/brokers/ids/1", b'{"version":5}', ephemeral=True)
     assert zkcli_result(zk_ensemble.zkcli("ls", "/kafka-broker-test/brokers/ids")) == "[1]"
+
+
+def properties(path):
+    return dict(l.split("=", 1) for l in path.read_text().splitlines()
+                if l.strip() and not l.startswith("#"))
+
+
+def test_shipped_seed_cluster_configs_form_an_ensemble(tmp_path):
+    """config/cluster/zk{1,2,3}.properties, with their ports and dataDir moved to free ones, form
+    an ensemble through the start script; server{1,2,3}.properties carry the seed's keys."""
+    shipped = SOURCE_DIR / "config" / "cluster"
+    zk = [properties(shipped / f"zk{i}.properties") for i in (1, 2, 3)]
+    assert [c["clientPort"] for c in zk] == ["2181", "2182", "2183"]
+    assert len({c["dataDir"] for c in zk}) == 3
+    servers = {k: v for k, v in zk[0].items() if k.startswith("server.")}
+    assert all({k: v for k, v in c.items() if k.startswith("server.")} == servers for c in zk)
+    for i in (1, 2, 3):
+        broker = properties(shipped / f"server{i}.properties")
+        assert broker["broker.id"] == str(i)
+        assert broker["listeners"] == f"PLAINTEXT://:{9091 + i}"
+        assert broker["log.dirs"] == f"./kdata{i}"
+        assert broker["zookeeper.connect"] == \
+            "localhost:2181,localhost:2182,localhost:2183/kafka-broker"
+
+    ports = free_ports(9)
+    moved = {str(old): str(new) for old, new in zip(
+        (2181, 2182, 2183, 2888, 2889, 2890, 3888, 3889, 3890), ports)}
+    configs = []
+    for i in (1, 2, 3):
+        text = (shipped / f"zk{i}.properties").read_text()
+        text = re.sub(r"\b(" + "|".join(moved) + r")\b", lambda m: moved[m.group(1)], text)
+        text = text.replace(f"/tmp/zookeeper/zk{i}", str(tmp_path / f"zk{i}"))
+        text = text.replace("localhost", "127.0.0.1") + "4lw.commands.whitelist=srvr\n"
+        text = text.replace(f"clientPort={ports[i - 1]}",
+                            f"clientPort={ports[i - 1]}\nclientPortAddress=127.0.0.1")
+        text = re.sub(r";(\d+)$", r";127.0.0.1:\1", text, flags=re.M)
+        config = tmp_path / f"zk{i}.properties"
+        config.write_text(text)
+        configs.append(config)
+    logs = tmp_path / "logs"
+    env = {**os.environ, **ZK_JVM_ENV, "LOG_DIR": str(logs)}
+    pids = []
+    try:
+        for config in configs:
+            p = subprocess.run([str(BIN / "zookeeper-server-start.sh"), "-daemon", str(config)],
+                               capture_output=True, text=True, env=env, timeout=30)
+            assert p.returncode == 0, p.stderr
+            pids.append(int((logs / f"zookeeper-{config.stem}.pid").read_text()))
+        for i in (1, 2, 3):
+            assert (tmp_path / f"zk{i}" / "myid").read_text().strip() == str(i)
+
+        def modes():
+            return sorted(re.search(r"Mode: (\w+)", four_letter_word(port, "srvr")).group(1)
+                          if "Mode:" in four_letter_word(port, "srvr") else "down"
+                          for port in ports[:3])
+        wait_until(lambda: modes() == ["follower", "follower", "leader"], 90, "ensemble formed",
+                   interval=0.5)
+        for config in configs:
+            assert subprocess.run([str(BIN / "zookeeper-server-stop.sh"), str(config)],
+                                  capture_output=True).returncode == 0
+        for pid in pids:
+            assert wait_gone(pid)
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
