@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "cluster/controller_channel.h"
@@ -245,6 +246,7 @@ struct controller::impl {
     active = false;
     epoch = -1;
     ++generation;
+    watched_paths.clear();
     state.resigned();
     channel.clear();
   }
@@ -298,9 +300,10 @@ struct controller::impl {
 
   topic_load load_topic(const std::string& name) {
     topic_load out;
-    auto node =
-        zk.get(zk_layout::topic_path(name), watch_for([this, name] { topic_data_changed(name); }));
+    const std::string path = zk_layout::topic_path(name);
+    auto node = zk.get(path, watch_once(path, [this, name] { topic_data_changed(name); }));
     if (!node) {
+      watched_paths.erase(path);  // no watch is left on a node that does not exist
       out.failed = node.code() != zk_errc::no_node;
       return out;
     }
@@ -320,7 +323,12 @@ struct controller::impl {
       auto decoded = zk_layout::decode_partition_state(s->data);
       if (decoded) t.states[p] = {std::move(*decoded), s->stat.version};
     }
-    if (auto config = zk.get(zk_layout::topic_config_path(name))) {
+    // The topic's overrides (unclean.leader.election.enable) may change while it exists.
+    const std::string config_path = zk_layout::topic_config_path(name);
+    auto config_exists =
+        zk.exists(config_path, watch_once(config_path, [this, name] { topic_data_changed(name); }));
+    if (!config_exists) watched_paths.erase(config_path);
+    if (auto config = zk.get(config_path)) {
       if (auto c = zk_layout::decode_topic_config(config->data)) {
         auto it = c->find("unclean.leader.election.enable");
         if (it != c->end()) t.unclean_leader_election = it->second == "true";
@@ -328,6 +336,16 @@ struct controller::impl {
     }
     out.topic = std::move(t);
     return out;
+  }
+
+  // A watch on `path` unless one set this term is still pending (watches are one-shot, and each
+  // reload would otherwise add another).
+  zk_watcher watch_once(const std::string& path, std::function<void()> event) {
+    if (!watched_paths.insert(path).second) return nullptr;
+    return watch_for([this, path, event = std::move(event)] {
+      watched_paths.erase(path);
+      event();
+    });
   }
 
   // ---- watch events -----------------------------------------------------------------------------
@@ -535,6 +553,7 @@ struct controller::impl {
   bool zk_failed = false;
 
   // Worker-thread only.
+  std::set<std::string> watched_paths;
   uint64_t next_reply_id = 1;
   std::map<uint64_t, unique_function<void(protocol::alter_partition_response)>>
       alter_partition_waiters;

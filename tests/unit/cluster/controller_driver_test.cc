@@ -173,6 +173,18 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
   }));
   EXPECT_EQ(partition_state(*admin, "t", 1)->leader, 2);
 
+  // Turning unclean election on for the topic (its config znode) elects broker 2 for partition 0.
+  ASSERT_TRUE(admin
+                  ->create_recursive(
+                      zk_layout::topic_config_path("t"),
+                      zk_layout::encode_topic_config({{"unclean.leader.election.enable", "true"}}))
+                  .ok());
+  ASSERT_TRUE(eventually([&] {
+    auto s = partition_state(*admin, "t", 0);
+    return s && s->leader == 2;
+  }));
+  EXPECT_EQ(partition_state(*admin, "t", 0)->isr, (std::vector<int32_t>{2}));
+
   // Deletion: the marker makes the controller remove the topic's znodes and the marker.
   ASSERT_TRUE(admin->create_recursive(zk_layout::delete_topic_path("t"), "").ok());
   ASSERT_TRUE(eventually([&] {

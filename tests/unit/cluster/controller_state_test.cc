@@ -187,6 +187,26 @@ int16_t alter_error(const controller_actions& a) {
   return a.alter_partition_replies.at(0).second.topics.at(0).partitions.at(0).error_code;
 }
 
+TEST_F(controller_state_test, enabling_unclean_election_on_a_topic_elects_its_offline_partitions) {
+  start({live(1), live(2)});
+  create("t", {{0, {1, 2}}});
+  protocol::alter_partition_request shrink;
+  shrink.broker_id = 1;
+  shrink.broker_epoch = -1;
+  auto& t = shrink.topics.emplace_back();
+  t.topic_name = "t";
+  t.partitions.push_back({});
+  t.partitions[0].new_isr = {1};
+  step(controller.alter_partition(1, shrink, 1));
+  step(controller.brokers_changed({live(2)}));
+  EXPECT_EQ(zk.state("t", 0).leader, -1);
+  auto changed = topic_of("t", {{0, {1, 2}}});
+  changed.unclean_leader_election = true;
+  step(controller.topic_changed("t", changed));
+  EXPECT_EQ(zk.state("t", 0).leader, 2);
+  EXPECT_EQ(zk.state("t", 0).isr, (isr_t{2}));
+}
+
 TEST_F(controller_state_test, alter_partition_checks_leader_epochs_and_eligibility) {
   start({live(1), live(2), live(3)});
   create("t", {{0, {1, 2, 3}}});
