@@ -443,6 +443,18 @@ struct controller::impl {
     return r;
   }
 
+  // Kafka fences every controller write with /controller_epoch's zkVersion in one multi-op; the
+  // session offers no multi, so the epoch is checked right before each batch of writes instead,
+  // which leaves a zombie controller only the time of one batch.
+  bool epoch_still_ours() {
+    auto node = zk.get(std::string(zk_layout::controller_epoch));
+    if (!node) {
+      zk_failed = true;
+      return false;
+    }
+    return parse_int(node->data) == epoch.load();
+  }
+
   void remove_topic(const std::string& name) {
     auto ignore_absent = [&](zk_result<void> r, const std::string& path) {
       if (!r && r.code() != zk_errc::no_node)
@@ -487,6 +499,13 @@ struct controller::impl {
         done(std::move(response));
       }
       if (actions.state_writes.empty()) break;
+      if (!epoch_still_ours()) {
+        if (!zk_failed) {
+          resign("a newer controller holds " + std::string(zk_layout::controller_epoch));
+          post([this] { contend(); });
+        }
+        break;
+      }
       std::vector<state_write_result> results;
       for (const auto& w : actions.state_writes) results.push_back(write_state(w));
       actions = state.writes_done(results);

@@ -203,3 +203,35 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
 
 }  // namespace
 }  // namespace sluice::cluster
+
+namespace sluice::cluster {
+namespace {
+
+TEST_F(controller_driver_test, does_not_write_under_a_superseded_epoch) {
+  auto admin = connect();
+  auto zk = connect();
+  auto broker1 = connect();
+  ASSERT_TRUE(admin && zk && broker1);
+  register_broker(*broker1, 1);
+  controller c(options(1), *zk);
+  c.start();
+  ASSERT_TRUE(eventually([&] { return c.active(); }));
+  ASSERT_EQ(c.epoch(), 1);
+  // Someone else claims a later epoch (as a newer controller would).
+  ASSERT_TRUE(admin->set("/controller_epoch", "10").ok());
+
+  zk_layout::topic_assignment assignment;
+  assignment.topic_id = testing::uuid_of(4);
+  assignment.partitions = {{0, {1}}};
+  ASSERT_TRUE(admin
+                  ->create_recursive(zk_layout::topic_path("t"),
+                                     zk_layout::encode_topic_assignment(assignment))
+                  .ok());
+  // The write under epoch 1 is refused; still owning /controller, it is elected again with 11.
+  ASSERT_TRUE(eventually([&] { return partition_state(*admin, "t", 0).has_value(); }));
+  EXPECT_EQ(partition_state(*admin, "t", 0)->controller_epoch, 11);
+  EXPECT_EQ(c.epoch(), 11);
+}
+
+}  // namespace
+}  // namespace sluice::cluster
