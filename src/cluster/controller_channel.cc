@@ -67,6 +67,12 @@ class controller_channel::sender {
 
   template <class Answer>
   bool check(const Answer& answer, const char* api) {
+    if (!answer.ok() && answer.code() == net::errc::protocol_error) {
+      // A request that does not encode, or an answer that does not decode: sending it again
+      // would fail the same way and hold up everything queued behind it.
+      spdlog::error("Controller: {} to broker {} dropped: {}", api, broker_, answer.message());
+      return true;
+    }
     if (!answer.ok()) {
       spdlog::debug("Controller: {} to broker {} failed: {}", api, broker_, answer.message());
       return false;

@@ -293,7 +293,6 @@ void controller_state::add_leader_and_isr(controller_actions& out, const partiti
         ts.topic_id = topics_.at(topic).id;
       }
       auto& ps = request.topic_states[slot->second].partition_states.emplace_back();
-      ps.topic_name = topic;
       ps.partition_index = number;
       ps.controller_epoch = epoch_;
       ps.leader = p->leader;
@@ -327,7 +326,6 @@ void controller_state::add_update_metadata(controller_actions& out,
   protocol::update_metadata_request request;
   request.controller_id = options_.broker_id;
   request.controller_epoch = epoch_;
-  request.type = control_request_incremental;
   for (const auto& [id, b] : live_) {
     auto& broker = request.live_brokers.emplace_back();
     broker.id = id;
@@ -355,7 +353,6 @@ void controller_state::add_update_metadata(controller_actions& out,
       ts.topic_id = topics_.at(topic).id;
     }
     auto& ps = request.topic_states[slot->second].partition_states.emplace_back();
-    ps.topic_name = topic;
     ps.partition_index = number;
     ps.controller_epoch = epoch_;
     ps.leader = p->leader;
@@ -382,7 +379,6 @@ void controller_state::add_stop_replica(controller_actions& out, int32_t broker,
   request.controller_id = options_.broker_id;
   request.controller_epoch = epoch_;
   request.broker_epoch = live_.at(broker).epoch;
-  request.delete_partitions = delete_partitions;
   std::map<std::string, size_t> topic_slot;
   for (const auto& [topic, number] : partitions) {
     auto [slot, fresh] = topic_slot.try_emplace(topic, request.topic_states.size());

@@ -450,3 +450,62 @@ TEST_F(controller_state_test, a_restarted_broker_is_treated_as_dead_then_started
 
 }  // namespace
 }  // namespace sluice::cluster
+
+#include "cluster/inter_broker_versions.h"
+
+namespace sluice::cluster {
+namespace {
+
+// Every request the controller makes encodes at the inter-broker versions and decodes back.
+template <class Request>
+Request round_trip(const Request& request, int16_t version) {
+  protocol::writer w;
+  auto encoded = request.encode(w, version);
+  EXPECT_TRUE(encoded.ok()) << encoded.message();
+  auto bytes = w.take_buffer();
+  protocol::reader r(bytes);
+  Request back;
+  auto decoded = back.decode(r, version);
+  EXPECT_TRUE(decoded.ok()) << decoded.message();
+  return back;
+}
+
+TEST_F(controller_state_test, requests_encode_at_the_inter_broker_versions) {
+  start({live(1), live(2), live(3)});
+  controller_actions all = create("t", {{0, {1, 2, 3}}, {1, {2, 3, 1}}});
+  protocol::controlled_shutdown_request shutdown;
+  shutdown.broker_id = 3;
+  shutdown.broker_epoch = 103;
+  all.append(step(controller.controlled_shutdown(1, shutdown)));
+  all.append(step(controller.deletions_requested({"t"})));
+  int seen = 0;
+  for (const auto& [broker, body] : all.requests) {
+    std::visit(
+        [&](const auto& request) {
+          using request_t = std::decay_t<decltype(request)>;
+          if constexpr (std::is_same_v<request_t, protocol::leader_and_isr_request>) {
+            auto back = round_trip(request, inter_broker_versions::leader_and_isr);
+            EXPECT_EQ(back.topic_states, request.topic_states);
+            EXPECT_EQ(back.live_leaders, request.live_leaders);
+            EXPECT_EQ(back.broker_epoch, request.broker_epoch);
+          } else if constexpr (std::is_same_v<request_t, protocol::update_metadata_request>) {
+            auto back = round_trip(request, inter_broker_versions::update_metadata);
+            ASSERT_EQ(back.live_brokers.size(), request.live_brokers.size());
+            EXPECT_EQ(back.live_brokers[0].endpoints, request.live_brokers[0].endpoints);
+            ASSERT_EQ(back.topic_states.size(), request.topic_states.size());
+            if (!back.topic_states.empty()) {
+              EXPECT_EQ(back.topic_states[0].topic_id, request.topic_states[0].topic_id);
+            }
+          } else {
+            auto back = round_trip(request, inter_broker_versions::stop_replica);
+            EXPECT_EQ(back.topic_states, request.topic_states);
+          }
+          ++seen;
+        },
+        body);
+  }
+  EXPECT_GT(seen, 10);
+}
+
+}  // namespace
+}  // namespace sluice::cluster
