@@ -245,6 +245,51 @@ TEST_F(zk_session_test, expiry_opens_a_new_session_and_reports_it) {
   EXPECT_EQ(zk->get("/e")->stat.ephemeral_owner, zk->session_id());
 }
 
+TEST_F(zk_session_test, operations_ride_out_a_server_restart) {
+  // Its own server: the shared one must stay up for the other tests.
+  std::string error;
+  auto server = zk_test_server::start(&error);
+  ASSERT_TRUE(server) << error;
+  auto s = zk_session::connect({.connect = server->connect_string("/r"),
+                                .session_timeout = 6000ms,
+                                .connection_timeout = 8000ms});
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto& zk = **s;
+  inbox<zk_session::state> states;
+  zk.on_session_event([&](zk_session::state st) { states.push(st); });
+  ASSERT_TRUE(zk.create("/before", "1").ok());
+  ASSERT_TRUE(zk.create("/mine", "", zk_create_mode::ephemeral).ok());
+  const auto session = zk.session_id();
+
+  // An operation under way while the server restarts retries until it is back. (The restart
+  // runs on this thread: the server dies with the thread that started it.)
+  std::optional<zk_result<std::string>> created;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(200ms);
+    created = zk.create("/during", "2");
+  });
+  bool restarted = server->restart(500ms, &error);
+  writer.join();
+  ASSERT_TRUE(restarted) << error;
+  ASSERT_TRUE(created->ok()) << created->message();
+  auto before = zk.get("/before");
+  ASSERT_TRUE(before.ok()) << before.message();
+  EXPECT_EQ(before->data, "1");
+  // The session outlived the restart, and with it the ephemeral node.
+  EXPECT_EQ(zk.session_id(), session);
+  EXPECT_TRUE(zk.exists("/mine")->has_value());
+  // Listeners heard of the disconnection and of the reconnection after it.
+  auto seen = states.wait_until(
+      [](const auto& s) {
+        auto down = std::find(s.begin(), s.end(), zk_session::state::disconnected);
+        return down != s.end() && std::find(down, s.end(), zk_session::state::connected) != s.end();
+      },
+      5s);
+  auto down = std::find(seen.begin(), seen.end(), zk_session::state::disconnected);
+  ASSERT_NE(down, seen.end());
+  EXPECT_NE(std::find(down, seen.end(), zk_session::state::connected), seen.end());
+}
+
 TEST_F(zk_session_test, connecting_to_nothing_times_out) {
   auto start = std::chrono::steady_clock::now();
   auto zk = zk_session::connect(

@@ -101,34 +101,46 @@ std::unique_ptr<zk_test_server> zk_test_server::start(std::string* error) {
     auto config = server->dir_ / "zoo.cfg";
     std::ofstream(config) << config_text(server->dir_, server->port_);
 
-    auto args = java_command(config);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto log = server->dir_ / "zookeeper.out";
-    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      // Child: only async-signal-safe calls until exec.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      ::setpgid(0, 0);
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-      ::execvp(argv[0], argv.data());
-      ::_exit(127);
-    }
-    if (log_fd >= 0) ::close(log_fd);
-    if (pid < 0) {
-      *error = "fork failed";
-      return nullptr;
-    }
-    server->pid_ = pid;
-    if (server->wait_ready(std::chrono::seconds(30), error)) return server;
-    *error += "\n--- zookeeper output ---\n" + tail_of(log);
+    if (server->launch(error)) return server;
   }
   return nullptr;
+}
+
+bool zk_test_server::launch(std::string* error) {
+  auto args = java_command(dir_ / "zoo.cfg");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto log = dir_ / "zookeeper.out";
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::setpgid(0, 0);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (log_fd >= 0) ::close(log_fd);
+  if (pid < 0) {
+    *error = "fork failed";
+    return false;
+  }
+  pid_ = pid;
+  if (wait_ready(std::chrono::seconds(30), error)) return true;
+  *error += "\n--- zookeeper output ---\n" + tail_of(log);
+  return false;
+}
+
+bool zk_test_server::restart(std::chrono::milliseconds down_for, std::string* error) {
+  std::string local_error;
+  stop();
+  std::this_thread::sleep_for(down_for);
+  return launch(error ? error : &local_error);
 }
 
 zk_test_server& zk_test_server::shared() {

@@ -13,7 +13,8 @@
 //
 // The server is killed (SIGTERM, then SIGKILL after 5 s) and reaped, and its dir removed, when the
 // object is destroyed; the child also gets SIGKILL if the test process dies first (PDEATHSIG).
-// Not thread-safe; create and destroy it on the test's main thread.
+// Not thread-safe; start, restart and destroy it on the test's main thread (PDEATHSIG is tied to
+// the thread that forked: a server started from a short-lived thread dies with that thread).
 #pragma once
 
 #include <sys/types.h>
@@ -44,6 +45,10 @@ class zk_test_server {
   // A chroot nobody else in this process has used, named after the running test.
   static std::string unique_chroot();
 
+  // Stops the server, waits `down_for`, and starts it again on the same port with the same data
+  // (sessions survive, as with a real restart within the session timeout).
+  bool restart(std::chrono::milliseconds down_for, std::string* error = nullptr);
+
   // Sends a four-letter command ("ruok", "srvr", ...) and returns the answer ("" if none).
   std::string four_letter(const std::string& command) const;
 
@@ -53,6 +58,7 @@ class zk_test_server {
 
  private:
   zk_test_server() = default;
+  bool launch(std::string* error);
   bool wait_ready(std::chrono::milliseconds timeout, std::string* error);
   void stop();
 
