@@ -9,9 +9,12 @@
 
 namespace sluice::handlers {
 
-void dispatcher::dispatch(const net::connection_ref& connection, protocol::bytes frame,
+void dispatcher::dispatch(const net::connection_ref& connection, net::request_frame frame,
                           net::response_callback done) {
-  auto owned = std::make_shared<const protocol::bytes>(std::move(frame));
+  // Handlers see the bytes; the frame (and with it the buffer's way back to the connection's pool)
+  // lives as long as any of them keeps `owned`.
+  auto holder = std::make_shared<net::request_frame>(std::move(frame));
+  std::shared_ptr<const protocol::bytes> owned(holder, &holder->bytes());
   protocol::reader r(*owned);
   // The first four fields are laid out alike in every header version: peek key and version.
   protocol::reader peek(*owned);

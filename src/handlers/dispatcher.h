@@ -15,7 +15,7 @@ class dispatcher final : public net::request_dispatcher {
  public:
   explicit dispatcher(broker_services& services) : services_(services) {}
 
-  void dispatch(const net::connection_ref& connection, protocol::bytes frame,
+  void dispatch(const net::connection_ref& connection, net::request_frame frame,
                 net::response_callback done) override;
 
  private:

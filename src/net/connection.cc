@@ -17,6 +17,11 @@ namespace {
 
 constexpr size_t read_buffer_size = 16 * 1024;
 constexpr size_t max_batch = 16;  // responses per gathering write
+// Request buffers a connection keeps for reuse: enough for a Produce being appended while the next
+// one is read; larger than any client's default request (1 MiB), far below
+// socket.request.max.bytes.
+constexpr size_t spare_frames = 2;
+constexpr size_t max_spare_frame_bytes = 4 * 1024 * 1024;
 
 using clock = std::chrono::steady_clock;
 
@@ -117,6 +122,7 @@ connection::connection(asio::ip::tcp::socket socket, connection_ref info, server
       writer_wake_(socket_.get_executor()),
       idle_timer_(socket_.get_executor()),
       last_activity_(clock::now()),
+      frame_pool_(std::make_shared<frame_pool>(spare_frames, max_spare_frame_bytes)),
       read_buffer_(read_buffer_size) {}
 
 connection::~connection() {
@@ -220,14 +226,22 @@ asio::awaitable<void> connection::read_loop() {
       close(close_reason::oversize_request);
       break;
     }
-    protocol::bytes frame(static_cast<size_t>(size));
-    if (auto ec = co_await read_exact(frame)) {
+    request_frame frame = frame_pool_->make(static_cast<size_t>(size));
+    if (auto ec = co_await read_exact(frame.bytes())) {
       on_read_end(ec);
       break;
     }
+    const auto& bytes = frame.bytes();
+    int16_t api_key = bytes.size() >= 2 ? static_cast<int16_t>((bytes[0] << 8) | bytes[1]) : -1;
+    bool overlaps = shared_.options.may_overlap && shared_.options.may_overlap(api_key);
+    while (state_ == state::open && !may_start(overlaps)) co_await wait(reader_wake_);
     if (state_ != state::open) break;
-    dispatch(std::move(frame));
+    dispatch(api_key, overlaps, std::move(frame));
   }
+}
+
+bool connection::may_start(bool overlaps) const {
+  return overlaps ? running_exclusive_ == 0 : running_ == 0;
 }
 
 void connection::on_read_end(std::error_code ec) {
@@ -251,10 +265,11 @@ void connection::on_read_end(std::error_code ec) {
   }
 }
 
-void connection::dispatch(protocol::bytes frame) {
-  int16_t api_key = frame.size() >= 2 ? static_cast<int16_t>((frame[0] << 8) | frame[1]) : -1;
+void connection::dispatch(int16_t api_key, bool overlaps, request_frame frame) {
   uint64_t sequence = next_sequence_++;
-  pending_.push_back(slot{api_key, clock::now(), std::nullopt});
+  pending_.push_back(slot{api_key, overlaps, clock::now(), std::nullopt});
+  ++running_;
+  if (!overlaps) ++running_exclusive_;
   try {
     shared_.dispatcher.dispatch(info_, std::move(frame), response_callback(mailbox_, sequence));
   } catch (const std::exception& e) {
@@ -270,10 +285,14 @@ void connection::on_completions() {
     SLUICE_ASSERT(a.sequence >= first_sequence_ && a.sequence - first_sequence_ < pending_.size(),
                   "response for a request that is not pending");
     slot& s = pending_[a.sequence - first_sequence_];
+    SLUICE_ASSERT(!s.response.has_value(), "a request completed twice");
     s.response = std::move(a.response);
     s.abandoned = a.abandoned;
+    --running_;
+    if (!s.overlaps) --running_exclusive_;
   }
   writer_wake_.cancel();
+  reader_wake_.cancel();  // a request may be waiting for this one to complete
 }
 
 size_t connection::ready_prefix() const {

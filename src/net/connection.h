@@ -6,8 +6,10 @@
 // network thread except through its mailbox, which response callbacks reach from any thread.
 //
 // Request flow: the reader reads a size prefix, checks it against socket.request.max.bytes before
-// allocating, reads the frame, appends a pending slot and dispatches. It stops reading while
-// max_in_flight slots are pending. Completions land in the mailbox, move into their slots on
+// allocating, reads the frame into a buffer from the connection's frame_pool, waits until the
+// overlap policy lets it start (a request that may not overlap waits for every earlier one to
+// complete, and later ones wait for it), appends a pending slot and dispatches. It stops reading
+// while max_in_flight slots are pending. Completions land in the mailbox, move into their slots on
 // the network thread, and the writer sends the longest ready prefix of slots in order.
 #pragma once
 
@@ -27,6 +29,7 @@
 
 #include "net/net_metrics.h"
 #include "net/request_dispatcher.h"
+#include "net/request_frame.h"
 #include "net/tcp_server.h"
 
 namespace sluice::net {
@@ -116,8 +119,9 @@ class connection : public std::enable_shared_from_this<connection> {
   enum class state { open, draining, closed };
   struct slot {
     int16_t api_key;
+    bool overlaps;  // may_overlap(api_key)
     std::chrono::steady_clock::time_point received;
-    std::optional<outbound_response> response;
+    std::optional<outbound_response> response;  // set once completed
     bool abandoned = false;
   };
 
@@ -127,7 +131,8 @@ class connection : public std::enable_shared_from_this<connection> {
   asio::awaitable<std::error_code> read_exact(std::span<uint8_t> out);
   asio::awaitable<void> wait(asio::steady_timer& timer);
   void on_read_end(std::error_code ec);
-  void dispatch(protocol::bytes frame);
+  bool may_start(bool overlaps) const;
+  void dispatch(int16_t api_key, bool overlaps, request_frame frame);
   size_t ready_prefix() const;
   void finish_slot(const slot& s);
 
@@ -146,6 +151,9 @@ class connection : public std::enable_shared_from_this<connection> {
   uint64_t first_sequence_ = 0;  // sequence of pending_.front()
   uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
+  size_t running_ = 0;            // dispatched, not yet completed
+  size_t running_exclusive_ = 0;  // of those, requests that may not overlap
+  std::shared_ptr<frame_pool> frame_pool_;
 
   std::vector<uint8_t> read_buffer_;  // bytes read ahead of the current frame
   size_t read_begin_ = 0;

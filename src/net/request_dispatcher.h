@@ -10,6 +10,13 @@
 //    sequential and in the order the requests arrived; different connections may be dispatched
 //    concurrently on different network threads. dispatch() must not block (no fsync, no waiting on
 //    locks held across I/O): do cheap work inline, hand anything slow to another executor.
+//  - Overlap on one connection (tcp_server_options::may_overlap): requests the policy lets overlap
+//    (Produce, Fetch) are dispatched while earlier ones of the connection are still in flight, up
+//    to max_in_flight_per_connection. Any other request is dispatched only once every earlier
+//    request of its connection has completed (its callback invoked), and no later request is
+//    dispatched before it completes: what Kafka does for every request, since it reads the next
+//    request of a connection only after answering the previous one. So an OffsetCommit sent behind
+//    a SyncGroup sees the group after the SyncGroup, never in between.
 //  - The response_callback may be invoked from ANY thread, inline within dispatch() or later, and
 //    must be invoked exactly once. Invoking it never blocks: it queues the response for the
 //    connection's network thread. If the connection is already gone, the response is dropped.
@@ -24,6 +31,7 @@
 #include <memory>
 #include <string>
 
+#include "net/request_frame.h"
 #include "protocol/wire.h"
 
 namespace sluice::net {
@@ -97,8 +105,9 @@ class request_dispatcher {
   virtual ~request_dispatcher() = default;
 
   // `frame`: request header + body, without the size prefix; ownership passes to the dispatcher
-  // (a Produce may keep it while its records are appended).
-  virtual void dispatch(const connection_ref& connection, protocol::bytes frame,
+  // (a Produce may keep it while its records are appended). Its buffer returns to the
+  // connection's frame_pool when the last owner drops it, on whatever thread that is.
+  virtual void dispatch(const connection_ref& connection, request_frame frame,
                         response_callback done) = 0;
 
   virtual void connection_closed(const connection_ref& /*connection*/) {}

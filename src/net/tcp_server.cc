@@ -27,6 +27,10 @@ bool out_of_resources(const std::error_code& ec) {
 
 }  // namespace
 
+bool produce_or_fetch(int16_t api_key) {
+  return api_key == 0 || api_key == 1;
+}
+
 class tcp_server::impl {
  public:
   impl(tcp_server_options options, request_dispatcher& dispatcher, metrics::registry& registry)

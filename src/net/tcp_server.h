@@ -29,14 +29,23 @@ struct listener_endpoint {
   uint16_t port = 0;                            // 0: any free port (tests)
 };
 
+// The default overlap policy: Produce (0) and Fetch (1) may overlap other requests of their
+// connection; every other API is handled one request at a time (see request_dispatcher.h).
+bool produce_or_fetch(int16_t api_key);
+
 struct tcp_server_options {
   std::vector<listener_endpoint> listeners;
   int network_threads = 3;                         // num.network.threads
   int32_t max_request_bytes = 104857600;           // socket.request.max.bytes
   std::chrono::milliseconds idle_timeout{600000};  // connections.max.idle.ms; negative: never
   int max_in_flight_per_connection = 16;  // requests read but not yet answered, per connection
-  int send_buffer_bytes = -1;             // socket.send.buffer.bytes; -1: OS default
-  int receive_buffer_bytes = -1;          // socket.receive.buffer.bytes; -1: OS default
+  // Whether a request with this API key may be handled while other requests of its connection are
+  // in flight. Produce and Fetch gain from it (librdkafka keeps up to 5 Produce requests in
+  // flight, and their order per partition is fixed when they are dispatched); requests that read
+  // or change group or coordinator state must see every earlier request of the connection done.
+  std::function<bool(int16_t api_key)> may_overlap = produce_or_fetch;
+  int send_buffer_bytes = -1;     // socket.send.buffer.bytes; -1: OS default
+  int receive_buffer_bytes = -1;  // socket.receive.buffer.bytes; -1: OS default
   // Names API keys for the per-API metric label ("Produce"); default: the key as a number.
   std::function<std::string(int16_t api_key)> api_name;
 };
