@@ -5,14 +5,18 @@
 #include <algorithm>
 #include <map>
 
+#include "cluster/controller.h"
 #include "cluster/embedded_metadata_store.h"
 #include "cluster/topic_name.h"
+#include "cluster/zk_metadata_store.h"
+#include "cluster/zk_session.h"
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
+#include "server/controller_link.h"
 #include "server/group_glue.h"
 #include "server/log_defaults.h"
 #include "storage/log_dir.h"
@@ -46,8 +50,13 @@ result<void> broker::start() {
   metrics_.gauge_metric("sluice_under_replicated_partitions",
                         "Partitions with fewer in-sync replicas than replicas (0 until #7).");
 
-  // 2. Subsystems, in dependency order (storage, then metadata, then coordinators). Each one
-  //    registers what it must do at shutdown with add_shutdown_step().
+  // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
+  //    storage, then metadata, then coordinators). Each one registers what it must do at
+  //    shutdown with add_shutdown_step().
+  if (auto r = start_zookeeper(); !r.ok()) {
+    stop();
+    return r;
+  }
   if (auto r = start_storage(); !r.ok()) {
     stop();
     return r;
@@ -79,6 +88,7 @@ result<void> broker::start() {
     stop();
     return fail(errc::start_failed, r.message());
   }
+  if (controller_) controller_->start();
   if (auto started = server_->start(); !started.ok()) {
     stop();
     return fail(errc::start_failed, started.message());
@@ -100,7 +110,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
   services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
-      settings, *metadata_, *replicas_, *config_provider_, groups_.get()});
+      settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get()});
   return std::make_unique<handlers::dispatcher>(*services_);
 }
 
@@ -111,9 +121,13 @@ result<void> broker::start_storage() {
   o.log_dirs = c.log_dirs;
   o.defaults = log_defaults(c);
   o.broker_id = c.broker_id;
-  auto meta = storage::read_meta_properties(storage::posix_file_io(), c.log_dirs.front());
-  o.cluster_id = meta && meta->cluster_id ? *meta->cluster_id
-                                          : cluster::embedded_metadata_store::new_cluster_id();
+  if (!cluster_id_.empty()) {
+    o.cluster_id = cluster_id_;  // ZooKeeper's /cluster/id
+  } else {
+    auto meta = storage::read_meta_properties(storage::posix_file_io(), c.log_dirs.front());
+    o.cluster_id = meta && meta->cluster_id ? *meta->cluster_id
+                                            : cluster::embedded_metadata_store::new_cluster_id();
+  }
   o.retention_check_interval_ms = c.log_retention_check_interval_ms;
   o.cleaner_enable = c.log_cleaner_enable;
   o.recovery_threads = c.num_recovery_threads_per_data_dir;
@@ -128,31 +142,76 @@ result<void> broker::start_storage() {
   return ok_v;
 }
 
-// Metadata (embedded: no zookeeper.connect) and the partitions this broker hosts.
-result<void> broker::start_metadata() {
+// Cluster mode: one ZooKeeper session for the broker's registration, its metadata cache and its
+// controller candidate. ZooKeeper's /cluster/id wins over a fresh id; log dirs that belong to
+// another cluster are refused.
+result<void> broker::start_zookeeper() {
   const broker_config& c = config_.typed();
-  if (c.zookeeper_connect)
-    return fail(errc::start_failed,
-                "zookeeper.connect is set, but the ZooKeeper-backed cluster mode is not built "
-                "yet (issue #7); remove it to run a single broker with embedded metadata");
+  if (!c.zookeeper_connect) return ok_v;
+  cluster::zk_options zo;
+  zo.connect = *c.zookeeper_connect;
+  zo.session_timeout = std::chrono::milliseconds(c.zookeeper_session_timeout_ms);
+  zo.connection_timeout = std::chrono::milliseconds(c.zookeeper_connection_timeout_ms);
+  auto session = cluster::zk_session::connect(zo);
+  if (!session)
+    return fail(errc::start_failed, "zookeeper.connect=" + zo.connect + ": " + session.message());
+  zk_ = std::move(*session);
+  add_shutdown_step("close the ZooKeeper session", [this] { zk_.reset(); });
+
   auto defaults = log_defaults(c);
   config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
-  cluster::embedded_options eo;
-  eo.dir = c.log_dirs.front();
-  eo.self.id = c.broker_id;
-  eo.self.rack = c.broker_rack;
-  for (const auto& l : c.advertised_listeners)
-    eo.self.endpoints.push_back({l.name, l.security_protocol, l.host, l.port});
-  eo.default_partitions = c.num_partitions;
-  eo.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
-  eo.delete_topic_enable = c.delete_topic_enable;
-  eo.validate_config = [provider = config_provider_.get()](const std::string& k,
+  cluster::zk_metadata_options mo;
+  mo.broker_id = c.broker_id;
+  mo.default_partitions = c.num_partitions;
+  mo.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
+  mo.delete_topic_enable = c.delete_topic_enable;
+  mo.validate_config = [provider = config_provider_.get()](const std::string& k,
                                                            const std::string& v) {
     return provider->validate_topic_config(k, v);
   };
-  auto store = cluster::embedded_metadata_store::open(std::move(eo), cluster_id_);
-  if (!store) return fail(errc::start_failed, store.message());
+  std::string expected;
+  for (const auto& dir : c.log_dirs) {
+    auto meta = storage::read_meta_properties(storage::posix_file_io(), dir);
+    if (meta && meta->cluster_id) {
+      expected = *meta->cluster_id;
+      break;
+    }
+  }
+  auto store = cluster::zk_metadata_store::open(std::move(mo), *zk_, expected,
+                                                cluster::embedded_metadata_store::new_cluster_id());
+  if (!store) return fail(errc::start_failed, "ZooKeeper metadata: " + store.message());
+  zk_store_ = store->get();
   metadata_ = std::move(*store);
+  cluster_id_ = metadata_->cluster_id();
+  return ok_v;
+}
+
+// Metadata (embedded: no zookeeper.connect; cluster mode: opened by start_zookeeper) and the
+// partitions this broker hosts.
+result<void> broker::start_metadata() {
+  const broker_config& c = config_.typed();
+  auto defaults = log_defaults(c);
+  if (!metadata_) {
+    config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
+    cluster::embedded_options eo;
+    eo.dir = c.log_dirs.front();
+    eo.self.id = c.broker_id;
+    eo.self.rack = c.broker_rack;
+    for (const auto& l : c.advertised_listeners)
+      eo.self.endpoints.push_back({l.name, l.security_protocol, l.host, l.port});
+    eo.default_partitions = c.num_partitions;
+    eo.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
+    eo.delete_topic_enable = c.delete_topic_enable;
+    eo.validate_config = [provider = config_provider_.get()](const std::string& k,
+                                                             const std::string& v) {
+      return provider->validate_topic_config(k, v);
+    };
+    auto store = cluster::embedded_metadata_store::open(std::move(eo), cluster_id_);
+    if (!store) return fail(errc::start_failed, store.message());
+    metadata_ = std::move(*store);
+  } else {
+    start_controller();
+  }
 
   replication::replica_manager::options ro;
   ro.broker_id = c.broker_id;
@@ -162,6 +221,18 @@ result<void> broker::start_metadata() {
     if (!l) return fail(replication::errc::unknown, l.message());
     return std::make_shared<const storage::log_config>(std::move(*l));
   };
+  ro.min_insync_replicas = c.min_insync_replicas;
+  ro.replica_lag_time_max_ms = c.replica_lag_time_max_ms;
+  ro.replica_fetch_max_bytes = c.replica_fetch_max_bytes;
+  ro.replica_fetch_wait_max_ms = c.replica_fetch_wait_max_ms;
+  ro.num_replica_fetchers = c.num_replica_fetchers;
+  if (zk_) {
+    ro.controller_managed = true;
+    ro.send_isr_change = [link = link_.get()](replication::isr_change change, auto done) {
+      link->send_isr_change(std::move(change), std::move(done));
+    };
+    ro.locate_broker = [link = link_.get()](int32_t id) { return link->locate(id); };
+  }
   replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
   start_group_coordinator();
   replicas_->reconcile();
@@ -174,6 +245,26 @@ result<void> broker::start_metadata() {
     coordinator_timer_->stop();
   });
   return ok_v;
+}
+
+// Cluster mode: the controller candidate and the link to whichever broker is the controller.
+void broker::start_controller() {
+  const broker_config& c = config_.typed();
+  cluster::controller_options co;
+  co.broker_id = c.broker_id;
+  co.inter_broker_listener = c.inter_broker_listener_name;
+  co.auto_leader_rebalance = c.auto_leader_rebalance_enable;
+  co.unclean_leader_election = c.unclean_leader_election_enable;
+  co.delete_topic_enable = c.delete_topic_enable;
+  controller_ = std::make_unique<cluster::controller>(co, *zk_);
+  add_shutdown_step("stop the controller", [this] { controller_->stop(); });
+
+  controller_link_options lo;
+  lo.broker_id = c.broker_id;
+  lo.listener_name = c.inter_broker_listener_name;
+  lo.broker_epoch = [store = zk_store_] { return store->broker_epoch(); };
+  link_ = std::make_unique<controller_link>(lo, *metadata_);
+  add_shutdown_step("stop the controller link", [this] { link_->stop(); });
 }
 
 // Consumer groups: the coordinator state machine, fed by the leadership of __consumer_offsets
@@ -282,6 +373,11 @@ void broker::add_shutdown_step(std::string name, std::function<void()> step) {
 void broker::stop(std::chrono::milliseconds drain_timeout) {
   if (stopped_) return;
   stopped_ = true;
+  // Cluster mode: hand leaderships to other replicas while still serving, as Kafka does.
+  if (started_ && link_ && config_.typed().controlled_shutdown_enable) {
+    if (!link_->controlled_shutdown(3, std::chrono::milliseconds(1000)))
+      spdlog::warn("controlled shutdown did not complete; stopping anyway");
+  }
   if (server_) {
     server_->stop_accepting();
     // Long polls answer now with what they have, so draining does not wait out their timeouts.
@@ -300,7 +396,10 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   coordinator_timer_.reset();
   offsets_log_.reset();
   replicas_.reset();
+  link_.reset();
+  controller_.reset();
   metadata_.reset();
+  zk_.reset();
   logs_.reset();
   if (http_) http_->stop();
   if (started_) spdlog::info("sluiced stopped");

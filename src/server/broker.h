@@ -26,7 +26,10 @@ class log_manager;
 }
 namespace sluice::cluster {
 class metadata_store;
-}
+class zk_session;
+class zk_metadata_store;
+class controller;
+}  // namespace sluice::cluster
 namespace sluice::replication {
 class replica_manager;
 }
@@ -66,6 +69,8 @@ class broker {
 
  private:
   result<void> start_metrics_endpoint();
+  result<void> start_zookeeper();
+  void start_controller();
   result<void> start_storage();
   result<void> start_metadata();
   void start_group_coordinator();
@@ -77,7 +82,11 @@ class broker {
   metrics::registry metrics_;
   std::unique_ptr<net::http_server> http_;
   std::unique_ptr<storage::log_manager> logs_;
+  std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   std::unique_ptr<cluster::metadata_store> metadata_;
+  cluster::zk_metadata_store* zk_store_ = nullptr;  // metadata_, in cluster mode
+  std::unique_ptr<cluster::controller> controller_;
+  std::unique_ptr<class controller_link> link_;
   std::unique_ptr<replication::replica_manager> replicas_;
   std::unique_ptr<handlers::config_provider> config_provider_;
   std::unique_ptr<class consumer_offsets_log> offsets_log_;
