@@ -80,6 +80,7 @@ follower_progress partition::progress_of(int32_t replica) const {
 }
 
 bool partition::become_leader(const role_state& state, int64_t now_ms) {
+  std::unique_lock role_lock(role_mutex_);
   std::lock_guard lock(mutex_);
   leader_id_ = state.leader;
   partition_epoch_ = state.partition_epoch;
@@ -106,6 +107,7 @@ bool partition::become_leader(const role_state& state, int64_t now_ms) {
 }
 
 void partition::become_follower(const role_state& state) {
+  std::unique_lock role_lock(role_mutex_);
   std::lock_guard lock(mutex_);
   leader_id_ = state.leader;
   partition_epoch_ = state.partition_epoch;
@@ -253,6 +255,13 @@ bool partition::complete_isr_change(const isr_change& sent, const isr_change_res
 bool partition::isr_change_pending() const {
   std::lock_guard lock(mutex_);
   return pending_isr_change_.has_value();
+}
+
+bool partition::with_leader_lock(const std::function<void(int32_t leader_epoch)>& fn) {
+  std::shared_lock role_lock(role_mutex_);
+  if (!is_leader()) return false;
+  fn(leader_epoch_.load(std::memory_order_acquire));
+  return true;
 }
 
 bool partition::with_follower_lock(int32_t leader_epoch, const std::function<void()>& fn) {

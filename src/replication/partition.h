@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,9 @@ class partition {
   // Leader: after a local append (an ISR of one advances at once). True when the HW moved.
   bool maybe_advance_high_watermark();
 
+  // Leader: runs `fn(leader_epoch)` while this stays the leader (role changes wait for it); false
+  // when not the leader. Appends from producers run under it, so the epoch they stamp is current.
+  bool with_leader_lock(const std::function<void(int32_t leader_epoch)>& fn);
   // Follower: runs `fn` under the follower lock if this is still a follower in `leader_epoch`;
   // false when the role or epoch changed (the caller drops its work).
   bool with_follower_lock(int32_t leader_epoch, const std::function<void()>& fn);
@@ -148,6 +152,8 @@ class partition {
   std::atomic<replica_role> role_{replica_role::leader};
   std::atomic<int32_t> min_insync_{1};
 
+  // Role changes hold it exclusively, leader appends shared. Lock order: role_mutex_, mutex_.
+  std::shared_mutex role_mutex_;
   mutable std::mutex mutex_;
   int32_t leader_id_ = -1;
   int32_t partition_epoch_ = 0;

@@ -127,33 +127,40 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
       continue;
     }
 
-    const int32_t leader_epoch = p->leader_epoch();
-    if (acks == -1 && p->managed() &&
-        p->isr_size() < static_cast<size_t>(p->min_insync_replicas())) {
-      out.error = errc::not_enough_replicas;
-      out.message = "the ISR has " + std::to_string(p->isr_size()) +
-                    " replicas, min.insync.replicas is " + std::to_string(p->min_insync_replicas());
-      continue;
-    }
-
-    storage::append_options options;
-    options.leader_epoch = leader_epoch;
-    options.now_ms = now;
-    options.crc_verified = true;  // validate_for_append checked it: do not pay for it twice
-    auto appended = p->log().append(entry.batch, options);
-    if (!appended) {
-      out.error = from_storage(appended.code());
-      out.message = appended.message();
-      if (out.error == errc::storage_error)
-        spdlog::error("append to {} failed: {}", p->key(), appended.message());
-      continue;
-    }
-    out.base_offset = appended->first_offset;
-    out.log_append_time = appended->log_append_time;
-    out.log_start_offset = appended->log_start_offset;
-    if (p->maybe_advance_high_watermark()) s.produce_waiters.notify(p->key());
-    s.fetch_waiters.notify(p->key());
-    if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i, leader_epoch});
+    bool hw_moved = false;
+    bool appended_any = false;
+    bool leading = p->with_leader_lock([&](int32_t leader_epoch) {
+      if (acks == -1 && p->managed() &&
+          p->isr_size() < static_cast<size_t>(p->min_insync_replicas())) {
+        out.error = errc::not_enough_replicas;
+        out.message = "the ISR has " + std::to_string(p->isr_size()) +
+                      " replicas, min.insync.replicas is " +
+                      std::to_string(p->min_insync_replicas());
+        return;
+      }
+      storage::append_options options;
+      options.leader_epoch = leader_epoch;
+      options.now_ms = now;
+      options.crc_verified = true;  // validate_for_append checked it: do not pay for it twice
+      auto appended = p->log().append(entry.batch, options);
+      if (!appended) {
+        out.error = from_storage(appended.code());
+        out.message = appended.message();
+        if (out.error == errc::storage_error)
+          spdlog::error("append to {} failed: {}", p->key(), appended.message());
+        return;
+      }
+      out.base_offset = appended->first_offset;
+      out.log_append_time = appended->log_append_time;
+      out.log_start_offset = appended->log_start_offset;
+      hw_moved = p->maybe_advance_high_watermark();
+      if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i, leader_epoch});
+      appended_any = true;
+    });
+    if (!leading) out.error = errc::not_leader;
+    // Outside the leader lock: completions may append again.
+    if (hw_moved) s.produce_waiters.notify(p->key());
+    if (appended_any) s.fetch_waiters.notify(p->key());
   }
 
   if (acks != -1 || waiting.empty()) return done(std::move(outcomes));
