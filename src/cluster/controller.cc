@@ -50,7 +50,7 @@ struct controller::impl {
         zk(session),
         state(state_options(options)),
         channel(options.broker_id, options.inter_broker_listener,
-                std::chrono::milliseconds(options.request_timeout_ms)) {}
+                std::chrono::milliseconds(options.request_timeout_ms), deletion_listener(link)) {}
 
   static controller_state_options state_options(const controller_options& o) {
     controller_state_options s;
@@ -404,6 +404,13 @@ struct controller::impl {
     apply(state.deletions_requested(*names));
   }
 
+  void replicas_deleted(int32_t broker,
+                        const std::map<std::string, std::vector<int32_t>>& deleted) {
+    if (!active.load()) return;
+    for (const auto& [topic, partitions] : deleted)
+      apply(state.replicas_deleted(broker, topic, partitions));
+  }
+
   void session_event(zk_session::state s) {
     if (s != zk_session::state::expired_and_reconnected) return;
     resign("ZooKeeper session expired");
@@ -550,6 +557,25 @@ struct controller::impl {
       if (impl* t = target.load()) t->post(std::move(event));
     }
   };
+
+  // Tells the worker which replicas answered a StopReplica(delete), so a topic's deletion can
+  // complete. Runs on a sender thread; reaches the controller through `link`.
+  static controller_channel::answered_fn deletion_listener(const std::shared_ptr<link_t>& link) {
+    return [link](int32_t broker, const broker_request_body& body) {
+      const auto* stop = std::get_if<protocol::stop_replica_request>(&body);
+      if (stop == nullptr) return;
+      std::map<std::string, std::vector<int32_t>> deleted;
+      for (const auto& t : stop->topic_states) {
+        for (const auto& p : t.partition_states) {
+          if (p.delete_partition) deleted[t.topic_name].push_back(p.partition_index);
+        }
+      }
+      if (deleted.empty()) return;
+      link->post([link, broker, deleted] {
+        if (impl* self = link->target.load()) self->replicas_deleted(broker, deleted);
+      });
+    };
+  }
 
   controller_options options;
   zk_session& zk;

@@ -14,8 +14,13 @@ namespace sluice::cluster {
 
 class controller_channel::sender {
  public:
-  sender(int32_t broker, int64_t epoch, net::broker_client_options options)
-      : broker_(broker), epoch_(epoch), client_(std::move(options)), thread_([this] { loop(); }) {}
+  sender(int32_t broker, int64_t epoch, net::broker_client_options options,
+         const answered_fn* answered)
+      : broker_(broker),
+        epoch_(epoch),
+        answered_(answered),
+        client_(std::move(options)),
+        thread_([this] { loop(); }) {}
 
   ~sender() {
     {
@@ -67,6 +72,7 @@ class controller_channel::sender {
 
   template <class Answer>
   bool check(const Answer& answer, const char* api) {
+    answered_ok_ = false;
     if (!answer.ok() && answer.code() == net::errc::protocol_error) {
       // A request that does not encode, or an answer that does not decode: sending it again
       // would fail the same way and hold up everything queued behind it.
@@ -81,6 +87,7 @@ class controller_channel::sender {
       spdlog::warn("Controller: broker {} answered {} with error {}", broker_, api,
                    answer->body.error_code);
     }
+    answered_ok_ = answer->body.error_code == 0;
     return true;
   }
 
@@ -96,6 +103,7 @@ class controller_channel::sender {
       }
       if (deliver(body)) {
         backoff = std::chrono::milliseconds{50};
+        if (answered_ok_ && *answered_) (*answered_)(broker_, body);
         std::lock_guard lock(mutex_);
         if (!queue_.empty()) queue_.pop_front();
         continue;
@@ -108,6 +116,8 @@ class controller_channel::sender {
 
   const int32_t broker_;
   const int64_t epoch_;
+  const answered_fn* answered_;  // the channel's; outlives its senders
+  bool answered_ok_ = false;
   net::broker_client client_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -117,10 +127,12 @@ class controller_channel::sender {
 };
 
 controller_channel::controller_channel(int32_t controller_id, std::string listener,
-                                       std::chrono::milliseconds request_timeout)
+                                       std::chrono::milliseconds request_timeout,
+                                       answered_fn answered)
     : controller_id_(controller_id),
       listener_(std::move(listener)),
-      request_timeout_(request_timeout) {}
+      request_timeout_(request_timeout),
+      answered_(std::move(answered)) {}
 
 controller_channel::~controller_channel() {
   clear();
@@ -151,7 +163,7 @@ void controller_channel::set_brokers(const std::map<int32_t, live_broker>& broke
     options.port = static_cast<uint16_t>(endpoint->port);
     options.client_id = "controller-" + std::to_string(controller_id_);
     options.request_timeout = request_timeout_;
-    senders_.emplace(id, std::make_unique<sender>(id, b.epoch, std::move(options)));
+    senders_.emplace(id, std::make_unique<sender>(id, b.epoch, std::move(options), &answered_));
   }
 }
 

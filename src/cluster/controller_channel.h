@@ -3,12 +3,14 @@
 // order queued, one at a time, each retried with backoff until the broker answers or leaves the
 // live set; answers carrying an error are logged, not retried (the controller's next decision
 // supersedes them). A broker's registration epoch identifies the connection: a restarted broker
-// gets a fresh sender and queue.
+// gets a fresh sender and queue. `answered` (optional) is told, on the sender's thread, of every
+// request a broker answered without a top-level error.
 // Thread-safe: the controller's worker thread calls it; senders are its own threads.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,8 +21,10 @@ namespace sluice::cluster {
 
 class controller_channel {
  public:
+  using answered_fn = std::function<void(int32_t broker, const broker_request_body& request)>;
+
   controller_channel(int32_t controller_id, std::string listener,
-                     std::chrono::milliseconds request_timeout);
+                     std::chrono::milliseconds request_timeout, answered_fn answered = nullptr);
   ~controller_channel();
   controller_channel(const controller_channel&) = delete;
   controller_channel& operator=(const controller_channel&) = delete;
@@ -39,6 +43,7 @@ class controller_channel {
   int32_t controller_id_;
   std::string listener_;
   std::chrono::milliseconds request_timeout_;
+  answered_fn answered_;
   std::map<int32_t, std::unique_ptr<sender>> senders_;
 };
 

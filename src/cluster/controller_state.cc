@@ -442,7 +442,7 @@ void controller_state::resigned() {
   live_.clear();
   shutting_down_.clear();
   topics_.clear();
-  deferred_stop_replicas_.clear();
+  deleting_.clear();
   pending_.reset();
   reconcile_needed_ = false;
 }
@@ -495,11 +495,11 @@ controller_actions controller_state::on_brokers_started(const std::vector<int32_
   for (int32_t id : started) {
     add_update_metadata(out, everything, id);
     add_leader_and_isr(out, everything, {}, id);
-    auto deferred = deferred_stop_replicas_.find(id);
-    if (deferred != deferred_stop_replicas_.end()) {
-      add_stop_replica(out, id, deferred->second, true);
-      deferred_stop_replicas_.erase(deferred);
-    }
+  }
+  std::vector<std::string> deleting_topics;
+  for (const auto& [name, remaining] : deleting_) deleting_topics.push_back(name);
+  for (const auto& name : deleting_topics) {
+    for (int32_t id : started) out.append(continue_deletion(name, id));
   }
   // Partitions that had no live replica may now get a leader (or their first state).
   batch b;
@@ -513,14 +513,12 @@ controller_actions controller_state::topic_changed(const std::string& name,
   if (!active_) return {};
   if (!topic) {
     topics_.erase(name);
+    deleting_.erase(name);
     return {};
   }
+  if (deleting_.contains(name)) return {};  // its znodes stay until the replicas are gone
   auto it = topics_.find(name);
   if (it == topics_.end() || !(it->second.id == topic->id)) {
-    // A new topic (or a new incarnation under an old name): forget stale deferred deletions.
-    for (auto& [broker, list] : deferred_stop_replicas_) {
-      std::erase_if(list, [&](const auto& tp) { return tp.first == name; });
-    }
     topic_entry entry;
     entry.id = topic->id;
     it = topics_.insert_or_assign(name, std::move(entry)).first;
@@ -546,30 +544,53 @@ controller_actions controller_state::deletions_requested(const std::vector<std::
   if (!active_) return out;
   std::set<std::string> unique(topics.begin(), topics.end());
   for (const auto& name : unique) {
+    if (deleting_.contains(name)) continue;  // underway
     auto it = topics_.find(name);
     if (it == topics_.end() || !options_.delete_topic_enable) {
       out.deletion_marker_removals.push_back(name);
       continue;
     }
     partition_list partitions;
-    std::map<int32_t, partition_list> by_replica;
+    auto& remaining = deleting_[name];
     for (auto& [number, p] : it->second.partitions) {
       partitions.emplace_back(name, number);
-      for (int32_t r : p.replicas) by_replica[r].emplace_back(name, number);
+      for (int32_t r : p.replicas) remaining.emplace(r, number);
       p.leader = leader_during_delete;
     }
     add_update_metadata(out, partitions, std::nullopt);
-    for (const auto& [broker, list] : by_replica) {
-      if (is_live(broker)) {
-        add_stop_replica(out, broker, list, true);
-      } else {
-        auto& deferred = deferred_stop_replicas_[broker];
-        deferred.insert(deferred.end(), list.begin(), list.end());
-      }
-    }
     topics_.erase(it);
-    out.topic_removals.push_back(name);
+    out.append(continue_deletion(name, std::nullopt));
   }
+  return out;
+}
+
+controller_actions controller_state::continue_deletion(const std::string& topic,
+                                                       std::optional<int32_t> broker) {
+  controller_actions out;
+  auto it = deleting_.find(topic);
+  if (it == deleting_.end()) return out;
+  if (it->second.empty()) {
+    deleting_.erase(it);
+    out.topic_removals.push_back(topic);
+    return out;
+  }
+  std::map<int32_t, partition_list> by_replica;
+  for (const auto& [replica, number] : it->second) {
+    if (!broker || replica == *broker) by_replica[replica].emplace_back(topic, number);
+  }
+  for (const auto& [replica, list] : by_replica) add_stop_replica(out, replica, list, true);
+  return out;
+}
+
+controller_actions controller_state::replicas_deleted(int32_t broker, const std::string& topic,
+                                                      const std::vector<int32_t>& partitions) {
+  auto it = deleting_.find(topic);
+  if (!active_ || it == deleting_.end()) return {};
+  for (int32_t p : partitions) it->second.erase({broker, p});
+  if (!it->second.empty()) return {};
+  deleting_.erase(it);
+  controller_actions out;
+  out.topic_removals.push_back(topic);
   return out;
 }
 

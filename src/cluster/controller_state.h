@@ -140,7 +140,13 @@ class controller_state {
   controller_actions brokers_changed(std::vector<live_broker> brokers);
   // A topic's assignment znode appeared or changed (new partitions), or nullopt: it vanished.
   controller_actions topic_changed(const std::string& name, std::optional<loaded_topic> topic);
+  // Topics marked under /admin/delete_topics. As Kafka: UpdateMetadata marks their partitions
+  // deleted, every replica gets StopReplica(delete); the znodes go once every replica answered
+  // (replicas on dead brokers are asked again when they return).
   controller_actions deletions_requested(const std::vector<std::string>& topics);
+  // `broker` answered a StopReplica(delete) for these partitions of `topic`.
+  controller_actions replicas_deleted(int32_t broker, const std::string& topic,
+                                      const std::vector<int32_t>& partitions);
   controller_actions alter_partition(uint64_t reply_id,
                                      const protocol::alter_partition_request& request,
                                      int16_t version);
@@ -157,6 +163,7 @@ class controller_state {
   std::vector<std::string> topic_names() const;
   std::set<int32_t> live_broker_ids() const;
   bool writes_pending() const { return pending_.has_value(); }
+  bool deletion_underway(const std::string& topic) const { return deleting_.contains(topic); }
 
  private:
   struct topic_entry {
@@ -201,6 +208,9 @@ class controller_state {
                         bool delete_partitions);
   partition_list all_partitions() const;
   controller_actions on_brokers_started(const std::vector<int32_t>& started);
+  // Asks the live replicas still holding a deleting topic (only `broker`'s, if given); removes
+  // the topic once none is left.
+  controller_actions continue_deletion(const std::string& topic, std::optional<int32_t> broker);
 
   controller_state_options options_;
   bool active_ = false;
@@ -208,8 +218,8 @@ class controller_state {
   std::map<int32_t, live_broker> live_;
   std::set<int32_t> shutting_down_;
   std::map<std::string, topic_entry> topics_;
-  // Deleted topics whose replicas on dead brokers still need StopReplica(delete) when they return.
-  std::map<int32_t, std::vector<std::pair<std::string, int32_t>>> deferred_stop_replicas_;
+  // Topics being deleted: the (broker, partition) replicas that have not answered StopReplica.
+  std::map<std::string, std::set<std::pair<int32_t, int32_t>>> deleting_;
   std::optional<batch> pending_;
   bool reconcile_needed_ = false;  // a write lost a race; re-derive leaders once idle
 };

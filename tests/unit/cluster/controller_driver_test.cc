@@ -2,13 +2,20 @@
 // bump, partition state znodes written for a new topic, re-election when a broker's registration
 // disappears, topic deletion.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "cluster/controller.h"
+#include "cluster/inter_broker_versions.h"
 #include "cluster/zk_layout.h"
 #include "controller_test_support.h"
 #include "zk_test_server.h"
@@ -18,6 +25,131 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::zk_test_server;
+
+// A broker that answers the controller's requests (one connection at a time) and records them.
+class fake_broker {
+ public:
+  fake_broker() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listener_, 4), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~fake_broker() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  int port() const { return port_; }
+
+  // (api key, version) of every request answered.
+  std::vector<std::pair<int16_t, int16_t>> seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  std::vector<protocol::stop_replica_request> stop_replicas() const {
+    std::lock_guard lock(mutex_);
+    return stop_replicas_;
+  }
+  std::vector<protocol::leader_and_isr_request> leader_and_isrs() const {
+    std::lock_guard lock(mutex_);
+    return leader_and_isrs_;
+  }
+
+ private:
+  bool wait_readable(int fd) {
+    while (!stopping_) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) return true;
+    }
+    return false;
+  }
+  bool read_exact(int fd, uint8_t* to, size_t n) {
+    while (n > 0) {
+      if (!wait_readable(fd)) return false;
+      const ssize_t got = ::read(fd, to, n);
+      if (got <= 0) return false;
+      to += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+  void serve() {
+    while (wait_readable(listener_)) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      while (answer_one(fd)) {
+      }
+      ::close(fd);
+    }
+  }
+  bool answer_one(int fd) {
+    uint8_t size_bytes[4];
+    if (!read_exact(fd, size_bytes, 4)) return false;
+    const uint32_t size = (uint32_t{size_bytes[0]} << 24) | (uint32_t{size_bytes[1]} << 16) |
+                          (uint32_t{size_bytes[2]} << 8) | uint32_t{size_bytes[3]};
+    protocol::bytes frame(size);
+    if (!read_exact(fd, frame.data(), size)) return false;
+    protocol::reader r(frame);
+    const int16_t api_key = r.read_int16();
+    const int16_t version = r.read_int16();
+    const int32_t correlation_id = r.read_int32();
+    const int16_t client_id_length = r.read_int16();
+    if (client_id_length > 0) r.skip(static_cast<size_t>(client_id_length));
+    for (uint32_t tags = r.read_uvarint(); tags > 0; --tags) {
+      r.read_uvarint();
+      r.skip(r.read_uvarint());
+    }
+    protocol::writer w;
+    w.write_int32(correlation_id);
+    w.write_uvarint(0);  // response header v1: no tagged fields
+    bool decoded = false;
+    {
+      std::lock_guard lock(mutex_);
+      seen_.emplace_back(api_key, version);
+      if (api_key == protocol::leader_and_isr_request::api_key) {
+        protocol::leader_and_isr_request request;
+        decoded = request.decode(r, version).ok();
+        leader_and_isrs_.push_back(request);
+        decoded = decoded && protocol::leader_and_isr_response{}.encode(w, version).ok();
+      } else if (api_key == protocol::stop_replica_request::api_key) {
+        protocol::stop_replica_request request;
+        decoded = request.decode(r, version).ok();
+        stop_replicas_.push_back(request);
+        decoded = decoded && protocol::stop_replica_response{}.encode(w, version).ok();
+      } else if (api_key == protocol::update_metadata_request::api_key) {
+        protocol::update_metadata_request request;
+        decoded = request.decode(r, version).ok();
+        decoded = decoded && protocol::update_metadata_response{}.encode(w, version).ok();
+      }
+    }
+    EXPECT_TRUE(decoded) << "api " << api_key << " v" << version;
+    protocol::bytes body = w.take_buffer();
+    protocol::bytes out(4 + body.size());
+    const auto n = static_cast<uint32_t>(body.size());
+    out[0] = static_cast<uint8_t>(n >> 24);
+    out[1] = static_cast<uint8_t>(n >> 16);
+    out[2] = static_cast<uint8_t>(n >> 8);
+    out[3] = static_cast<uint8_t>(n);
+    std::copy(body.begin(), body.end(), out.begin() + 4);
+    return ::write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::pair<int16_t, int16_t>> seen_;
+  std::vector<protocol::stop_replica_request> stop_replicas_;
+  std::vector<protocol::leader_and_isr_request> leader_and_isrs_;
+  std::thread thread_;
+};
 
 template <class Pred>
 bool eventually(Pred done, std::chrono::milliseconds timeout = 10s) {
@@ -50,9 +182,11 @@ class controller_driver_test : public ::testing::Test {
   }
 
   // Registers broker `id` (ephemeral, on `zk`) with an endpoint nobody listens on.
-  static void register_broker(zk_session& zk, int32_t id) {
+  // Registers broker `id` (ephemeral, on `zk`); port 1 is refused at once (the channel keeps
+  // retrying).
+  static void register_broker(zk_session& zk, int32_t id, int port = 1) {
     broker_info b = testing::broker_named(id);
-    b.endpoints[0].port = 1;  // refused at once; the channel keeps retrying
+    b.endpoints[0].port = port;
     auto made = zk.create_recursive(zk_layout::broker_path(id), zk_layout::encode_broker(b, 1),
                                     zk_create_mode::ephemeral);
     ASSERT_TRUE(made.ok()) << to_string(made.code());
@@ -118,8 +252,10 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
   auto broker1 = connect();
   auto broker2 = connect();
   ASSERT_TRUE(admin && zk && broker1 && broker2);
-  register_broker(*broker1, 1);
-  register_broker(*broker2, 2);
+  fake_broker listener1;
+  fake_broker listener2;
+  register_broker(*broker1, 1, listener1.port());
+  register_broker(*broker2, 2, listener2.port());
   controller c(options(1), *zk);
   c.start();
   ASSERT_TRUE(eventually([&] { return c.active(); }));
@@ -137,6 +273,20 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
   EXPECT_EQ(p0->leader, 1);
   EXPECT_EQ(p0->isr, (std::vector<int32_t>{1, 2}));
   EXPECT_EQ(p0->controller_epoch, c.epoch());
+  // The replicas hear their roles over the wire at the inter-broker versions.
+  ASSERT_TRUE(eventually([&] { return !listener2.leader_and_isrs().empty(); }));
+  const auto roles = listener2.leader_and_isrs().back();
+  ASSERT_EQ(roles.topic_states.size(), 1u);
+  EXPECT_EQ(roles.topic_states[0].topic_name, "t");
+  EXPECT_EQ(roles.topic_states[0].topic_id, testing::uuid_of(3));
+  EXPECT_EQ(roles.controller_epoch, c.epoch());
+  for (const auto& [key, version] : listener1.seen()) {
+    if (key == 4) {
+      EXPECT_EQ(version, inter_broker_versions::leader_and_isr);
+    } else if (key == 6) {
+      EXPECT_EQ(version, inter_broker_versions::update_metadata);
+    }
+  }
 
   // AlterPartition through the driver: the leader of partition 0 drops broker 2.
   protocol::alter_partition_request shrink;
@@ -185,8 +335,15 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
   }));
   EXPECT_EQ(partition_state(*admin, "t", 0)->isr, (std::vector<int32_t>{2}));
 
-  // Deletion: the marker makes the controller remove the topic's znodes and the marker.
+  // Deletion: StopReplica(delete) to every replica; the znodes and the marker go once all
+  // answered — broker 1 (down) only when it is back.
   ASSERT_TRUE(admin->create_recursive(zk_layout::delete_topic_path("t"), "").ok());
+  ASSERT_TRUE(eventually([&] { return !listener2.stop_replicas().empty(); }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(admin->exists(zk_layout::topic_path("t"))->has_value());
+  broker1 = connect();
+  ASSERT_TRUE(broker1);
+  register_broker(*broker1, 1, listener1.port());
   ASSERT_TRUE(eventually([&] {
     auto e = admin->exists(zk_layout::topic_path("t"));
     auto m = admin->exists(zk_layout::delete_topic_path("t"));

@@ -357,11 +357,13 @@ TEST_F(controller_state_test, topic_deletion_stops_replicas_and_removes_znodes) 
   start({live(1), live(2)});
   create("t", {{0, {1, 2}}, {1, {2, 3}}});
   auto out = step(controller.deletions_requested({"t", "ghost"}));
-  EXPECT_EQ(out.topic_removals, (std::vector<std::string>{"t"}));
+  EXPECT_TRUE(out.topic_removals.empty());  // not before every replica is gone
   EXPECT_EQ(out.deletion_marker_removals, (std::vector<std::string>{"ghost"}));
+  EXPECT_TRUE(controller.deletion_underway("t"));
   auto stops = requests_of<protocol::stop_replica_request>(out);
-  ASSERT_EQ(stops.size(), 2u);
+  ASSERT_EQ(stops.size(), 2u);  // brokers 1 and 2; 3 is down
   for (const auto& [broker, r] : stops) {
+    EXPECT_NE(broker, 3);
     for (const auto& t : r.topic_states) {
       for (const auto& p : t.partition_states) {
         EXPECT_TRUE(p.delete_partition);
@@ -373,13 +375,23 @@ TEST_F(controller_state_test, topic_deletion_stops_replicas_and_removes_znodes) 
   ASSERT_EQ(um.size(), 2u);
   EXPECT_EQ(um[0].second.topic_states[0].partition_states[0].leader, -2);
   EXPECT_EQ(controller.partition("t", 0), nullptr);
-  // Broker 3 held a replica; it learns of the deletion when it registers.
+  // The topic's znode changing meanwhile does not bring it back.
+  EXPECT_TRUE(
+      step(controller.topic_changed("t", topic_of("t", {{0, {1, 2}}, {1, {2, 3}}}))).empty());
+  EXPECT_EQ(controller.partition("t", 0), nullptr);
+
+  EXPECT_TRUE(step(controller.replicas_deleted(1, "t", {0})).topic_removals.empty());
+  EXPECT_TRUE(step(controller.replicas_deleted(2, "t", {0, 1})).topic_removals.empty());
+  // Broker 3 held a replica; it is asked when it registers, and its answer ends the deletion.
   auto back = step(controller.brokers_changed({live(1), live(2), live(3)}));
   bool stopped_on_3 = false;
   for (const auto& [broker, r] : requests_of<protocol::stop_replica_request>(back)) {
     if (broker == 3 && r.topic_states[0].topic_name == "t") stopped_on_3 = true;
   }
   EXPECT_TRUE(stopped_on_3);
+  auto done = step(controller.replicas_deleted(3, "t", {1}));
+  EXPECT_EQ(done.topic_removals, (std::vector<std::string>{"t"}));
+  EXPECT_FALSE(controller.deletion_underway("t"));
 }
 
 TEST_F(controller_state_test, deletion_disabled_only_removes_the_marker) {
