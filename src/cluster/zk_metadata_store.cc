@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <thread>
@@ -39,6 +40,12 @@ int64_t now_ms() {
 
 failure<errc> unknown_topic() {
   return fail(errc::unknown_topic, "This server does not host this topic-partition.");
+}
+
+bool same_endpoints(const std::vector<broker_endpoint>& a, const std::vector<broker_endpoint>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.listener_name == y.listener_name && x.host == y.host && x.port == y.port;
+  });
 }
 
 std::vector<int32_t> ids_of(const std::vector<broker_info>& brokers) {
@@ -162,6 +169,12 @@ result<void> zk_metadata_store::impl::write_registration(const broker_info& brok
     {
       std::lock_guard lock(mutex);
       stale_own = own_sessions.contains(owner);
+    }
+    // A registration with exactly our endpoints is this broker's previous run (killed before its
+    // session ended): our listeners are bound, so no live broker can be serving them.
+    if (!stale_own) {
+      auto previous = zk_layout::decode_broker(broker.id, existing->data);
+      stale_own = previous && same_endpoints(previous->endpoints, broker.endpoints);
     }
     if (!stale_own)
       return fail(errc::invalid_request,

@@ -45,7 +45,9 @@ class zk_metadata_store final : public metadata_store {
   ~zk_metadata_store() override;
 
   // Writes the ephemeral /brokers/ids/<id> (fails if another live broker holds the id); written
-  // again after session expiry.
+  // again after session expiry. A registration left by an earlier session of this store, or with
+  // exactly this broker's endpoints (its previous run, killed), is waited out for up to
+  // options.session_timeout.
   result<void> register_broker(const broker_info& self) override;
   // The registration's creation zxid: Kafka's broker epoch. -1 before registration.
   int64_t broker_epoch() const;

@@ -137,12 +137,50 @@ TEST_F(two_brokers, a_second_broker_with_the_same_id_is_refused) {
   ASSERT_TRUE(zk_c);
   auto c = open(*zk_c, 1);
   ASSERT_TRUE(c);
-  auto r = c->register_broker(broker(1));
+  auto same_id = broker(1);
+  same_id.endpoints[0].host = "10.1.1.1";  // another machine
+  auto r = c->register_broker(same_id);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.message().find("broker.id 1 is already registered in ZooKeeper by another broker"),
             std::string::npos)
       << r.message();
   EXPECT_EQ(c->broker_epoch(), -1);
+}
+
+TEST_F(zk_store_test, registration_of_a_killed_previous_run_is_waited_out) {
+  // The previous run's session is still alive on the server (the process was killed).
+  auto previous = session();
+  ASSERT_TRUE(previous);
+  auto zk = session();
+  ASSERT_TRUE(zk);
+  auto store = open(*zk, 1);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(previous
+                  ->create_recursive("/brokers/ids/1", zk_layout::encode_broker(broker(1), 1),
+                                     zk_create_mode::ephemeral)
+                  .ok());
+  // Its session ends a little later (here: closed; really: timed out).
+  std::thread ender([&] {
+    std::this_thread::sleep_for(300ms);
+    previous.reset();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = store->register_broker(broker(1));
+  ender.join();
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_EQ(zk->get("/brokers/ids/1")->stat.ephemeral_owner, zk->session_id());
+
+  // Different endpoints: another broker, refused at once.
+  auto other = session();
+  ASSERT_TRUE(other);
+  auto other_store = open(*other, 1);
+  ASSERT_TRUE(other_store);
+  auto elsewhere = broker(1);
+  elsewhere.endpoints[0].port = 19999;
+  auto refused = other_store->register_broker(elsewhere);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("already registered"), std::string::npos);
 }
 
 TEST_F(two_brokers, created_topic_is_seen_by_the_other_broker) {

@@ -139,6 +139,13 @@ TEST_F(zk_session_test, creates_the_chroot_with_parents) {
   auto zk = connect(chroot + "/");
   ASSERT_TRUE(zk);
   EXPECT_EQ(zk->get("/inside")->data, "1");
+  // Several servers, one of them down: the client finds the live one.
+  auto several = zk_session::connect(
+      {.connect = "127.0.0.1:1," + zk_test_server::shared().connect_string(chroot),
+       .session_timeout = 4000ms,
+       .connection_timeout = 5000ms});
+  ASSERT_TRUE(several.ok()) << several.message();
+  EXPECT_EQ((*several)->get("/inside")->data, "1");
 }
 
 TEST_F(zk_session_test, watches_fire_once_with_the_path) {
