@@ -103,9 +103,11 @@ class controller_channel::sender {
       }
       if (deliver(body)) {
         backoff = std::chrono::milliseconds{50};
+        {
+          std::lock_guard lock(mutex_);
+          if (!queue_.empty()) queue_.pop_front();
+        }
         if (answered_ok_ && *answered_) (*answered_)(broker_, body);
-        std::lock_guard lock(mutex_);
-        if (!queue_.empty()) queue_.pop_front();
         continue;
       }
       std::unique_lock lock(mutex_);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cluster/controller.h"
+#include "cluster/controller_channel.h"
 #include "cluster/inter_broker_versions.h"
 #include "cluster/zk_layout.h"
 #include "controller_test_support.h"
@@ -47,6 +48,8 @@ class fake_broker {
     ::close(listener_);
   }
   int port() const { return port_; }
+  // The next `n` requests are read and left unanswered: the connection is closed instead.
+  void drop_next(int n) { drop_ = n; }
 
   // (api key, version) of every request answered.
   std::vector<std::pair<int16_t, int16_t>> seen() const {
@@ -96,6 +99,10 @@ class fake_broker {
                           (uint32_t{size_bytes[2]} << 8) | uint32_t{size_bytes[3]};
     protocol::bytes frame(size);
     if (!read_exact(fd, frame.data(), size)) return false;
+    if (drop_ > 0) {
+      --drop_;
+      return false;
+    }
     protocol::reader r(frame);
     const int16_t api_key = r.read_int16();
     const int16_t version = r.read_int16();
@@ -144,6 +151,7 @@ class fake_broker {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> drop_{0};
   mutable std::mutex mutex_;
   std::vector<std::pair<int16_t, int16_t>> seen_;
   std::vector<protocol::stop_replica_request> stop_replicas_;
@@ -388,6 +396,46 @@ TEST_F(controller_driver_test, does_not_write_under_a_superseded_epoch) {
   ASSERT_TRUE(eventually([&] { return partition_state(*admin, "t", 0).has_value(); }));
   EXPECT_EQ(partition_state(*admin, "t", 0)->controller_epoch, 11);
   EXPECT_EQ(c.epoch(), 11);
+}
+
+}  // namespace
+}  // namespace sluice::cluster
+
+namespace sluice::cluster {
+namespace {
+
+TEST(controller_channel, resends_in_order_until_the_broker_answers) {
+  fake_broker broker;
+  broker.drop_next(2);
+  std::mutex mutex;
+  std::vector<int16_t> answered;
+  controller_channel channel(
+      9, "PLAINTEXT", 2000ms, [&](int32_t id, const broker_request_body& body) {
+        EXPECT_EQ(id, 1);
+        std::lock_guard lock(mutex);
+        answered.push_back(
+            std::visit([](const auto& r) { return std::decay_t<decltype(r)>::api_key; }, body));
+      });
+  live_broker b{testing::broker_named(1), 42};
+  b.info.endpoints[0].port = broker.port();
+  channel.set_brokers({{1, b}});
+  protocol::leader_and_isr_request roles;
+  roles.controller_id = 9;
+  roles.controller_epoch = 3;
+  roles.broker_epoch = 42;
+  channel.send(1, roles);
+  channel.send(1, protocol::update_metadata_request{});
+  channel.send(7, protocol::update_metadata_request{});  // no such broker: dropped
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return answered.size() == 2;
+  }));
+  EXPECT_EQ(answered, (std::vector<int16_t>{4, 6}));
+  const auto seen = broker.seen();
+  ASSERT_EQ(seen.size(), 2u);  // the dropped attempts were never answered, so not recorded
+  EXPECT_EQ(seen[0].first, 4);
+  EXPECT_EQ(broker.leader_and_isrs().at(0).broker_epoch, 42);
+  EXPECT_EQ(channel.backlog(), 0u);
 }
 
 }  // namespace
