@@ -521,3 +521,43 @@ TEST_F(controller_state_test, requests_encode_at_the_inter_broker_versions) {
 
 }  // namespace
 }  // namespace sluice::cluster
+
+namespace sluice::cluster {
+namespace {
+
+template <class Response>
+void expect_encodes(const Response& response, int16_t version) {
+  protocol::writer w;
+  auto encoded = response.encode(w, version);
+  EXPECT_TRUE(encoded.ok()) << "v" << version << ": " << encoded.message();
+}
+
+// The replies go back on the requests' versions: by topic name (AlterPartition v0-1) or id (v2+).
+TEST_F(controller_state_test, replies_encode_at_the_requests_versions) {
+  start({live(1), live(2)});
+  create("t", {{0, {1, 2}}}, 9);
+  auto by_name = isr_change(1, "t", 0, 0, {1});
+  auto named = step(controller.alter_partition(1, by_name, 1));
+  expect_encodes(named.alter_partition_replies.at(0).second, 1);
+  expect_encodes(named.alter_partition_replies.at(0).second, 0);
+
+  auto by_id = isr_change(1, "", 0, 1, {1, 2});
+  by_id.topics[0].topic_id = uuid_of(9);
+  auto identified = step(controller.alter_partition(2, by_id, 2));
+  EXPECT_EQ(alter_error(identified), 0);
+  expect_encodes(identified.alter_partition_replies.at(0).second, 2);
+
+  protocol::elect_leaders_request elect;
+  elect.topic_partitions.reset();
+  auto elected = step(controller.elect_leaders(3, elect));
+  for (int16_t v : {1, 2}) expect_encodes(elected.elect_leaders_replies.at(0).second, v);
+
+  protocol::controlled_shutdown_request shutdown;
+  shutdown.broker_id = 1;
+  shutdown.broker_epoch = 101;
+  auto stopped = step(controller.controlled_shutdown(4, shutdown));
+  for (int16_t v : {1, 2, 3}) expect_encodes(stopped.shutdown_replies.at(0).second, v);
+}
+
+}  // namespace
+}  // namespace sluice::cluster
