@@ -4,8 +4,8 @@
 #   bench/broker_bench.sh [build-dir]        (default build/release; needs sluiced, tcp_ceiling and
 #                                             kafka_load built there: `make build`)
 #
-# sluiced (shipped defaults, fresh data dir) is driven by librdkafka (bench/kafka_load.cc). Each
-# round starts a fresh broker and measures, back to back:
+# sluiced (the socket settings of config/server.properties, fresh data dir) is driven by
+# librdkafka (bench/kafka_load.cc). Each round starts a fresh broker and measures, back to back:
 #   - the machine's ceilings (bench/tcp_ceiling.cc): a plain TCP sender -> receiver appending to a
 #     file, then sendfile(2) of that file to a socket;
 #   - producer MiB/s and p50/p99 latency, 1 KiB records, linger.ms=5, as fast as the client goes,
@@ -24,8 +24,11 @@
 # BENCH_CONSUME_BYTES (1 GiB), BENCH_CEILING_BYTES (1 GiB), BENCH_RUN_SECONDS cap per produce or
 # consume run (30), BENCH_PACED_RATE records/s (2000) and BENCH_PACED_SECONDS (3),
 # BENCH_RSS_PARTITIONS (1000), BENCH_PERF_TOOLS=0 skips the perf-test cross-check, BENCH_TMPDIR
-# (default $TMPDIR or /tmp). Every step runs under `timeout`; the broker and the temporary folder
-# are removed on exit, also on Ctrl-C.
+# (default $TMPDIR or /tmp), BENCH_BROKER_PROPERTIES extra key=value settings for sluiced,
+# space-separated (after the socket.* lines copied from config/server.properties; the last
+# occurrence of a key wins, e.g. socket.receive.buffer.bytes=102400 for Kafka's default). Every
+# step runs under `timeout`; the broker and the temporary folder are removed on exit, also on
+# Ctrl-C.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -107,6 +110,11 @@ log.dirs=$dir
 metrics.listener=http://127.0.0.1:$metrics_port
 offsets.topic.replication.factor=1
 EOF
+  # The shipped config's socket settings, so the benchmark measures what `make run` serves.
+  grep -E '^socket\.' "$here/config/server.properties" >>"$dir.properties"
+  if [[ -n "${BENCH_BROKER_PROPERTIES:-}" ]]; then
+    tr ' ' '\n' <<<"$BENCH_BROKER_PROPERTIES" >>"$dir.properties"
+  fi
   "$sluiced" "$dir.properties" >>"$dir.log" 2>&1 </dev/null &
   broker_pid=$!
   for _ in $(seq 300); do
