@@ -189,7 +189,6 @@ std::vector<partition_outcome> replica_manager::apply_leader_and_isr(
     }
 
     role_state state{role.leader, role.leader_epoch, role.partition_epoch, role.isr, role.replicas};
-    bool was_leader = !fresh && p->role() == replica_role::leader;
     if (role.leader == self) {
       s.fetchers->remove(p->key());
       p->become_leader(state, s.now_ms());
@@ -206,7 +205,7 @@ std::vector<partition_outcome> replica_manager::apply_leader_and_isr(
       } else {
         s.fetchers->remove(p->key());
       }
-      if (was_leader) resigned.push_back(p);
+      resigned.push_back(p);  // listeners unload whatever they had (Kafka's onResignation)
     }
     s.notify(*p);  // waiting produces and fetches re-check the role and the high watermark
   }
@@ -249,7 +248,6 @@ std::vector<partition_outcome> replica_manager::stop_replicas(
       continue;
     }
     s.fetchers->remove(p->key());
-    bool was_leader = p->role() == replica_role::leader;
     if (e.delete_log) {
       {
         std::unique_lock lock(s.mutex);
@@ -264,7 +262,7 @@ std::vector<partition_outcome> replica_manager::stop_replicas(
       p->become_follower({-1, p->leader_epoch(), p->partition_epoch(), p->isr(), p->replicas()});
     }
     s.notify(*p);
-    if (was_leader) resigned.push_back(p);
+    resigned.push_back(p);
   }
   for (const auto& p : resigned)
     for (const auto& l : s.leadership_listeners) l(p->topic(), p->index(), std::nullopt);

@@ -264,9 +264,13 @@ TEST(replication, leadership_listeners_hear_elections_and_resignations) {
       [&](const std::string&, int32_t, std::optional<int32_t> epoch) { heard.push_back(epoch); });
   expect_ok(c.elect("t", 0, 1, 0, {1, 2}, {1, 2}, {1, 2}));
   expect_ok(c.elect("t", 0, 2, 1, {2}, {1, 2}, {1, 2}));
-  ASSERT_EQ(heard.size(), 2u);
+  expect_ok(c.elect("t", 0, 1, 2, {1, 2}, {1, 2}, {1, 2}));
+  expect_ok(c.rm(1).stop_replicas(1, 1, {{"t", 0, -1, false}}));
+  ASSERT_EQ(heard.size(), 4u);
   EXPECT_EQ(heard[0], 0);
   EXPECT_EQ(heard[1], std::nullopt);
+  EXPECT_EQ(heard[2], 2);
+  EXPECT_EQ(heard[3], std::nullopt);
 }
 
 TEST(replication, stop_replica_stops_fetching_and_deletes_the_log) {
