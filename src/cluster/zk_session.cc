@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-// The synchronous API exists only in the multi-threaded client (libzookeeper_mt), behind this.
-#define THREADED 1
-#include <zookeeper/zookeeper.h>
 
 #include <condition_variable>
 #include <deque>
@@ -12,24 +9,16 @@
 #include <mutex>
 #include <thread>
 
+#include "cluster/zk_handle.h"
+
 namespace sluice::cluster {
 
 namespace {
 
-using clock = std::chrono::steady_clock;
-
-// The C client logs through this (one line per call); it would print to stderr otherwise.
-void forward_client_log(const char* message) {
-  std::string_view line(message);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  // Socket errors repeat every few ms while a server is down; the session reports the
-  // disconnection once itself.
-  if (line.find("ZOO_ERROR") != std::string_view::npos &&
-      line.find("Socket ") == std::string_view::npos)
-    spdlog::warn("zookeeper client: {}", line);
-  else
-    spdlog::debug("zookeeper client: {}", line);
-}
+using zk_handle::clock;
+using zk_handle::handle;
+using zk_handle::open_handle;
+constexpr std::chrono::milliseconds retry_pause{100};
 
 zk_errc to_errc(int rc) {
   switch (rc) {
@@ -90,80 +79,6 @@ std::string parent_of(const std::string& path) {
 
 std::string join_path(const std::string& parent, const std::string& child) {
   return parent == "/" ? "/" + child : parent + "/" + child;
-}
-
-// One zhandle_t (one ZooKeeper session) and its last connection state. The zhandle's context points
-// here so the C callbacks find it; it lives until zookeeper_close() has joined the client threads.
-struct handle {
-  // Told about every session event (watch_id 0) and every fired watch, on the completion thread.
-  using sink_fn = std::function<void(uint64_t generation, int type, int state, uint64_t watch_id)>;
-
-  handle(uint64_t generation, sink_fn sink) : generation(generation), sink(std::move(sink)) {}
-  ~handle() {
-    if (zh) zookeeper_close(zh);
-  }
-  handle(const handle&) = delete;
-  handle& operator=(const handle&) = delete;
-
-  static void global_watcher(zhandle_t*, int type, int state, const char*, void* context) {
-    if (type != ZOO_SESSION_EVENT) return;
-    auto* self = static_cast<handle*>(context);
-    {
-      std::lock_guard lock(self->mutex);
-      self->state = state;
-    }
-    self->state_changed.notify_all();
-    if (self->sink) self->sink(self->generation, type, state, 0);
-  }
-
-  // For watches set by get/children/exists; the context is the session's watch id.
-  static void node_watcher(zhandle_t* zh, int type, int state, const char*, void* context) {
-    if (type == ZOO_SESSION_EVENT || type == ZOO_NOTWATCHING_EVENT) return;
-    auto* self = static_cast<const handle*>(zoo_get_context(zh));
-    auto id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(context));
-    if (self && self->sink) self->sink(self->generation, type, state, id);
-  }
-
-  int current_state() const {
-    std::lock_guard lock(mutex);
-    return state;
-  }
-  bool dead() const {
-    int s = current_state();
-    return s == ZOO_EXPIRED_SESSION_STATE || s == ZOO_AUTH_FAILED_STATE;
-  }
-  // True once connected; false when the deadline passes or the session died first.
-  bool wait_connected(clock::time_point deadline) const {
-    std::unique_lock lock(mutex);
-    state_changed.wait_until(lock, deadline, [&] {
-      return state == ZOO_CONNECTED_STATE || state == ZOO_EXPIRED_SESSION_STATE ||
-             state == ZOO_AUTH_FAILED_STATE;
-    });
-    return state == ZOO_CONNECTED_STATE;
-  }
-
-  const uint64_t generation;
-  const sink_fn sink;
-  zhandle_t* zh = nullptr;
-  mutable std::mutex mutex;
-  mutable std::condition_variable state_changed;
-  int state = 0;
-};
-
-std::shared_ptr<handle> open_handle(const std::string& connect, std::chrono::milliseconds timeout,
-                                    uint64_t generation, handle::sink_fn sink,
-                                    const clientid_t* client_id = nullptr) {
-  auto h = std::make_shared<handle>(generation, std::move(sink));
-  h->zh =
-      zookeeper_init2(connect.c_str(), &handle::global_watcher, static_cast<int>(timeout.count()),
-                      client_id, h.get(), 0, &forward_client_log);
-  if (!h->zh) return nullptr;
-  return h;
-}
-
-void set_client_log_level() {
-  static std::once_flag once;
-  std::call_once(once, [] { zoo_set_debug_level(ZOO_LOG_LEVEL_WARN); });
 }
 
 }  // namespace
@@ -250,7 +165,7 @@ struct zk_session::impl {
       }
       if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) {
         if (clock::now() >= deadline) return ZCONNECTIONLOSS;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::this_thread::sleep_for(retry_pause / 2);
         continue;
       }
       return rc;
@@ -330,9 +245,15 @@ struct zk_session::impl {
     std::shared_ptr<handle> fresh;
     while (!stop_requested()) {
       fresh = open(connect, generation + 1);
-      if (fresh && fresh->wait_connected(clock::now() + options.connection_timeout)) break;
+      bool connected = false;
+      // Waits in short steps so that closing the session is not held up.
+      const auto give_up = clock::now() + options.connection_timeout;
+      while (fresh && !connected && !fresh->dead() && !stop_requested() && clock::now() < give_up)
+        connected = fresh->wait_connected(std::min(give_up, clock::now() + retry_pause));
+      if (connected) break;
       fresh.reset();
       spdlog::warn("Cannot open a new ZooKeeper session at {} yet; retrying", connect);
+      std::this_thread::sleep_for(retry_pause);
     }
     if (!fresh) return;
     std::shared_ptr<handle> old;
@@ -388,7 +309,7 @@ zk_session::zk_session() : impl_(std::make_unique<impl>()) {}
 zk_session::~zk_session() = default;
 
 zk_result<std::unique_ptr<zk_session>> zk_session::connect(const zk_options& options) {
-  set_client_log_level();
+  zk_handle::set_client_log_level();
   std::unique_ptr<zk_session> session(new zk_session());
   auto& s = *session->impl_;
   s.options = options;
