@@ -226,6 +226,10 @@ TEST_F(zk_session_test, expiry_opens_a_new_session_and_reports_it) {
   inbox<zk_watch_event> events;
   ASSERT_TRUE(zk->create("/e", "", zk_create_mode::ephemeral).ok());
   ASSERT_TRUE(zk->exists("/e", [&](const zk_watch_event& e) { events.push(e); }).ok());
+  // A watch on a node that does not change: only the session's end can fire it.
+  ASSERT_TRUE(zk->create("/p", "").ok());
+  inbox<zk_watch_event> lost;
+  ASSERT_TRUE(zk->get("/p", [&](const zk_watch_event& e) { lost.push(e); }).ok());
   const auto old_session = zk->session_id();
 
   ASSERT_TRUE(zk->expire_for_testing().ok());
@@ -246,6 +250,10 @@ TEST_F(zk_session_test, expiry_opens_a_new_session_and_reports_it) {
   EXPECT_TRUE(got[0].what == zk_watch_event::kind::session_lost ||
               got[0].what == zk_watch_event::kind::deleted);
   EXPECT_FALSE(zk->exists("/e")->has_value());
+  auto lost_events = lost.wait_for(1);
+  ASSERT_EQ(lost_events.size(), 1u);
+  EXPECT_EQ(lost_events[0].what, zk_watch_event::kind::session_lost);
+  EXPECT_EQ(lost_events[0].path, "/p");
   // The new session works.
   auto created = zk->create("/e", "", zk_create_mode::ephemeral);
   ASSERT_TRUE(created.ok()) << created.message();
