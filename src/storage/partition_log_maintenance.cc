@@ -74,7 +74,14 @@ result<void> partition_log::truncate_to(int64_t offset) {
   std::lock_guard lock(write_mu_);
   auto writable = check_writable();
   if (!writable) return writable;
-  if (offset >= log_end_.load()) return ok_v;
+  if (offset >= log_end_.load()) {
+    // No record goes, but a leader-epoch entry at the log end may (this broker led an epoch and
+    // appended nothing in it before another leader took over): a follower that kept it would
+    // report that epoch to the new leader forever and be told it diverges forever.
+    int64_t end = log_end_.load();
+    update_epochs_locked([&](leader_epoch_cache& c) { return c.truncate_from_end(end); });
+    return ok_v;
+  }
   if (offset < log_start_.load()) return truncate_fully_locked(offset);
   auto cfg = config();
   std::vector<std::shared_ptr<segment>> doomed;

@@ -355,6 +355,23 @@ TEST(partition_log, offset_for_timestamp_finds_the_record_inside_a_batch) {
   EXPECT_GE(q(list_offsets::max_timestamp).offset, 6);
 }
 
+// A leader that appended nothing in its epoch leaves an epoch entry at the log end; truncating to
+// the log end (what a follower does after the new leader reports a divergence there) drops it.
+TEST(partition_log, truncate_to_log_end_drops_an_empty_trailing_epoch) {
+  temp_dir dir;
+  segment_cache cache(64);
+  auto log = test::open_log(test::open_options(dir.path, cache, log_config{}));
+  auto b = make_batch(3, now, 40);
+  ASSERT_TRUE(log->append(b, test::at(now, 0)).ok());
+  ASSERT_TRUE(log->assign_epoch_start_offset(1, 3).ok());
+  ASSERT_EQ(log->latest_epoch()->epoch, 1);
+
+  ASSERT_TRUE(log->truncate_to(3).ok());
+  EXPECT_EQ(log->log_end_offset(), 3);
+  EXPECT_EQ(log->latest_epoch()->epoch, 0);
+  EXPECT_EQ(test::read_all(*log).size(), 3u);
+}
+
 TEST(partition_log, truncate_to_and_start_at) {
   temp_dir dir;
   segment_cache cache(64);
