@@ -155,8 +155,7 @@ result<void> broker::start_zookeeper() {
   auto session = cluster::zk_session::connect(zo);
   if (!session)
     return fail(errc::start_failed, "zookeeper.connect=" + zo.connect + ": " + session.message());
-  zk_ = std::move(*session);
-  add_shutdown_step("close the ZooKeeper session", [this] { zk_.reset(); });
+  zk_ = std::move(*session);  // closed last in stop(), after the store that uses it
 
   auto defaults = log_defaults(c);
   config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
@@ -165,6 +164,7 @@ result<void> broker::start_zookeeper() {
   mo.default_partitions = c.num_partitions;
   mo.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
   mo.delete_topic_enable = c.delete_topic_enable;
+  mo.session_timeout = zo.session_timeout;
   mo.validate_config = [provider = config_provider_.get()](const std::string& k,
                                                            const std::string& v) {
     return provider->validate_topic_config(k, v);
@@ -399,7 +399,10 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   link_.reset();
   controller_.reset();
   metadata_.reset();
-  zk_.reset();
+  if (zk_) {
+    spdlog::info("shutdown: close the ZooKeeper session");
+    zk_.reset();  // this broker's registration disappears now, after its logs are flushed
+  }
   logs_.reset();
   if (http_) http_->stop();
   if (started_) spdlog::info("sluiced stopped");
