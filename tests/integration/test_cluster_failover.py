@@ -11,8 +11,10 @@
   RF 3 and min.insync.replicas=2 while the test SIGKILLs a partition leader five times (each
   restarted a few seconds later) and SIGSTOPs one broker for longer than
   zookeeper.session.timeout.ms once. Then everything is read back: every acknowledged message
-  is at the offset it was acknowledged with, per-partition order holds, offsets are dense.
-  Duplicates (allowed without idempotence) and the longest unavailability window are printed.
+  is at the offset it was acknowledged with (so each partition's log holds the acknowledged
+  messages in acknowledged order), nothing acknowledged is missing, offsets are dense.
+  Duplicates (allowed without idempotence), producer-order inversions (possible without
+  idempotence, see below) and the longest unavailability window are printed.
 
 Skipped while sluiced refuses zookeeper.connect (the broker side of #7 not built yet).
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
@@ -342,15 +344,21 @@ def test_acknowledged_messages_survive_leader_kills_and_a_paused_broker(tmp_path
         out_of_order = []
         for p, records in consumed.items():
             seen = set()
-            last = -1
+            last, last_offset = -1, -1
             for offset, seq in records:
                 if seq in seen:
                     duplicates += 1
                     continue
                 seen.add(seq)
                 if seq < last:
-                    out_of_order.append((p, offset, seq, last))
-                last = seq
+                    # Which of the two was acknowledged, and where: tells a reordering client
+                    # from a broker that let a batch in behind later ones.
+                    out_of_order.append(
+                        f"{topic}-{p} offset {offset}: {seq} (acked at "
+                        f"{producer.acked.get(seq, ('-', 'not acked'))[1]}) after {last} at "
+                        f"offset {last_offset} (acked at "
+                        f"{producer.acked.get(last, ('-', 'not acked'))[1]})")
+                last, last_offset = seq, offset
         gap, gap_partition = producer.longest_gap()
 
         print("\n".join(events))
@@ -361,13 +369,21 @@ def test_acknowledged_messages_survive_leader_kills_and_a_paused_broker(tmp_path
               f"(no acknowledgement on {topic}-{gap_partition})")
         assert not lost, f"{len(lost)} acknowledged messages lost, e.g. (seq, partition, " \
                          f"acked offset, found) {lost[:10]}"
-        assert not out_of_order, f"out of order within a partition: {out_of_order[:10]}"
+        # The log's order is the acknowledged order: each acknowledged message sits at the offset
+        # it was acknowledged with (checked above), so the broker reordered nothing it confirmed.
+        # The producer's own order can still invert without idempotence: a batch in flight to a
+        # leader that died is re-sent after later batches already went to the new leader
+        # (librdkafka only drains in-flight requests on a leader change when idempotent).
+        print(f"producer-order inversions (first occurrences): {len(out_of_order)}")
+        for line in out_of_order[:10]:
+            print("  " + line)
         assert len(producer.acked) + len(producer.failed) == TOTAL
         # Messages may fail only while the partition had fewer than min.insync.replicas replicas;
         # with one broker down at a time that never happens, so everything must be acknowledged.
         assert not producer.failed, f"{len(producer.failed)} deliveries failed: {producer.errors}"
     except BaseException:
         print(cluster.logs())
+        print(f"full logs: {tmp_path}/brokers/broker*/sluiced.log, {tmp_path}/zk/zk*/zookeeper.out")
         raise
     finally:
         cluster.close()
