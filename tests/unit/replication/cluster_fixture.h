@@ -34,6 +34,10 @@ class fake_metadata final : public cluster::metadata_store {
     std::lock_guard lock(mu_);
     topics_[t.name] = std::move(t);
   }
+  void remove_topic(const std::string& name) {
+    std::lock_guard lock(mu_);
+    topics_.erase(name);
+  }
   cluster::result<void> register_broker(const cluster::broker_info&) override { return ok_v; }
   std::string cluster_id() const override { return "test-cluster"; }
   int32_t controller_id() const override { return 1; }
