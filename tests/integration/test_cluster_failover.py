@@ -169,12 +169,18 @@ def test_controller_broker_killed_new_controller_within_seconds(small_cluster):
     assert cluster.controller_epoch() > old_epoch
     assert old not in cluster.registered_ids()
 
-    # The new controller moved every leadership off the dead broker, and the topic still works.
+    # The new controller moved every leadership off the dead broker, and the dead broker leaves
+    # every ISR (Kafka's controller removes it at once; at the latest the leader drops it after
+    # replica.lag.time.max.ms, 8 s here). Then the topic still takes acks=all writes.
     for p in range(3):
         wait_until(lambda: cluster.leader("controller-failover", p) not in (None, old), 30,
                    f"controller-failover-{p} led by a live broker")
-        state = cluster.partition_state("controller-failover", p)
-        assert old not in state["isr"], state
+    for p in range(3):
+        state = wait_until(lambda: (s := cluster.partition_state("controller-failover", p))
+                           and old not in s["isr"] and s, 20,
+                           f"broker {old} out of controller-failover-{p}'s ISR")
+        print(f"controller-failover-{p}: broker {old} out of the ISR "
+              f"{time.monotonic() - killed_at:.1f}s after the kill: {state}")
     live = ",".join(b.bootstrap for b in cluster.brokers if b.broker_id != old)
     acked = produce_numbered(live, "controller-failover", 0, 300)
     assert len(acked) == 300
