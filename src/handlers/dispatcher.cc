@@ -57,7 +57,15 @@ void dispatcher::dispatch(const net::connection_ref& connection, net::request_fr
   }
 
   request_context ctx{connection, std::move(header), owned, services_};
-  entry->handle(ctx, r, responder(ctx.header, std::move(done)));
+  responder reply(ctx.header, std::move(done));
+  if (entry->blocking && workers_ != nullptr) {
+    // `r` and `ctx` view the frame that `ctx.frame` keeps alive.
+    return workers_->post(
+        [handle = entry->handle, ctx = std::move(ctx), r, reply = std::move(reply)]() mutable {
+          handle(ctx, r, std::move(reply));
+        });
+  }
+  entry->handle(ctx, r, std::move(reply));
 }
 
 }  // namespace sluice::handlers

@@ -9,20 +9,22 @@ namespace sluice::handlers {
 
 namespace {
 
-// Version ranges follow Kafka 4.x where it dropped old versions (FACTS.md §5), and the 3.9
+// `true` at the end: the handler may block (ZooKeeper, metadata fsync) and runs on a request
+// worker. Version ranges follow Kafka 4.x where it dropped old versions (FACTS.md §5), and the 3.9
 // schemas' maxima otherwise. Every version listed here is served.
 constexpr std::array kTable{
     handler_entry{0, 3, 11, handle_produce, 0},  // Produce: v0-2 advertised, refused
     handler_entry{1, 4, 17, handle_fetch},
     handler_entry{2, 1, 9, handle_list_offsets},
-    handler_entry{3, 0, 12, handle_metadata},
-    handler_entry{4, 2, 7, handle_leader_and_isr},  // inter-broker (cluster mode)
-    handler_entry{5, 0, 4, handle_stop_replica},
+    handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
+    handler_entry{4, 2, 7, handle_leader_and_isr, std::nullopt,
+                  true},  // inter-broker (cluster mode)
+    handler_entry{5, 0, 4, handle_stop_replica, std::nullopt, true},
     handler_entry{6, 0, 8, handle_update_metadata},
     handler_entry{7, 1, 3, handle_controlled_shutdown},
     handler_entry{8, 0, 9, handle_offset_commit},
     handler_entry{9, 0, 9, handle_offset_fetch},
-    handler_entry{10, 0, 6, handle_find_coordinator},
+    handler_entry{10, 0, 6, handle_find_coordinator, std::nullopt, true},
     handler_entry{11, 0, 9, handle_join_group},
     handler_entry{12, 0, 4, handle_heartbeat},
     handler_entry{13, 0, 5, handle_leave_group},
@@ -30,17 +32,17 @@ constexpr std::array kTable{
     handler_entry{15, 0, 5, handle_describe_groups},
     handler_entry{16, 0, 5, handle_list_groups},
     handler_entry{18, 0, 4, handle_api_versions},
-    handler_entry{19, 2, 7, handle_create_topics},
-    handler_entry{20, 1, 6, handle_delete_topics},
+    handler_entry{19, 2, 7, handle_create_topics, std::nullopt, true},
+    handler_entry{20, 1, 6, handle_delete_topics, std::nullopt, true},
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
     handler_entry{32, 1, 4, handle_describe_configs},
-    handler_entry{33, 0, 2, handle_alter_configs},
+    handler_entry{33, 0, 2, handle_alter_configs, std::nullopt, true},
     handler_entry{35, 1, 4, handle_describe_log_dirs},
-    handler_entry{37, 0, 3, handle_create_partitions},
+    handler_entry{37, 0, 3, handle_create_partitions, std::nullopt, true},
     handler_entry{42, 0, 2, handle_delete_groups},
     handler_entry{43, 0, 2, handle_elect_leaders},
-    handler_entry{44, 0, 1, handle_incremental_alter_configs},
+    handler_entry{44, 0, 1, handle_incremental_alter_configs, std::nullopt, true},
     handler_entry{47, 0, 0, handle_offset_delete},
     handler_entry{56, 0, 3, handle_alter_partition},
     handler_entry{60, 0, 1, handle_describe_cluster},

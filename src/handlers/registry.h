@@ -20,6 +20,8 @@ struct handler_entry {
   // Lowest version advertised in ApiVersions when below min_version: Kafka 4 advertises Produce
   // from v0 (librdkafka turns compression off otherwise) while refusing v0-2 requests.
   std::optional<int16_t> advertised_min = std::nullopt;
+  // May block (ZooKeeper round trips, metadata fsync): run on request_workers, not a network loop.
+  bool blocking = false;
 };
 
 // Every handler, by ascending API key.

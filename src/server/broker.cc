@@ -13,6 +13,7 @@
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
+#include "handlers/request_workers.h"
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
@@ -111,7 +112,8 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.log_dirs = c.log_dirs;
   services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
       settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get()});
-  return std::make_unique<handlers::dispatcher>(*services_);
+  workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
+  return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
 
 // Storage: lock and recover every log dir (meta.properties carries cluster.id and broker.id).
@@ -384,6 +386,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
     if (replicas_) replicas_->shutdown();
     server_->stop(drain_timeout);  // in-flight requests are answered first
   }
+  if (workers_) workers_->stop();
   for (auto it = shutdown_steps_.rbegin(); it != shutdown_steps_.rend(); ++it) {
     spdlog::info("shutdown: {}", it->first);
     it->second();
@@ -391,6 +394,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   shutdown_steps_.clear();
   server_.reset();
   dispatcher_.reset();
+  workers_.reset();
   services_.reset();
   groups_.reset();
   coordinator_timer_.reset();

@@ -39,6 +39,7 @@ class group_coordinator;
 namespace sluice::handlers {
 struct broker_services;
 class config_provider;
+class request_workers;
 }  // namespace sluice::handlers
 
 namespace sluice::server {
@@ -93,6 +94,7 @@ class broker {
   std::unique_ptr<class coordinator_timer> coordinator_timer_;
   std::unique_ptr<coordinator::group_coordinator> groups_;
   std::unique_ptr<handlers::broker_services> services_;
+  std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
   std::unique_ptr<net::tcp_server> server_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;

@@ -78,7 +78,9 @@ std::vector<config_key> build_catalogue() {
   add({.name = "num.io.threads",
        .type = t::int_,
        .default_value = "8",
-       .doc = "Threads that execute requests which may touch the disk.",
+       .doc = "Threads that run the requests which may block: topic creation, deletion and "
+              "configuration, Metadata (ZooKeeper round trips, the metadata file's fsync). "
+              "Produce and Fetch run on the network threads.",
        .valid = at_least(1)});
   add({.name = "num.recovery.threads.per.data.dir",
        .type = t::int_,
