@@ -127,39 +127,51 @@ struct controller::impl {
 
   void retry_contend_later() { contend_at = clock::now() + std::chrono::seconds(1); }
 
+  // Kafka creates /controller and bumps /controller_epoch in one multi-op, so whoever sees the
+  // new /controller also sees the new epoch. Without multi, the epoch is claimed first (a
+  // conditional set on the version read while /controller was absent) and the node created
+  // after; a contender whose claim loses the race backs off instead of claiming again. A claim
+  // that then loses the node only makes the winner re-claim at its first write.
   void contend() {
     if (active.load() || stopped) return;
     const std::string path(zk_layout::controller);
+    auto exists = zk.exists(path, watch_once(path, [this] { contend(); }));
+    if (!exists) {
+      watched_paths.erase(path);
+      retry_contend_later();
+      return;
+    }
+    if (exists->has_value()) {
+      // Held — by this very session after a reconnect, or by someone else (then wait).
+      auto current = zk.get(path);
+      if (!current) return;
+      auto owner = zk_layout::decode_controller(current->data);
+      if (!owner || *owner != options.broker_id || current->stat.ephemeral_owner != zk.session_id())
+        return;
+      auto epoch = claim_epoch(/*retry_lost_races=*/true);
+      if (!epoch) return start_over("cannot bump " + std::string(zk_layout::controller_epoch));
+      won(*epoch);
+      return;
+    }
+    auto epoch = claim_epoch(/*retry_lost_races=*/false);
+    if (!epoch) {
+      retry_contend_later();  // another broker is being elected (or ZooKeeper is in trouble)
+      return;
+    }
     auto created = zk.create(path, zk_layout::encode_controller(options.broker_id, now_ms()),
                              zk_create_mode::ephemeral);
     if (!created) {
       if (created.code() != zk_errc::node_exists) {
         spdlog::warn("Controller: cannot create {}: {}; retrying", path, to_string(created.code()));
         retry_contend_later();
-        return;
       }
-      // Already ours (this session created it before a reconnect)?
-      auto current = zk.get(path);
-      if (current) {
-        auto owner = zk_layout::decode_controller(current->data);
-        if (owner && *owner == options.broker_id &&
-            current->stat.ephemeral_owner == zk.session_id()) {
-          won();
-          return;
-        }
-      }
-      auto exists = zk.exists(path, watch_for([this] { contend(); }));
-      if (!exists) {
-        retry_contend_later();
-      } else if (!exists->has_value()) {
-        post([this] { contend(); });
-      }
-      return;
+      return;  // lost: the watch set above reports the node's fate
     }
-    won();
+    won(*epoch);
   }
 
-  std::optional<int32_t> bump_controller_epoch() {
+  // Sets /controller_epoch to one more than it holds (creating it with 0 first, as Kafka).
+  std::optional<int32_t> claim_epoch(bool retry_lost_races) {
     const std::string path(zk_layout::controller_epoch);
     for (int attempt = 0; attempt < 10; ++attempt) {
       auto node = zk.get(path);
@@ -172,21 +184,14 @@ struct controller::impl {
       const int32_t current = parse_int(node->data).value_or(0);
       auto set = zk.set(path, std::to_string(current + 1), node->stat.version);
       if (set) return current + 1;
-      if (set.code() != zk_errc::bad_version) return std::nullopt;
+      if (set.code() != zk_errc::bad_version || !retry_lost_races) return std::nullopt;
     }
     return std::nullopt;
   }
 
-  void won() {
-    auto new_epoch = bump_controller_epoch();
-    if (!new_epoch) {
-      spdlog::error("Controller: broker {} won {} but cannot bump {}; giving it up",
-                    options.broker_id, zk_layout::controller, zk_layout::controller_epoch);
-      release_controller_node();
-      retry_contend_later();
-      return;
-    }
+  void won(int32_t new_epoch) {
     ++generation;
+    watched_paths.clear();
     for (auto path : {zk_layout::broker_ids, zk_layout::broker_topics, zk_layout::delete_topics}) {
       auto made = zk.create_recursive(std::string(path), "");
       if (!made && made.code() != zk_errc::node_exists)
@@ -216,14 +221,14 @@ struct controller::impl {
       return;
     }
     active = true;
-    epoch = *new_epoch;
+    epoch = new_epoch;
     spdlog::info(
         "Controller: broker {} is the controller (epoch {}), {} live broker(s), {} topic(s)",
-        options.broker_id, *new_epoch, brokers->size(), topics.size());
+        options.broker_id, new_epoch, brokers->size(), topics.size());
     std::map<int32_t, live_broker> by_id;
     for (const auto& b : *brokers) by_id[b.info.id] = b;
     channel.set_brokers(by_id);
-    apply(state.became_controller(*new_epoch, std::move(*brokers), std::move(topics),
+    apply(state.became_controller(new_epoch, std::move(*brokers), std::move(topics),
                                   std::move(*deletions)));
   }
 
