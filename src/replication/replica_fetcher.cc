@@ -23,15 +23,27 @@ int64_t wall_ms() {
       .count();
 }
 
-// Cuts the follower's log at `offset` (if below its end) and keeps its high watermark under it.
+// Cuts the follower's log at `offset` and keeps its high watermark under it. At the log end
+// nothing is cut, but storage may still drop an epoch entry that starts there.
 void truncate_follower(partition& p, int64_t offset) {
   auto& log = p.log();
-  if (offset < log.log_end_offset()) {
-    spdlog::info("{}: follower truncates from {} to {}", p.key(), log.log_end_offset(), offset);
-    if (auto r = log.truncate_to(offset); !r)
-      spdlog::error("{}: truncation to {} failed: {}", p.key(), offset, r.message());
-  }
+  int64_t end = log.log_end_offset();
+  if (offset < end) spdlog::info("{}: follower truncates from {} to {}", p.key(), end, offset);
+  if (auto r = log.truncate_to(std::min(offset, end)); !r)
+    spdlog::error("{}: truncation to {} failed: {}", p.key(), offset, r.message());
   p.set_follower_high_watermark(p.high_watermark());
+}
+
+// The epoch of the last record in the log, -1 if none. Not simply the latest epoch entry: a
+// broker that led an epoch without appending anything in it keeps an entry for it at the log
+// end, which no other replica knows; reporting it would be answered with a divergence that
+// cuts nothing, forever.
+int32_t last_written_epoch(const storage::partition_log& log) {
+  const int64_t end = log.log_end_offset();
+  auto entries = log.epoch_entries();
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+    if (it->start_offset < end) return it->epoch;
+  return -1;
 }
 
 }  // namespace
@@ -144,8 +156,8 @@ void replica_fetcher::truncate_round(std::vector<entry> todo) {
   std::vector<entry> asking;
   std::vector<epoch_query> queries;
   for (auto& e : todo) {
-    auto latest = e.p->log().latest_epoch();
-    if (!latest) {
+    int32_t latest = last_written_epoch(e.p->log());
+    if (latest < 0) {
       // No epochs: an empty log (or one written before epochs): nothing to compare, keep what
       // the high watermark covers.
       bool done = e.p->with_follower_lock(e.leader_epoch, [&] {
@@ -154,7 +166,7 @@ void replica_fetcher::truncate_round(std::vector<entry> todo) {
       if (done) update(e, [](entry& live) { live.needs_truncation = false; });
       continue;
     }
-    queries.push_back({e.p->topic(), e.p->index(), e.leader_epoch, latest->epoch});
+    queries.push_back({e.p->topic(), e.p->index(), e.leader_epoch, latest});
     asking.push_back(std::move(e));
   }
   if (asking.empty()) return;
@@ -201,8 +213,7 @@ void replica_fetcher::fetch_round(std::vector<entry> todo) {
     r.fetch_offset = log.log_end_offset();
     r.max_bytes = settings_.partition_max_bytes;
     r.current_leader_epoch = e.leader_epoch;
-    auto latest = log.latest_epoch();
-    r.last_fetched_epoch = latest ? latest->epoch : -1;
+    r.last_fetched_epoch = last_written_epoch(log);
     r.log_start_offset = log.log_start_offset();
     params.partitions.push_back(std::move(r));
   }
