@@ -6,6 +6,9 @@
 - test_controller_broker_killed_new_controller_within_seconds: the broker in /controller is
   SIGKILLed; another broker takes /controller with a higher /controller_epoch within a few
   seconds of the session timeout, and the partitions it led get new leaders.
+- test_whole_ensemble_lost_and_back: all three ZooKeeper servers killed; acks=all writes and
+  reads go on; when the ensemble is back the brokers are registered, a controller exists and new
+  topics work, with nothing acknowledged lost.
 - test_acknowledged_messages_survive_leader_kills_and_a_paused_broker: librdkafka (acks=all, no
   idempotence, one request in flight) writes 100,000 numbered messages to 3 partitions with
   RF 3 and min.insync.replicas=2 while the test SIGKILLs a partition leader five times (each
@@ -190,6 +193,36 @@ def test_controller_broker_killed_new_controller_within_seconds(small_cluster):
     for p in range(3):
         cluster.wait_for_isr("controller-failover", p, 3, timeout=90)
     assert cluster.controller_id() == new
+
+
+def test_whole_ensemble_lost_and_back(small_cluster):
+    """Losing ZooKeeper entirely corrupts nothing: leaders keep taking acks=all writes while their
+    ISR is whole and consumers keep reading; when the ensemble returns the brokers are still (or
+    again) registered, there is a controller, and new topics work."""
+    ensemble, cluster = small_cluster
+    create_topic(cluster, "through-zk-outage", 1, 3)
+    acked = produce_numbered(cluster.bootstrap, "through-zk-outage", 0, 200)
+
+    for s in ensemble.servers:
+        s.kill()
+    acked.update(produce_numbered(cluster.bootstrap, "through-zk-outage", 200, 200, timeout=60))
+    records, _ = read_partition(cluster.bootstrap, "through-zk-outage", 0)
+    assert all(dict(records).get(offset) == seq for seq, (_, offset) in acked.items())
+    time.sleep(2)
+
+    for s in ensemble.servers:
+        s.start()
+    ensemble.wait_for_quorum(90)
+    cluster.wait_registered([1, 2, 3], 60)
+    wait_until(lambda: cluster.controller_id() in (1, 2, 3), 60, "a controller after the outage")
+    create_topic(cluster, "after-zk-outage", 1, 3)
+    after = produce_numbered(cluster.bootstrap, "after-zk-outage", 0, 100)
+    records, _ = read_partition(cluster.bootstrap, "after-zk-outage", 0)
+    assert all(dict(records).get(offset) == seq for seq, (_, offset) in after.items())
+    acked.update(produce_numbered(cluster.bootstrap, "through-zk-outage", 400, 100))
+    records, high = read_partition(cluster.bootstrap, "through-zk-outage", 0)
+    assert all(dict(records).get(offset) == seq for seq, (_, offset) in acked.items())
+    assert [o for o, _ in records] == list(range(high))
 
 
 # -------------------------------------------------------------------------------------------------
