@@ -1,8 +1,9 @@
 // Randomised fail-over, by seed: three replicas, a controller model that elects leaders from the
 // ISR and checks AlterPartition the way ZooKeeper-mode Kafka does (leader epoch and partition
-// epoch must match), followers cut off and reconnected at random, ISR checks after lag, and
-// acks=-1 produces with min.insync.replicas=2 throughout. Whatever happens, every acknowledged
-// record survives in order, and once everyone can reach the leader the three logs are identical.
+// epoch must match), followers cut off and reconnected at random, deposed leaders restarted, ISR
+// checks after lag, and acks=-1 produces with min.insync.replicas=2 throughout. Whatever happens,
+// every acknowledged record survives in order, and once everyone can reach the leader the three
+// logs are identical.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -85,7 +86,10 @@ void run_seed(uint32_t seed) {
       int32_t who = static_cast<int32_t>(rng() % 3) + 1;
       c.at(who).gate->store(!c.at(who).gate->load());
     } else if (action < 9) {
-      // Clean election: the old leader leaves the ISR, the next ISR member leads.
+      // Clean election: the old leader leaves the ISR, the next ISR member leads. Half the time
+      // the old leader also restarts (a crash with its log intact) and rejoins as a follower.
+      bool restart = action == 8;
+      int32_t old_leader = -1;
       bool elected = false;
       {
         std::lock_guard lock(model.mu);
@@ -93,6 +97,7 @@ void run_seed(uint32_t seed) {
         for (int32_t r : model.isr)
           if (r != model.leader) rest.push_back(r);
         if (!rest.empty()) {
+          old_leader = model.leader;
           model.leader = rest[rng() % rest.size()];
           model.isr = rest;
           ++model.leader_epoch;
@@ -101,6 +106,10 @@ void run_seed(uint32_t seed) {
         }
       }
       if (elected) announce();
+      if (elected && restart) {
+        c.restart(old_leader);
+        announce();
+      }
     } else {
       c.now_ms += test_cluster::lag_ms + 1;
       std::this_thread::sleep_for(120ms);  // reachable followers fetch at the new time
