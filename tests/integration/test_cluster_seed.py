@@ -4,10 +4,12 @@ servers (bin/zookeeper-server-start.sh), three brokers started with bin/kafka-se
 listeners, log.dirs kdata1-3, zookeeper.connect with the /kafka-broker chroot), a topic created
 through ZooKeeper with --replication-factor 3 --partitions 1, described with a leader and an ISR
 of three, messages produced to all three brokers and consumed --from-beginning, zkCli.sh listing
-the brokers as [1, 2, 3], and the topic deleted: gone from every broker and from ZooKeeper.
+the brokers as [1, 2, 3] (registrations carrying the advertised endpoint), and the topic deleted:
+gone from every broker and from ZooKeeper.
 
 Tests pin 127.0.0.1 (the seed's `PLAINTEXT://:9092` binds every interface) and free ports.
 Skipped while sluiced refuses zookeeper.connect (the broker side of #7 not built yet)."""
+import json
 import os
 import re
 import signal
@@ -104,6 +106,20 @@ def test_seed_walkthrough_on_three_brokers(seed_cluster):
     wait_until(lambda: broker_ids_in_zookeeper(ensemble) == "[1, 2, 3]", 90,
                "zkCli.sh ls /kafka-broker/brokers/ids shows [1, 2, 3]", interval=1)
 
+    # What the brokers wrote is Kafka's layout: registrations with the advertised endpoint (the
+    # listener serves clients and the other brokers alike), one controller, the cluster id.
+    zk = ensemble.client(CHROOT)
+    for i, address in enumerate(brokers, start=1):
+        host, port = address.split(":")
+        reg = json.loads(zk.get(f"/brokers/ids/{i}")[0])
+        assert reg["endpoints"] == [f"PLAINTEXT://{address}"], reg
+        assert (reg["host"], reg["port"], reg["version"]) == (host, int(port), 5), reg
+        assert reg["listener_security_protocol_map"] == {"PLAINTEXT": "PLAINTEXT"}, reg
+    assert json.loads(zk.get("/controller")[0])["brokerid"] in (1, 2, 3)
+    assert int(zk.get("/controller_epoch")[0]) >= 1
+    cluster_id = json.loads(zk.get("/cluster/id")[0])
+    assert cluster_id["version"] == "1" and re.fullmatch(r"[A-Za-z0-9_-]{22}", cluster_id["id"])
+
     # Create the queue through ZooKeeper, as the seed did.
     p = tool("kafka-topics", "--create", "--zookeeper", zookeeper, "--replication-factor", "3",
              "--partitions", "1", "--topic", "test")
@@ -163,7 +179,6 @@ def test_seed_walkthrough_on_three_brokers(seed_cluster):
            "Note: This will have no impact if delete.topic.enable is not set to true.\n"), p
 
     # Gone from ZooKeeper (assignment, config, the deletion marker) ...
-    zk = ensemble.client(CHROOT)
     wait_until(lambda: not any(zk.exists(path) for path in (
         "/brokers/topics/test", "/config/topics/test", "/admin/delete_topics/test")), 60,
         "topic test gone from ZooKeeper", interval=0.5)
