@@ -10,13 +10,26 @@
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
+namespace {
+
+// A refused role (a stale controller or leader epoch) is STALE_CONTROLLER_EPOCH here, as Kafka
+// answers the controller; other errors map as everywhere.
+int16_t partition_error(const std::optional<replication::errc>& e) {
+  if (e == replication::errc::fenced_leader_epoch)
+    return code_of(protocol::error_code::stale_controller_epoch);
+  return code_of(e);
+}
+
+}  // namespace
 
 void handle_stop_replica(request_context& ctx, protocol::reader& body, responder reply) {
   const int16_t version = ctx.api_version();
   protocol::stop_replica_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
   protocol::stop_replica_response response;
-  if (ctx.services.controller == nullptr) {
+  // No controller can be current for a broker without one (embedded mode), nor an older one.
+  if (ctx.services.controller == nullptr ||
+      request.controller_epoch < ctx.services.replicas.controller_epoch()) {
     response.error_code = code_of(protocol::error_code::stale_controller_epoch);
     return reply.send(response);
   }
@@ -35,7 +48,7 @@ void handle_stop_replica(request_context& ctx, protocol::reader& body, responder
     auto& e = response.partition_errors.emplace_back();
     e.topic_name = o.topic;
     e.partition_index = o.partition;
-    e.error_code = code_of(o.error);
+    e.error_code = partition_error(o.error);
   }
   reply.send(response);
 }

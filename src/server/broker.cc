@@ -48,8 +48,6 @@ result<void> broker::start() {
     stop();
     return r;
   }
-  metrics_.gauge_metric("sluice_under_replicated_partitions",
-                        "Partitions with fewer in-sync replicas than replicas (0 until #7).");
 
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
   //    storage, then metadata, then coordinators). Each one registers what it must do at
@@ -241,7 +239,16 @@ result<void> broker::start_metadata() {
   metadata_->watch([r = replicas_.get()](const cluster::metadata_change& change) {
     r->on_metadata_change(change);
   });
-  add_shutdown_step("answer waiting requests", [this] { replicas_->shutdown(); });
+  under_replicated_ = metrics_.add_collector(
+      "sluice_under_replicated_partitions",
+      "Partitions led here whose ISR is smaller than their replica set.",
+      metrics::metric_type::gauge, {}, [r = replicas_.get()](metrics::sample_sink& sink) {
+        sink.add({}, r->under_replicated_count());
+      });
+  add_shutdown_step("answer waiting requests", [this] {
+    under_replicated_.reset();
+    replicas_->shutdown();
+  });
   add_shutdown_step("stop the group coordinator", [this] {
     groups_->stop();
     coordinator_timer_->stop();

@@ -81,6 +81,7 @@ class broker {
 
   server_config config_;
   metrics::registry metrics_;
+  metrics::collector_handle under_replicated_;
   std::unique_ptr<net::http_server> http_;
   std::unique_ptr<storage::log_manager> logs_;
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
