@@ -226,6 +226,11 @@ result<void> broker::start_metadata() {
   ro.replica_fetch_max_bytes = c.replica_fetch_max_bytes;
   ro.replica_fetch_wait_max_ms = c.replica_fetch_wait_max_ms;
   ro.num_replica_fetchers = c.num_replica_fetchers;
+  ro.replica_fetch_min_bytes = c.replica_fetch_min_bytes;
+  ro.replica_fetch_response_max_bytes = c.replica_fetch_response_max_bytes;
+  ro.replica_fetch_backoff_ms = c.replica_fetch_backoff_ms;
+  ro.replica_socket_timeout_ms = c.replica_socket_timeout_ms;
+  ro.high_watermark_checkpoint_interval_ms = c.replica_high_watermark_checkpoint_interval_ms;
   if (zk_) {
     ro.controller_managed = true;
     ro.send_isr_change = [link = link_.get()](replication::isr_change change, auto done) {
@@ -265,6 +270,9 @@ void broker::start_controller() {
   co.auto_leader_rebalance = c.auto_leader_rebalance_enable;
   co.unclean_leader_election = c.unclean_leader_election_enable;
   co.delete_topic_enable = c.delete_topic_enable;
+  co.leader_imbalance_check_interval_seconds =
+      static_cast<int32_t>(c.leader_imbalance_check_interval_seconds);
+  co.leader_imbalance_per_broker_percentage = c.leader_imbalance_per_broker_percentage;
   controller_ = std::make_unique<cluster::controller>(co, *zk_);
   add_shutdown_step("stop the controller", [this] { controller_->stop(); });
 
@@ -384,7 +392,9 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   stopped_ = true;
   // Cluster mode: hand leaderships to other replicas while still serving, as Kafka does.
   if (started_ && link_ && config_.typed().controlled_shutdown_enable) {
-    if (!link_->controlled_shutdown(3, std::chrono::milliseconds(1000)))
+    if (!link_->controlled_shutdown(
+            config_.typed().controlled_shutdown_max_retries,
+            std::chrono::milliseconds(config_.typed().controlled_shutdown_retry_backoff_ms)))
       spdlog::warn("controlled shutdown did not complete; stopping anyway");
   }
   if (server_) {

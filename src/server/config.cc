@@ -197,6 +197,12 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
   c.delete_topic_enable = b.get<bool>("delete.topic.enable");
   c.controlled_shutdown_enable = b.get<bool>("controlled.shutdown.enable");
   c.auto_leader_rebalance_enable = b.get<bool>("auto.leader.rebalance.enable");
+  c.leader_imbalance_check_interval_seconds =
+      b.get<int64_t>("leader.imbalance.check.interval.seconds");
+  c.leader_imbalance_per_broker_percentage =
+      b.get<int32_t>("leader.imbalance.per.broker.percentage");
+  c.controlled_shutdown_max_retries = b.get<int32_t>("controlled.shutdown.max.retries");
+  c.controlled_shutdown_retry_backoff_ms = b.get<int64_t>("controlled.shutdown.retry.backoff.ms");
 
   build_network(b, c, hostname);
 
@@ -214,6 +220,12 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
   c.replica_fetch_max_bytes = b.get<int32_t>("replica.fetch.max.bytes");
   c.replica_fetch_wait_max_ms = b.get<int32_t>("replica.fetch.wait.max.ms");
   c.num_replica_fetchers = b.get<int32_t>("num.replica.fetchers");
+  c.replica_fetch_min_bytes = b.get<int32_t>("replica.fetch.min.bytes");
+  c.replica_fetch_response_max_bytes = b.get<int32_t>("replica.fetch.response.max.bytes");
+  c.replica_fetch_backoff_ms = b.get<int32_t>("replica.fetch.backoff.ms");
+  c.replica_socket_timeout_ms = b.get<int32_t>("replica.socket.timeout.ms");
+  c.replica_high_watermark_checkpoint_interval_ms =
+      b.get<int64_t>("replica.high.watermark.checkpoint.interval.ms");
   if (c.replica_fetch_wait_max_ms > c.replica_lag_time_max_ms) {
     b.error("replica.fetch.wait.max.ms",
             "must not exceed replica.lag.time.max.ms (" +

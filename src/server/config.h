@@ -49,6 +49,10 @@ struct broker_config {
   bool delete_topic_enable = true;
   bool controlled_shutdown_enable = true;
   bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_seconds = 300;
+  int32_t leader_imbalance_per_broker_percentage = 10;
+  int32_t controlled_shutdown_max_retries = 3;
+  int64_t controlled_shutdown_retry_backoff_ms = 5000;
 
   // Listeners and network
   std::vector<listener_config> listeners;
@@ -95,6 +99,11 @@ struct broker_config {
   int32_t replica_fetch_max_bytes = 1048576;
   int32_t replica_fetch_wait_max_ms = 500;
   int32_t num_replica_fetchers = 1;
+  int32_t replica_fetch_min_bytes = 1;
+  int32_t replica_fetch_response_max_bytes = 10485760;
+  int32_t replica_fetch_backoff_ms = 1000;
+  int32_t replica_socket_timeout_ms = 30000;
+  int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
 
   // Consumer groups and offsets
   int32_t offsets_topic_num_partitions = 50;

@@ -203,10 +203,15 @@ bool controller_link::controlled_shutdown(int attempts, std::chrono::millisecond
       spdlog::warn("controlled shutdown attempt {}/{}: controller {} answered error {}", attempt,
                    attempts, id, answer->body.error_code);
     } else if (!answer->body.remaining_partitions.empty()) {
-      spdlog::warn("controlled shutdown attempt {}/{}: {} partitions still led here (e.g. {}-{})",
-                   attempt, attempts, answer->body.remaining_partitions.size(),
-                   answer->body.remaining_partitions.front().topic_name,
-                   answer->body.remaining_partitions.front().partition_index);
+      // The controller moved what it could; what remains has no other live in-sync replica, and
+      // asking again would not change that (Kafka retries anyway and stalls the shutdown).
+      spdlog::warn(
+          "controlled shutdown: {} partitions have no other in-sync replica and stay "
+          "led here until this broker is back (e.g. {}-{})",
+          answer->body.remaining_partitions.size(),
+          answer->body.remaining_partitions.front().topic_name,
+          answer->body.remaining_partitions.front().partition_index);
+      return true;
     } else {
       spdlog::info("controlled shutdown: controller {} moved this broker's leaderships", id);
       return true;

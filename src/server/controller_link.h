@@ -39,7 +39,8 @@ class controller_link {
                        std::function<void(replication::isr_change_result)> done);
 
   // Blocking (the shutdown thread): asks the controller to move this broker's leaderships away.
-  // Returns true once it answered with nothing remaining; false after `attempts` tries.
+  // Returns true once the controller answered (partitions it could not move — no other live
+  // in-sync replica — are logged, not retried); false after `attempts` failed tries.
   bool controlled_shutdown(int attempts, std::chrono::milliseconds backoff);
 
   // The advertised endpoint of a live broker on the inter-broker listener.
