@@ -216,6 +216,21 @@ class zookeeper_topic_service final : public topic_service {
                                      first.size(), existing, r.size()));
         }
       }
+      auto live = live_brokers();
+      if (!live) return std::move(live).error();
+      std::vector<int32_t> unknown;
+      for (const auto& r : assign) {
+        for (int32_t b : r) {
+          if (std::find(live->begin(), live->end(), b) == live->end() &&
+              std::find(unknown.begin(), unknown.end(), b) == unknown.end())
+            unknown.push_back(b);
+        }
+      }
+      if (!unknown.empty()) {
+        return refused(
+            RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT,
+            fmt::format("Unknown broker(s) in replica assignment: {}.", fmt::join(unknown, ", ")));
+      }
       replicas = assign;
     } else {
       auto brokers = live_broker_infos();

@@ -178,6 +178,11 @@ def test_list_describe_alter_delete(zk_brokers):
                "--replica-assignment", "1:2:3,2:3:1,3:1:2")
     assert p.returncode == 0, p.stdout
     assert assignment(zk, "beta")["partitions"]["2"] == [3, 1, 2]
+    p = topics("--alter", "--zookeeper", connect, "--topic", "beta", "--partitions", "4",
+               "--replica-assignment", "1:2:3,2:3:1,3:1:2,7:1:2")
+    assert p.returncode == 1 and p.stdout.endswith(
+        "Unknown broker(s) in replica assignment: 7.\n"), p.stdout
+    assert len(assignment(zk, "beta")["partitions"]) == 3
 
     # Delete: the marker the controller acts on, Kafka's note, and the list says so meanwhile.
     p = topics("--delete", "--zookeeper", connect, "--topic", "beta")
