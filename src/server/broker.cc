@@ -273,6 +273,7 @@ void broker::start_controller() {
   co.leader_imbalance_check_interval_seconds =
       static_cast<int32_t>(c.leader_imbalance_check_interval_seconds);
   co.leader_imbalance_per_broker_percentage = c.leader_imbalance_per_broker_percentage;
+  co.request_timeout_ms = c.controller_socket_timeout_ms;
   controller_ = std::make_unique<cluster::controller>(co, *zk_);
   add_shutdown_step("stop the controller", [this] { controller_->stop(); });
 

@@ -202,6 +202,7 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
   c.leader_imbalance_per_broker_percentage =
       b.get<int32_t>("leader.imbalance.per.broker.percentage");
   c.controlled_shutdown_max_retries = b.get<int32_t>("controlled.shutdown.max.retries");
+  c.controller_socket_timeout_ms = b.get<int32_t>("controller.socket.timeout.ms");
   c.controlled_shutdown_retry_backoff_ms = b.get<int64_t>("controlled.shutdown.retry.backoff.ms");
 
   build_network(b, c, hostname);

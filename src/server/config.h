@@ -52,6 +52,7 @@ struct broker_config {
   int64_t leader_imbalance_check_interval_seconds = 300;
   int32_t leader_imbalance_per_broker_percentage = 10;
   int32_t controlled_shutdown_max_retries = 3;
+  int32_t controller_socket_timeout_ms = 30000;
   int64_t controlled_shutdown_retry_backoff_ms = 5000;
 
   // Listeners and network

@@ -116,6 +116,12 @@ std::vector<config_key> build_catalogue() {
        .default_value = "10",
        .doc = "The share of a broker's partitions led elsewhere that triggers moving them back.",
        .valid = between(0, 100)});
+  add({.name = "controller.socket.timeout.ms",
+       .type = t::int_,
+       .default_value = "30000",
+       .doc = "Timeout of the controller's requests to brokers (LeaderAndIsr, UpdateMetadata, "
+              "StopReplica).",
+       .valid = at_least(1)});
   add({.name = "controlled.shutdown.max.retries",
        .type = t::int_,
        .default_value = "3",

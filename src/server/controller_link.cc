@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cluster/inter_broker_versions.h"
 #include "net/broker_client.h"
 #include "protocol/error_code.h"
 #include "protocol/generated/alter_partition.h"
@@ -15,8 +16,8 @@
 namespace sluice::server {
 namespace {
 
-constexpr int16_t alter_partition_version = 1;      // topics by name, broker epoch in ISR
-constexpr int16_t controlled_shutdown_version = 3;  // flexible, broker epoch
+constexpr int16_t alter_partition_version = cluster::inter_broker_versions::alter_partition;
+constexpr int16_t controlled_shutdown_version = cluster::inter_broker_versions::controlled_shutdown;
 
 replication::isr_change_result from_wire(int16_t top_error,
                                          const protocol::alter_partition_response& response) {
