@@ -169,7 +169,7 @@ int kafka_configs_main(const args_t& args) {
   }
   if (p.has("--zookeeper")) {
     return failed(
-        "--zookeeper needs Sluice's ZooKeeper cluster mode (issue #7), which is not built yet; "
+        "kafka-configs has no --zookeeper path in Sluice (brokers apply configs themselves); "
         "use --bootstrap-server");
   }
   if (!p.has("--bootstrap-server") && std::getenv("SLUICE_BROKERS") == nullptr) {
