@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cluster/topic_name.h"
+#include "cluster/topic_validation.h"
 
 namespace sluice::cluster {
 
@@ -196,33 +197,6 @@ std::optional<topic_metadata> embedded_metadata_store::topic_by_id(const protoco
   return std::nullopt;
 }
 
-result<void> embedded_metadata_store::check_assignment(
-    const std::vector<std::vector<int32_t>>& assignment, size_t expected_partitions) const {
-  if (assignment.size() != expected_partitions)
-    return fail(errc::invalid_replica_assignment,
-                "Replica assignment has the wrong partition count");
-  size_t rf = assignment.empty() ? 0 : assignment.front().size();
-  for (size_t i = 0; i < assignment.size(); ++i) {
-    const auto& replicas = assignment[i];
-    if (replicas.empty())
-      return fail(errc::invalid_replica_assignment, fmt::format("Partition {} has no replicas", i));
-    if (replicas.size() != rf)
-      return fail(errc::invalid_replica_assignment,
-                  "All partitions should have the same number of replicas");
-    std::set<int32_t> seen(replicas.begin(), replicas.end());
-    if (seen.size() != replicas.size())
-      return fail(errc::invalid_replica_assignment,
-                  fmt::format("Duplicate brokers not allowed in replica assignment: {}",
-                              fmt::join(replicas, ", ")));
-    for (int32_t b : replicas)
-      if (b != options_.self.id)
-        return fail(errc::invalid_replica_assignment,
-                    fmt::format("Unknown broker {} in replica assignment (live brokers: {})", b,
-                                options_.self.id));
-  }
-  return ok_v;
-}
-
 result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& spec,
                                                              bool validate_only) {
   if (auto r = validate_topic_name(spec.name); !r) return std::move(r).error();
@@ -232,23 +206,15 @@ result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& sp
     if (topics_.contains(spec.name))
       return fail(errc::topic_exists, fmt::format("Topic '{}' already exists.", spec.name));
   }
-  bool explicit_assignment = !spec.assignment.empty();
-  if (explicit_assignment && (spec.partitions != -1 || spec.replication_factor != -1))
-    return fail(errc::invalid_request,
-                "Both numPartitions or replicationFactor and replicasAssignment were set. Both "
-                "cannot be used at the same time.");
-  int32_t partitions = explicit_assignment     ? static_cast<int32_t>(spec.assignment.size())
-                       : spec.partitions == -1 ? options_.default_partitions
-                                               : spec.partitions;
-  int32_t rf = explicit_assignment ? static_cast<int32_t>(spec.assignment.front().size())
-               : spec.replication_factor == -1 ? options_.default_replication_factor
-                                               : spec.replication_factor;
-  if (partitions <= 0)
-    return fail(errc::invalid_partitions, "Number of partitions must be larger than 0.");
-  if (rf <= 0)
-    return fail(errc::invalid_replication_factor, "Replication factor must be larger than 0.");
-  if (explicit_assignment) {
-    if (auto r = check_assignment(spec.assignment, spec.assignment.size()); !r)
+  auto counts =
+      resolve_topic_counts(spec, options_.default_partitions, options_.default_replication_factor);
+  if (!counts) return std::move(counts).error();
+  int32_t partitions = counts->partitions;
+  int32_t rf = counts->replication_factor;
+  if (counts->explicit_assignment) {
+    if (auto r =
+            check_replica_assignment(spec.assignment, spec.assignment.size(), {options_.self.id});
+        !r)
       return std::move(r).error();
   } else if (rf > 1) {
     return fail(errc::invalid_replication_factor,
@@ -257,10 +223,8 @@ result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& sp
                             "broker(s) are registered.",
                             rf, rf));
   }
-  if (options_.validate_config) {
-    for (const auto& [k, v] : spec.configs)
-      if (auto why = options_.validate_config(k, v)) return fail(errc::invalid_config, *why);
-  }
+  if (auto r = check_topic_configs(spec.configs, options_.validate_config); !r)
+    return std::move(r).error();
 
   topic_metadata t;
   t.name = spec.name;
@@ -278,13 +242,10 @@ result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& sp
     std::lock_guard lock(mutex_);
     if (topics_.contains(spec.name))
       return fail(errc::topic_exists, fmt::format("Topic '{}' already exists.", spec.name));
-    if (has_collision_chars(spec.name)) {
-      auto unified = unify_collision_chars(spec.name);
-      for (const auto& [name, existing] : topics_)
-        if (unify_collision_chars(name) == unified)
-          return fail(errc::invalid_topic,
-                      fmt::format("Topic '{}' collides with existing topic: {}", spec.name, name));
-    }
+    std::vector<std::string> existing;
+    existing.reserve(topics_.size());
+    for (const auto& [name, topic] : topics_) existing.push_back(name);
+    if (auto r = check_topic_collision(spec.name, existing); !r) return std::move(r).error();
     if (validate_only) return t;
     t.id = random_uuid();
     topics_.emplace(t.name, t);
@@ -329,16 +290,11 @@ result<void> embedded_metadata_store::create_partitions(
       return fail(errc::unknown_topic, "This server does not host this topic-partition.");
     auto& t = it->second;
     auto current = static_cast<int32_t>(t.partitions.size());
-    if (total < current)
-      return fail(errc::invalid_partitions,
-                  fmt::format("Topic currently has {} partitions, which is higher than the "
-                              "requested {}.",
-                              current, total));
-    if (total == current)
-      return fail(errc::invalid_partitions,
-                  fmt::format("Topic already has {} partitions.", current));
+    if (auto r = check_partition_increase(current, total); !r) return std::move(r).error();
     if (!assignment.empty()) {
-      if (auto r = check_assignment(assignment, static_cast<size_t>(total - current)); !r)
+      if (auto r = check_replica_assignment(assignment, static_cast<size_t>(total - current),
+                                            {options_.self.id});
+          !r)
         return std::move(r).error();
     }
     if (validate_only) return ok_v;

@@ -54,8 +54,6 @@ class embedded_metadata_store final : public metadata_store {
  private:
   result<void> persist_locked();
   void notify(const metadata_change& change);
-  result<void> check_assignment(const std::vector<std::vector<int32_t>>& assignment,
-                                size_t expected_partitions) const;
 
   embedded_options options_;
   mutable std::mutex mutex_;
