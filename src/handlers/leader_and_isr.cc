@@ -7,31 +7,19 @@
 #include <map>
 
 #include "handlers/broker_services.h"
+#include "handlers/controller_requests.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
-namespace {
-
-// A refused role (a stale controller or leader epoch) is STALE_CONTROLLER_EPOCH here, as Kafka
-// answers the controller; other errors map as everywhere.
-int16_t partition_error(const std::optional<replication::errc>& e) {
-  if (e == replication::errc::fenced_leader_epoch)
-    return code_of(protocol::error_code::stale_controller_epoch);
-  return code_of(e);
-}
-
-}  // namespace
 
 void handle_leader_and_isr(request_context& ctx, protocol::reader& body, responder reply) {
   const int16_t version = ctx.api_version();
   protocol::leader_and_isr_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
   protocol::leader_and_isr_response response;
-  // No controller can be current for a broker without one (embedded mode), nor an older one.
-  if (ctx.services.controller == nullptr ||
-      request.controller_epoch < ctx.services.replicas.controller_epoch()) {
+  if (from_stale_controller(ctx.services, request.controller_epoch)) {
     response.error_code = code_of(protocol::error_code::stale_controller_epoch);
     return reply.send(response);
   }
@@ -63,14 +51,14 @@ void handle_leader_and_isr(request_context& ctx, protocol::reader& body, respond
       auto& e = response.partition_errors.emplace_back();
       e.topic_name = o.topic;
       e.partition_index = o.partition;
-      e.error_code = partition_error(o.error);
+      e.error_code = controller_partition_error(o.error);
       continue;
     }
     auto [it, fresh] = topic_slot.try_emplace(o.topic, response.topics.size());
     if (fresh) response.topics.emplace_back().topic_id = topic_ids[o.topic];
     auto& e = response.topics[it->second].partition_errors.emplace_back();
     e.partition_index = o.partition;
-    e.error_code = partition_error(o.error);
+    e.error_code = controller_partition_error(o.error);
   }
   reply.send(response);
 }
