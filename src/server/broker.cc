@@ -56,6 +56,7 @@ result<void> broker::start() {
     stop();
     return r;
   }
+  if (config_.typed().broker_id < 0) resolve_broker_id(std::nullopt);
   if (auto r = start_storage(); !r.ok()) {
     stop();
     return r;
@@ -156,6 +157,11 @@ result<void> broker::start_zookeeper() {
   if (!session)
     return fail(errc::start_failed, "zookeeper.connect=" + zo.connect + ": " + session.message());
   zk_ = std::move(*session);  // closed last in stop(), after the store that uses it
+  if (c.broker_id < 0) {
+    auto generated = generate_broker_id();
+    if (!generated) return generated.error();
+    resolve_broker_id(*generated);
+  }
 
   auto defaults = log_defaults(c);
   config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
@@ -184,6 +190,47 @@ result<void> broker::start_zookeeper() {
   metadata_ = std::move(*store);
   cluster_id_ = metadata_->cluster_id();
   return ok_v;
+}
+
+// broker.id=-1: the id in a log dir's meta.properties wins; else `generated` (cluster mode) or 0.
+void broker::resolve_broker_id(std::optional<int32_t> generated) {
+  int32_t id = generated.value_or(0);
+  for (const auto& dir : config_.typed().log_dirs) {
+    auto meta = storage::read_meta_properties(storage::posix_file_io(), dir);
+    if (meta && meta->broker_id) {
+      id = *meta->broker_id;
+      break;
+    }
+  }
+  config_.resolve_broker_id(id);
+  spdlog::info("broker.id is not set: using {}", id);
+}
+
+// Kafka's generated broker ids: reserved.broker.max.id + the new version of /brokers/seqid. A
+// log dir that already has an id keeps it (no sequence number is taken then).
+result<int32_t> broker::generate_broker_id() {
+  const broker_config& c = config_.typed();
+  for (const auto& dir : c.log_dirs) {
+    auto meta = storage::read_meta_properties(storage::posix_file_io(), dir);
+    if (meta && meta->broker_id) return *meta->broker_id;
+  }
+  if (!c.broker_id_generation_enable)
+    return fail(errc::start_failed,
+                "broker.id is not set, no log dir has one in meta.properties, and "
+                "broker.id.generation.enable is false");
+  const std::string path = "/brokers/seqid";
+  auto set = zk_->set(path, "");
+  if (!set && set.code() == cluster::zk_errc::no_node) {
+    auto made = zk_->create_recursive(path, "");
+    if (!made && made.code() != cluster::zk_errc::node_exists)
+      return fail(errc::start_failed,
+                  "cannot create " + path + " in ZooKeeper: " + cluster::to_string(made.code()));
+    set = zk_->set(path, "");
+  }
+  if (!set)
+    return fail(errc::start_failed,
+                "cannot generate a broker.id from " + path + ": " + cluster::to_string(set.code()));
+  return c.reserved_broker_max_id + set->version;
 }
 
 // Metadata (embedded: no zookeeper.connect; cluster mode: opened by start_zookeeper) and the

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,8 @@ class broker {
  private:
   result<void> start_metrics_endpoint();
   result<void> start_zookeeper();
+  void resolve_broker_id(std::optional<int32_t> generated);
+  result<int32_t> generate_broker_id();
   void start_controller();
   result<void> start_storage();
   result<void> start_metadata();

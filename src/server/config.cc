@@ -190,6 +190,13 @@ void build_log(builder& b, broker_config& c) {
 broker_config build(builder& b, const std::function<std::string()>& hostname) {
   broker_config c;
   c.broker_id = b.get<int32_t>("broker.id");
+  c.broker_id_generation_enable = b.get<bool>("broker.id.generation.enable");
+  c.reserved_broker_max_id = b.get<int32_t>("reserved.broker.max.id");
+  if (c.broker_id_generation_enable && c.broker_id > c.reserved_broker_max_id)
+    b.error("broker.id", "must not exceed reserved.broker.max.id (" +
+                             std::to_string(c.reserved_broker_max_id) +
+                             ") while broker.id.generation.enable is true: generated ids start "
+                             "above it");
   c.broker_rack = b.get_optional<std::string>("broker.rack");
   c.num_io_threads = b.get<int32_t>("num.io.threads");
   c.num_recovery_threads_per_data_dir = b.get<int32_t>("num.recovery.threads.per.data.dir");

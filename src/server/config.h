@@ -41,6 +41,8 @@ struct metrics_listener_config {
 struct broker_config {
   // Server basics
   int32_t broker_id = -1;
+  bool broker_id_generation_enable = true;
+  int32_t reserved_broker_max_id = 1000;
   std::optional<std::string> broker_rack;
   std::vector<std::string> log_dirs;  // log.dirs, else log.dir; never empty
   int32_t num_io_threads = 8;
@@ -155,6 +157,8 @@ class server_config {
   // After binding: listeners (and advertised listeners of the same name) configured with port 0
   // take the port actually bound. Called by the broker before any client is accepted.
   void resolve_bound_ports(const std::map<std::string, uint16_t>& bound_ports);
+  // broker.id=-1: the id found in meta.properties or generated at start-up.
+  void resolve_broker_id(int32_t id) { typed_.broker_id = id; }
 
  private:
   friend result<server_config> load_config(const std::vector<property>&,

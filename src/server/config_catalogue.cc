@@ -60,8 +60,20 @@ std::vector<config_key> build_catalogue() {
        .type = t::int_,
        .default_value = "-1",
        .doc = "This broker's id, unique in the cluster. -1 means not set: the broker uses the id "
-              "recorded in meta.properties in its data directory (a fresh single broker takes 0).",
+              "recorded in meta.properties in its data directory; failing that a single broker "
+              "takes 0, and a ZooKeeper cluster member is given reserved.broker.max.id + a "
+              "sequence number from /brokers/seqid (broker.id.generation.enable).",
        .valid = at_least(-1)});
+  add({.name = "broker.id.generation.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "In a ZooKeeper cluster, give a broker without broker.id (and without one in "
+              "meta.properties) a generated id above reserved.broker.max.id."});
+  add({.name = "reserved.broker.max.id",
+       .type = t::int_,
+       .default_value = "1000",
+       .doc = "The largest broker.id set by hand; generated ids start above it.",
+       .valid = at_least(0)});
   add({.name = "broker.rack",
        .type = t::string,
        .default_value = std::nullopt,

@@ -254,5 +254,13 @@ TEST(config, topic_synonyms_in_precedence_order) {
   }
 }
 
+TEST(config, a_broker_id_above_the_reserved_range_needs_generation_off) {
+  EXPECT_NE(error_of({{"broker.id", "1001"}}).find("reserved.broker.max.id (1000)"),
+            std::string::npos);
+  EXPECT_EQ(typed({{"broker.id", "1001"}, {"broker.id.generation.enable", "false"}}).broker_id,
+            1001);
+  EXPECT_EQ(typed({{"broker.id", "1001"}, {"reserved.broker.max.id", "2000"}}).broker_id, 1001);
+}
+
 }  // namespace
 }  // namespace sluice::server
