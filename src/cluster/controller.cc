@@ -127,11 +127,9 @@ struct controller::impl {
 
   void retry_contend_later() { contend_at = clock::now() + std::chrono::seconds(1); }
 
-  // Kafka creates /controller and bumps /controller_epoch in one multi-op, so whoever sees the
-  // new /controller also sees the new epoch. Without multi, the epoch is claimed first (a
-  // conditional set on the version read while /controller was absent) and the node created
-  // after; a contender whose claim loses the race backs off instead of claiming again. A claim
-  // that then loses the node only makes the winner re-claim at its first write.
+  // As Kafka: /controller is created and /controller_epoch bumped in one multi-op, so whoever
+  // sees the new /controller also sees the new epoch, and a contender that loses the node leaves
+  // the epoch alone.
   void contend() {
     if (active.load() || stopped) return;
     const std::string path(zk_layout::controller);
@@ -148,30 +146,35 @@ struct controller::impl {
       auto owner = zk_layout::decode_controller(current->data);
       if (!owner || *owner != options.broker_id || current->stat.ephemeral_owner != zk.session_id())
         return;
-      auto epoch = claim_epoch(/*retry_lost_races=*/true);
-      if (!epoch) return start_over("cannot bump " + std::string(zk_layout::controller_epoch));
-      won(*epoch);
+      auto claim = claim_epoch(std::nullopt);
+      if (!claim) return start_over("cannot bump " + std::string(zk_layout::controller_epoch));
+      won(*claim);
       return;
     }
-    auto epoch = claim_epoch(/*retry_lost_races=*/false);
-    if (!epoch) {
-      retry_contend_later();  // another broker is being elected (or ZooKeeper is in trouble)
-      return;
-    }
-    auto created = zk.create(path, zk_layout::encode_controller(options.broker_id, now_ms()),
-                             zk_create_mode::ephemeral);
-    if (!created) {
-      if (created.code() != zk_errc::node_exists) {
-        spdlog::warn("Controller: cannot create {}: {}; retrying", path, to_string(created.code()));
+    bool taken = false;
+    auto claim =
+        claim_epoch(zk_op::create(path, zk_layout::encode_controller(options.broker_id, now_ms()),
+                                  zk_create_mode::ephemeral),
+                    &taken);
+    if (!claim) {
+      if (!taken) {
+        spdlog::warn("Controller: cannot create {}; retrying", path);
         retry_contend_later();
       }
       return;  // lost: the watch set above reports the node's fate
     }
-    won(*epoch);
+    won(*claim);
   }
 
-  // Sets /controller_epoch to one more than it holds (creating it with 0 first, as Kafka).
-  std::optional<int32_t> claim_epoch(bool retry_lost_races) {
+  struct epoch_claim {
+    int32_t epoch;
+    int32_t zk_version;  // /controller_epoch's version once set to `epoch`
+  };
+
+  // Sets /controller_epoch to one more than it holds (creating it with 0 first, as Kafka), in one
+  // multi-op with `with` (the creation of /controller) if given. nullopt when `with` failed
+  // (`taken` set if the node exists: someone else won) or ZooKeeper is in trouble.
+  std::optional<epoch_claim> claim_epoch(std::optional<zk_op> with, bool* taken = nullptr) {
     const std::string path(zk_layout::controller_epoch);
     for (int attempt = 0; attempt < 10; ++attempt) {
       auto node = zk.get(path);
@@ -181,15 +184,22 @@ struct controller::impl {
         continue;
       }
       if (!node) return std::nullopt;
-      const int32_t current = parse_int(node->data).value_or(0);
-      auto set = zk.set(path, std::to_string(current + 1), node->stat.version);
-      if (set) return current + 1;
-      if (set.code() != zk_errc::bad_version || !retry_lost_races) return std::nullopt;
+      const int32_t next = parse_int(node->data).value_or(0) + 1;
+      std::vector<zk_op> ops{zk_op::set(path, std::to_string(next), node->stat.version)};
+      if (with) ops.push_back(*with);
+      size_t failed = ops.size();
+      auto done = zk.multi(ops, &failed);
+      if (done) return epoch_claim{.epoch = next, .zk_version = (*done)[0].stat.version};
+      // Someone bumped the epoch meanwhile: read it again (a winner's node fails the next try).
+      if (failed == 0 && done.code() == zk_errc::bad_version) continue;
+      if (failed == 1 && done.code() == zk_errc::node_exists && taken != nullptr) *taken = true;
+      return std::nullopt;
     }
     return std::nullopt;
   }
 
-  void won(int32_t new_epoch) {
+  void won(const epoch_claim& claim) {
+    const int32_t new_epoch = claim.epoch;
     ++generation;
     watched_paths.clear();
     for (auto path : {zk_layout::broker_ids, zk_layout::broker_topics, zk_layout::delete_topics}) {
@@ -222,6 +232,7 @@ struct controller::impl {
     }
     active = true;
     epoch = new_epoch;
+    epoch_zk_version = claim.zk_version;
     spdlog::info(
         "Controller: broker {} is the controller (epoch {}), {} live broker(s), {} topic(s)",
         options.broker_id, new_epoch, brokers->size(), topics.size());
@@ -250,6 +261,7 @@ struct controller::impl {
     if (active.load()) spdlog::info("Controller: broker {} resigns ({})", options.broker_id, why);
     active = false;
     epoch = -1;
+    epoch_zk_version = -1;
     ++generation;
     watched_paths.clear();
     state.resigned();
@@ -425,25 +437,51 @@ struct controller::impl {
   // ---- executing decisions
   // ------------------------------------------------------------------------
 
+  // Kafka fences every controller write with /controller_epoch's zkVersion: the write goes in one
+  // multi-op after a check of the version this controller's claim gave the node, so a controller
+  // superseded without noticing (its session alive, its /controller watch not yet fired) writes
+  // nothing. A failed check sets epoch_lost; the caller resigns.
+  zk_result<zk_op_result> fenced_write(zk_op write) {
+    if (epoch_zk_version < 0) {  // no claim to check against (version -1 would match any)
+      epoch_lost = true;
+      return fail(zk_errc::bad_version, "no controller epoch claimed");
+    }
+    const std::vector<zk_op> ops{
+        zk_op::check(std::string(zk_layout::controller_epoch), epoch_zk_version), std::move(write)};
+    size_t failed = ops.size();
+    auto done = zk.multi(ops, &failed);
+    if (done) return std::move((*done)[1]);
+    if (failed == 0) epoch_lost = true;  // bad_version, or no_node if the epoch node is gone
+    return std::move(done).error();
+  }
+
   state_write_result write_state(const state_write& w) {
     const std::string path = zk_layout::partition_state_path(w.topic, w.partition);
     const std::string data = zk_layout::encode_partition_state(w.state);
     state_write_result r;
     if (!w.expected_version) {
-      auto created = zk.create_recursive(path, data);
+      auto created = fenced_write(zk_op::create(path, data));
+      if (!created && !epoch_lost && created.code() == zk_errc::no_node) {
+        // A new partition: its parent znodes (empty) first, then the state, fenced.
+        auto parent = zk.create_recursive(zk_layout::partition_path(w.topic, w.partition), "");
+        if (parent || parent.code() == zk_errc::node_exists)
+          created = fenced_write(zk_op::create(path, data));
+      }
       if (created) {
         r.ok = true;
         r.new_version = 0;
         return r;
       }
+      if (epoch_lost) return r;
       if (created.code() != zk_errc::node_exists) zk_failed = true;
     } else {
-      auto set = zk.set(path, data, *w.expected_version);
+      auto set = fenced_write(zk_op::set(path, data, *w.expected_version));
       if (set) {
         r.ok = true;
-        r.new_version = set->version;
+        r.new_version = set->stat.version;
         return r;
       }
+      if (epoch_lost) return r;
       if (set.code() != zk_errc::bad_version && set.code() != zk_errc::no_node) zk_failed = true;
     }
     // Lost a race (or ZooKeeper trouble): report what is there now.
@@ -453,18 +491,6 @@ struct controller::impl {
         r.current = stored_partition_state{std::move(*decoded), current->stat.version};
     }
     return r;
-  }
-
-  // Kafka fences every controller write with /controller_epoch's zkVersion in one multi-op; the
-  // session offers no multi, so the epoch is checked right before each batch of writes instead,
-  // which leaves a zombie controller only the time of one batch.
-  bool epoch_still_ours() {
-    auto node = zk.get(std::string(zk_layout::controller_epoch));
-    if (!node) {
-      zk_failed = true;
-      return false;
-    }
-    return parse_int(node->data) == epoch.load();
   }
 
   void remove_topic(const std::string& name) {
@@ -511,15 +537,19 @@ struct controller::impl {
         done(std::move(response));
       }
       if (actions.state_writes.empty()) break;
-      if (!epoch_still_ours()) {
-        if (!zk_failed) {
-          resign("a newer controller holds " + std::string(zk_layout::controller_epoch));
-          post([this] { contend(); });
-        }
+      std::vector<state_write_result> results;
+      for (const auto& w : actions.state_writes) {
+        results.push_back(write_state(w));
+        if (epoch_lost) break;
+      }
+      if (epoch_lost) {
+        // Nothing was written under the stale epoch. Still holding /controller (a claim race),
+        // contending claims a new epoch; otherwise the /controller watch has the news.
+        epoch_lost = false;
+        resign("a newer controller holds " + std::string(zk_layout::controller_epoch));
+        post([this] { contend(); });
         break;
       }
-      std::vector<state_write_result> results;
-      for (const auto& w : actions.state_writes) results.push_back(write_state(w));
       actions = state.writes_done(results);
     }
     if (zk_failed) {
@@ -601,6 +631,8 @@ struct controller::impl {
   std::atomic<int32_t> epoch{-1};
   std::atomic<uint64_t> generation{0};
   bool zk_failed = false;
+  bool epoch_lost = false;        // a fenced write found /controller_epoch claimed by another
+  int32_t epoch_zk_version = -1;  // /controller_epoch's version as this controller's claim set it
 
   // Worker-thread only.
   std::set<std::string> watched_paths;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -476,6 +477,73 @@ zk_result<std::optional<zk_stat>> zk_session::exists(const std::string& path, zk
   if (rc == ZNONODE) return std::optional<zk_stat>();
   if (rc != ZOK) return zk_fail<std::optional<zk_stat>>(rc, "exists", path);
   return std::optional<zk_stat>(to_stat(stat));
+}
+
+zk_result<std::vector<zk_op_result>> zk_session::multi(const std::vector<zk_op>& ops,
+                                                       size_t* failed_op) {
+  if (failed_op != nullptr) *failed_op = ops.size();
+  if (ops.empty()) return std::vector<zk_op_result>{};
+  const size_t count = ops.size();
+  std::vector<zoo_op_t> c_ops(count);
+  std::vector<zoo_op_result_t> c_results(count);
+  std::vector<std::string> created(count);
+  std::vector<Stat> stats(count);
+  size_t failed = count;
+  int rc = impl_->run([&](zhandle_t* zh, uint64_t) -> int {
+    for (size_t i = 0; i < count; ++i) {
+      const zk_op& op = ops[i];
+      switch (op.what) {
+        case zk_op::kind::check:
+          zoo_check_op_init(&c_ops[i], op.path.c_str(), op.version);
+          break;
+        case zk_op::kind::create:
+          created[i].assign(op.path.size() + 64, '\0');
+          zoo_create_op_init(&c_ops[i], op.path.c_str(), op.data.empty() ? nullptr : op.data.data(),
+                             op.data.empty() ? -1 : static_cast<int>(op.data.size()),
+                             &ZOO_OPEN_ACL_UNSAFE, create_flags(op.mode), created[i].data(),
+                             static_cast<int>(created[i].size()));
+          break;
+        case zk_op::kind::set:
+          stats[i] = Stat{};
+          zoo_set_op_init(&c_ops[i], op.path.c_str(), op.data.data(),
+                          static_cast<int>(op.data.size()), op.version, &stats[i]);
+          break;
+        case zk_op::kind::remove:
+          zoo_delete_op_init(&c_ops[i], op.path.c_str(), op.version);
+          break;
+      }
+      c_results[i] = zoo_op_result_t{};
+    }
+    const int rc = zoo_multi(zh, static_cast<int>(count), c_ops.data(), c_results.data());
+    // The server answers a failed multi with ZOK for the operations before the failing one and
+    // ZRUNTIMEINCONSISTENCY for those after it.
+    failed = count;
+    const zk_errc kind = to_errc(rc);
+    if (rc != ZOK && kind != zk_errc::connection_loss && kind != zk_errc::session_expired) {
+      for (size_t i = 0; i < count; ++i) {
+        if (c_results[i].err != ZOK) {
+          failed = i;
+          break;
+        }
+      }
+    }
+    return rc;
+  });
+  if (rc != ZOK) {
+    if (failed_op != nullptr) *failed_op = failed;
+    if (failed < count)
+      return zk_fail<std::vector<zk_op_result>>(
+          rc, fmt::format("multi (operation {} of {}) at", failed + 1, count), ops[failed].path);
+    return zk_fail<std::vector<zk_op_result>>(rc, "multi", ops.front().path);
+  }
+  std::vector<zk_op_result> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (ops[i].what == zk_op::kind::create)
+      out[i].path.assign(created[i].c_str());
+    else if (ops[i].what == zk_op::kind::set)
+      out[i].stat = to_stat(stats[i]);
+  }
+  return out;
 }
 
 int64_t zk_session::session_id() const {

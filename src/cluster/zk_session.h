@@ -6,6 +6,8 @@
 //   created (with parents) if absent before the session that uses it is opened.
 // - Every operation is synchronous (call it from a worker thread, never a network thread) and
 //   returns zk_errc on failure; connection loss is retried inside until `operation_timeout`.
+//   A retried write may have been applied by the attempt whose answer was lost, so a retry can
+//   report node_exists / bad_version / no_node for a write that did happen (multi included).
 // - Watches are one-shot, as in ZooKeeper. Callbacks (watches and session listeners) run one at a
 //   time on the session's own event thread, never the C client's threads, so they may call this
 //   session's synchronous operations (re-read, re-watch); they must not block for long.
@@ -54,6 +56,36 @@ struct zk_node {
 
 enum class zk_create_mode { persistent, ephemeral, persistent_sequential, ephemeral_sequential };
 
+// One operation of a multi(). Paths are without the chroot, as everywhere.
+struct zk_op {
+  enum class kind { check, create, set, remove } what;
+  std::string path;
+  std::string data;                                  // create, set
+  int32_t version = -1;                              // check, set, remove; -1: any
+  zk_create_mode mode = zk_create_mode::persistent;  // create
+
+  static zk_op check(std::string path, int32_t version) {
+    return {.what = kind::check, .path = std::move(path), .version = version};
+  }
+  static zk_op create(std::string path, std::string data,
+                      zk_create_mode mode = zk_create_mode::persistent) {
+    return {.what = kind::create, .path = std::move(path), .data = std::move(data), .mode = mode};
+  }
+  static zk_op set(std::string path, std::string data, int32_t version = -1) {
+    return {
+        .what = kind::set, .path = std::move(path), .data = std::move(data), .version = version};
+  }
+  static zk_op remove(std::string path, int32_t version = -1) {
+    return {.what = kind::remove, .path = std::move(path), .version = version};
+  }
+};
+
+// What one operation of a successful multi() did.
+struct zk_op_result {
+  std::string path;  // create: the created path (without the chroot; differs for sequential)
+  zk_stat stat;      // set: the node's new stat
+};
+
 // What a watch saw. `path` is the watched path (without the chroot).
 struct zk_watch_event {
   enum class kind { created, deleted, data_changed, children_changed, session_lost } what;
@@ -93,6 +125,12 @@ class zk_session {
   zk_result<std::vector<std::string>> children(const std::string& path, zk_watcher watch = nullptr);
   // nullopt when absent; the watch fires on creation, deletion or data change.
   zk_result<std::optional<zk_stat>> exists(const std::string& path, zk_watcher watch = nullptr);
+  // ZooKeeper's multi-op: every operation or none, atomically. Returns one result per operation.
+  // On failure the error is the first failing operation's (bad_version for a failed check) and
+  // `failed_op`, if given, is set to its index — or to ops.size() when no operation failed as
+  // such (connection loss, expiry). Nothing was written when an operation failed.
+  zk_result<std::vector<zk_op_result>> multi(const std::vector<zk_op>& ops,
+                                             size_t* failed_op = nullptr);
 
   // The current session id (changes after expiry).
   int64_t session_id() const;

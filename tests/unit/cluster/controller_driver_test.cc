@@ -248,7 +248,7 @@ TEST_F(controller_driver_test, one_of_two_is_active_and_the_other_takes_over_wit
   controller& standby = c1.active() ? c2 : c1;
   const int32_t second_epoch = active.epoch();
   EXPECT_EQ(zk1->get("/controller_epoch")->data, std::to_string(second_epoch));
-  // Whoever sees the new /controller sees its epoch: the epoch is claimed before the node.
+  // Whoever sees the new /controller sees its epoch: both are written in one multi-op.
   auto holder = zk_layout::decode_controller(zk1->get("/controller")->data);
   ASSERT_TRUE(holder.ok());
   EXPECT_EQ(*holder, &active == &c1 ? 1 : 2);
@@ -404,6 +404,59 @@ TEST_F(controller_driver_test, does_not_write_under_a_superseded_epoch) {
   ASSERT_TRUE(eventually([&] { return partition_state(*admin, "t", 0).has_value(); }));
   EXPECT_EQ(partition_state(*admin, "t", 0)->controller_epoch, 11);
   EXPECT_EQ(c.epoch(), 11);
+}
+
+// The fence is /controller_epoch's zkVersion, not its value: a claim that leaves the value as it
+// was (a rewrite of the same epoch) still supersedes the controller's writes.
+TEST_F(controller_driver_test, a_bumped_epoch_version_fences_partition_state_writes) {
+  auto admin = connect();
+  auto zk = connect();
+  auto broker1 = connect();
+  auto broker2 = connect();
+  ASSERT_TRUE(admin && zk && broker1 && broker2);
+  register_broker(*broker1, 1);
+  register_broker(*broker2, 2);
+  controller c(options(1), *zk);
+  c.start();
+  ASSERT_TRUE(eventually([&] { return c.active(); }));
+  ASSERT_EQ(c.epoch(), 1);
+
+  zk_layout::topic_assignment assignment;
+  assignment.topic_id = testing::uuid_of(5);
+  assignment.partitions = {{0, {1, 2}}};
+  ASSERT_TRUE(admin
+                  ->create_recursive(zk_layout::topic_path("t"),
+                                     zk_layout::encode_topic_assignment(assignment))
+                  .ok());
+  ASSERT_TRUE(eventually([&] { return partition_state(*admin, "t", 0).has_value(); }));
+  auto written = admin->get(zk_layout::partition_state_path("t", 0));
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->stat.version, 0);
+  EXPECT_EQ(partition_state(*admin, "t", 0)->controller_epoch, 1);
+  EXPECT_EQ(partition_state(*admin, "t", 0)->leader, 1);
+
+  // Behind the controller's back: same value, next zkVersion.
+  auto epoch_node = admin->get("/controller_epoch");
+  ASSERT_TRUE(epoch_node.ok());
+  ASSERT_EQ(epoch_node->data, "1");
+  ASSERT_TRUE(admin->set("/controller_epoch", "1", epoch_node->stat.version).ok());
+
+  // Broker 2 leaves: the controller must shrink the ISR (a conditional set of the state). The
+  // fenced write fails, so it resigns and — still holding /controller — claims epoch 2, under
+  // which the state is written. Had the write under epoch 1 gone through, version 1 would carry
+  // epoch 1 and nothing would rewrite it.
+  broker2.reset();
+  ASSERT_TRUE(eventually([&] {
+    auto s = partition_state(*admin, "t", 0);
+    return s && s->isr == std::vector<int32_t>{1};
+  }));
+  auto after = admin->get(zk_layout::partition_state_path("t", 0));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->stat.version, 1);
+  EXPECT_EQ(partition_state(*admin, "t", 0)->controller_epoch, 2);
+  EXPECT_EQ(c.epoch(), 2);
+  EXPECT_TRUE(c.active());
+  EXPECT_EQ(admin->get("/controller_epoch")->data, "2");
 }
 
 }  // namespace

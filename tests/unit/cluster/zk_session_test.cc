@@ -123,6 +123,83 @@ TEST_F(zk_session_test, create_get_set_remove_children) {
   EXPECT_EQ(zk->get("/big")->data, big);
 }
 
+TEST_F(zk_session_test, multi_applies_every_operation_atomically) {
+  auto zk = connect(zk_test_server::unique_chroot());
+  ASSERT_TRUE(zk);
+  ASSERT_TRUE(zk->create("/epoch", "1").ok());
+  ASSERT_TRUE(zk->create("/old", "x").ok());
+  ASSERT_TRUE(zk->create("/dir", "").ok());
+
+  size_t failed = 99;
+  auto done = zk->multi({zk_op::check("/epoch", 0), zk_op::create("/dir/a", "one"),
+                         zk_op::create("/dir/seq_", "s", zk_create_mode::persistent_sequential),
+                         zk_op::set("/epoch", "2", 0), zk_op::remove("/old", 0)},
+                        &failed);
+  ASSERT_TRUE(done.ok()) << done.message();
+  EXPECT_EQ(failed, 5u);
+  ASSERT_EQ(done->size(), 5u);
+  // Created paths come back inside the chroot, as from create().
+  EXPECT_EQ((*done)[1].path, "/dir/a");
+  EXPECT_EQ((*done)[2].path, "/dir/seq_0000000001");
+  EXPECT_EQ((*done)[3].stat.version, 1);
+  EXPECT_EQ(zk->get("/dir/a")->data, "one");
+  EXPECT_EQ(zk->get("/dir/seq_0000000001")->data, "s");
+  EXPECT_EQ(zk->get("/epoch")->data, "2");
+  EXPECT_EQ(zk->get("/epoch")->stat.version, 1);
+  EXPECT_FALSE(zk->exists("/old")->has_value());
+
+  auto none = zk->multi({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(zk_session_test, multi_with_a_failing_operation_writes_nothing) {
+  auto zk = connect(zk_test_server::unique_chroot());
+  ASSERT_TRUE(zk);
+  ASSERT_TRUE(zk->create("/epoch", "1").ok());
+  ASSERT_TRUE(zk->set("/epoch", "1").ok());  // version 1: a check of version 0 fails
+  ASSERT_TRUE(zk->create("/state", "old").ok());
+
+  // A stale check first: neither the set nor the create after it happens.
+  size_t failed = 99;
+  auto fenced = zk->multi(
+      {zk_op::check("/epoch", 0), zk_op::set("/state", "new", 0), zk_op::create("/fresh", "x")},
+      &failed);
+  ASSERT_FALSE(fenced.ok());
+  EXPECT_EQ(fenced.code(), zk_errc::bad_version);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_EQ(zk->get("/state")->data, "old");
+  EXPECT_EQ(zk->get("/state")->stat.version, 0);
+  EXPECT_FALSE(zk->exists("/fresh")->has_value());
+
+  // A failure after operations that would succeed rolls those back too, and names its index.
+  auto late = zk->multi({zk_op::check("/epoch", 1), zk_op::set("/state", "new", 0),
+                         zk_op::create("/fresh", "x"), zk_op::create("/state", "dup")},
+                        &failed);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.code(), zk_errc::node_exists);
+  EXPECT_EQ(failed, 3u);
+  EXPECT_EQ(zk->get("/state")->data, "old");
+  EXPECT_FALSE(zk->exists("/fresh")->has_value());
+
+  // Other errors of an operation: a missing parent, a missing node to check.
+  auto orphan = zk->multi({zk_op::check("/epoch", 1), zk_op::create("/no/parent", "")}, &failed);
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.code(), zk_errc::no_node);
+  EXPECT_EQ(failed, 1u);
+  auto absent = zk->multi({zk_op::check("/gone", -1), zk_op::set("/state", "new")}, &failed);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.code(), zk_errc::no_node);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_EQ(zk->get("/state")->data, "old");
+
+  // With the right version the same fenced write goes through.
+  auto current = zk->multi({zk_op::check("/epoch", 1), zk_op::set("/state", "new", 0)});
+  ASSERT_TRUE(current.ok()) << current.message();
+  EXPECT_EQ((*current)[1].stat.version, 1);
+  EXPECT_EQ(zk->get("/state")->data, "new");
+}
+
 TEST_F(zk_session_test, creates_the_chroot_with_parents) {
   auto chroot = zk_test_server::unique_chroot() + "/kafka/cluster-a";
   {
