@@ -6,7 +6,6 @@
 // this deprecated API. A resource given twice fails both times.
 #include <fmt/format.h>
 
-#include <map>
 
 #include "handlers/broker_services.h"
 #include "handlers/config_resources.h"
@@ -50,22 +49,8 @@ void handle_alter_configs(request_context& ctx, protocol::reader& body, responde
   request_t request;
   if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
 
-  std::map<std::pair<int8_t, std::string>, int> occurrences;
-  for (const auto& resource : request.resources)
-    ++occurrences[{resource.resource_type, resource.resource_name}];
-
-  protocol::alter_configs_response response;
-  for (const auto& resource : request.resources) {
-    auto& out = response.responses.emplace_back();
-    out.resource_type = resource.resource_type;
-    out.resource_name = resource.resource_name;
-    auto result = occurrences[{resource.resource_type, resource.resource_name}] > 1
-                      ? invalid_request("Each resource must appear at most once.")
-                      : alter(ctx, resource, request.validate_only);
-    out.error_code = result.wire_code();
-    out.error_message = result.message;
-  }
-  reply.send(response);
+  reply.send(answer_each_resource<protocol::alter_configs_response>(
+      request, [&](const auto& resource) { return alter(ctx, resource, request.validate_only); }));
 }
 
 }  // namespace sluice::handlers

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cluster/metadata_store.h"
@@ -56,5 +58,26 @@ resource_error replace_topic_configs(broker_services& services, const std::strin
 // (`null_valued`: the keys given a null value where one is not allowed).
 resource_error check_config_keys(const std::vector<std::string>& names,
                                  const std::vector<std::string>& null_valued);
+
+// AlterConfigs and IncrementalAlterConfigs answer alike: one result per resource in request
+// order, INVALID_REQUEST for a resource named twice, else `alter(resource)`.
+template <class Response, class Request, class Alter>
+Response answer_each_resource(const Request& request, Alter alter) {
+  std::map<std::pair<int8_t, std::string>, int> occurrences;
+  for (const auto& resource : request.resources)
+    ++occurrences[{resource.resource_type, resource.resource_name}];
+  Response response;
+  for (const auto& resource : request.resources) {
+    auto& out = response.responses.emplace_back();
+    out.resource_type = resource.resource_type;
+    out.resource_name = resource.resource_name;
+    resource_error result = occurrences[{resource.resource_type, resource.resource_name}] > 1
+                                ? invalid_request("Each resource must appear at most once.")
+                                : alter(resource);
+    out.error_code = result.wire_code();
+    out.error_message = result.message;
+  }
+  return response;
+}
 
 }  // namespace sluice::handlers
