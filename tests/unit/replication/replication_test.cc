@@ -248,9 +248,13 @@ TEST(replication, stale_epochs_are_refused) {
   // Same leader epoch, newer partition epoch: the ISR changes, the role stays.
   c.controller_epoch = 1;
   expect_ok(c.elect("t", 0, 1, 3, {1}, {1, 2}, {1}, 7));
-  EXPECT_EQ(c.view(1, "t", 0).isr, (ids{1}));
-  EXPECT_EQ(c.view(1, "t", 0).partition_epoch, 7);
-  EXPECT_TRUE(c.view(1, "t", 0).leader);
+  // Follower 2 is caught up and still fetching, so the leader may already have proposed it back
+  // (and the test controller accepted: partition epoch 8) by the time this looks.
+  auto after = c.view(1, "t", 0);
+  EXPECT_TRUE((after.isr == ids{1} && after.partition_epoch == 7) ||
+              (after.isr == ids{1, 2} && after.partition_epoch == 8))
+      << "isr size " << after.isr.size() << ", partition epoch " << after.partition_epoch;
+  EXPECT_TRUE(after.leader);
   // Not a replica here.
   auto stranger = c.elect("t", 0, 2, 4, {2}, {2}, {1});
   EXPECT_EQ(stranger.at(0).error, errc::unknown_topic_or_partition);
