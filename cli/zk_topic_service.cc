@@ -18,7 +18,6 @@
 #include "cluster/zk_session.h"
 #include "server/config.h"
 #include "server/config_provider.h"
-#include "server/log_defaults.h"
 
 namespace sluice::cli {
 namespace {
@@ -55,9 +54,10 @@ class topic_config_validator {
  private:
   explicit topic_config_validator(server::server_config config)
       : config_(std::make_unique<server::server_config>(std::move(config))),
-        provider_(std::make_unique<server::broker_config_provider>(
-            *config_, server::log_defaults(config_->typed()))) {}
+        dynamic_(std::make_unique<server::dynamic_broker_config>(*config_)),
+        provider_(std::make_unique<server::broker_config_provider>(*dynamic_)) {}
   std::unique_ptr<server::server_config> config_;
+  std::unique_ptr<server::dynamic_broker_config> dynamic_;
   std::unique_ptr<server::broker_config_provider> provider_;
 };
 
@@ -139,7 +139,8 @@ class zookeeper_topic_service final : public topic_service {
     }
 
     // As Kafka's tool: the config first, so the controller finds it with the assignment.
-    if (auto r = write(layout::topic_config_path(topic.name), layout::encode_topic_config(configs));
+    if (auto r =
+            write(layout::topic_config_path(topic.name), layout::encode_entity_config(configs));
         !r)
       return std::move(r).error();
     auto created = zk_->create_recursive(layout::topic_path(topic.name),
@@ -308,7 +309,7 @@ class zookeeper_topic_service final : public topic_service {
       }
       auto config = zk_->get(layout::topic_config_path(name));
       if (config) {
-        auto overrides = layout::decode_topic_config(config->data);
+        auto overrides = layout::decode_entity_config(config->data);
         if (!overrides) return fail(errc::broker, overrides.message());
         for (const auto& [key, value] : *overrides) {
           config_entry e;

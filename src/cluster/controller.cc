@@ -346,7 +346,7 @@ struct controller::impl {
         zk.exists(config_path, watch_once(config_path, [this, name] { topic_data_changed(name); }));
     if (!config_exists) watched_paths.erase(config_path);
     if (auto config = zk.get(config_path)) {
-      if (auto c = zk_layout::decode_topic_config(config->data)) {
+      if (auto c = zk_layout::decode_entity_config(config->data)) {
         auto it = c->find("unclean.leader.election.enable");
         if (it != c->end()) t.unclean_leader_election = it->second == "true";
       }
@@ -692,6 +692,11 @@ void controller::stop() {
   }
   for (auto& event : rest) event();
   impl_->fail_orphaned_waiters();
+}
+
+void controller::set_unclean_leader_election_default(bool enabled) {
+  impl* self = impl_.get();
+  self->post([self, enabled] { self->state.set_unclean_leader_election_default(enabled); });
 }
 
 bool controller::active() const {

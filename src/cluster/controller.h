@@ -54,6 +54,8 @@ class controller {
 
   bool active() const;
   int32_t epoch() const;  // this controller's epoch while active, else -1
+  // unclean.leader.election.enable's broker default changed (dynamic broker config).
+  void set_unclean_leader_election_default(bool enabled);
 
   // Served only while active (otherwise answered NOT_CONTROLLER). `version` is the request's.
   void alter_partition(protocol::alter_partition_request request, int16_t version,

@@ -133,6 +133,11 @@ class controller_state {
                                        std::vector<std::string> pending_deletions);
   void resigned();
   bool active() const { return active_; }
+  // The broker default of unclean.leader.election.enable changed (a dynamic broker config); used
+  // by elections from now on.
+  void set_unclean_leader_election_default(bool enabled) {
+    options_.unclean_leader_election = enabled;
+  }
   int32_t epoch() const { return epoch_; }
 
   // The whole live set (from /brokers/ids); departures, arrivals and restarts (same id, new

@@ -103,6 +103,12 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       }
       store->topics_.emplace(t.name, std::move(t));
     }
+    const nlohmann::json brokers = doc.value("broker_configs", nlohmann::json::object());
+    for (const auto& [entity, configs] : brokers.items()) {
+      config_map& m = store->broker_configs_[entity];
+      for (const auto& [k, v] : configs.items())
+        m[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
   } catch (const nlohmann::json::exception& e) {
     return fail(errc::storage_failed, fmt::format("{}: {}", path.string(), e.what()));
   }
@@ -117,6 +123,7 @@ result<void> embedded_metadata_store::persist_locked() {
   nlohmann::json topics = nlohmann::json::array();
   for (const auto& [name, t] : topics_) topics.push_back(to_json(t));
   nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
+  if (!broker_configs_.empty()) doc["broker_configs"] = broker_configs_;
   std::string text = doc.dump(2) + "\n";
 
   auto path = options_.dir / kStateFile;
@@ -336,6 +343,37 @@ result<void> embedded_metadata_store::set_topic_configs(const std::string& name,
     }
   }
   notify({metadata_change::kind::configs_changed, name});
+  return ok_v;
+}
+
+namespace {
+std::string broker_entity(std::optional<int32_t> broker) {
+  return broker ? std::to_string(*broker) : std::string("<default>");
+}
+}  // namespace
+
+config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker) const {
+  std::lock_guard lock(mutex_);
+  auto it = broker_configs_.find(broker_entity(broker));
+  return it == broker_configs_.end() ? config_map{} : it->second;
+}
+
+result<void> embedded_metadata_store::set_broker_configs(std::optional<int32_t> broker,
+                                                         const config_map& configs) {
+  {
+    std::lock_guard lock(mutex_);
+    auto entity = broker_entity(broker);
+    auto saved = broker_configs_;
+    if (configs.empty())
+      broker_configs_.erase(entity);
+    else
+      broker_configs_[entity] = configs;
+    if (auto r = persist_locked(); !r) {
+      broker_configs_ = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  notify({metadata_change::kind::broker_configs_changed, {}});
   return ok_v;
 }
 

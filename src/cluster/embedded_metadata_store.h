@@ -43,6 +43,9 @@ class embedded_metadata_store final : public metadata_store {
                                  const std::vector<std::vector<int32_t>>& assignment,
                                  bool validate_only) override;
   result<void> set_topic_configs(const std::string& name, const config_map& configs) override;
+  config_map broker_configs(std::optional<int32_t> broker) const override;
+  result<void> set_broker_configs(std::optional<int32_t> broker,
+                                  const config_map& configs) override;
   void watch(watcher w) override;
 
   // A fresh random cluster id: 16 random bytes as URL-safe base64 (22 characters), as Kafka's.
@@ -59,6 +62,8 @@ class embedded_metadata_store final : public metadata_store {
   mutable std::mutex mutex_;
   std::string cluster_id_;
   std::map<std::string, topic_metadata> topics_;
+  // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
+  std::map<std::string, config_map> broker_configs_;
   std::vector<watcher> watchers_;
 };
 

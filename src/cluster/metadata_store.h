@@ -62,7 +62,14 @@ struct new_topic {
 
 // What changed, so the broker can reconcile its local logs.
 struct metadata_change {
-  enum class kind { topic_created, topic_deleted, partitions_added, configs_changed, leadership };
+  enum class kind {
+    topic_created,
+    topic_deleted,
+    partitions_added,
+    configs_changed,
+    leadership,
+    broker_configs_changed,  // a dynamic broker config set (topic empty)
+  };
   kind what;
   std::string topic;
 };
@@ -95,6 +102,14 @@ class metadata_store {
                                          bool validate_only) = 0;
   // Replaces the topic's overrides with `configs`.
   virtual result<void> set_topic_configs(const std::string& name, const config_map& configs) = 0;
+
+  // Dynamic broker configs (Kafka's /config/brokers/<id> and /config/brokers/<default>): the set
+  // stored for `broker`, or for the cluster-wide default when nullopt. The caller validates;
+  // set_broker_configs replaces the whole set and watchers get broker_configs_changed. A broker
+  // sees the default and its own set; another broker's set reads as empty.
+  virtual config_map broker_configs(std::optional<int32_t> broker) const = 0;
+  virtual result<void> set_broker_configs(std::optional<int32_t> broker,
+                                          const config_map& configs) = 0;
 
   virtual void watch(watcher w) = 0;
 };

@@ -88,7 +88,7 @@ std::vector<std::string> persistent_paths() {
           std::string(config_topics),
           "/config/clients",
           "/config/users",
-          "/config/brokers",
+          std::string(config_brokers),
           "/config/ips"};
 }
 
@@ -109,6 +109,12 @@ std::string partition_state_path(const std::string& topic, int32_t p) {
 }
 std::string topic_config_path(const std::string& topic) {
   return fmt::format("{}/{}", config_topics, topic);
+}
+std::string broker_config_entity(std::optional<int32_t> broker) {
+  return broker ? std::to_string(*broker) : std::string("<default>");
+}
+std::string broker_config_path(std::optional<int32_t> broker) {
+  return fmt::format("{}/{}", config_brokers, broker_config_entity(broker));
 }
 std::string delete_topic_path(const std::string& topic) {
   return fmt::format("{}/{}", delete_topics, topic);
@@ -255,14 +261,14 @@ result<int32_t> decode_controller(std::string_view text) {
   return it->get<int32_t>();
 }
 
-std::string encode_topic_config(const config_map& configs) {
+std::string encode_entity_config(const config_map& configs) {
   ordered_json config = ordered_json::object();
   for (const auto& [k, v] : configs) config[k] = v;
   ordered_json doc = {{"version", 1}, {"config", config}};
   return doc.dump();
 }
 
-result<config_map> decode_topic_config(std::string_view text) {
+result<config_map> decode_entity_config(std::string_view text) {
   constexpr std::string_view what = "topic config";
   json doc = parse(text);
   if (!doc.is_object()) return bad(what, "not a JSON object");

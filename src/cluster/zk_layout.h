@@ -1,7 +1,7 @@
-// zk_layout: Apache Kafka's ZooKeeper znode paths and JSON payloads (ZooKeeper mode, Kafka 2.x/3.x),
-// written and read byte-compatibly so Kafka's tools and zkCli.sh see what they expect. Paths are
-// relative to the chroot (zk_session applies it). Decoders bounds-check and report bad JSON as
-// errc::invalid_request with the path's meaning in the message.
+// zk_layout: Apache Kafka's ZooKeeper znode paths and JSON payloads (ZooKeeper mode,
+// Kafka 2.x/3.x), written and read byte-compatibly so Kafka's tools and zkCli.sh see what they
+// expect. Paths are relative to the chroot (zk_session applies it). Decoders bounds-check and
+// report bad JSON as errc::invalid_request with the path's meaning in the message.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ namespace sluice::cluster::zk_layout {
 inline constexpr std::string_view broker_ids = "/brokers/ids";
 inline constexpr std::string_view broker_topics = "/brokers/topics";
 inline constexpr std::string_view config_topics = "/config/topics";
+inline constexpr std::string_view config_brokers = "/config/brokers";
 inline constexpr std::string_view config_changes = "/config/changes";
 inline constexpr std::string_view delete_topics = "/admin/delete_topics";
 inline constexpr std::string_view controller = "/controller";
@@ -28,13 +29,16 @@ inline constexpr std::string_view latest_producer_id_block = "/latest_producer_i
 // The persistent paths Kafka creates at start-up (each broker creates the missing ones).
 std::vector<std::string> persistent_paths();
 
-std::string broker_path(int32_t broker_id);                         // /brokers/ids/<id>
-std::string topic_path(const std::string& topic);                   // /brokers/topics/<t>
-std::string partitions_path(const std::string& topic);              // .../<t>/partitions
-std::string partition_path(const std::string& topic, int32_t p);    // .../partitions/<p>
+std::string broker_path(int32_t broker_id);                             // /brokers/ids/<id>
+std::string topic_path(const std::string& topic);                       // /brokers/topics/<t>
+std::string partitions_path(const std::string& topic);                  // .../<t>/partitions
+std::string partition_path(const std::string& topic, int32_t p);        // .../partitions/<p>
 std::string partition_state_path(const std::string& topic, int32_t p);  // .../<p>/state
-std::string topic_config_path(const std::string& topic);            // /config/topics/<t>
-std::string delete_topic_path(const std::string& topic);            // /admin/delete_topics/<t>
+std::string topic_config_path(const std::string& topic);                // /config/topics/<t>
+// A dynamic broker config entity: "<default>" (nullopt, cluster-wide) or the broker's id.
+std::string broker_config_entity(std::optional<int32_t> broker);
+std::string broker_config_path(std::optional<int32_t> broker);  // /config/brokers/<entity>
+std::string delete_topic_path(const std::string& topic);        // /admin/delete_topics/<t>
 
 // /brokers/ids/<id>: {"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},
 // "endpoints":["PLAINTEXT://host:9092"],"jmx_port":-1,"port":9092,"host":"host",
@@ -66,9 +70,10 @@ result<leader_and_isr> decode_partition_state(std::string_view json);
 std::string encode_controller(int32_t broker_id, int64_t timestamp_ms);
 result<int32_t> decode_controller(std::string_view json);
 
-// /config/topics/<t>: {"version":1,"config":{"retention.ms":"1000"}}
-std::string encode_topic_config(const config_map& configs);
-result<config_map> decode_topic_config(std::string_view json);
+// /config/topics/<t> and /config/brokers/<id|<default>>:
+// {"version":1,"config":{"retention.ms":"1000"}}
+std::string encode_entity_config(const config_map& configs);
+result<config_map> decode_entity_config(std::string_view json);
 // /config/changes/config_change_<seq>: {"version":2,"entity_path":"topics/<t>"}
 std::string encode_config_change(const std::string& entity_path);
 

@@ -107,6 +107,8 @@ result<void> zk_metadata_cache::load_all() {
   if (closed_) return ok_v;
   if (auto r = load_brokers(); !r) return r;
   load_controller();
+  load_broker_configs(std::nullopt);
+  load_broker_configs(broker_id_);
   return load_topics();
 }
 
@@ -120,6 +122,12 @@ void zk_metadata_cache::reload_topic_config(const std::string& name) {
   load_scope scope(*this);
   if (closed_) return;
   load_topic_config(name);
+}
+
+void zk_metadata_cache::reload_broker_configs(std::optional<int32_t> broker) {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_broker_configs(broker);
 }
 
 void zk_metadata_cache::reload_brokers() {
@@ -254,7 +262,7 @@ void zk_metadata_cache::load_topic(const std::string& name) {
     return;
   }
   if (*config) {
-    auto configs = zk_layout::decode_topic_config((*config)->data);
+    auto configs = zk_layout::decode_entity_config((*config)->data);
     if (configs)
       t.configs = std::move(configs).value();
     else
@@ -328,7 +336,7 @@ void zk_metadata_cache::load_topic_config(const std::string& name) {
   }
   config_map configs;
   if (*node) {
-    auto decoded = zk_layout::decode_topic_config((*node)->data);
+    auto decoded = zk_layout::decode_entity_config((*node)->data);
     if (!decoded) {
       spdlog::warn("Ignoring the configs of topic {}: {}", name, decoded.message());
       return;
@@ -342,6 +350,39 @@ void zk_metadata_cache::load_topic_config(const std::string& name) {
     it->second.configs = std::move(configs);
   }
   notify_later(metadata_change::kind::configs_changed, name);
+}
+
+void zk_metadata_cache::load_broker_configs(std::optional<int32_t> broker) {
+  if (broker && *broker != broker_id_) return;  // another broker's: not ours to apply
+  const auto entity = zk_layout::broker_config_entity(broker);
+  auto node = read(zk_layout::broker_config_path(broker), true,
+                   [broker](zk_metadata_cache& c) { c.load_broker_configs(broker); });
+  if (!node) {
+    spdlog::warn("Cannot read the dynamic configs of broker {}: {}", entity, node.message());
+    return;
+  }
+  config_map configs;
+  if (*node) {
+    auto decoded = zk_layout::decode_entity_config((*node)->data);
+    if (!decoded) {
+      spdlog::warn("Ignoring the dynamic configs of broker {}: {}", entity, decoded.message());
+      return;
+    }
+    configs = std::move(decoded).value();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto& current = broker_configs_[entity];
+    if (current == configs) return;
+    current = std::move(configs);
+  }
+  notify_later(metadata_change::kind::broker_configs_changed, {});
+}
+
+config_map zk_metadata_cache::broker_configs(std::optional<int32_t> broker) const {
+  std::lock_guard lock(mutex_);
+  auto it = broker_configs_.find(zk_layout::broker_config_entity(broker));
+  return it == broker_configs_.end() ? config_map{} : it->second;
 }
 
 void zk_metadata_cache::load_partition_state(const std::string& name, int32_t partition) {

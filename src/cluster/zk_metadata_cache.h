@@ -1,6 +1,6 @@
 // zk_metadata_cache: the ZooKeeper store's in-memory view (brokers, controller, topics with their
-// partition state and config overrides), loaded from Kafka's znodes and kept current by one-shot
-// watches that re-arm themselves on every fire and after session expiry.
+// partition state and config overrides, dynamic broker configs), loaded from Kafka's znodes and
+// kept current by one-shot watches that re-arm themselves on every fire and after session expiry.
 //
 // Threads: loads run under one load mutex (watch callbacks on the session's event thread, open()
 // and the writers' read-backs on the caller's thread); readers take only the cache mutex.
@@ -23,7 +23,8 @@ namespace sluice::cluster {
 
 class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache> {
  public:
-  explicit zk_metadata_cache(zk_session& zk) : zk_(zk) {}
+  // `broker_id`: this broker, whose dynamic configs are watched beside the cluster default's.
+  zk_metadata_cache(zk_session& zk, int32_t broker_id) : zk_(zk), broker_id_(broker_id) {}
 
   // Reads everything, arming every watch (again: after expiry all of them are gone).
   result<void> load_all();
@@ -31,6 +32,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   void reload_topic(const std::string& name);
   void reload_topic_config(const std::string& name);
   void reload_brokers();
+  void reload_broker_configs(std::optional<int32_t> broker);
 
   void add_watcher(metadata_store::watcher w);
   // Stops loading and telling watchers; returns once no watcher call is in progress, after which
@@ -43,6 +45,8 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   std::optional<topic_metadata> topic(const std::string& name) const;
   std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const;
   std::vector<std::string> topic_names() const;
+  // Dynamic broker configs of this broker or (nullopt) the cluster default; others: empty.
+  config_map broker_configs(std::optional<int32_t> broker) const;
 
  private:
   class load_scope;
@@ -61,10 +65,12 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   void load_topic(const std::string& name);
   void load_topic_config(const std::string& name);
   void load_partition_state(const std::string& name, int32_t partition);
+  void load_broker_configs(std::optional<int32_t> broker);
 
   void notify_later(metadata_change::kind what, const std::string& topic);
 
   zk_session& zk_;
+  const int32_t broker_id_;
 
   std::mutex load_mutex_;  // serializes loads; guards armed_, pending_, closed_
   bool closed_ = false;
@@ -76,6 +82,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   int32_t controller_id_ = -1;
   std::map<int32_t, broker_info> brokers_;
   std::map<std::string, topic_metadata> topics_;
+  std::map<std::string, config_map> broker_configs_;  // by entity: "<default>", "<id>"
   std::vector<metadata_store::watcher> watchers_;
 };
 

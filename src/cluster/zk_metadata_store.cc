@@ -64,7 +64,9 @@ std::vector<assignable_broker> assignable(const std::vector<broker_info>& broker
 
 struct zk_metadata_store::impl {
   impl(zk_metadata_options options, zk_session& zk)
-      : options(std::move(options)), zk(zk), cache(std::make_shared<zk_metadata_cache>(zk)) {}
+      : options(std::move(options)),
+        zk(zk),
+        cache(std::make_shared<zk_metadata_cache>(zk, this->options.broker_id)) {}
 
   result<void> write_registration(const broker_info& self);
   void on_session(zk_session::state s);
@@ -294,7 +296,7 @@ result<topic_metadata> zk_metadata_store::create_topic(const new_topic& spec, bo
   for (const auto& ps : t.partitions) znode.partitions[ps.partition] = ps.replicas;
   // Configs first, as Kafka: whoever sees the topic can read its configs.
   const auto config_path = zk_layout::topic_config_path(spec.name);
-  const auto config_data = zk_layout::encode_topic_config(spec.configs);
+  const auto config_data = zk_layout::encode_entity_config(spec.configs);
   auto config = s.zk.create(config_path, config_data);
   if (!config && config.code() == zk_errc::node_exists) {
     auto replaced = s.zk.set(config_path, config_data);  // left over from an older topic
@@ -381,30 +383,58 @@ result<void> zk_metadata_store::create_partitions(
   return ok_v;
 }
 
-result<void> zk_metadata_store::set_topic_configs(const std::string& name,
-                                                  const config_map& configs) {
-  auto& s = *impl_;
-  if (auto r = check_topic_configs(configs, s.options.validate_config); !r) return r;
-  if (!s.cache->topic(name)) return unknown_topic();
-  const auto path = zk_layout::topic_config_path(name);
-  const auto data = zk_layout::encode_topic_config(configs);
-  auto written = s.zk.set(path, data);
+namespace {
+
+// Writes an entity's config znode (creating it if needed), then Kafka's change notification that
+// tells every broker to reload it.
+result<void> write_entity_config(zk_session& zk, const std::string& path,
+                                 const std::string& entity_path, const config_map& configs) {
+  const auto data = zk_layout::encode_entity_config(configs);
+  auto written = zk.set(path, data);
   if (!written && written.code() == zk_errc::no_node) {
-    auto created = s.zk.create(path, data);
+    auto created = zk.create_recursive(path, data);
     if (!created && created.code() == zk_errc::node_exists)
-      written = s.zk.set(path, data);
+      written = zk.set(path, data);
     else if (!created)
       return unavailable(created.error());
     else
       written = zk_stat{};
   }
   if (!written) return unavailable(written.error());
-  // Tell every broker to reload the entity (Kafka's config change notification).
-  auto notice = s.zk.create(std::string(zk_layout::config_changes) + "/config_change_",
-                            zk_layout::encode_config_change("topics/" + name),
-                            zk_create_mode::persistent_sequential);
+  auto notice = zk.create(std::string(zk_layout::config_changes) + "/config_change_",
+                          zk_layout::encode_config_change(entity_path),
+                          zk_create_mode::persistent_sequential);
   if (!notice) return unavailable(notice.error());
+  return ok_v;
+}
+
+}  // namespace
+
+result<void> zk_metadata_store::set_topic_configs(const std::string& name,
+                                                  const config_map& configs) {
+  auto& s = *impl_;
+  if (auto r = check_topic_configs(configs, s.options.validate_config); !r) return r;
+  if (!s.cache->topic(name)) return unknown_topic();
+  if (auto r =
+          write_entity_config(s.zk, zk_layout::topic_config_path(name), "topics/" + name, configs);
+      !r)
+    return r;
   s.cache->reload_topic_config(name);
+  return ok_v;
+}
+
+config_map zk_metadata_store::broker_configs(std::optional<int32_t> broker) const {
+  return impl_->cache->broker_configs(broker);
+}
+
+result<void> zk_metadata_store::set_broker_configs(std::optional<int32_t> broker,
+                                                   const config_map& configs) {
+  auto& s = *impl_;
+  if (auto r = write_entity_config(s.zk, zk_layout::broker_config_path(broker),
+                                   "brokers/" + zk_layout::broker_config_entity(broker), configs);
+      !r)
+    return r;
+  s.cache->reload_broker_configs(broker);
   return ok_v;
 }
 

@@ -5,6 +5,7 @@
 //   /brokers/topics/<t>                        replica assignment {"version":3,"partitions":{..}}
 //   /brokers/topics/<t>/partitions/<p>/state   leader, leader_epoch, isr, controller_epoch
 //   /config/topics/<t> (+ /config/changes)     topic config overrides
+//   /config/brokers/<id|<default>> (+ changes) dynamic broker configs
 //   /admin/delete_topics/<t>                   deletion requests (the controller deletes)
 //   /controller, /controller_epoch, /cluster/id
 // Reads are served from an in-memory cache kept current by ZooKeeper watches; writes go to
@@ -64,6 +65,9 @@ class zk_metadata_store final : public metadata_store {
                                  const std::vector<std::vector<int32_t>>& assignment,
                                  bool validate_only) override;
   result<void> set_topic_configs(const std::string& name, const config_map& configs) override;
+  config_map broker_configs(std::optional<int32_t> broker) const override;
+  result<void> set_broker_configs(std::optional<int32_t> broker,
+                                  const config_map& configs) override;
   void watch(watcher w) override;
 
   // Use open(); public only for make_unique.

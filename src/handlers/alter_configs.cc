@@ -1,11 +1,10 @@
 // AlterConfigs (key 33), v0–v2: Kafka's legacy config API. For a TOPIC it *replaces* the topic's
 // overrides with exactly the configs given (keys left out return to the broker defaults); the
 // new set is validated as a whole and applied to the live partitions. validate_only checks
-// without storing. BROKER resources are refused (static configuration only, see
-// config_resources.h); BROKER_LOGGER and unknown types are INVALID_REQUEST, as Kafka answers
-// this deprecated API. A resource given twice fails both times.
+// without storing. For a BROKER resource (this broker's id, or "" for the cluster-wide default) it
+// replaces the dynamic broker configs the same way; BROKER_LOGGER and unknown types are
+// INVALID_REQUEST, as Kafka answers this deprecated API. A resource given twice fails both times.
 #include <fmt/format.h>
-
 
 #include "handlers/broker_services.h"
 #include "handlers/config_resources.h"
@@ -36,7 +35,9 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
     case config_resource::broker: {
       auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
       if (!e.ok()) return e;
-      return refuse_broker_config_change(ctx.services, names);
+      cluster::config_map configs;
+      for (const auto& c : resource.configs) configs[c.name] = *c.value;
+      return replace_broker_configs(ctx.services, resource.resource_name, configs, validate_only);
     }
     default:
       return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));

@@ -64,7 +64,14 @@ struct config_entry {
 class config_provider {
  public:
   virtual ~config_provider() = default;
-  virtual std::vector<config_entry> broker_configs() const = 0;
+  // This broker's configs with their sources; with `cluster_default`, only those set as the
+  // cluster-wide dynamic default (what Kafka describes for the BROKER resource "").
+  virtual std::vector<config_entry> broker_configs(bool cluster_default = false) const = 0;
+  // Why `configs` cannot be the complete dynamic config set of BROKER resource `broker`
+  // (nullopt: the cluster-wide default): unknown or read-only keys, bad values. nullopt if it can.
+  virtual std::optional<std::string> validate_broker_configs(
+      std::optional<int32_t> broker, const cluster::config_map& configs,
+      const cluster::metadata_store& store) const = 0;
   // Every topic-level config: the override if set, else the broker default it falls back to.
   virtual std::vector<config_entry> topic_configs(const cluster::config_map& overrides) const = 0;
   // A message when `key=value` is not a valid topic config (unknown key, bad value), else nullopt.

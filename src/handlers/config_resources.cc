@@ -38,22 +38,26 @@ resource_error check_broker_resource_name(const std::string& name, int32_t broke
   return {};
 }
 
-resource_error refuse_broker_config_change(const broker_services& services,
-                                           const std::vector<std::string>& keys) {
-  if (keys.empty()) return {};
-  std::set<std::string> dynamic;
-  for (const auto& entry : services.configs.broker_configs())
-    if (!entry.read_only) dynamic.insert(entry.name);
-  std::vector<std::string> static_keys;
-  for (const auto& key : keys)
-    if (!dynamic.contains(key)) static_keys.push_back(key);
-  if (!static_keys.empty())
-    return invalid_request(
-        fmt::format("Cannot update these configs dynamically: {}", fmt::join(static_keys, ", ")));
-  return invalid_request(fmt::format(
-      "Dynamic broker configs are not supported by this broker yet: set {} in server.properties "
-      "(or with --override) and restart the broker",
-      fmt::join(keys, ", ")));
+std::optional<int32_t> broker_of_resource(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  int32_t id = 0;
+  std::from_chars(name.data(), name.data() + name.size(), id);
+  return id;
+}
+
+resource_error replace_broker_configs(broker_services& services, const std::string& name,
+                                      const cluster::config_map& configs, bool validate_only) {
+  auto broker = broker_of_resource(name);
+  if (auto why = services.configs.validate_broker_configs(broker, configs, services.metadata))
+    return invalid_request(*why);
+  if (validate_only) return {};
+  if (auto stored = services.metadata.set_broker_configs(broker, configs); !stored)
+    return {to_kafka(stored.code()), stored.message()};
+  std::vector<std::string> shown;
+  for (const auto& [key, value] : configs) shown.push_back(key + "=" + value);
+  spdlog::info("Updated dynamic configs of broker {}: {}", name.empty() ? "<default>" : name,
+               shown.empty() ? std::string("none") : fmt::format("{}", fmt::join(shown, ", ")));
+  return {};
 }
 
 resource_error replace_topic_configs(broker_services& services, const std::string& topic,

@@ -1,6 +1,6 @@
 // config_resources: what DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share — the
 // resource types, Kafka's checks of a resource's name, replacing a topic's config overrides, and
-// the answer to changes of broker configs (only static configuration exists so far).
+// replacing a topic's config overrides or a broker resource's dynamic configs.
 // Stateless functions; any network thread.
 #pragma once
 
@@ -43,11 +43,16 @@ inline resource_error invalid_request(std::string message) {
 // Anything else is INVALID_REQUEST worded as Kafka's.
 resource_error check_broker_resource_name(const std::string& name, int32_t broker_id);
 
-// AlterConfigs / IncrementalAlterConfigs on a BROKER resource: the broker's configuration is
-// static (server.properties and --override) until dynamic broker configs exist. Keys Kafka
-// cannot change at runtime either get Kafka's own refusal; the others a clear "not yet".
-resource_error refuse_broker_config_change(const broker_services& services,
-                                           const std::vector<std::string>& keys);
+// The broker a BROKER resource name stands for: nullopt for "" (the cluster-wide default), else
+// its id. Call after check_broker_resource_name.
+std::optional<int32_t> broker_of_resource(const std::string& name);
+
+// Validates `configs` as the complete new dynamic config set of BROKER resource `name` (this
+// broker's id, or "" for the cluster-wide default) and, unless validate_only, stores it; every
+// broker it concerns then applies it (dynamic_broker_config). Read-only and unknown keys and bad
+// values are INVALID_REQUEST, as Kafka answers.
+resource_error replace_broker_configs(broker_services& services, const std::string& name,
+                                      const cluster::config_map& configs, bool validate_only);
 
 // Validates `overrides` as the complete new override set of `topic` and, unless validate_only,
 // stores it; the replica manager then applies it to the topic's live partitions.

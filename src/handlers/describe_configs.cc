@@ -2,8 +2,8 @@
 //   TOPIC (2): every topic-level config — the override or the broker default it falls back to —
 //     with its source; unknown topic → UNKNOWN_TOPIC_OR_PARTITION, bad name →
 //     INVALID_TOPIC_EXCEPTION.
-//   BROKER (4): this broker's id → every broker config; "" (the cluster-wide dynamic defaults) →
-//     none, since there are no dynamic broker configs yet; another id → INVALID_REQUEST.
+//   BROKER (4): this broker's id → every broker config with its source; "" → the cluster-wide
+//     dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG) only; another id → INVALID_REQUEST.
 //   BROKER_LOGGER (8): this broker's id → the root log level, as Kafka lists its loggers.
 //   CLIENT_METRICS (16): no subscriptions exist, so a named one has no configs.
 //   GROUP (32): group configs (KIP-848) are not supported → INVALID_REQUEST.
@@ -127,8 +127,7 @@ std::variant<std::vector<config_entry>, resource_error> describe(
     }
     case config_resource::broker:
       if (auto e = broker_name_error(name, services.settings.broker_id, true)) return *e;
-      if (name.empty()) return std::vector<config_entry>{};  // no dynamic cluster defaults
-      return services.configs.broker_configs();
+      return services.configs.broker_configs(name.empty());
     case config_resource::broker_logger: {
       if (auto e = broker_name_error(name, services.settings.broker_id, false)) return *e;
       config_entry root;

@@ -1,11 +1,12 @@
-// IncrementalAlterConfigs (key 44), v0–v1: changes individual configs of a TOPIC with SET (0),
-// DELETE (1, back to the broker default), APPEND (2) and SUBTRACT (3) — the last two only for
+// IncrementalAlterConfigs (key 44), v0–v1: changes individual configs of a TOPIC or BROKER with SET
+// (0), DELETE (1, back to the broker default), APPEND (2) and SUBTRACT (3) — the last two only for
 // list-type keys (cleanup.policy, *.replication.throttled.replicas), starting from the topic's
 // current value (its override, else the broker default). The resulting override set is validated
 // and stored, and the replica manager applies it to the live partitions (retention, segment
-// size, cleanup policy...). validate_only checks without storing. BROKER resources are refused
-// (static configuration only, see config_resources.h), as are BROKER_LOGGER, CLIENT_METRICS and
-// GROUP; unknown types are INVALID_REQUEST. A resource given twice fails both times.
+// size, cleanup policy...). A BROKER resource (this broker's id, or "" for the cluster-wide
+// default) changes the dynamic broker configs the same way (see dynamic_broker_config.h).
+// validate_only checks without storing. BROKER_LOGGER, CLIENT_METRICS and GROUP are refused;
+// unknown types are INVALID_REQUEST. A resource given twice fails both times.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -46,18 +47,15 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// Applies the operations to the topic's overrides; the new set, or the error.
-std::variant<cluster::config_map, resource_error> apply(broker_services& services,
+// Applies the operations to `overrides` (a topic's overrides, or a broker resource's dynamic
+// configs). `current` holds every key's current value and type, for APPEND and SUBTRACT; `kind`
+// names the entity in errors ("topic", "broker").
+std::variant<cluster::config_map, resource_error> apply(cluster::config_map overrides,
+                                                        const std::vector<config_entry>& entries,
+                                                        std::string_view kind,
                                                         const resource_t& resource) {
-  auto topic = services.metadata.topic(resource.resource_name);
-  if (!topic) {
-    return resource_error{error_code::unknown_topic_or_partition,
-                          fmt::format("The topic '{}' does not exist.", resource.resource_name)};
-  }
-  cluster::config_map overrides = topic->configs;
-  // Current values and types of every topic key, for APPEND and SUBTRACT.
-  std::map<std::string, config_entry> current;
-  for (auto& e : services.configs.topic_configs(overrides)) current.emplace(e.name, e);
+  std::map<std::string, const config_entry*> current;
+  for (const auto& e : entries) current.emplace(e.name, &e);
 
   for (const auto& c : resource.configs) {
     switch (static_cast<op>(c.config_operation)) {
@@ -73,12 +71,12 @@ std::variant<cluster::config_map, resource_error> apply(broker_services& service
         auto it = current.find(c.name);
         if (it == current.end())
           return resource_error{error_code::invalid_config,
-                                fmt::format("Unknown topic config name: {}", c.name)};
-        if (it->second.value_type != config_entry::type::list)
+                                fmt::format("Unknown {} config name: {}", kind, c.name)};
+        if (it->second->value_type != config_entry::type::list)
           return resource_error{error_code::invalid_config,
                                 fmt::format("Config value {} is not allowed for config key: {}",
                                             append ? "append" : "subtract", c.name)};
-        auto base = overrides.contains(c.name) ? overrides[c.name] : it->second.value.value_or("");
+        auto base = overrides.contains(c.name) ? overrides[c.name] : it->second->value.value_or("");
         auto items = split_list(base);
         for (const auto& v : split_list(*c.value)) {
           auto found = std::find(items.begin(), items.end(), v);
@@ -108,7 +106,12 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
     case config_resource::topic: {
       if (resource.resource_name.empty())
         return invalid_request("Default topic resources are not allowed.");
-      auto changed = apply(ctx.services, resource);
+      auto topic = ctx.services.metadata.topic(resource.resource_name);
+      if (!topic)
+        return {error_code::unknown_topic_or_partition,
+                fmt::format("The topic '{}' does not exist.", resource.resource_name)};
+      auto changed = apply(topic->configs, ctx.services.configs.topic_configs(topic->configs),
+                           "topic", resource);
       if (auto* e = std::get_if<resource_error>(&changed)) return *e;
       return replace_topic_configs(ctx.services, resource.resource_name,
                                    std::get<cluster::config_map>(changed), validate_only);
@@ -116,7 +119,13 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
     case config_resource::broker: {
       auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
       if (!e.ok()) return e;
-      return refuse_broker_config_change(ctx.services, names);
+      auto stored =
+          ctx.services.metadata.broker_configs(broker_of_resource(resource.resource_name));
+      auto changed =
+          apply(std::move(stored), ctx.services.configs.broker_configs(), "broker", resource);
+      if (auto* failed = std::get_if<resource_error>(&changed)) return *failed;
+      return replace_broker_configs(ctx.services, resource.resource_name,
+                                    std::get<cluster::config_map>(changed), validate_only);
     }
     case config_resource::broker_logger:
       return invalid_request("Changing log levels at runtime is not supported by this broker yet.");

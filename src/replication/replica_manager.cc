@@ -111,6 +111,10 @@ void replica_manager::on_metadata_change(const cluster::metadata_change& /*chang
   reconcile();
 }
 
+void replica_manager::set_default_min_insync_replicas(int32_t n) {
+  impl_->default_min_insync.store(n, std::memory_order_relaxed);
+}
+
 void replica_manager::reconcile() {
   auto& s = *impl_;
   std::lock_guard serial(s.reconcile_mutex);

@@ -227,6 +227,9 @@ class replica_manager {
   // change). Idempotent.
   void reconcile();
   void on_metadata_change(const cluster::metadata_change& change);
+  // min.insync.replicas' broker default changed (a dynamic broker config); applied to partitions
+  // without a topic override by the next reconcile().
+  void set_default_min_insync_replicas(int32_t n);
 
   // Produce. acks: 0, 1 or -1 (checked by the caller). Completes once every partition has its
   // outcome — for acks=-1 once the high watermark covers the append, or on timeout.

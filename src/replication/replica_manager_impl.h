@@ -22,6 +22,7 @@ namespace sluice::replication {
 struct replica_manager::impl {
   impl(options o, storage::log_manager& l, cluster::metadata_store& m)
       : opts(std::move(o)),
+        default_min_insync(opts.min_insync_replicas),
         logs(l),
         metadata(m),
         produce_waiters("produce"),
@@ -51,6 +52,7 @@ struct replica_manager::impl {
   void checkpoint();
 
   options opts;
+  std::atomic<int32_t> default_min_insync;  // opts.min_insync_replicas, dynamic
   storage::log_manager& logs;
   cluster::metadata_store& metadata;
 

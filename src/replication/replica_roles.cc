@@ -42,7 +42,7 @@ int32_t replica_manager::impl::min_insync_for(const cluster::config_map& configs
     const auto& v = it->second;
     if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc() && n >= 1) return n;
   }
-  return std::max(1, opts.min_insync_replicas);
+  return std::max(1, default_min_insync.load(std::memory_order_relaxed));
 }
 
 void replica_manager::impl::send_isr_change(const std::shared_ptr<partition>& p,

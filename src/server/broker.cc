@@ -18,6 +18,7 @@
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
 #include "server/controller_link.h"
+#include "server/dynamic_broker_config.h"
 #include "server/group_glue.h"
 #include "server/log_defaults.h"
 #include "storage/log_dir.h"
@@ -36,7 +37,9 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-broker::broker(server_config config) : config_(std::move(config)) {}
+broker::broker(server_config config)
+    : config_(std::move(config)),
+      dynamic_config_(std::make_unique<dynamic_broker_config>(config_)) {}
 
 broker::~broker() {
   stop(std::chrono::milliseconds(0));
@@ -163,8 +166,7 @@ result<void> broker::start_zookeeper() {
     resolve_broker_id(*generated);
   }
 
-  auto defaults = log_defaults(c);
-  config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
+  config_provider_ = std::make_unique<broker_config_provider>(*dynamic_config_);
   cluster::zk_metadata_options mo;
   mo.broker_id = c.broker_id;
   mo.default_partitions = c.num_partitions;
@@ -237,9 +239,8 @@ result<int32_t> broker::generate_broker_id() {
 // partitions this broker hosts.
 result<void> broker::start_metadata() {
   const broker_config& c = config_.typed();
-  auto defaults = log_defaults(c);
   if (!metadata_) {
-    config_provider_ = std::make_unique<broker_config_provider>(config_, defaults);
+    config_provider_ = std::make_unique<broker_config_provider>(*dynamic_config_);
     cluster::embedded_options eo;
     eo.dir = c.log_dirs.front();
     eo.self.id = c.broker_id;
@@ -256,19 +257,22 @@ result<void> broker::start_metadata() {
     auto store = cluster::embedded_metadata_store::open(std::move(eo), cluster_id_);
     if (!store) return fail(errc::start_failed, store.message());
     metadata_ = std::move(*store);
-  } else {
-    start_controller();
   }
+  // Dynamic broker configs stored earlier apply from the start.
+  dynamic_config_->refresh(*metadata_);
+  const auto snapshot = dynamic_config_->current();
+  const broker_config& live = snapshot->typed();
+  if (zk_) start_controller();
 
   replication::replica_manager::options ro;
   ro.broker_id = c.broker_id;
-  ro.make_log_config = [defaults](const cluster::config_map& overrides)
+  ro.make_log_config = [dynamic = dynamic_config_.get()](const cluster::config_map& overrides)
       -> replication::result<std::shared_ptr<const storage::log_config>> {
-    auto l = topic_log_config(defaults, overrides);
+    auto l = topic_log_config(log_defaults(dynamic->current()->typed()), overrides);
     if (!l) return fail(replication::errc::unknown, l.message());
     return std::make_shared<const storage::log_config>(std::move(*l));
   };
-  ro.min_insync_replicas = c.min_insync_replicas;
+  ro.min_insync_replicas = live.min_insync_replicas;
   ro.replica_lag_time_max_ms = c.replica_lag_time_max_ms;
   ro.replica_fetch_max_bytes = c.replica_fetch_max_bytes;
   ro.replica_fetch_wait_max_ms = c.replica_fetch_wait_max_ms;
@@ -288,8 +292,10 @@ result<void> broker::start_metadata() {
   replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
   start_group_coordinator();
   replicas_->reconcile();
-  metadata_->watch([r = replicas_.get()](const cluster::metadata_change& change) {
-    r->on_metadata_change(change);
+  metadata_->watch([this](const cluster::metadata_change& change) {
+    if (change.what == cluster::metadata_change::kind::broker_configs_changed)
+      apply_dynamic_configs();
+    replicas_->on_metadata_change(change);
   });
   under_replicated_ = metrics_.add_collector(
       "sluice_under_replicated_partitions",
@@ -308,6 +314,17 @@ result<void> broker::start_metadata() {
   return ok_v;
 }
 
+// A dynamic broker config changed: what is not re-read per use is pushed (log configs are
+// re-applied by the replica manager's reconcile, which follows).
+void broker::apply_dynamic_configs() {
+  if (!dynamic_config_->refresh(*metadata_)) return;
+  const auto snapshot = dynamic_config_->current();
+  const broker_config& live = snapshot->typed();
+  replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
+  if (controller_)
+    controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
+}
+
 // Cluster mode: the controller candidate and the link to whichever broker is the controller.
 void broker::start_controller() {
   const broker_config& c = config_.typed();
@@ -315,7 +332,7 @@ void broker::start_controller() {
   co.broker_id = c.broker_id;
   co.inter_broker_listener = c.inter_broker_listener_name;
   co.auto_leader_rebalance = c.auto_leader_rebalance_enable;
-  co.unclean_leader_election = c.unclean_leader_election_enable;
+  co.unclean_leader_election = dynamic_config_->current()->typed().unclean_leader_election_enable;
   co.delete_topic_enable = c.delete_topic_enable;
   co.leader_imbalance_check_interval_seconds =
       static_cast<int32_t>(c.leader_imbalance_check_interval_seconds);

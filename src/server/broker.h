@@ -77,12 +77,14 @@ class broker {
   void start_controller();
   result<void> start_storage();
   result<void> start_metadata();
+  void apply_dynamic_configs();
   void start_group_coordinator();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
   void log_summary() const;
 
   server_config config_;
+  std::unique_ptr<class dynamic_broker_config> dynamic_config_;  // config_ + dynamic configs
   metrics::registry metrics_;
   metrics::collector_handle under_replicated_;
   std::unique_ptr<net::http_server> http_;

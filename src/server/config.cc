@@ -317,8 +317,9 @@ std::string canonical_hostname() {
   return out;
 }
 
-result<server_config> load_config(const std::vector<property>& file,
+result<server_config> load_layers(const std::vector<property>& file,
                                   const std::vector<property>& overrides,
+                                  const dynamic_layers& dynamic,
                                   const std::function<std::string()>& hostname) {
   struct given {
     std::string value;
@@ -329,6 +330,10 @@ result<server_config> load_config(const std::vector<property>& file,
   for (const auto& p : overrides) raw[p.key] = {p.value, true};
 
   server_config out;
+  out.file_ = file;
+  out.override_props_ = overrides;
+  out.dynamic_ = dynamic;
+  out.hostname_ = hostname;
   for (const auto& p : overrides) out.overrides_.emplace_back(p.key, p.value);
   for (const auto& [key, g] : raw) {
     const config_key* k = find_config_key(key);
@@ -340,28 +345,53 @@ result<server_config> load_config(const std::vector<property>& file,
   }
 
   std::vector<std::string> errors;
+  // Parses and checks one layer's text for `k`; its formatted form, or nullopt after an error.
+  auto check = [&](const config_key& k, const std::string& text) -> std::optional<config_value> {
+    auto parsed = parse_config_value(k.type, text);
+    if (!parsed.ok()) {
+      errors.push_back("invalid value '" + text + "' for " + k.name + ": " + parsed.message());
+      return std::nullopt;
+    }
+    config_value v = std::move(parsed).value();
+    if (auto problem = k.valid.check ? k.valid.check(v) : std::nullopt) {
+      errors.push_back("invalid value '" + text + "' for " + k.name + ": " + *problem);
+      return std::nullopt;
+    }
+    return v;
+  };
   for (const auto& k : config_catalogue()) {
     config_entry e;
     e.key = &k;
+    std::optional<config_value> winner;
+    if (k.default_value) {
+      winner = check(k, *k.default_value);
+      if (!winner) continue;
+    }
+    bool bad = false;
+    auto layer = [&](const std::string* text, config_source source,
+                     std::optional<std::string>& shown) {
+      if (text == nullptr) return;
+      auto v = check(k, *text);
+      if (!v) {
+        bad = true;
+        return;
+      }
+      shown = format_config_value(*v);
+      winner = std::move(v);
+      e.source = source;
+    };
     auto it = raw.find(k.name);
-    std::optional<std::string> text = k.default_value;
-    if (it != raw.end()) {
-      text = it->second.value;
-      e.source = config_source::static_broker_config;
-      e.overridden = it->second.overridden;
-    }
-    if (text) {
-      auto parsed = parse_config_value(k.type, *text);
-      if (!parsed.ok()) {
-        errors.push_back("invalid value '" + *text + "' for " + k.name + ": " + parsed.message());
-        continue;
-      }
-      e.value = std::move(parsed).value();
-      if (auto problem = k.valid.check ? k.valid.check(e.value) : std::nullopt) {
-        errors.push_back("invalid value '" + *text + "' for " + k.name + ": " + *problem);
-        continue;
-      }
-    }
+    layer(it == raw.end() ? nullptr : &it->second.value, config_source::static_broker_config,
+          e.static_text);
+    if (it != raw.end()) e.overridden = it->second.overridden;
+    auto d = dynamic.cluster_default.find(k.name);
+    layer(d == dynamic.cluster_default.end() ? nullptr : &d->second,
+          config_source::dynamic_default_broker_config, e.dynamic_default_text);
+    auto b = dynamic.broker.find(k.name);
+    layer(b == dynamic.broker.end() ? nullptr : &b->second, config_source::dynamic_broker_config,
+          e.dynamic_broker_text);
+    if (bad) continue;
+    if (winner) e.value = std::move(*winner);
     out.entries_.push_back(std::move(e));
   }
   if (!errors.empty()) return fail(errc::invalid_config, join_lines(errors));
@@ -370,6 +400,23 @@ result<server_config> load_config(const std::vector<property>& file,
   out.typed_ = build(b, hostname);
   if (!b.errors().empty()) return fail(errc::invalid_config, join_lines(b.errors()));
   return out;
+}
+
+result<server_config> load_config(const std::vector<property>& file,
+                                  const std::vector<property>& overrides,
+                                  const std::function<std::string()>& hostname) {
+  return load_layers(file, overrides, {}, hostname);
+}
+
+result<server_config> server_config::with_dynamic(const dynamic_layers& layers) const {
+  auto next = load_layers(file_, override_props_, layers, hostname_);
+  if (!next) return next;
+  // Resolved at start-up, and never dynamic.
+  next->typed_.broker_id = typed_.broker_id;
+  next->typed_.listeners = typed_.listeners;
+  next->typed_.advertised_listeners = typed_.advertised_listeners;
+  next->typed_.metrics_listener = typed_.metrics_listener;
+  return next;
 }
 
 }  // namespace sluice::server

@@ -130,14 +130,31 @@ struct broker_config {
   metrics_listener_config metrics_listener;
 };
 
-// Where a value came from. Kafka reports both the file and --override as a static broker config.
-enum class config_source { default_config, static_broker_config };
+// Where a value came from, lowest precedence first. Kafka reports both the file and --override as
+// a static broker config; dynamic configs (IncrementalAlterConfigs on a BROKER resource) win over
+// both, this broker's own over the cluster-wide default.
+enum class config_source {
+  default_config,
+  static_broker_config,
+  dynamic_default_broker_config,
+  dynamic_broker_config,
+};
+
+// Dynamic broker configs as stored (/config/brokers/<default> and /config/brokers/<id>).
+struct dynamic_layers {
+  std::map<std::string, std::string> cluster_default;
+  std::map<std::string, std::string> broker;
+  bool operator==(const dynamic_layers&) const = default;
+};
 
 struct config_entry {
   const config_key* key = nullptr;
   config_value value;  // parsed; monostate for null
   config_source source = config_source::default_config;
   bool overridden = false;  // set by --override (a kind of static_broker_config)
+  // The value each configured layer gives this key, formatted as text() (DescribeConfigs'
+  // synonyms list them all, not only the winner).
+  std::optional<std::string> static_text, dynamic_default_text, dynamic_broker_text;
   std::optional<std::string> text() const { return format_config_value(value); }
 };
 
@@ -160,10 +177,21 @@ class server_config {
   // broker.id=-1: the id found in meta.properties or generated at start-up.
   void resolve_broker_id(int32_t id) { typed_.broker_id = id; }
 
+  // This configuration with `layers` of dynamic broker configs over its static ones: the same
+  // file and --override arguments loaded again with two more layers on top, so every rule of
+  // load_config applies (value checks, retention precedence). Values resolved at start-up
+  // (broker.id, bound ports) carry over. Keys the catalogue does not know or that are read-only
+  // must be filtered out by the caller (dynamic_broker_config); errors name key, value and reason.
+  result<server_config> with_dynamic(const dynamic_layers& layers) const;
+  const dynamic_layers& dynamic() const { return dynamic_; }
+
  private:
-  friend result<server_config> load_config(const std::vector<property>&,
-                                           const std::vector<property>&,
+  friend result<server_config> load_layers(const std::vector<property>&,
+                                           const std::vector<property>&, const dynamic_layers&,
                                            const std::function<std::string()>&);
+  std::vector<property> file_, override_props_;
+  dynamic_layers dynamic_;
+  std::function<std::string()> hostname_;
   broker_config typed_;
   std::vector<config_entry> entries_;
   std::vector<std::string> unknown_keys_;
@@ -173,6 +201,12 @@ class server_config {
 
 // The machine's canonical host name (what Kafka advertises for an empty listener host).
 std::string canonical_hostname();
+
+// (load_layers, declared for server_config::with_dynamic: load_config with dynamic layers.)
+result<server_config> load_layers(const std::vector<property>& file,
+                                  const std::vector<property>& overrides,
+                                  const dynamic_layers& dynamic,
+                                  const std::function<std::string()>& hostname);
 
 // `file` in file order, then `overrides` (which win). `hostname` supplies the advertised host
 // for listeners with an empty host (injectable for tests). Errors: errc::invalid_config with one

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "server/config_catalogue.h"
+#include "server/log_defaults.h"
 
 namespace sluice::server {
 
@@ -173,23 +174,35 @@ std::optional<std::string> default_text(const config_key& key) {
 }
 
 // Kafka's synonym list for a key of a family (log.retention.ms, .minutes, .hours): every family
-// member set in server.properties or by --override, then every member's built-in default, with
-// everything before the first entry named `primary` dropped — which is why a key that is set
-// only through a lower-precedence synonym reports no synonyms, exactly as Kafka does.
+// member's value in each layer, layer by layer from the highest precedence (this broker's dynamic
+// configs, unless describing the cluster default; the cluster-wide dynamic default;
+// server.properties and --override; the built-in default), with everything before the first
+// entry named `primary` dropped — which is why a key that is set only through a
+// lower-precedence synonym reports no synonyms, exactly as Kafka does.
 std::vector<wire_entry::synonym> synonym_chain(const server_config& config,
                                                const std::vector<const config_key*>& family,
-                                               std::string_view primary) {
+                                               std::string_view primary, bool cluster_default) {
+  using source = wire_entry::source;
+  using text_of = std::optional<std::string> (*)(const config_entry&, const config_key&);
+  static const std::pair<source, text_of> layers[] = {
+      {source::dynamic_broker,
+       [](const config_entry& e, const config_key&) { return e.dynamic_broker_text; }},
+      {source::dynamic_default_broker,
+       [](const config_entry& e, const config_key&) { return e.dynamic_default_text; }},
+      {source::static_broker,
+       [](const config_entry& e, const config_key&) { return e.static_text; }},
+      {source::default_config,
+       [](const config_entry&, const config_key& k) { return default_text(k); }},
+  };
   std::vector<wire_entry::synonym> chain;
-  for (const auto* key : family) {
-    const auto* entry = config.find(key->name);
-    if (entry == nullptr || entry->source != config_source::static_broker_config) continue;
-    chain.push_back({key->name, key->sensitive ? std::nullopt : entry->text(),
-                     wire_entry::source::static_broker});
-  }
-  for (const auto* key : family) {
-    if (auto text = default_text(*key))
-      chain.push_back(
-          {key->name, key->sensitive ? std::nullopt : text, wire_entry::source::default_config});
+  for (const auto& [from, text] : layers) {
+    if (cluster_default && from == source::dynamic_broker) continue;
+    for (const auto* key : family) {
+      const auto* entry = config.find(key->name);
+      if (entry == nullptr) continue;
+      if (auto value = text(*entry, *key))
+        chain.push_back({key->name, key->sensitive ? std::nullopt : value, from});
+    }
   }
   auto first = std::find_if(chain.begin(), chain.end(),
                             [&](const wire_entry::synonym& s) { return s.name == primary; });
@@ -197,19 +210,32 @@ std::vector<wire_entry::synonym> synonym_chain(const server_config& config,
   return chain;
 }
 
+// The value a topic without an override gets for a key that is not a log key.
+std::string non_log_default(const server_config& config, std::string_view key) {
+  for (const auto* broker_key : broker_synonyms(key))
+    if (const auto* entry = config.find(broker_key->name); entry && entry->text())
+      return *entry->text();
+  const auto* k = find_topic_key(key);
+  return k ? std::string(k->fallback_default) : std::string();
+}
+
 }  // namespace
 
-std::vector<handlers::config_entry> broker_config_provider::broker_configs() const {
+std::vector<handlers::config_entry> broker_config_provider::broker_configs(
+    bool cluster_default) const {
+  auto config = config_.current();
   std::vector<wire_entry> out;
-  for (const auto& e : config_.entries()) {
+  for (const auto& e : config->entries()) {
     if (e.key == nullptr) continue;
+    if (cluster_default && !e.dynamic_default_text) continue;
     wire_entry c;
     c.name = e.key->name;
     c.sensitive = e.key->sensitive;
-    c.value = c.sensitive ? std::nullopt : e.text();
+    auto shown = cluster_default ? e.dynamic_default_text : e.text();
+    c.value = c.sensitive ? std::nullopt : shown;
     std::vector<const config_key*> family{e.key};
     if (!e.key->topic_config.empty()) family = broker_synonyms(e.key->topic_config);
-    c.synonyms = synonym_chain(config_, family, c.name);
+    c.synonyms = synonym_chain(*config, family, c.name, cluster_default);
     c.from = c.synonyms.empty() ? wire_entry::source::default_config : c.synonyms.front().from;
     c.read_only = e.key->mode == update_mode::read_only;
     c.value_type = wire_type(e.key->type);
@@ -219,19 +245,13 @@ std::vector<handlers::config_entry> broker_config_provider::broker_configs() con
   return out;
 }
 
-std::string broker_config_provider::non_log_default(std::string_view key) const {
-  for (const auto* broker_key : broker_synonyms(key))
-    if (const auto* entry = config_.find(broker_key->name); entry && entry->text())
-      return *entry->text();
-  const auto* k = find_topic_key(key);
-  return k ? std::string(k->fallback_default) : std::string();
-}
-
 std::vector<handlers::config_entry> broker_config_provider::topic_configs(
     const cluster::config_map& overrides) const {
+  auto config = config_.current();
+  const storage::log_config defaults = log_defaults(config->typed());
   std::vector<wire_entry> out;
-  auto effective = storage::log_config::from_properties(overrides, log_defaults_);
-  const storage::log_config& values = effective ? *effective : log_defaults_;
+  auto effective = storage::log_config::from_properties(overrides, defaults);
+  const storage::log_config& values = effective ? *effective : defaults;
   for (const auto& key : topic_keys()) {
     wire_entry c;
     c.name = std::string(key.name);
@@ -239,13 +259,13 @@ std::vector<handlers::config_entry> broker_config_provider::topic_configs(
     c.value_type = wire_type(key.type);
     c.documentation = std::string(key.doc);
     auto family = broker_synonyms(key.name);
-    if (!family.empty()) c.synonyms = synonym_chain(config_, family, family.front()->name);
+    if (!family.empty()) c.synonyms = synonym_chain(*config, family, family.front()->name, false);
     if (auto it = overrides.find(c.name); it != overrides.end()) {
       c.value = it->second;
       c.synonyms.insert(c.synonyms.begin(),
                         {c.name, it->second, wire_entry::source::dynamic_topic});
     } else {
-      c.value = is_log_key(key.name) ? values.get(key.name) : non_log_default(key.name);
+      c.value = is_log_key(key.name) ? values.get(key.name) : non_log_default(*config, key.name);
     }
     c.from = c.synonyms.empty() ? wire_entry::source::default_config : c.synonyms.front().from;
     out.push_back(std::move(c));
@@ -261,7 +281,7 @@ std::optional<std::string> broker_config_provider::validate_topic_config(
     return fmt::format("Invalid value {} for configuration {}: {}", value, key, why);
   };
   if (is_log_key(key)) {
-    storage::log_config probe = log_defaults_;
+    storage::log_config probe = log_defaults(config_.current()->typed());
     auto r = probe.set(key, value);
     if (r) return std::nullopt;
     // Storage prefixes its reasons with the key; Kafka's wording names the value and key first.
@@ -275,6 +295,12 @@ std::optional<std::string> broker_config_provider::validate_topic_config(
     if (auto why = known->check(*parsed)) return invalid(*why);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> broker_config_provider::validate_broker_configs(
+    std::optional<int32_t> broker, const cluster::config_map& configs,
+    const cluster::metadata_store& store) const {
+  return config_.check(broker, configs, store);
 }
 
 }  // namespace sluice::server

@@ -3,32 +3,30 @@
 // log keys. Every topic-level key Kafka 3.9 accepts is known here with its type and a line of
 // documentation; log keys (segment.bytes, retention.ms, ...) are validated by storage, the others
 // (min.insync.replicas, compression.type, ...) by type and range here.
-// Immutable after construction; any thread.
+// Reads the current snapshot of the dynamic configuration on every call; any thread.
 #pragma once
 
 #include "handlers/broker_services.h"
-#include "server/config.h"
+#include "server/dynamic_broker_config.h"
 #include "storage/log_config.h"
 
 namespace sluice::server {
 
 class broker_config_provider final : public handlers::config_provider {
  public:
-  broker_config_provider(const server_config& config, storage::log_config log_defaults)
-      : config_(config), log_defaults_(std::move(log_defaults)) {}
+  explicit broker_config_provider(const dynamic_broker_config& config) : config_(config) {}
 
-  std::vector<handlers::config_entry> broker_configs() const override;
+  std::vector<handlers::config_entry> broker_configs(bool cluster_default) const override;
   std::vector<handlers::config_entry> topic_configs(
       const cluster::config_map& overrides) const override;
   std::optional<std::string> validate_topic_config(const std::string& key,
                                                    const std::string& value) const override;
+  std::optional<std::string> validate_broker_configs(
+      std::optional<int32_t> broker, const cluster::config_map& configs,
+      const cluster::metadata_store& store) const override;
 
  private:
-  // The value a topic without an override gets for a key that is not a log key.
-  std::string non_log_default(std::string_view key) const;
-
-  const server_config& config_;
-  storage::log_config log_defaults_;
+  const dynamic_broker_config& config_;
 };
 
 }  // namespace sluice::server

@@ -629,12 +629,12 @@ def test_alter_configs_replaces_overrides(client, v):
     results = alter_configs(client, v, [(TOPIC, name, {"retention.bytes": "lots"}),
                                         (TOPIC, "missing", {"retention.ms": "1"}),
                                         (BROKER, "1", {"log.dirs": "/tmp/x"}),
-                                        (BROKER, "", {"log.retention.ms": "1"}),
+                                        (BROKER, "", {"log.retention.bytes": "lots"}),
                                         (BROKER_LOGGER, "1", {"root": "DEBUG"})])
     assert [r[0] for r in results] == [40, 3, 42, 42, 42]
     assert results[1][1] == "The topic 'missing' does not exist."
     assert results[2][1] == "Cannot update these configs dynamically: log.dirs"
-    assert "not supported" in results[3][1]
+    assert results[3][1] == "invalid value 'lots' for log.retention.bytes: not a number of type LONG"
     results = alter_configs(client, v, [(TOPIC, name, {}), (TOPIC, name, {"retention.ms": "1"})])
     assert [(r[0], r[1]) for r in results] == [(42, "Each resource must appear at most once.")] * 2
 
@@ -659,14 +659,14 @@ def test_incremental_alter_configs(client, v):
     results = incremental_alter_configs(client, v, [
         (TOPIC, name, [("retention.ms", APPEND, "5")]),
         (TOPIC, "missing", [("retention.ms", SET, "5")]),
-        (BROKER, "1", [("log.retention.ms", SET, "5")]),
+        (BROKER, "1", [("log.retention.ms", SET, "soon")]),
         (BROKER, "2", [("log.retention.ms", SET, "5")]),
         (TOPIC, "other", [("retention.ms", SET, "5"), ("retention.ms", DELETE, None)]),
         (TOPIC, "other", [("retention.ms", 7, "5")]),
     ])
     assert [r[0] for r in results] == [40, 3, 42, 42, 42, 42]
     assert results[0][1] == "Config value append is not allowed for config key: retention.ms"
-    assert "not supported" in results[2][1]
+    assert results[2][1] == "invalid value 'soon' for log.retention.ms: not a number of type LONG"
     assert results[3][1] == "Unexpected broker id, expected 1, but received 2"
     assert results[4][1] == results[5][1] == "Each resource must appear at most once."
     [(code, message, _, _)] = incremental_alter_configs(

@@ -343,7 +343,7 @@ TEST_F(controller_driver_test, writes_partition_states_reelects_and_deletes_topi
   ASSERT_TRUE(admin
                   ->create_recursive(
                       zk_layout::topic_config_path("t"),
-                      zk_layout::encode_topic_config({{"unclean.leader.election.enable", "true"}}))
+                      zk_layout::encode_entity_config({{"unclean.leader.election.enable", "true"}}))
                   .ok());
   ASSERT_TRUE(eventually([&] {
     auto s = partition_state(*admin, "t", 0);

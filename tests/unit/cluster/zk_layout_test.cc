@@ -167,20 +167,20 @@ TEST(zk_layout, controller_round_trip) {
 
 TEST(zk_layout, topic_config_round_trip) {
   config_map c{{"retention.ms", "1000"}, {"cleanup.policy", "compact"}};
-  auto text = encode_topic_config(c);
+  auto text = encode_entity_config(c);
   EXPECT_EQ(text, R"({"version":1,"config":{"cleanup.policy":"compact","retention.ms":"1000"}})");
-  auto back = decode_topic_config(text);
+  auto back = decode_entity_config(text);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, c);
-  auto empty = decode_topic_config(R"({"version":1,"config":{}})");
+  auto empty = decode_entity_config(R"({"version":1,"config":{}})");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
-  auto numeric = decode_topic_config(R"({"version":1,"config":{"retention.ms":1000}})");
+  auto numeric = decode_entity_config(R"({"version":1,"config":{"retention.ms":1000}})");
   ASSERT_TRUE(numeric.ok());
   EXPECT_EQ(numeric->at("retention.ms"), "1000");
-  EXPECT_FALSE(decode_topic_config("").ok());
-  EXPECT_FALSE(decode_topic_config(R"({"config":[]})").ok());
-  EXPECT_FALSE(decode_topic_config(R"({"config":{"a":{}}})").ok());
+  EXPECT_FALSE(decode_entity_config("").ok());
+  EXPECT_FALSE(decode_entity_config(R"({"config":[]})").ok());
+  EXPECT_FALSE(decode_entity_config(R"({"config":{"a":{}}})").ok());
 }
 
 TEST(zk_layout, config_change_and_cluster_id) {

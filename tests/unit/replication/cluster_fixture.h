@@ -70,6 +70,11 @@ class fake_metadata final : public cluster::metadata_store {
   cluster::result<void> set_topic_configs(const std::string&, const cluster::config_map&) override {
     return cluster::errc::unknown_topic;
   }
+  cluster::config_map broker_configs(std::optional<int32_t>) const override { return {}; }
+  cluster::result<void> set_broker_configs(std::optional<int32_t>,
+                                           const cluster::config_map&) override {
+    return cluster::errc::unavailable;
+  }
   void watch(watcher) override {}
 
  private:

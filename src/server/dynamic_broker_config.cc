@@ -1,0 +1,94 @@
+#include "server/dynamic_broker_config.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace sluice::server {
+
+dynamic_broker_config::dynamic_broker_config(const server_config& base)
+    : base_(base), current_(std::make_shared<const server_config>(base)) {}
+
+std::shared_ptr<const server_config> dynamic_broker_config::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+cluster::config_map dynamic_broker_config::applicable(std::optional<int32_t> broker,
+                                                      const cluster::config_map& configs,
+                                                      std::vector<std::string>* problems) {
+  std::vector<std::string> unknown, read_only, per_broker;
+  cluster::config_map out;
+  for (const auto& [key, value] : configs) {
+    const config_key* k = find_config_key(key);
+    if (k == nullptr || k->ignored) {
+      unknown.push_back(key);
+    } else if (k->mode == update_mode::read_only) {
+      read_only.push_back(key);
+    } else if (k->mode == update_mode::per_broker && !broker) {
+      per_broker.push_back(key);
+    } else {
+      out.emplace(key, value);
+    }
+  }
+  if (problems != nullptr) {
+    if (!read_only.empty())
+      problems->push_back(
+          fmt::format("Cannot update these configs dynamically: {}", fmt::join(read_only, ", ")));
+    if (!per_broker.empty())
+      problems->push_back(fmt::format(
+          "Cannot update these configs at default cluster level, broker id must be specified: {}",
+          fmt::join(per_broker, ", ")));
+    if (!unknown.empty())
+      problems->push_back(
+          fmt::format("Unknown broker configs: {} (see docs/configuration.md for the keys)",
+                      fmt::join(unknown, ", ")));
+  }
+  return out;
+}
+
+std::optional<std::string> dynamic_broker_config::check(
+    std::optional<int32_t> broker, const cluster::config_map& configs,
+    const cluster::metadata_store& store) const {
+  std::vector<std::string> problems;
+  auto wanted = applicable(broker, configs, &problems);
+  if (!problems.empty()) return fmt::format("{}", fmt::join(problems, "; "));
+  dynamic_layers layers;
+  const auto own = base_.typed().broker_id;
+  layers.cluster_default =
+      broker ? applicable(std::nullopt, store.broker_configs(std::nullopt), nullptr) : wanted;
+  layers.broker = broker ? wanted : applicable(own, store.broker_configs(own), nullptr);
+  auto next = base_.with_dynamic(layers);
+  if (!next) return next.message();
+  return std::nullopt;
+}
+
+bool dynamic_broker_config::refresh(const cluster::metadata_store& store) {
+  std::lock_guard serial(refresh_mutex_);
+  const auto own = base_.typed().broker_id;
+  dynamic_layers layers;
+  std::vector<std::string> problems;
+  layers.cluster_default = applicable(std::nullopt, store.broker_configs(std::nullopt), &problems);
+  layers.broker = applicable(own, store.broker_configs(own), &problems);
+  for (const auto& p : problems) spdlog::warn("Ignoring stored dynamic broker configs: {}", p);
+  if (current()->dynamic() == layers) return false;
+
+  auto next = base_.with_dynamic(layers);
+  if (!next) {
+    spdlog::error("Dynamic broker configs not applied, keeping the current ones: {}",
+                  next.message());
+    return false;
+  }
+  std::vector<std::string> shown;
+  for (const auto& [k, v] : layers.cluster_default) shown.push_back(k + "=" + v + " (default)");
+  for (const auto& [k, v] : layers.broker) shown.push_back(k + "=" + v);
+  spdlog::info("Dynamic broker configs now: {}",
+               shown.empty() ? std::string("none") : fmt::format("{}", fmt::join(shown, ", ")));
+  std::lock_guard lock(mutex_);
+  current_ = std::make_shared<const server_config>(std::move(next).value());
+  return true;
+}
+
+}  // namespace sluice::server
