@@ -105,6 +105,26 @@ TEST_F(embedded_store_test, deletes_grows_and_reconfigures_with_notifications) {
   EXPECT_EQ(seen[3], metadata_change::kind::topic_deleted);
 }
 
+TEST_F(embedded_store_test, dynamic_broker_configs_survive_a_reopen) {
+  {
+    auto store = std::move(embedded_metadata_store::open(options())).value();
+    int changes = 0;
+    store->watch([&](const metadata_change& c) {
+      if (c.what == metadata_change::kind::broker_configs_changed) ++changes;
+    });
+    EXPECT_TRUE(store->broker_configs(std::nullopt).empty());
+    ASSERT_TRUE(store->set_broker_configs(std::nullopt, {{"log.retention.ms", "5000"}}).ok());
+    ASSERT_TRUE(store->set_broker_configs(1, {{"log.segment.bytes", "1048576"}}).ok());
+    ASSERT_TRUE(store->set_broker_configs(1, {}).ok());
+    ASSERT_TRUE(store->set_broker_configs(1, {{"min.insync.replicas", "2"}}).ok());
+    EXPECT_EQ(changes, 4);
+  }
+  auto again = std::move(embedded_metadata_store::open(options())).value();
+  EXPECT_EQ(again->broker_configs(std::nullopt), (config_map{{"log.retention.ms", "5000"}}));
+  EXPECT_EQ(again->broker_configs(1), (config_map{{"min.insync.replicas", "2"}}));
+  EXPECT_TRUE(again->broker_configs(7).empty());
+}
+
 TEST_F(embedded_store_test, registration_replaces_the_advertised_endpoints) {
   auto store = std::move(embedded_metadata_store::open(options())).value();
   broker_info self;

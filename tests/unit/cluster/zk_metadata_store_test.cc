@@ -296,6 +296,37 @@ TEST_F(two_brokers, topic_configs_are_written_and_announced) {
   EXPECT_EQ(b_->topic("logs")->configs.at("retention.ms"), "10");
 }
 
+TEST_F(two_brokers, dynamic_broker_configs_reach_the_brokers_they_concern) {
+  // The cluster-wide default: written by A, seen and announced on B.
+  ASSERT_TRUE(a_->set_broker_configs(std::nullopt, {{"log.retention.ms", "1000"}}).ok());
+  EXPECT_EQ(a_->broker_configs(std::nullopt).at("log.retention.ms"), "1000");
+  ASSERT_TRUE(eventually([&] { return b_->broker_configs(std::nullopt).size() == 1; }));
+  EXPECT_TRUE(eventually(
+      [&] { return changes_b_.saw(metadata_change::kind::broker_configs_changed, ""); }));
+  EXPECT_EQ(zk_a_->get("/config/brokers/<default>")->data,
+            R"({"version":1,"config":{"log.retention.ms":"1000"}})");
+  auto notices = zk_a_->children("/config/changes");
+  ASSERT_TRUE(notices.ok());
+  ASSERT_EQ(notices->size(), 1u);
+  EXPECT_EQ(zk_a_->get("/config/changes/" + notices->front())->data,
+            R"({"version":2,"entity_path":"brokers/<default>"})");
+
+  // Broker 2's own set: B sees it; A does not keep other brokers' sets.
+  ASSERT_TRUE(b_->set_broker_configs(2, {{"log.segment.bytes", "1048576"}}).ok());
+  EXPECT_EQ(b_->broker_configs(2).at("log.segment.bytes"), "1048576");
+  EXPECT_TRUE(a_->broker_configs(2).empty());
+  EXPECT_EQ(zk_a_->get("/config/brokers/2")->data,
+            R"({"version":1,"config":{"log.segment.bytes":"1048576"}})");
+
+  // A tool writing the znode directly (as Kafka's ZooKeeper-era kafka-configs did) is picked up.
+  ASSERT_TRUE(zk_a_->set("/config/brokers/2", R"({"version":1,"config":{}})").ok());
+  ASSERT_TRUE(eventually([&] { return b_->broker_configs(2).empty(); }));
+
+  // An empty set clears the default everywhere.
+  ASSERT_TRUE(b_->set_broker_configs(std::nullopt, {}).ok());
+  ASSERT_TRUE(eventually([&] { return a_->broker_configs(std::nullopt).empty(); }));
+}
+
 TEST_F(two_brokers, delete_writes_the_request_and_the_controller_finishes_it) {
   ASSERT_TRUE(a_->create_topic({.name = "doomed"}, false).ok());
   ASSERT_TRUE(eventually([&] { return b_->topic("doomed").has_value(); }));
