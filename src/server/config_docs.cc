@@ -35,9 +35,22 @@ sluiced config/server.properties --override log.dirs=/var/lib/sluice --override 
   `zookeeper.connection.timeout.ms` defaults to `zookeeper.session.timeout.ms`;
   `advertised.listeners` defaults to `listeners`.
 - **Update mode** says how a key may change while the broker runs: *read-only* keys need a
-  restart; *cluster-wide* keys are topic defaults that can be changed through
-  IncrementalAlterConfigs on the default broker resource. The *topic key* column names the
-  topic-level key each one is the default of.
+  restart; *cluster-wide* keys are topic defaults that can be changed at runtime as a dynamic
+  broker config (below). The *topic key* column names the topic-level key each one is the
+  default of.
+- **Dynamic broker configs**, as in Kafka:
+  `kafka-configs.sh --bootstrap-server HOST:9092 --alter --entity-type brokers --entity-default
+  --add-config log.retention.ms=3600000` sets a cluster-wide default; `--entity-name ID` sets one
+  broker's value, which wins over the default; both win over `server.properties` and
+  `--override`. Any client's IncrementalAlterConfigs or AlterConfigs on a BROKER resource does
+  the same. They take effect at once: partitions without a topic override follow the new
+  `log.*` defaults, `min.insync.replicas` and `unclean.leader.election.enable` apply to the next
+  write and election. They are stored where Kafka stores them — `/config/brokers/<default>` and
+  `/config/brokers/<id>` in ZooKeeper (every broker watches them), `sluice-metadata.json` in the
+  first log dir without ZooKeeper — so they survive restarts. DescribeConfigs reports each value's
+  source (`DYNAMIC_BROKER_CONFIG`, `DYNAMIC_DEFAULT_BROKER_CONFIG`, `STATIC_BROKER_CONFIG`,
+  `DEFAULT_CONFIG`) and the synonyms it overrides. Read-only keys, unknown keys and bad values
+  are refused with INVALID_REQUEST naming them; unlike Kafka, an unknown key is never stored.
 - Only `PLAINTEXT` listeners exist so far; a listener mapped to `SSL`, `SASL_PLAINTEXT` or
   `SASL_SSL` is refused at start-up.
 )";
