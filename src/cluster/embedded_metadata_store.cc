@@ -324,19 +324,26 @@ result<void> embedded_metadata_store::create_partitions(
   return ok_v;
 }
 
-result<void> embedded_metadata_store::set_topic_configs(const std::string& name,
-                                                        const config_map& configs) {
-  if (options_.validate_config) {
-    for (const auto& [k, v] : configs)
-      if (auto why = options_.validate_config(k, v)) return fail(errc::invalid_config, *why);
-  }
+result<void> embedded_metadata_store::update_topic_configs(const std::string& name,
+                                                           const config_edit& edit) {
+  std::lock_guard serial(update_mutex_);
+  config_map current;
   {
     std::lock_guard lock(mutex_);
     auto it = topics_.find(name);
     if (it == topics_.end())
       return fail(errc::unknown_topic, "This server does not host this topic-partition.");
-    auto saved = it->second.configs;
-    it->second.configs = configs;
+    current = it->second.configs;
+  }
+  auto configs = edit(current);  // without mutex_: the edit may read this store
+  if (!configs) return std::move(configs).error();
+  if (auto r = check_topic_configs(*configs, options_.validate_config); !r) return r;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(name);
+    if (it == topics_.end())
+      return fail(errc::unknown_topic, "This server does not host this topic-partition.");
+    auto saved = std::exchange(it->second.configs, std::move(*configs));
     if (auto r = persist_locked(); !r) {
       it->second.configs = std::move(saved);
       return std::move(r).error();
@@ -358,16 +365,19 @@ config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker
   return it == broker_configs_.end() ? config_map{} : it->second;
 }
 
-result<void> embedded_metadata_store::set_broker_configs(std::optional<int32_t> broker,
-                                                         const config_map& configs) {
+result<void> embedded_metadata_store::update_broker_configs(std::optional<int32_t> broker,
+                                                            const config_edit& edit) {
+  std::lock_guard serial(update_mutex_);
+  auto configs = edit(broker_configs(broker));  // without mutex_: the edit may read this store
+  if (!configs) return std::move(configs).error();
   {
     std::lock_guard lock(mutex_);
     auto entity = broker_entity(broker);
     auto saved = broker_configs_;
-    if (configs.empty())
+    if (configs->empty())
       broker_configs_.erase(entity);
     else
-      broker_configs_[entity] = configs;
+      broker_configs_[entity] = std::move(*configs);
     if (auto r = persist_locked(); !r) {
       broker_configs_ = std::move(saved);
       return std::move(r).error();

@@ -42,10 +42,10 @@ class embedded_metadata_store final : public metadata_store {
   result<void> create_partitions(const std::string& name, int32_t total,
                                  const std::vector<std::vector<int32_t>>& assignment,
                                  bool validate_only) override;
-  result<void> set_topic_configs(const std::string& name, const config_map& configs) override;
+  result<void> update_topic_configs(const std::string& name, const config_edit& edit) override;
   config_map broker_configs(std::optional<int32_t> broker) const override;
-  result<void> set_broker_configs(std::optional<int32_t> broker,
-                                  const config_map& configs) override;
+  result<void> update_broker_configs(std::optional<int32_t> broker,
+                                     const config_edit& edit) override;
   void watch(watcher w) override;
 
   // A fresh random cluster id: 16 random bytes as URL-safe base64 (22 characters), as Kafka's.
@@ -59,6 +59,7 @@ class embedded_metadata_store final : public metadata_store {
   void notify(const metadata_change& change);
 
   embedded_options options_;
+  std::mutex update_mutex_;  // one config read-modify-write at a time (edits may read the store)
   mutable std::mutex mutex_;
   std::string cluster_id_;
   std::map<std::string, topic_metadata> topics_;

@@ -100,16 +100,28 @@ class metadata_store {
   virtual result<void> create_partitions(const std::string& name, int32_t total,
                                          const std::vector<std::vector<int32_t>>& assignment,
                                          bool validate_only) = 0;
-  // Replaces the topic's overrides with `configs`.
-  virtual result<void> set_topic_configs(const std::string& name, const config_map& configs) = 0;
+  // Config sets are changed by read-modify-write, atomic against every other writer (on any
+  // broker): `edit` gets the stored set and returns the new one, or an error that is passed back
+  // unchanged (nothing is written then). It may be called more than once when another writer got
+  // in between, so it must not have side effects beyond its result.
+  using config_edit = std::function<result<config_map>(const config_map& current)>;
+
+  // A topic's overrides; the new set is checked as create_topic checks configs.
+  virtual result<void> update_topic_configs(const std::string& name, const config_edit& edit) = 0;
+  result<void> set_topic_configs(const std::string& name, const config_map& configs) {
+    return update_topic_configs(name, [&](const config_map&) { return configs; });
+  }
 
   // Dynamic broker configs (Kafka's /config/brokers/<id> and /config/brokers/<default>): the set
-  // stored for `broker`, or for the cluster-wide default when nullopt. The caller validates;
-  // set_broker_configs replaces the whole set and watchers get broker_configs_changed. A broker
-  // sees the default and its own set; another broker's set reads as empty.
+  // stored for `broker`, or for the cluster-wide default when nullopt. The caller validates; after
+  // a change watchers get broker_configs_changed. A broker sees the default and its own set;
+  // another broker's set reads as empty.
   virtual config_map broker_configs(std::optional<int32_t> broker) const = 0;
-  virtual result<void> set_broker_configs(std::optional<int32_t> broker,
-                                          const config_map& configs) = 0;
+  virtual result<void> update_broker_configs(std::optional<int32_t> broker,
+                                             const config_edit& edit) = 0;
+  result<void> set_broker_configs(std::optional<int32_t> broker, const config_map& configs) {
+    return update_broker_configs(broker, [&](const config_map&) { return configs; });
+  }
 
   virtual void watch(watcher w) = 0;
 };

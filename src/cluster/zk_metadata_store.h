@@ -64,10 +64,10 @@ class zk_metadata_store final : public metadata_store {
   result<void> create_partitions(const std::string& name, int32_t total,
                                  const std::vector<std::vector<int32_t>>& assignment,
                                  bool validate_only) override;
-  result<void> set_topic_configs(const std::string& name, const config_map& configs) override;
+  result<void> update_topic_configs(const std::string& name, const config_edit& edit) override;
   config_map broker_configs(std::optional<int32_t> broker) const override;
-  result<void> set_broker_configs(std::optional<int32_t> broker,
-                                  const config_map& configs) override;
+  result<void> update_broker_configs(std::optional<int32_t> broker,
+                                     const config_edit& edit) override;
   void watch(watcher w) override;
 
   // Use open(); public only for make_unique.

@@ -30,14 +30,16 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
     case config_resource::topic: {
       cluster::config_map overrides;
       for (const auto& c : resource.configs) overrides[c.name] = *c.value;
-      return replace_topic_configs(ctx.services, resource.resource_name, overrides, validate_only);
+      return change_topic_configs(ctx.services, resource.resource_name,
+                                  replace_with(std::move(overrides)), validate_only);
     }
     case config_resource::broker: {
       auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
       if (!e.ok()) return e;
       cluster::config_map configs;
       for (const auto& c : resource.configs) configs[c.name] = *c.value;
-      return replace_broker_configs(ctx.services, resource.resource_name, configs, validate_only);
+      return change_broker_configs(ctx.services, resource.resource_name,
+                                   replace_with(std::move(configs)), validate_only);
     }
     default:
       return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));

@@ -45,44 +45,99 @@ std::optional<int32_t> broker_of_resource(const std::string& name) {
   return id;
 }
 
-resource_error replace_broker_configs(broker_services& services, const std::string& name,
-                                      const cluster::config_map& configs, bool validate_only) {
-  auto broker = broker_of_resource(name);
-  if (auto why = services.configs.validate_broker_configs(broker, configs, services.metadata))
-    return invalid_request(*why);
-  if (validate_only) return {};
-  if (auto stored = services.metadata.set_broker_configs(broker, configs); !stored)
-    return {to_kafka(stored.code()), stored.message()};
+namespace {
+
+std::string describe(const cluster::config_map& configs) {
+  if (configs.empty()) return "none";
   std::vector<std::string> shown;
   for (const auto& [key, value] : configs) shown.push_back(key + "=" + value);
-  spdlog::info("Updated dynamic configs of broker {}: {}", name.empty() ? "<default>" : name,
-               shown.empty() ? std::string("none") : fmt::format("{}", fmt::join(shown, ", ")));
+  return fmt::format("{}", fmt::join(shown, ", "));
+}
+
+using config_check = std::function<std::optional<resource_error>(const cluster::config_map&)>;
+using store_update =
+    std::function<cluster::result<void>(const cluster::metadata_store::config_edit&)>;
+
+// What both config changes share: with validate_only, `edit` and `check` run once on `current`;
+// otherwise inside `update` (the store's atomic read-modify-write, which may run them again).
+// The set written, or the refusal (the edit's or the check's error, else the store's).
+std::variant<cluster::config_map, resource_error> run_change(const config_edit& edit,
+                                                             const config_check& check,
+                                                             const cluster::config_map& current,
+                                                             bool validate_only,
+                                                             const store_update& update) {
+  std::optional<resource_error> refusal;
+  cluster::config_map written;
+  auto guarded = [&](const cluster::config_map& stored) -> cluster::result<cluster::config_map> {
+    refusal.reset();
+    auto next = edit(stored);
+    if (auto* e = std::get_if<resource_error>(&next)) refusal = *e;
+    if (!refusal) refusal = check(std::get<cluster::config_map>(next));
+    if (refusal) return fail(cluster::errc::invalid_config, refusal->message.value_or(""));
+    written = std::get<cluster::config_map>(std::move(next));
+    return written;
+  };
+  cluster::result<void> result = ok_v;
+  if (!validate_only) {
+    result = update(guarded);
+  } else if (auto dry = guarded(current); !dry) {
+    result = std::move(dry).error();
+  }
+  if (refusal) return *refusal;
+  if (!result) return resource_error{to_kafka(result.code()), result.message()};
+  return written;
+}
+
+}  // namespace
+
+config_edit replace_with(cluster::config_map configs) {
+  return [configs = std::move(configs)](const cluster::config_map&) { return configs; };
+}
+
+resource_error change_broker_configs(broker_services& services, const std::string& name,
+                                     const config_edit& edit, bool validate_only) {
+  auto broker = broker_of_resource(name);
+  auto check = [&](const cluster::config_map& configs) -> std::optional<resource_error> {
+    if (auto why = services.configs.validate_broker_configs(broker, configs, services.metadata))
+      return invalid_request(*why);
+    return std::nullopt;
+  };
+  auto outcome = run_change(edit, check, services.metadata.broker_configs(broker), validate_only,
+                            [&](const cluster::metadata_store::config_edit& e) {
+                              return services.metadata.update_broker_configs(broker, e);
+                            });
+  if (auto* refused = std::get_if<resource_error>(&outcome)) return *refused;
+  if (!validate_only)
+    spdlog::info("Updated dynamic configs of broker {}: {}", name.empty() ? "<default>" : name,
+                 describe(std::get<cluster::config_map>(outcome)));
   return {};
 }
 
-resource_error replace_topic_configs(broker_services& services, const std::string& topic,
-                                     const cluster::config_map& overrides, bool validate_only) {
+resource_error change_topic_configs(broker_services& services, const std::string& topic,
+                                    const config_edit& edit, bool validate_only) {
   if (topic.empty()) return invalid_request("Default topic resources are not allowed.");
-  if (!services.metadata.topic(topic))
-    return {error_code::unknown_topic_or_partition,
-            fmt::format("The topic '{}' does not exist.", topic)};
-  for (const auto& [key, value] : overrides) {
-    if (auto why = services.configs.validate_topic_config(key, value))
-      return {error_code::invalid_config, *why};
+  const resource_error unknown{error_code::unknown_topic_or_partition,
+                               fmt::format("The topic '{}' does not exist.", topic)};
+  auto existing = services.metadata.topic(topic);
+  if (!existing) return unknown;
+  auto check = [&](const cluster::config_map& configs) -> std::optional<resource_error> {
+    for (const auto& [key, value] : configs) {
+      if (auto why = services.configs.validate_topic_config(key, value))
+        return resource_error{error_code::invalid_config, *why};
+    }
+    return std::nullopt;
+  };
+  auto outcome = run_change(edit, check, existing->configs, validate_only,
+                            [&](const cluster::metadata_store::config_edit& e) {
+                              return services.metadata.update_topic_configs(topic, e);
+                            });
+  if (auto* refused = std::get_if<resource_error>(&outcome)) {
+    if (refused->code == to_kafka(cluster::errc::unknown_topic)) return unknown;
+    return *refused;
   }
-  if (validate_only) return {};
-  auto stored = services.metadata.set_topic_configs(topic, overrides);
-  if (!stored) {
-    if (stored.code() == cluster::errc::unknown_topic)
-      return {error_code::unknown_topic_or_partition,
-              fmt::format("The topic '{}' does not exist.", topic)};
-    return {to_kafka(stored.code()), stored.message()};
-  }
-  std::vector<std::string> shown;
-  for (const auto& [key, value] : overrides) shown.push_back(key + "=" + value);
-  spdlog::info(
-      "Updated configs of topic {}: {}", topic,
-      shown.empty() ? std::string("no overrides") : fmt::format("{}", fmt::join(shown, ", ")));
+  if (!validate_only)
+    spdlog::info("Updated configs of topic {}: {}", topic,
+                 describe(std::get<cluster::config_map>(outcome)));
   return {};
 }
 

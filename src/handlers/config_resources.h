@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "cluster/metadata_store.h"
@@ -47,17 +49,25 @@ resource_error check_broker_resource_name(const std::string& name, int32_t broke
 // its id. Call after check_broker_resource_name.
 std::optional<int32_t> broker_of_resource(const std::string& name);
 
-// Validates `configs` as the complete new dynamic config set of BROKER resource `name` (this
-// broker's id, or "" for the cluster-wide default) and, unless validate_only, stores it; every
-// broker it concerns then applies it (dynamic_broker_config). Read-only and unknown keys and bad
-// values are INVALID_REQUEST, as Kafka answers.
-resource_error replace_broker_configs(broker_services& services, const std::string& name,
-                                      const cluster::config_map& configs, bool validate_only);
+// A change to a config set: the stored set in, the new complete set (or the error to answer)
+// out. It may run more than once (see metadata_store::config_edit), so it only computes.
+using config_edit = std::function<std::variant<cluster::config_map, resource_error>(
+    const cluster::config_map& current)>;
 
-// Validates `overrides` as the complete new override set of `topic` and, unless validate_only,
-// stores it; the replica manager then applies it to the topic's live partitions.
-resource_error replace_topic_configs(broker_services& services, const std::string& topic,
-                                     const cluster::config_map& overrides, bool validate_only);
+// Changes BROKER resource `name`'s dynamic configs (this broker's id, or "" for the cluster-wide
+// default) with `edit`, validates the result and, unless validate_only, stores it atomically
+// against concurrent changes; every broker it concerns then applies it (dynamic_broker_config).
+// Read-only and unknown keys and bad values are INVALID_REQUEST, as Kafka answers.
+resource_error change_broker_configs(broker_services& services, const std::string& name,
+                                     const config_edit& edit, bool validate_only);
+
+// Changes `topic`'s config overrides with `edit` the same way; bad values are INVALID_CONFIG. The
+// replica manager then applies the new set to the topic's live partitions.
+resource_error change_topic_configs(broker_services& services, const std::string& topic,
+                                    const config_edit& edit, bool validate_only);
+
+// An edit that replaces the whole set (AlterConfigs).
+config_edit replace_with(cluster::config_map configs);
 
 // Kafka's checks of one resource before any change: no key twice (`names`), and no null values
 // (`null_valued`: the keys given a null value where one is not allowed).

@@ -104,28 +104,18 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
 
   switch (static_cast<config_resource>(resource.resource_type)) {
     case config_resource::topic: {
-      if (resource.resource_name.empty())
-        return invalid_request("Default topic resources are not allowed.");
-      auto topic = ctx.services.metadata.topic(resource.resource_name);
-      if (!topic)
-        return {error_code::unknown_topic_or_partition,
-                fmt::format("The topic '{}' does not exist.", resource.resource_name)};
-      auto changed = apply(topic->configs, ctx.services.configs.topic_configs(topic->configs),
-                           "topic", resource);
-      if (auto* e = std::get_if<resource_error>(&changed)) return *e;
-      return replace_topic_configs(ctx.services, resource.resource_name,
-                                   std::get<cluster::config_map>(changed), validate_only);
+      auto edit = [&](const cluster::config_map& current) {
+        return apply(current, ctx.services.configs.topic_configs(current), "topic", resource);
+      };
+      return change_topic_configs(ctx.services, resource.resource_name, edit, validate_only);
     }
     case config_resource::broker: {
       auto e = check_broker_resource_name(resource.resource_name, ctx.services.settings.broker_id);
       if (!e.ok()) return e;
-      auto stored =
-          ctx.services.metadata.broker_configs(broker_of_resource(resource.resource_name));
-      auto changed =
-          apply(std::move(stored), ctx.services.configs.broker_configs(), "broker", resource);
-      if (auto* failed = std::get_if<resource_error>(&changed)) return *failed;
-      return replace_broker_configs(ctx.services, resource.resource_name,
-                                    std::get<cluster::config_map>(changed), validate_only);
+      auto edit = [&](const cluster::config_map& current) {
+        return apply(current, ctx.services.configs.broker_configs(), "broker", resource);
+      };
+      return change_broker_configs(ctx.services, resource.resource_name, edit, validate_only);
     }
     case config_resource::broker_logger:
       return invalid_request("Changing log levels at runtime is not supported by this broker yet.");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <filesystem>
 
 #include "cluster/topic_name.h"
@@ -123,6 +125,34 @@ TEST_F(embedded_store_test, dynamic_broker_configs_survive_a_reopen) {
   EXPECT_EQ(again->broker_configs(std::nullopt), (config_map{{"log.retention.ms", "5000"}}));
   EXPECT_EQ(again->broker_configs(1), (config_map{{"min.insync.replicas", "2"}}));
   EXPECT_TRUE(again->broker_configs(7).empty());
+}
+
+TEST_F(embedded_store_test, concurrent_config_edits_lose_nothing) {
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  ASSERT_TRUE(store->create_topic({.name = "t", .partitions = 1}, false).ok());
+  auto writer = [&](char prefix) {
+    for (int i = 0; i < 20; ++i) {
+      std::string key = std::string(1, prefix) + std::to_string(i);
+      auto edit = [&](const config_map& current) -> result<config_map> {
+        auto next = current;
+        next[key] = "1";
+        return next;
+      };
+      EXPECT_TRUE(store->update_topic_configs("t", edit).ok());
+      // An edit may read the store without deadlocking.
+      auto reading = [&](const config_map& current) -> result<config_map> {
+        auto next = current;
+        next[key] = std::to_string(store->broker_configs(std::nullopt).size());
+        return next;
+      };
+      EXPECT_TRUE(store->update_broker_configs(std::nullopt, reading).ok());
+    }
+  };
+  std::thread a(writer, 'a'), b(writer, 'b');
+  a.join();
+  b.join();
+  EXPECT_EQ(store->topic("t")->configs.size(), 40u);
+  EXPECT_EQ(store->broker_configs(std::nullopt).size(), 40u);
 }
 
 TEST_F(embedded_store_test, registration_replaces_the_advertised_endpoints) {

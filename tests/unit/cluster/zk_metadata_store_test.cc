@@ -1,5 +1,6 @@
 #include "cluster/zk_metadata_store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -325,6 +326,45 @@ TEST_F(two_brokers, dynamic_broker_configs_reach_the_brokers_they_concern) {
   // An empty set clears the default everywhere.
   ASSERT_TRUE(b_->set_broker_configs(std::nullopt, {}).ok());
   ASSERT_TRUE(eventually([&] { return a_->broker_configs(std::nullopt).empty(); }));
+}
+
+TEST_F(two_brokers, concurrent_config_edits_from_two_brokers_lose_nothing) {
+  ASSERT_TRUE(a_->create_topic({.name = "edited"}, false).ok());
+  ASSERT_TRUE(eventually([&] { return b_->topic("edited").has_value(); }));
+  // Each edit adds one key to whatever is stored: a lost update would drop some key.
+  auto add = [](std::string key) {
+    return [key](const config_map& current) -> result<config_map> {
+      auto next = current;
+      next[key] = "1";
+      return next;
+    };
+  };
+  constexpr int per_broker = 15;
+  auto writer = [&](metadata_store& store, const char* prefix, std::optional<int32_t> broker) {
+    for (int i = 0; i < per_broker; ++i) {
+      auto key = fmt::format("{}{}", prefix, i);
+      EXPECT_TRUE(store.update_topic_configs("edited", add(key)).ok());
+      EXPECT_TRUE(store.update_broker_configs(broker, add(key)).ok());
+    }
+  };
+  std::thread ta(writer, std::ref(*a_), "a", std::nullopt);
+  std::thread tb(writer, std::ref(*b_), "b", std::nullopt);
+  ta.join();
+  tb.join();
+  auto stored = zk_layout::decode_entity_config(zk_a_->get("/config/topics/edited")->data);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 2u * per_broker);
+  stored = zk_layout::decode_entity_config(zk_a_->get("/config/brokers/<default>")->data);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 2u * per_broker);
+  // An edit's error is returned as is and nothing is written.
+  auto refuse = [](const config_map&) -> result<config_map> {
+    return fail(errc::invalid_config, "no thanks");
+  };
+  auto refused = a_->update_topic_configs("edited", refuse);
+  EXPECT_EQ(refused.code(), errc::invalid_config);
+  EXPECT_EQ(refused.message(), "no thanks");
+  EXPECT_EQ(a_->topic("edited")->configs.size(), 2u * per_broker);
 }
 
 TEST_F(two_brokers, delete_writes_the_request_and_the_controller_finishes_it) {

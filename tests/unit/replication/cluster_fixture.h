@@ -67,12 +67,11 @@ class fake_metadata final : public cluster::metadata_store {
                                           const std::vector<std::vector<int32_t>>&, bool) override {
     return cluster::errc::unknown_topic;
   }
-  cluster::result<void> set_topic_configs(const std::string&, const cluster::config_map&) override {
+  cluster::result<void> update_topic_configs(const std::string&, const config_edit&) override {
     return cluster::errc::unknown_topic;
   }
   cluster::config_map broker_configs(std::optional<int32_t>) const override { return {}; }
-  cluster::result<void> set_broker_configs(std::optional<int32_t>,
-                                           const cluster::config_map&) override {
+  cluster::result<void> update_broker_configs(std::optional<int32_t>, const config_edit&) override {
     return cluster::errc::unavailable;
   }
   void watch(watcher) override {}
