@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cli/raw_client.h"
+#include "protocol/generated/describe_configs.h"
 #include "protocol/generated/incremental_alter_configs.h"
 
 namespace sluice::cli {
@@ -18,9 +19,50 @@ rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std
                       : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG;
 }
 
+namespace {
+
+constexpr int8_t broker_logger_resource = 8;  // Kafka's ConfigResource.Type.BROKER_LOGGER
+
+// A broker's loggers, with DescribeConfigs over the raw client (librdkafka 2.0.2 has no
+// BROKER_LOGGER resource type).
+result<std::vector<config_entry>> broker_loggers(kafka_client& c, const std::string& name,
+                                                 deadline d) {
+  auto conn = raw_connection::open_any(c.brokers(), d);
+  if (!conn) return std::move(conn).error();
+  using protocol::describe_configs_request;
+  using protocol::describe_configs_response;
+  auto version = conn->pick_version(describe_configs_request::api_key, 1,
+                                    describe_configs_request::max_version);
+  if (!version) return fail(errc::unsupported, "the broker does not support DescribeConfigs v1+");
+  describe_configs_request req;
+  req.resources.push_back({broker_logger_resource, name, std::nullopt, {}});
+  auto resp = conn->call<describe_configs_request, describe_configs_response>(req, *version, d);
+  if (!resp) return std::move(resp).error();
+  std::vector<config_entry> out;
+  for (const auto& r : resp->results) {
+    if (r.error_code != 0) {
+      return fail(errc::broker, kafka_error_message(static_cast<rd_kafka_resp_err_t>(r.error_code),
+                                                    r.error_message.value_or(""), name));
+    }
+    for (const auto& e : r.configs) {
+      config_entry ce;
+      ce.name = e.name;
+      ce.value = e.value;
+      ce.source = static_cast<rd_kafka_ConfigSource_t>(e.config_source);
+      ce.read_only = e.read_only;
+      ce.sensitive = e.is_sensitive;
+      out.push_back(std::move(ce));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 // The configs of one entity: all of them, or only those set dynamically.
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
                                                  const std::string& name, bool all, deadline d) {
+  if (type == "broker-loggers") return broker_loggers(c, name, d);
   resource_type rt = type == "topics" ? resource_type::topic : resource_type::broker;
   // librdkafka 2.0.2 crashes on a broker resource named "" (the cluster default). Every broker
   // reports the cluster-wide dynamic defaults (source DYNAMIC_DEFAULT_BROKER_CONFIG), so ask one.
@@ -97,6 +139,13 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
   }
   if (type == "topics") {
     if (auto r = incremental_alter(c, 2, name, add, remove, d)) return std::move(*r);
+  }
+  if (type == "broker-loggers") {
+    if (auto r = incremental_alter(c, broker_logger_resource, name, add, remove, d))
+      return std::move(*r);
+    return fail(errc::unsupported,
+                "Changing log levels needs IncrementalAlterConfigs, which the broker does not "
+                "support");
   }
   if (type == "brokers" && name.empty()) {
     // The cluster default cannot go through librdkafka (see entity_configs).

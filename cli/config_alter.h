@@ -1,6 +1,6 @@
 // Reading and changing the dynamic configs of a topic or a broker, shared by kafka-configs and
-// `sluice topic alter-config`. `type` is Kafka's entity type: "topics" or "brokers" (name "" is
-// the cluster-wide broker default).
+// `sluice topic alter-config`. `type` is Kafka's entity type: "topics", "brokers" (name "" is
+// the cluster-wide broker default) or "broker-loggers" (a broker's log levels).
 #pragma once
 
 #include <string>

@@ -46,7 +46,7 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
   p.list(o.entity_type, "--entity-type", "String",
-         "The entity's type: topics, brokers (broker-loggers, users, clients and ips are not "
+         "The entity's type: topics, brokers, broker-loggers (users, clients and ips are not "
          "supported by Sluice).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
   p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
@@ -54,6 +54,11 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.text(o.user, "--user", "String", "The user (quotas are not supported by Sluice).");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
          "DEPRECATED: the ZooKeeper connection string.");
+}
+
+// Kafka's singular of an entity type: topic, broker, broker-logger.
+std::string entity_word(const std::string& type) {
+  return type.substr(0, type.size() - 1);
 }
 
 int failed(std::string_view message) {
@@ -74,7 +79,7 @@ int describe(kafka_client& c, const configs_options& o, const std::string& type,
       for (const topic_info& t : md->topics) entities.push_back(t.name);
     } else {
       for (const broker_info& b : md->brokers) entities.push_back(std::to_string(b.id));
-      entities.push_back("");
+      if (type == "brokers") entities.push_back("");
     }
   }
   for (const std::string& entity : entities) {
@@ -82,7 +87,7 @@ int describe(kafka_client& c, const configs_options& o, const std::string& type,
       std::printf("Default configs for brokers in the cluster are:\n");
     } else {
       std::printf("%s configs for %s %s are:\n", o.all ? "All" : "Dynamic",
-                  type == "topics" ? "topic" : "broker", entity.c_str());
+                  entity_word(type).c_str(), entity.c_str());
     }
     auto entries = entity_configs(c, type, entity, o.all, d);
     if (!entries) {
@@ -119,8 +124,7 @@ int alter(kafka_client& c, const configs_options& o, const std::string& type,
   if (name.empty()) {
     std::printf("Completed updating default config for %s in the cluster.\n", type.c_str());
   } else {
-    std::printf("Completed updating config for %s %s.\n", type == "topics" ? "topic" : "broker",
-                name.c_str());
+    std::printf("Completed updating config for %s %s.\n", entity_word(type).c_str(), name.c_str());
   }
   return 0;
 }
@@ -158,8 +162,8 @@ int kafka_configs_main(const args_t& args) {
   if (p.has("--ip")) types = {"ips"};
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
-  if (type != "topics" && type != "brokers") {
-    if (type == "broker-loggers" || type == "users" || type == "clients" || type == "ips") {
+  if (type != "topics" && type != "brokers" && type != "broker-loggers") {
+    if (type == "users" || type == "clients" || type == "ips") {
       return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
     }
     return failed(fmt::format(
@@ -179,9 +183,15 @@ int kafka_configs_main(const args_t& args) {
   std::optional<std::string> name;
   if (!names.empty()) name = names.front();
   if (is_default) name = "";
-  if (type == "brokers" && name && !name->empty() && !parse_int<int32_t>(*name)) {
-    return failed(fmt::format(
-        "The entity name for brokers must be a valid integer broker id, but it is: {}", *name));
+  if ((type == "brokers" || type == "broker-loggers") && name && !name->empty() &&
+      !parse_int<int32_t>(*name)) {
+    return failed(
+        fmt::format("The entity name for {} must be a valid integer broker id, but it "
+                    "is: {}",
+                    type, *name));
+  }
+  if (type == "broker-loggers" && is_default) {
+    return failed("Default entity name is not allowed for broker-loggers");
   }
   if (o.alter) {
     if (!name || (type == "topics" && name->empty())) {

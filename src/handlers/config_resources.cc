@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -139,6 +140,50 @@ resource_error change_topic_configs(broker_services& services, const std::string
     spdlog::info("Updated configs of topic {}: {}", topic,
                  describe(std::get<cluster::config_map>(outcome)));
   return {};
+}
+
+std::string root_log_level() {
+  switch (spdlog::get_level()) {
+    case spdlog::level::trace:
+      return "TRACE";
+    case spdlog::level::debug:
+      return "DEBUG";
+    case spdlog::level::info:
+      return "INFO";
+    case spdlog::level::warn:
+      return "WARN";
+    case spdlog::level::err:
+      return "ERROR";
+    case spdlog::level::critical:
+      return "FATAL";
+    default:
+      return "OFF";
+  }
+}
+
+namespace {
+std::optional<spdlog::level::level_enum> log4j_level(const std::string& name) {
+  static const std::map<std::string, spdlog::level::level_enum> levels{
+      {"ALL", spdlog::level::trace},      {"TRACE", spdlog::level::trace},
+      {"DEBUG", spdlog::level::debug},    {"INFO", spdlog::level::info},
+      {"WARN", spdlog::level::warn},      {"ERROR", spdlog::level::err},
+      {"FATAL", spdlog::level::critical}, {"OFF", spdlog::level::off}};
+  std::string upper = name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto it = levels.find(upper);
+  if (it == levels.end()) return std::nullopt;
+  return it->second;
+}
+}  // namespace
+
+bool is_log4j_level(const std::string& level) {
+  return log4j_level(level).has_value();
+}
+
+bool set_root_log_level(const std::string& level) {
+  auto parsed = log4j_level(level);
+  if (parsed) spdlog::set_level(*parsed);
+  return parsed.has_value();
 }
 
 resource_error check_config_keys(const std::vector<std::string>& names,

@@ -69,6 +69,15 @@ resource_error change_topic_configs(broker_services& services, const std::string
 // An edit that replaces the whole set (AlterConfigs).
 config_edit replace_with(cluster::config_map configs);
 
+// BROKER_LOGGER resources: Sluice logs through one logger, Kafka's "root". Its level in Kafka's
+// (log4j's) names: TRACE, DEBUG, INFO, WARN, ERROR, FATAL or OFF.
+std::string root_log_level();
+// A log4j level name: ALL or one of the names above, any case.
+bool is_log4j_level(const std::string& level);
+// Sets the root level from a log4j level name; false (and nothing changed) when it is not one.
+bool set_root_log_level(const std::string& level);
+inline constexpr const char* log4j_levels = "OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL";
+
 // Kafka's checks of one resource before any change: no key twice (`names`), and no null values
 // (`null_valued`: the keys given a null value where one is not allowed).
 resource_error check_config_keys(const std::vector<std::string>& names,

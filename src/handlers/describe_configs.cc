@@ -93,25 +93,6 @@ std::optional<resource_error> broker_name_error(const std::string& name, int32_t
   return std::nullopt;
 }
 
-std::string root_log_level() {
-  switch (spdlog::get_level()) {
-    case spdlog::level::trace:
-      return "TRACE";
-    case spdlog::level::debug:
-      return "DEBUG";
-    case spdlog::level::info:
-      return "INFO";
-    case spdlog::level::warn:
-      return "WARN";
-    case spdlog::level::err:
-      return "ERROR";
-    case spdlog::level::critical:
-      return "FATAL";
-    default:
-      return "OFF";
-  }
-}
-
 // The configs of one resource, or the error Kafka gives for it.
 std::variant<std::vector<config_entry>, resource_error> describe(
     request_context& ctx, const request_t::describe_configs_resource& resource) {

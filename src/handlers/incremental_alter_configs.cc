@@ -5,9 +5,11 @@
 // and stored, and the replica manager applies it to the live partitions (retention, segment
 // size, cleanup policy...). A BROKER resource (this broker's id, or "" for the cluster-wide
 // default) changes the dynamic broker configs the same way (see dynamic_broker_config.h).
-// validate_only checks without storing. BROKER_LOGGER, CLIENT_METRICS and GROUP are refused;
-// unknown types are INVALID_REQUEST. A resource given twice fails both times.
+// BROKER_LOGGER changes the root log level at runtime (KIP-412). validate_only checks without
+// storing. CLIENT_METRICS and GROUP are refused; unknown types are INVALID_REQUEST. A resource
+// given twice fails both times.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -94,6 +96,49 @@ std::variant<cluster::config_map, resource_error> apply(cluster::config_map over
   return overrides;
 }
 
+// BROKER_LOGGER (KIP-412): SET changes the root logger's level at once, for this process only
+// (not stored, as in Kafka); DELETE of the root level, APPEND and SUBTRACT are refused. Every
+// operation is checked before any is applied.
+resource_error change_log_levels(request_context& ctx, const resource_t& resource,
+                                 bool validate_only) {
+  const auto& name = resource.resource_name;
+  if (name.empty()) return invalid_request("Broker id must not be empty");
+  if (auto e = check_broker_resource_name(name, ctx.services.settings.broker_id); !e.ok()) return e;
+  auto invalid_config = [&](const std::string& why) {
+    return resource_error{
+        error_code::invalid_config,
+        fmt::format("Invalid config value for resource ConfigResource(type=BROKER_LOGGER, "
+                    "name='{}'): {}",
+                    name, why)};
+  };
+  for (const auto& c : resource.configs) {
+    auto operation = static_cast<op>(c.config_operation);
+    if (operation == op::append || operation == op::subtract)
+      return invalid_request(
+          fmt::format("{} operation is not allowed for the BROKER_LOGGER resource",
+                      operation == op::append ? "APPEND" : "SUBTRACT"));
+    if (operation != op::set && operation != op::remove)
+      return invalid_request(
+          fmt::format("Unknown alter config operation type {}", c.config_operation));
+    if (c.name != "root") return invalid_config(fmt::format("Logger {} does not exist!", c.name));
+    if (operation == op::remove)
+      return invalid_request("Removing the log level of the root logger is not allowed");
+  }
+  std::string before = root_log_level();
+  for (const auto& c : resource.configs) {
+    std::string level = c.value.value_or("");
+    if (!is_log4j_level(level))
+      return invalid_config(fmt::format(
+          "Cannot set the log level of root to {} as it is not a supported log level. Valid log "
+          "levels are {}",
+          level, log4j_levels));
+  }
+  if (validate_only) return {};
+  for (const auto& c : resource.configs) set_root_log_level(*c.value);
+  spdlog::warn("Log level of the root logger changed from {} to {}", before, root_log_level());
+  return {};
+}
+
 resource_error alter(request_context& ctx, const resource_t& resource, bool validate_only) {
   std::vector<std::string> names, nulls;
   for (const auto& c : resource.configs) {
@@ -118,7 +163,7 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
       return change_broker_configs(ctx.services, resource.resource_name, edit, validate_only);
     }
     case config_resource::broker_logger:
-      return invalid_request("Changing log levels at runtime is not supported by this broker yet.");
+      return change_log_levels(ctx, resource, validate_only);
     case config_resource::client_metrics:
     case config_resource::group:
       return invalid_request(
