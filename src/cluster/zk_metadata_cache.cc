@@ -323,31 +323,36 @@ void zk_metadata_cache::load_topic(const std::string& name) {
   for (auto what : changes) notify_later(what, name);
 }
 
+std::optional<config_map> zk_metadata_cache::read_entity_config(const std::string& path,
+                                                                const std::string& what,
+                                                                on_fire fire) {
+  auto node = read(path, true, std::move(fire));
+  if (!node) {
+    spdlog::warn("Cannot read the configs of {}: {}", what, node.message());
+    return std::nullopt;
+  }
+  if (!*node) return config_map{};
+  auto decoded = zk_layout::decode_entity_config((*node)->data);
+  if (!decoded) {
+    spdlog::warn("Ignoring the configs of {}: {}", what, decoded.message());
+    return std::nullopt;
+  }
+  return std::move(decoded).value();
+}
+
 void zk_metadata_cache::load_topic_config(const std::string& name) {
   {
     std::lock_guard lock(mutex_);
     if (!topics_.contains(name)) return;  // gone: stop watching
   }
-  auto node = read(zk_layout::topic_config_path(name), true,
-                   [name](zk_metadata_cache& c) { c.load_topic_config(name); });
-  if (!node) {
-    spdlog::warn("Cannot read the configs of topic {}: {}", name, node.message());
-    return;
-  }
-  config_map configs;
-  if (*node) {
-    auto decoded = zk_layout::decode_entity_config((*node)->data);
-    if (!decoded) {
-      spdlog::warn("Ignoring the configs of topic {}: {}", name, decoded.message());
-      return;
-    }
-    configs = std::move(decoded).value();
-  }
+  auto configs = read_entity_config(zk_layout::topic_config_path(name), "topic " + name,
+                                    [name](zk_metadata_cache& c) { c.load_topic_config(name); });
+  if (!configs) return;
   {
     std::lock_guard lock(mutex_);
     auto it = topics_.find(name);
-    if (it == topics_.end() || it->second.configs == configs) return;
-    it->second.configs = std::move(configs);
+    if (it == topics_.end() || it->second.configs == *configs) return;
+    it->second.configs = std::move(*configs);
   }
   notify_later(metadata_change::kind::configs_changed, name);
 }
@@ -355,26 +360,15 @@ void zk_metadata_cache::load_topic_config(const std::string& name) {
 void zk_metadata_cache::load_broker_configs(std::optional<int32_t> broker) {
   if (broker && *broker != broker_id_) return;  // another broker's: not ours to apply
   const auto entity = zk_layout::broker_config_entity(broker);
-  auto node = read(zk_layout::broker_config_path(broker), true,
-                   [broker](zk_metadata_cache& c) { c.load_broker_configs(broker); });
-  if (!node) {
-    spdlog::warn("Cannot read the dynamic configs of broker {}: {}", entity, node.message());
-    return;
-  }
-  config_map configs;
-  if (*node) {
-    auto decoded = zk_layout::decode_entity_config((*node)->data);
-    if (!decoded) {
-      spdlog::warn("Ignoring the dynamic configs of broker {}: {}", entity, decoded.message());
-      return;
-    }
-    configs = std::move(decoded).value();
-  }
+  auto configs =
+      read_entity_config(zk_layout::broker_config_path(broker), "broker " + entity,
+                         [broker](zk_metadata_cache& c) { c.load_broker_configs(broker); });
+  if (!configs) return;
   {
     std::lock_guard lock(mutex_);
     auto& current = broker_configs_[entity];
-    if (current == configs) return;
-    current = std::move(configs);
+    if (current == *configs) return;
+    current = std::move(*configs);
   }
   notify_later(metadata_change::kind::broker_configs_changed, {});
 }

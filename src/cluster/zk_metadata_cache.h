@@ -64,6 +64,10 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   result<void> load_topics();
   void load_topic(const std::string& name);
   void load_topic_config(const std::string& name);
+  // A config znode's set (empty when absent), watched; nullopt (logged with `what`) when it
+  // cannot be read or decoded.
+  std::optional<config_map> read_entity_config(const std::string& path, const std::string& what,
+                                               on_fire fire);
   void load_partition_state(const std::string& name, int32_t partition);
   void load_broker_configs(std::optional<int32_t> broker);
 
