@@ -1,5 +1,9 @@
 """Fail-over on a real cluster (issue #7): three ZooKeeper servers, three sluiced brokers.
 
+- test_dynamic_broker_configs_reach_every_broker (first, on the fresh cluster): kafka-configs.sh
+  sets a cluster-wide default and a per-broker config through one broker; Kafka's znodes and
+  change notices are written and the other brokers apply the default live, the per-broker one
+  stays on its broker; both are deleted again.
 - test_zookeeper_server_loss_keeps_the_cluster_working: one of the three ZooKeeper servers (the
   ensemble's leader) is killed; topics are still created, produced to and consumed, and the
   brokers stay registered.
@@ -23,14 +27,18 @@ Skipped while sluiced refuses zookeeper.connect (the broker side of #7 not built
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
 test_cluster_failover.py (-s shows the report lines)."""
 import collections
+import json
+import re
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
+from conftest import SOURCE_DIR
 from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
 
 pytestmark = requires_cluster_mode
@@ -120,6 +128,171 @@ def small_cluster(tmp_path_factory):
     print(cluster.logs())
     cluster.close()
     ensemble.close()
+
+
+def kafka_configs(bootstrap, *args):
+    return subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server",
+                           bootstrap, *args], capture_output=True, text=True, timeout=60)
+
+
+def broker_config_line(bootstrap, broker_id, key):
+    """kafka-configs.sh --describe --all of broker `broker_id`, sent to `bootstrap`: the line of
+    `key` (value, then the synonyms, the first of which is the source), or None."""
+    p = kafka_configs(bootstrap, "--describe", "--entity-type", "brokers", "--entity-name",
+                      str(broker_id), "--all")
+    if p.returncode != 0:
+        return None
+    return next((line for line in p.stdout.splitlines() if line.startswith(f"  {key}=")), None)
+
+
+def described_entry(bootstrap, resource_type, name, key):
+    """(value, source name) of one config as confluent-kafka's DescribeConfigs reports it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    resource = ConfigResource(resource_type, name)
+    entry = admin.describe_configs([resource], request_timeout=30)[resource].result(30)[key]
+    source = getattr(entry.source, "value", entry.source)
+    return entry.value, ConfigSource(source).name
+
+
+def config_change_notices(zk):
+    """{znode name: its JSON} of every /config/changes/config_change_NNNNNNNNNN."""
+    return {child: json.loads(zk.get(f"/config/changes/{child}")[0])
+            for child in zk.get_children("/config/changes")}
+
+
+def new_notices(zk, before):
+    after = config_change_notices(zk)
+    assert all(re.fullmatch(r"config_change_\d{10}", name) for name in after), sorted(after)
+    return [after[name] for name in sorted(set(after) - set(before))]
+
+
+def test_dynamic_broker_configs_reach_every_broker(small_cluster):
+    """kafka-configs.sh --entity-type brokers in cluster mode: the cluster-wide default written
+    through one broker lands in Kafka's /config/brokers/<default> znode with a /config/changes
+    notice and is applied live by the others (DYNAMIC_DEFAULT_BROKER_CONFIG); a per-broker config
+    (/config/brokers/<id>) applies to that broker only, down to the segments it rolls as a
+    follower; deleting either reverts it. Runs first, on the fresh cluster, and leaves no
+    dynamic config behind."""
+    ensemble, cluster = small_cluster
+    a, b = cluster.broker(1), cluster.broker(2)
+    zk = cluster.zk
+    topic = "dynamic-broker-configs"
+    default_line = ("  log.retention.ms=3600000 sensitive=false synonyms={"
+                    "DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000, "
+                    "DEFAULT_CONFIG:log.retention.hours=168}")
+    unset_line = "  log.retention.ms=null sensitive=false synonyms={}"
+    per_broker_line = ("  log.segment.bytes=1048576 sensitive=false synonyms={"
+                       "DYNAMIC_BROKER_CONFIG:log.segment.bytes=1048576, "
+                       "DEFAULT_CONFIG:log.segment.bytes=1073741824}")
+    default_segment_line = ("  log.segment.bytes=1073741824 sensitive=false synonyms={"
+                            "DEFAULT_CONFIG:log.segment.bytes=1073741824}")
+    try:
+        # A topic led by B with A as its follower (A's per-broker segment size shows on disk).
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        admin.create_topics([NewTopic(topic, 1, replica_assignment=[[2, 1]])],
+                            operation_timeout=30, request_timeout=60)[topic].result(90)
+        state = cluster.wait_for_isr(topic, 0, 2, timeout=60)
+        assert state["leader"] == 2, state
+        for broker_id, broker in ((1, a), (2, b)):
+            assert broker_config_line(broker.bootstrap, broker_id, "log.retention.ms") == unset_line
+
+        # 1. The cluster-wide default, through A.
+        before = config_change_notices(zk)
+        p = kafka_configs(a.bootstrap, "--alter", "--entity-type", "brokers", "--entity-default",
+                          "--add-config", "log.retention.ms=3600000")
+        assert (p.returncode, p.stdout, p.stderr) == (
+            0, "Completed updating default config for brokers in the cluster.\n", ""), p
+        assert json.loads(zk.get("/config/brokers/<default>")[0]) == {
+            "version": 1, "config": {"log.retention.ms": "3600000"}}
+        assert new_notices(zk, before) == [{"version": 2, "entity_path": "brokers/<default>"}]
+        # B (and C) apply it without being told anything but through ZooKeeper.
+        wait_until(lambda: broker_config_line(b.bootstrap, 2, "log.retention.ms") == default_line,
+                   15, "broker 2 reports the dynamic default log.retention.ms", interval=0.25)
+        assert described_entry(b.bootstrap, "BROKER", "2", "log.retention.ms") == (
+            "3600000", "DYNAMIC_DEFAULT_BROKER_CONFIG")
+        wait_until(lambda: described_entry(cluster.broker(3).bootstrap, "BROKER", "3",
+                                           "log.retention.ms")
+                   == ("3600000", "DYNAMIC_DEFAULT_BROKER_CONFIG"), 15,
+                   "broker 3 reports the dynamic default log.retention.ms", interval=0.25)
+        # A topic without an override falls back to it.
+        assert described_entry(b.bootstrap, "TOPIC", topic, "retention.ms") == (
+            "3600000", "DYNAMIC_DEFAULT_BROKER_CONFIG")
+        p = kafka_configs(b.bootstrap, "--describe", "--entity-type", "brokers", "--entity-default")
+        assert (p.returncode, p.stdout) == (
+            0, f"Default configs for brokers in the cluster are:\n{default_line}\n"), p
+
+        # 2. A per-broker config on A: A's only.
+        before = config_change_notices(zk)
+        p = kafka_configs(a.bootstrap, "--alter", "--entity-type", "brokers", "--entity-name", "1",
+                          "--add-config", "log.segment.bytes=1048576")
+        assert (p.returncode, p.stdout, p.stderr) == (
+            0, "Completed updating config for broker 1.\n", ""), p
+        assert json.loads(zk.get("/config/brokers/1")[0]) == {
+            "version": 1, "config": {"log.segment.bytes": "1048576"}}
+        assert new_notices(zk, before) == [{"version": 2, "entity_path": "brokers/1"}]
+        assert not zk.exists("/config/brokers/2")
+        wait_until(lambda: broker_config_line(a.bootstrap, 1, "log.segment.bytes")
+                   == per_broker_line, 15, "broker 1 reports its log.segment.bytes", interval=0.25)
+        p = kafka_configs(a.bootstrap, "--describe", "--entity-type", "brokers",
+                          "--entity-name", "1")
+        assert (p.returncode, p.stdout) == (
+            0, f"Dynamic configs for broker 1 are:\n{per_broker_line}\n"), p
+        assert described_entry(a.bootstrap, "BROKER", "1", "log.segment.bytes") == (
+            "1048576", "DYNAMIC_BROKER_CONFIG")
+        assert broker_config_line(b.bootstrap, 2, "log.segment.bytes") == default_segment_line
+        assert described_entry(b.bootstrap, "BROKER", "2", "log.segment.bytes") == (
+            "1073741824", "DEFAULT_CONFIG")
+        p = kafka_configs(b.bootstrap, "--describe", "--entity-type", "brokers",
+                          "--entity-name", "2")
+        assert (p.returncode, p.stdout) == (0, "Dynamic configs for broker 2 are:\n"), p
+        # Applied to A's live replica: 3 MB replicated from B rolls 1 MiB segments on A only.
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+        for _ in range(30):
+            producer.produce(topic, value=b"x" * 100_000, partition=0)
+        assert producer.flush(60) == 0
+
+        def segments(broker_id):
+            return sorted((cluster.broker(broker_id).data_dir / f"{topic}-0").glob("*.log"))
+        wait_until(lambda: len(segments(1)) >= 3, 15,
+                   "broker 1 rolled its follower replica at 1 MiB", interval=0.25)
+        assert len(segments(2)) == 1, segments(2)
+
+        # 3. Deleting the default reverts every broker.
+        before = config_change_notices(zk)
+        p = kafka_configs(a.bootstrap, "--alter", "--entity-type", "brokers", "--entity-default",
+                          "--delete-config", "log.retention.ms")
+        assert (p.returncode, p.stdout, p.stderr) == (
+            0, "Completed updating default config for brokers in the cluster.\n", ""), p
+        assert json.loads(zk.get("/config/brokers/<default>")[0]) == {"version": 1, "config": {}}
+        assert new_notices(zk, before) == [{"version": 2, "entity_path": "brokers/<default>"}]
+        wait_until(lambda: broker_config_line(b.bootstrap, 2, "log.retention.ms") == unset_line,
+                   15, "broker 2 drops the dynamic default log.retention.ms", interval=0.25)
+        assert described_entry(b.bootstrap, "TOPIC", topic, "retention.ms")[0] == (
+            "604800000")
+        # A's own config is untouched by the default's removal.
+        assert broker_config_line(a.bootstrap, 1, "log.segment.bytes") == per_broker_line
+
+        # 4. And the per-broker one.
+        p = kafka_configs(a.bootstrap, "--alter", "--entity-type", "brokers", "--entity-name", "1",
+                          "--delete-config", "log.segment.bytes")
+        assert (p.returncode, p.stdout, p.stderr) == (
+            0, "Completed updating config for broker 1.\n", ""), p
+        assert json.loads(zk.get("/config/brokers/1")[0]) == {"version": 1, "config": {}}
+        wait_until(lambda: broker_config_line(a.bootstrap, 1, "log.segment.bytes")
+                   == default_segment_line, 15, "broker 1 back to the default log.segment.bytes",
+                   interval=0.25)
+    except BaseException:
+        print(cluster.logs())
+        raise
+    finally:
+        # Whatever happened, no dynamic config stays for the fail-over tests that follow.
+        for entity in (["--entity-default"], ["--entity-name", "1"]):
+            p = kafka_configs(a.bootstrap, "--describe", "--entity-type", "brokers", *entity)
+            keys = [line.split("=", 1)[0].strip() for line in p.stdout.splitlines()
+                    if line.startswith("  ")]
+            if keys:
+                kafka_configs(a.bootstrap, "--alter", "--entity-type", "brokers", *entity,
+                              "--delete-config", ",".join(keys))
 
 
 def test_zookeeper_server_loss_keeps_the_cluster_working(small_cluster):
