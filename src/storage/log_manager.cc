@@ -230,10 +230,15 @@ std::shared_ptr<partition_log> log_manager::get(const topic_partition& tp) const
 
 result<std::shared_ptr<partition_log>> log_manager::get_or_create(const topic_partition& tp,
                                                                   const log_config& config) {
-  if (auto log = get(tp)) return log;
+  auto existing = [&]() -> std::shared_ptr<partition_log> {
+    auto log = get(tp);
+    if (log) log->set_config(config);
+    return log;
+  };
+  if (auto log = existing()) return log;
   auto created = create_partition(tp, config);
   if (!created && created.code() == errc::already_exists) {
-    if (auto log = get(tp)) return log;
+    if (auto log = existing()) return log;
   }
   return created;
 }

@@ -82,7 +82,8 @@ class log_manager {
                                                           std::optional<size_t> dir_index = {});
   // The partition, or null.
   std::shared_ptr<partition_log> get(const topic_partition& tp) const;
-  // The partition, creating it with `config` if it does not exist.
+  // The partition with `config`: created if it does not exist, else (e.g. recovered at start-up
+  // with the broker-wide defaults) reconfigured.
   result<std::shared_ptr<partition_log>> get_or_create(const topic_partition& tp,
                                                        const log_config& config);
   // Removes the partition: it refuses further calls at once, its folder is renamed

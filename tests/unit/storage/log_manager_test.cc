@@ -77,6 +77,25 @@ TEST(log_manager, creates_partitions_across_dirs_and_reopens_cleanly) {
   EXPECT_EQ(m->get({"nope", 0}), nullptr);
 }
 
+TEST(log_manager, a_recovered_partition_takes_the_config_it_is_asked_for) {
+  temp_dir a;
+  log_config small;
+  small.segment_bytes = 1 << 20;
+  {
+    auto m = open_manager(options_for({a.path}));
+    ASSERT_TRUE(m->create_partition({"t", 0}, small).ok());
+    ASSERT_TRUE(m->shutdown().ok());
+  }
+  auto m = open_manager(options_for({a.path}));  // loaded with the manager's defaults
+  ASSERT_NE(m->get({"t", 0}), nullptr);
+  EXPECT_EQ(m->get({"t", 0})->config()->segment_bytes, log_config{}.segment_bytes);
+  // The owner (the replica manager) knows the topic's real config and passes it on.
+  auto log = m->get_or_create({"t", 0}, small);
+  ASSERT_TRUE(log.ok()) << log.message();
+  EXPECT_EQ((*log)->config()->segment_bytes, 1 << 20);
+  EXPECT_EQ(m->get({"t", 0})->config()->segment_bytes, 1 << 20);
+}
+
 TEST(log_manager, crashed_process_is_recovered) {
   temp_dir dir;
   pid_t child = ::fork();
