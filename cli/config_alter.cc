@@ -23,10 +23,13 @@ namespace {
 
 constexpr int8_t broker_logger_resource = 8;  // Kafka's ConfigResource.Type.BROKER_LOGGER
 
-// A broker's loggers, with DescribeConfigs over the raw client (librdkafka 2.0.2 has no
-// BROKER_LOGGER resource type).
-result<std::vector<config_entry>> broker_loggers(kafka_client& c, const std::string& name,
-                                                 deadline d) {
+constexpr int8_t broker_resource = 4;
+
+// DescribeConfigs over the raw client, with synonyms: for what librdkafka 2.0.2 cannot ask (it
+// has no BROKER_LOGGER resource type, and crashes on a BROKER resource named "", the cluster-wide
+// defaults).
+result<std::vector<config_entry>> raw_describe(kafka_client& c, int8_t resource,
+                                               const std::string& name, deadline d) {
   auto conn = raw_connection::open_any(c.brokers(), d);
   if (!conn) return std::move(conn).error();
   using protocol::describe_configs_request;
@@ -35,7 +38,8 @@ result<std::vector<config_entry>> broker_loggers(kafka_client& c, const std::str
                                     describe_configs_request::max_version);
   if (!version) return fail(errc::unsupported, "the broker does not support DescribeConfigs v1+");
   describe_configs_request req;
-  req.resources.push_back({broker_logger_resource, name, std::nullopt, {}});
+  req.resources.push_back({resource, name, std::nullopt, {}});
+  req.include_synonyms = true;
   auto resp = conn->call<describe_configs_request, describe_configs_response>(req, *version, d);
   if (!resp) return std::move(resp).error();
   std::vector<config_entry> out;
@@ -51,9 +55,18 @@ result<std::vector<config_entry>> broker_loggers(kafka_client& c, const std::str
       ce.source = static_cast<rd_kafka_ConfigSource_t>(e.config_source);
       ce.read_only = e.read_only;
       ce.sensitive = e.is_sensitive;
+      for (const auto& s : e.synonyms) {
+        config_entry synonym;
+        synonym.name = s.name;
+        synonym.value = s.value;
+        synonym.source = static_cast<rd_kafka_ConfigSource_t>(s.source);
+        ce.synonyms.push_back(std::move(synonym));
+      }
       out.push_back(std::move(ce));
     }
   }
+  std::sort(out.begin(), out.end(),
+            [](const config_entry& a, const config_entry& b) { return a.name < b.name; });
   return out;
 }
 
@@ -62,18 +75,12 @@ result<std::vector<config_entry>> broker_loggers(kafka_client& c, const std::str
 // The configs of one entity: all of them, or only those set dynamically.
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
                                                  const std::string& name, bool all, deadline d) {
-  if (type == "broker-loggers") return broker_loggers(c, name, d);
+  if (type == "broker-loggers") return raw_describe(c, broker_logger_resource, name, d);
+  // The cluster-wide defaults: only the broker's answer for "" tells a default apart from a
+  // broker's own value for the same key.
+  if (type == "brokers" && name.empty()) return raw_describe(c, broker_resource, name, d);
   resource_type rt = type == "topics" ? resource_type::topic : resource_type::broker;
-  // librdkafka 2.0.2 crashes on a broker resource named "" (the cluster default). Every broker
-  // reports the cluster-wide dynamic defaults (source DYNAMIC_DEFAULT_BROKER_CONFIG), so ask one.
-  std::string resource_name = name;
-  if (type == "brokers" && name.empty()) {
-    auto md = c.metadata(d);
-    if (!md) return std::move(md).error();
-    if (md->brokers.empty()) return fail(errc::unreachable, "no broker in the cluster metadata");
-    resource_name = std::to_string(md->brokers.front().id);
-  }
-  auto res = describe_configs(c, {{rt, resource_name}}, d);
+  auto res = describe_configs(c, {{rt, name}}, d);
   if (!res) return std::move(res).error();
   if (res->empty()) return std::vector<config_entry>{};
   const config_resource& r = res->front();
