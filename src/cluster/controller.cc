@@ -696,7 +696,10 @@ void controller::stop() {
 
 void controller::set_unclean_leader_election_default(bool enabled) {
   impl* self = impl_.get();
-  self->post([self, enabled] { self->state.set_unclean_leader_election_default(enabled); });
+  self->post([self, enabled] {
+    auto actions = self->state.unclean_leader_election_default_changed(enabled);
+    if (self->active.load()) self->apply(std::move(actions));
+  });
 }
 
 bool controller::active() const {

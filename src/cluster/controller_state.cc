@@ -508,6 +508,14 @@ controller_actions controller_state::on_brokers_started(const std::vector<int32_
   return out;
 }
 
+controller_actions controller_state::unclean_leader_election_default_changed(bool enabled) {
+  options_.unclean_leader_election = enabled;
+  if (!active_ || !enabled) return {};
+  batch b;
+  b.changes = reconcile_all();
+  return run(std::move(b));
+}
+
 controller_actions controller_state::topic_changed(const std::string& name,
                                                    std::optional<loaded_topic> topic) {
   if (!active_) return {};

@@ -133,11 +133,6 @@ class controller_state {
                                        std::vector<std::string> pending_deletions);
   void resigned();
   bool active() const { return active_; }
-  // The broker default of unclean.leader.election.enable changed (a dynamic broker config); used
-  // by elections from now on.
-  void set_unclean_leader_election_default(bool enabled) {
-    options_.unclean_leader_election = enabled;
-  }
   int32_t epoch() const { return epoch_; }
 
   // The whole live set (from /brokers/ids); departures, arrivals and restarts (same id, new
@@ -159,6 +154,10 @@ class controller_state {
                                          const protocol::controlled_shutdown_request& request);
   controller_actions elect_leaders(uint64_t reply_id,
                                    const protocol::elect_leaders_request& request);
+  // The broker default of unclean.leader.election.enable changed (a dynamic broker config). Used
+  // by every election from now on; turned on, partitions left without a leader get one now from
+  // their live replicas, as Kafka's controller does.
+  controller_actions unclean_leader_election_default_changed(bool enabled);
   // The periodic leader-imbalance check (auto.leader.rebalance.enable).
   controller_actions rebalance_leaders();
   controller_actions writes_done(const std::vector<state_write_result>& results);

@@ -207,6 +207,32 @@ TEST_F(controller_state_test, enabling_unclean_election_on_a_topic_elects_its_of
   EXPECT_EQ(zk.state("t", 0).isr, (isr_t{2}));
 }
 
+TEST_F(controller_state_test, enabling_unclean_election_by_default_elects_offline_partitions) {
+  start({live(1), live(2)});
+  create("t", {{0, {1, 2}}});
+  auto strict = topic_of("s", {{0, {1, 2}}}, 2);
+  strict.unclean_leader_election = false;  // its own override wins over the broker default
+  step(controller.topic_changed("s", strict));
+  protocol::alter_partition_request shrink;
+  shrink.broker_id = 1;
+  shrink.broker_epoch = -1;
+  for (const char* name : {"t", "s"}) {
+    auto& t = shrink.topics.emplace_back();
+    t.topic_name = name;
+    t.partitions.push_back({});
+    t.partitions[0].new_isr = {1};
+  }
+  step(controller.alter_partition(1, shrink, 1));
+  step(controller.brokers_changed({live(2)}));
+  EXPECT_EQ(zk.state("t", 0).leader, -1);
+  EXPECT_TRUE(controller.unclean_leader_election_default_changed(false).empty());
+  EXPECT_EQ(zk.state("t", 0).leader, -1);
+  step(controller.unclean_leader_election_default_changed(true));
+  EXPECT_EQ(zk.state("t", 0).leader, 2);
+  EXPECT_EQ(zk.state("t", 0).isr, (isr_t{2}));
+  EXPECT_EQ(zk.state("s", 0).leader, -1);
+}
+
 TEST_F(controller_state_test, alter_partition_checks_leader_epochs_and_eligibility) {
   start({live(1), live(2), live(3)});
   create("t", {{0, {1, 2, 3}}});
