@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "../support/frame_server.h"
 #include "protocol/generated/api_versions.h"
 #include "protocol/generated/fetch.h"
 #include "protocol/generated/headers.h"
@@ -70,84 +71,7 @@ protocol::bytes reply_to(const protocol::request_header& h,
   return out;
 }
 
-// Accepts connections one after another on 127.0.0.1 and answers each request frame with what
-// `handler` returns (raw bytes written as they are), or nothing when it returns nullopt.
-class scripted_server {
- public:
-  using handler_fn = std::function<std::optional<protocol::bytes>(const protocol::bytes& frame)>;
-
-  explicit scripted_server(handler_fn handler) : handler_(std::move(handler)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listen_fd_, 4), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~scripted_server() {
-    stopping_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    thread_.join();
-    ::close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
-  int connections() const { return connections_.load(); }
-  int requests() const { return requests_.load(); }
-  bool wait_requests(int n, std::chrono::milliseconds timeout = 5s) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (requests_.load() < n && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    return requests_.load() >= n;
-  }
-
- private:
-  bool read_exact(int fd, uint8_t* out, size_t n) {
-    size_t done = 0;
-    while (done < n) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) == 0) {
-        if (stopping_) return false;
-        continue;
-      }
-      ssize_t got = ::recv(fd, out + done, n - done, 0);
-      if (got <= 0) return false;
-      done += static_cast<size_t>(got);
-    }
-    return true;
-  }
-
-  void serve() {
-    for (;;) {
-      int c = ::accept(listen_fd_, nullptr, nullptr);
-      if (c < 0) return;
-      ++connections_;
-      for (;;) {
-        uint8_t prefix[4];
-        if (!read_exact(c, prefix, 4)) break;
-        size_t size = (size_t{prefix[0]} << 24) | (size_t{prefix[1]} << 16) |
-                      (size_t{prefix[2]} << 8) | size_t{prefix[3]};
-        protocol::bytes frame(size);
-        if (!read_exact(c, frame.data(), size)) break;
-        ++requests_;
-        if (auto reply = handler_(frame))
-          (void)::send(c, reply->data(), reply->size(), MSG_NOSIGNAL);
-      }
-      ::close(c);
-    }
-  }
-
-  handler_fn handler_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> connections_{0};
-  std::atomic<int> requests_{0};
-  std::thread thread_;
-};
+using scripted_server = test::frame_server;
 
 TEST(broker_client, flexible_fetch_round_trip_keeps_records_valid) {
   std::mutex mu;

@@ -2,13 +2,9 @@
 // (net::broker_client, Fetch v12 and OffsetForLeaderEpoch v4) from a small server in the test that
 // decodes those requests and answers them from the leader's replica_manager, as the broker's
 // handlers do. Checks the wire shapes the lead's handlers must serve.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "../support/frame_server.h"
 #include "cluster_fixture.h"
 #include "protocol/generated/fetch.h"
 #include "protocol/generated/headers.h"
@@ -35,28 +31,20 @@ int16_t to_code(const std::optional<errc>& e) {
   }
 }
 
-// Serves Fetch and OffsetForLeaderEpoch from `leader`, one connection at a time.
+// Serves Fetch and OffsetForLeaderEpoch from `leader`, one connection at a time; a request it
+// cannot answer closes the connection.
 class leader_server {
  public:
-  explicit leader_server(replica_manager& leader) : leader_(leader) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listen_fd_, 4), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~leader_server() {
-    stopping_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    thread_.join();
-    ::close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
+  explicit leader_server(replica_manager& leader)
+      : leader_(leader),
+        server_(
+            [this](const protocol::bytes& frame) -> std::optional<protocol::bytes> {
+              auto reply = answer(frame);
+              if (reply.empty()) return std::nullopt;
+              return reply;
+            },
+            /*close_when_silent=*/true) {}
+  uint16_t port() const { return server_.port(); }
   std::vector<int16_t> api_versions_seen() {
     std::lock_guard lock(mu_);
     return seen_;
@@ -67,45 +55,6 @@ class leader_server {
   }
 
  private:
-  bool read_exact(int fd, uint8_t* out, size_t n) {
-    size_t done = 0;
-    while (done < n) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) == 0) {
-        if (stopping_) return false;
-        continue;
-      }
-      ssize_t got = ::recv(fd, out + done, n - done, 0);
-      if (got <= 0) return false;
-      done += static_cast<size_t>(got);
-    }
-    return true;
-  }
-
-  void serve() {
-    for (;;) {
-      int c = ::accept(listen_fd_, nullptr, nullptr);
-      if (c < 0) return;
-      while (!stopping_) {
-        uint8_t prefix[4];
-        if (!read_exact(c, prefix, 4)) break;
-        size_t size = (size_t{prefix[0]} << 24) | (size_t{prefix[1]} << 16) |
-                      (size_t{prefix[2]} << 8) | size_t{prefix[3]};
-        protocol::bytes frame(size);
-        if (!read_exact(c, frame.data(), size)) break;
-        auto reply = answer(frame);
-        if (reply.empty()) break;
-        size_t sent = 0;
-        while (sent < reply.size()) {
-          ssize_t n = ::send(c, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
-          if (n <= 0) break;
-          sent += static_cast<size_t>(n);
-        }
-      }
-      ::close(c);
-    }
-  }
-
   protocol::bytes answer(const protocol::bytes& frame) {
     protocol::reader peek(frame);
     int16_t key = peek.read_int16();
@@ -205,13 +154,10 @@ class leader_server {
   }
 
   replica_manager& leader_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::vector<int16_t> seen_;
   std::vector<int32_t> replica_ids_;
-  std::thread thread_;
+  ::sluice::test::frame_server server_;  // last: its thread stops before the members it uses go
 };
 
 TEST(network_fetch_transport, a_follower_truncates_and_catches_up_over_tcp) {
