@@ -297,6 +297,8 @@ result<void> broker::start_metadata() {
       apply_dynamic_configs();
     replicas_->on_metadata_change(change);
   });
+  // A change stored between the first read and the watch.
+  if (apply_dynamic_configs()) replicas_->reconcile();
   under_replicated_ = metrics_.add_collector(
       "sluice_under_replicated_partitions",
       "Partitions led here whose ISR is smaller than their replica set.",
@@ -314,15 +316,16 @@ result<void> broker::start_metadata() {
   return ok_v;
 }
 
-// A dynamic broker config changed: what is not re-read per use is pushed (log configs are
-// re-applied by the replica manager's reconcile, which follows).
-void broker::apply_dynamic_configs() {
-  if (!dynamic_config_->refresh(*metadata_)) return;
+// A dynamic broker config may have changed: what is not re-read per use is pushed. True when
+// something changed; the caller then has the replica manager re-apply the log configs.
+bool broker::apply_dynamic_configs() {
+  if (!dynamic_config_->refresh(*metadata_)) return false;
   const auto snapshot = dynamic_config_->current();
   const broker_config& live = snapshot->typed();
   replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
+  return true;
 }
 
 // Cluster mode: the controller candidate and the link to whichever broker is the controller.

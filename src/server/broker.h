@@ -77,7 +77,7 @@ class broker {
   void start_controller();
   result<void> start_storage();
   result<void> start_metadata();
-  void apply_dynamic_configs();
+  bool apply_dynamic_configs();
   void start_group_coordinator();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
