@@ -11,7 +11,8 @@
 # In the same run, as a baseline, the same two steps against a topic with replication factor 1 on
 # the same cluster, so the cost of replication reads as a ratio on this machine.
 # Knobs (environment): BENCH_RECORDS (262144 = 256 MiB per max run), BENCH_RUN_SECONDS (30),
-# BENCH_PACED_SECONDS (5), BENCH_TMPDIR. Everything is stopped and removed on exit.
+# BENCH_PACED_SECONDS (3), BENCH_WARMUP_MIB (16384; 0 skips the warm-up), BENCH_TMPDIR. Dirty
+# pages are written back (untimed) before each run. Everything is stopped and removed on exit.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +24,8 @@ for p in "$sluiced" "$load"; do
 done
 records=${BENCH_RECORDS:-262144}
 run_seconds=${BENCH_RUN_SECONDS:-30}
-paced_seconds=${BENCH_PACED_SECONDS:-5}
+paced_seconds=${BENCH_PACED_SECONDS:-3}
+warmup_mib=${BENCH_WARMUP_MIB:-16384}
 work="$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/sluice-cluster-bench.XXXXXX")"
 pids=()
 zk_config="$work/zk.properties"
@@ -50,6 +52,16 @@ wait_port() {  # wait_port <port> <what>
   exit 1
 }
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+
+# Untimed warm-up, as in broker_bench.sh: on a VM whose memory the host backs lazily, the first
+# write into never-used page cache costs several times more CPU; a run then measures the host,
+# not the brokers (the RF 3 runs came out 3-4x slower after the RF 1 runs had used fresh memory).
+# Writing and deleting more than the whole benchmark writes (up to ~10 GiB) makes them warm.
+if ((warmup_mib > 0)); then
+  echo "cluster_bench: warm-up, ${warmup_mib} MiB through the page cache (not timed)" >&2
+  dd if=/dev/zero of="$work/warm.dat" bs=1M count="$warmup_mib" status=none
+  rm -f "$work/warm.dat"
+fi
 
 zk_port=$(free_port)
 cat >"$zk_config" <<EOF
@@ -90,7 +102,12 @@ create() {  # create <topic> <partitions> <rf>
   done
 }
 
+# Dirty pages are written back (not timed) before every timed run: the paced RF 1 run alone
+# leaves gigabytes to write back, and writeback throttling would otherwise slow the next run.
+settle() { sync -f "$work" 2>/dev/null || sync; }
+
 run() {  # run <topic> [rate]: one kafka_load produce line
+  settle
   timeout $((run_seconds + 60)) "$load" produce "$bootstrap" "$1" "$records" 1024 all 5 \
     "$run_seconds" ${2:+"$2"}
 }
