@@ -68,10 +68,13 @@ std::optional<std::string> dynamic_broker_config::check(
 bool dynamic_broker_config::refresh(const cluster::metadata_store& store) {
   std::lock_guard serial(refresh_mutex_);
   const auto own = base_.typed().broker_id;
+  dynamic_layers stored{store.broker_configs(std::nullopt), store.broker_configs(own)};
+  if (stored == last_stored_) return false;
+  last_stored_ = stored;
   dynamic_layers layers;
   std::vector<std::string> problems;
-  layers.cluster_default = applicable(std::nullopt, store.broker_configs(std::nullopt), &problems);
-  layers.broker = applicable(own, store.broker_configs(own), &problems);
+  layers.cluster_default = applicable(std::nullopt, stored.cluster_default, &problems);
+  layers.broker = applicable(own, stored.broker, &problems);
   for (const auto& p : problems) spdlog::warn("Ignoring stored dynamic broker configs: {}", p);
   if (current()->dynamic() == layers) return false;
 

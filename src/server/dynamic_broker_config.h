@@ -51,6 +51,7 @@ class dynamic_broker_config {
 
   const server_config& base_;
   std::mutex refresh_mutex_;  // one refresh at a time, so an older read never wins
+  dynamic_layers last_stored_;  // as read by the last refresh (under refresh_mutex_)
   mutable std::mutex mutex_;
   std::shared_ptr<const server_config> current_;
 };
