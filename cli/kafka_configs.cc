@@ -11,6 +11,7 @@
 #include "cli/kafka_args.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
+#include "cli/zk_configs.h"
 
 namespace sluice::cli {
 namespace {
@@ -53,7 +54,8 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
   p.text(o.user, "--user", "String", "The user (quotas are not supported by Sluice).");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
-         "DEPRECATED: the ZooKeeper connection string.");
+         "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics and "
+         "brokers only, as Kafka's tool.");
 }
 
 // Kafka's singular of an entity type: topic, broker, broker-logger.
@@ -99,17 +101,18 @@ int describe(kafka_client& c, const configs_options& o, const std::string& type,
   return 0;
 }
 
-int alter(kafka_client& c, const configs_options& o, const std::string& type,
-          const std::string& name) {
+// --add-config / --add-config-file and --delete-config: what to set and what to remove.
+result<std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>>>
+parse_changes(const configs_options& o) {
   std::vector<std::pair<std::string, std::string>> add;
   if (!o.add_config_file.empty()) {
     auto file = load_properties_file(o.add_config_file);
-    if (!file) return failed(file.message());
+    if (!file) return std::move(file).error();
     for (const auto& kv : *file) add.push_back(kv);
   }
   for (const std::string& a : o.add_config) {
     auto parsed = parse_add_config(a);
-    if (!parsed) return failed(parsed.message());
+    if (!parsed) return std::move(parsed).error();
     add.insert(add.end(), parsed->begin(), parsed->end());
   }
   std::vector<std::string> remove;
@@ -118,6 +121,14 @@ int alter(kafka_client& c, const configs_options& o, const std::string& type,
       if (!trim(k).empty()) remove.push_back(trim(k));
     }
   }
+  return std::make_pair(std::move(add), std::move(remove));
+}
+
+int alter(kafka_client& c, const configs_options& o, const std::string& type,
+          const std::string& name) {
+  auto changes = parse_changes(o);
+  if (!changes) return failed(changes.message());
+  const auto& [add, remove] = *changes;
   if (auto r = alter_entity_configs(c, type, name, add, remove, c.make_deadline()); !r) {
     return failed(r.message());
   }
@@ -171,12 +182,11 @@ int kafka_configs_main(const args_t& args) {
         "ips, broker-loggers with the --bootstrap-server argument",
         type));
   }
-  if (p.has("--zookeeper")) {
-    return failed(
-        "kafka-configs has no --zookeeper path in Sluice (brokers apply configs themselves); "
-        "use --bootstrap-server");
+  if (p.has("--bootstrap-server") && p.has("--zookeeper")) {
+    return failed("Only one of --bootstrap-server or --zookeeper must be specified");
   }
-  if (!p.has("--bootstrap-server") && std::getenv("SLUICE_BROKERS") == nullptr) {
+  if (!p.has("--bootstrap-server") && !p.has("--zookeeper") &&
+      std::getenv("SLUICE_BROKERS") == nullptr) {
     return failed(
         "One of the required --bootstrap-server or --zookeeper arguments must be specified");
   }
@@ -208,6 +218,22 @@ int kafka_configs_main(const args_t& args) {
     if (p.has("--add-config") && p.has("--add-config-file")) {
       return failed("Only one of --add-config or --add-config-file must be specified");
     }
+  }
+  if (p.has("--zookeeper")) {
+    if (type == "broker-loggers") {
+      return failed("--entity-type broker-loggers is only supported with --bootstrap-server");
+    }
+    zookeeper_config_change change{type, name, {}, {}};
+    if (o.alter) {
+      auto changes = parse_changes(o);
+      if (!changes) return failed(changes.message());
+      std::tie(change.add, change.remove) = std::move(*changes);
+    }
+    auto out = o.describe ? describe_zookeeper_configs(o.zookeeper, change)
+                          : alter_zookeeper_configs(o.zookeeper, change);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
   }
   auto settings = make_settings(o.bootstrap_server, o.command_config);
   if (!settings) return failed(settings.message());

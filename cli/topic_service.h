@@ -3,12 +3,15 @@
 // Kafka's tool wrote them) share the command's parsing and output.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/admin.h"
 #include "cli/client.h"
+#include "cluster/zk_session.h"
 
 namespace sluice::cli {
 
@@ -46,6 +49,15 @@ result<std::unique_ptr<topic_service>> make_admin_topic_service(const client_set
 // The ZooKeeper implementation (kafka-topics --zookeeper host:port[,...][/chroot], Kafka's legacy
 // path): reads and writes the znodes Kafka's tool did; the cluster's controller acts on them.
 result<std::unique_ptr<topic_service>> make_zookeeper_topic_service(const std::string& connect);
+
+// The session a --zookeeper tool works through (Kafka's tools used 30 s timeouts); the cluster
+// library's log lines go to stderr, warnings and errors only.
+result<std::unique_ptr<cluster::zk_session>> connect_zookeeper(const std::string& connect);
+
+// Checks a topic config as a broker with default settings would: a message when `key=value` is
+// not valid, else nullopt.
+std::function<std::optional<std::string>(const std::string&, const std::string&)>
+topic_config_checker();
 
 bool is_internal_topic(std::string_view name);
 

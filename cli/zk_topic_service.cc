@@ -393,12 +393,14 @@ class zookeeper_topic_service final : public topic_service {
 
 }  // namespace
 
-result<std::unique_ptr<topic_service>> make_zookeeper_topic_service(const std::string& connect) {
+result<std::unique_ptr<cluster::zk_session>> connect_zookeeper(const std::string& connect) {
   // The cluster library logs through spdlog; a tool's stdout is its answer, so warnings and
   // errors (only) go to stderr.
-  auto logger = spdlog::stderr_color_mt("zookeeper");
-  logger->set_level(spdlog::level::warn);
-  spdlog::set_default_logger(logger);
+  if (!spdlog::get("zookeeper")) {
+    auto logger = spdlog::stderr_color_mt("zookeeper");
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+  }
 
   cluster::zk_options options;
   options.connect = connect;
@@ -413,6 +415,25 @@ result<std::unique_ptr<topic_service>> make_zookeeper_topic_service(const std::s
     return fail(errc::invalid_input,
                 fmt::format("ZooKeeper connection to {} failed: {}", connect, zk.message()));
   }
+  return std::move(zk).value();
+}
+
+std::function<std::optional<std::string>(const std::string&, const std::string&)>
+topic_config_checker() {
+  auto validator = topic_config_validator::make();
+  if (!validator) {
+    std::string why = validator.message();
+    return [why](const std::string&, const std::string&) { return std::optional(why); };
+  }
+  auto shared = std::make_shared<topic_config_validator>(std::move(*validator));
+  return [shared](const std::string& key, const std::string& value) {
+    return shared->check(key, value);
+  };
+}
+
+result<std::unique_ptr<topic_service>> make_zookeeper_topic_service(const std::string& connect) {
+  auto zk = connect_zookeeper(connect);
+  if (!zk) return std::move(zk).error();
   std::unique_ptr<topic_service> svc =
       std::make_unique<zookeeper_topic_service>(connect, std::move(*zk));
   return svc;

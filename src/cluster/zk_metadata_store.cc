@@ -12,6 +12,7 @@
 #include "cluster/replica_assignment.h"
 #include "cluster/topic_name.h"
 #include "cluster/topic_validation.h"
+#include "cluster/zk_entity_config.h"
 #include "cluster/zk_layout.h"
 #include "cluster/zk_metadata_cache.h"
 
@@ -382,53 +383,6 @@ result<void> zk_metadata_store::create_partitions(
   s.cache->reload_topic(name);
   return ok_v;
 }
-
-namespace {
-
-// Read-modify-write of an entity's config znode, conditional on the version read (or on its
-// absence), retried when another writer got in between; then Kafka's change notification, which
-// tells every broker to reload the entity.
-result<void> update_entity_config(zk_session& zk, const std::string& path,
-                                  const std::string& entity_path,
-                                  const metadata_store::config_edit& edit,
-                                  const config_validator& validate = nullptr) {
-  constexpr int attempts = 20;
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    config_map current;
-    std::optional<int32_t> version;  // nullopt: the znode does not exist
-    if (auto node = zk.get(path)) {
-      auto decoded = zk_layout::decode_entity_config(node->data);
-      if (!decoded) return fail(errc::unavailable, path + ": " + decoded.message());
-      current = std::move(decoded).value();
-      version = node->stat.version;
-    } else if (node.code() != zk_errc::no_node) {
-      return unavailable(node.error());
-    }
-    auto next = edit(current);
-    if (!next) return std::move(next).error();
-    if (auto r = check_topic_configs(*next, validate); !r) return r;
-    const auto data = zk_layout::encode_entity_config(*next);
-    if (version) {
-      auto written = zk.set(path, data, *version);
-      if (!written && written.code() == zk_errc::bad_version) continue;
-      if (!written) return unavailable(written.error());
-    } else {
-      auto created = zk.create_recursive(path, data);
-      if (!created && created.code() == zk_errc::node_exists) continue;
-      if (!created) return unavailable(created.error());
-    }
-    auto notice = zk.create(std::string(zk_layout::config_changes) + "/config_change_",
-                            zk_layout::encode_config_change(entity_path),
-                            zk_create_mode::persistent_sequential);
-    if (!notice) return unavailable(notice.error());
-    return ok_v;
-  }
-  return fail(
-      errc::unavailable,
-      fmt::format("{} kept changing under {} attempts to update it; try again", path, attempts));
-}
-
-}  // namespace
 
 result<void> zk_metadata_store::update_topic_configs(const std::string& name,
                                                      const config_edit& edit) {

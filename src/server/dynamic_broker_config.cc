@@ -52,15 +52,30 @@ cluster::config_map dynamic_broker_config::applicable(std::optional<int32_t> bro
 std::optional<std::string> dynamic_broker_config::check(
     std::optional<int32_t> broker, const cluster::config_map& configs,
     const cluster::metadata_store& store) const {
+  const auto own = base_.typed().broker_id;
+  dynamic_layers others;
+  if (broker)
+    others.cluster_default = applicable(std::nullopt, store.broker_configs(std::nullopt), nullptr);
+  else
+    others.broker = applicable(own, store.broker_configs(own), nullptr);
+  return check_layers(base_, broker, configs, std::move(others));
+}
+
+std::optional<std::string> dynamic_broker_config::check_alone(const server_config& base,
+                                                              std::optional<int32_t> broker,
+                                                              const cluster::config_map& configs) {
+  return check_layers(base, broker, configs, {});
+}
+
+std::optional<std::string> dynamic_broker_config::check_layers(const server_config& base,
+                                                               std::optional<int32_t> broker,
+                                                               const cluster::config_map& configs,
+                                                               dynamic_layers others) {
   std::vector<std::string> problems;
   auto wanted = applicable(broker, configs, &problems);
   if (!problems.empty()) return fmt::format("{}", fmt::join(problems, "; "));
-  dynamic_layers layers;
-  const auto own = base_.typed().broker_id;
-  layers.cluster_default =
-      broker ? applicable(std::nullopt, store.broker_configs(std::nullopt), nullptr) : wanted;
-  layers.broker = broker ? wanted : applicable(own, store.broker_configs(own), nullptr);
-  auto next = base_.with_dynamic(layers);
+  (broker ? others.broker : others.cluster_default) = std::move(wanted);
+  auto next = base.with_dynamic(others);
   if (!next) return next.message();
   return std::nullopt;
 }

@@ -38,6 +38,12 @@ class dynamic_broker_config {
                                    const cluster::config_map& configs,
                                    const cluster::metadata_store& store) const;
 
+  // The same checks for a tool with no broker at hand: `configs` as the only dynamic layer over
+  // `base` (for `broker`, or the cluster-wide default when nullopt).
+  static std::optional<std::string> check_alone(const server_config& base,
+                                                std::optional<int32_t> broker,
+                                                const cluster::config_map& configs);
+
   // Reads both layers from `store` and makes them current. True when the effective
   // configuration changed (the caller then re-applies what depends on it).
   bool refresh(const cluster::metadata_store& store);
@@ -48,9 +54,14 @@ class dynamic_broker_config {
   static cluster::config_map applicable(std::optional<int32_t> broker,
                                         const cluster::config_map& configs,
                                         std::vector<std::string>* problems);
+  // `configs` for `broker` (or the default) over `base` with the other layer from `others`.
+  static std::optional<std::string> check_layers(const server_config& base,
+                                                 std::optional<int32_t> broker,
+                                                 const cluster::config_map& configs,
+                                                 dynamic_layers others);
 
   const server_config& base_;
-  std::mutex refresh_mutex_;  // one refresh at a time, so an older read never wins
+  std::mutex refresh_mutex_;    // one refresh at a time, so an older read never wins
   dynamic_layers last_stored_;  // as read by the last refresh (under refresh_mutex_)
   mutable std::mutex mutex_;
   std::shared_ptr<const server_config> current_;

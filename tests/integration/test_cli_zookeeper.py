@@ -201,6 +201,80 @@ def test_list_describe_alter_delete(zk_brokers):
     assert (p.returncode, p.stdout) == (0, "")
 
 
+def configs(*args, timeout=90):
+    return subprocess.run([str(BIN / "kafka-configs.sh"), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def change_notices(zk):
+    if not zk.exists("/config/changes"):
+        return []
+    return [json.loads(zk.get(f"/config/changes/{c}")[0])["entity_path"]
+            for c in sorted(zk.get_children("/config/changes"))]
+
+
+def test_kafka_configs_through_zookeeper(zk_brokers):
+    """kafka-configs --zookeeper (Kafka 2.x's ConfigCommand path): topic and broker configs in their
+    znodes, a /config/changes notice per change, Kafka's output; values checked as a broker would."""
+    _, zk, connect = zk_brokers
+    p = topics("--create", "--zookeeper", connect, "--replication-factor", "1", "--partitions", "1",
+               "--topic", "configured", "--config", "retention.ms=1000")
+    assert p.returncode == 0, p.stderr
+    before = len(change_notices(zk))
+
+    p = configs("--zookeeper", connect, "--describe", "--entity-type", "topics",
+                "--entity-name", "configured")
+    assert (p.returncode, p.stdout) == (0, "Configs for topic 'configured' are retention.ms=1000\n")
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "topics", "--entity-name",
+                "configured", "--add-config", "cleanup.policy=compact,segment.bytes=1048576",
+                "--delete-config", "retention.ms")
+    assert (p.returncode, p.stdout, p.stderr) == (
+        0, "Completed updating config for entity: topic 'configured'.\n", "")
+    data, _ = zk.get("/config/topics/configured")
+    assert json.loads(data) == {"version": 1, "config": {"cleanup.policy": "compact",
+                                                          "segment.bytes": "1048576"}}
+    assert change_notices(zk)[before:] == ["topics/configured"]
+    p = configs("--zookeeper", connect, "--describe", "--topic", "configured")
+    assert p.stdout == ("Configs for topic 'configured' are cleanup.policy=compact,"
+                        "segment.bytes=1048576\n")
+
+    # Kafka's refusals: nothing written, exit 1.
+    p = configs("--zookeeper", connect, "--alter", "--topic", "configured", "--delete-config",
+                "not.set")
+    assert (p.returncode, p.stderr) == (1, "Invalid config(s): not.set\n")
+    p = configs("--zookeeper", connect, "--alter", "--topic", "configured", "--add-config",
+                "segment.bytes=tiny")
+    assert p.returncode == 1 and "segment.bytes" in p.stderr
+    p = configs("--zookeeper", connect, "--alter", "--topic", "absent", "--add-config",
+                "retention.ms=1")
+    assert (p.returncode, p.stderr) == (1, "Topic 'absent' does not exist.\n")
+    assert change_notices(zk)[before:] == ["topics/configured"]
+
+    # Brokers: the cluster-wide default and one broker, as the brokers read them.
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "brokers", "--entity-default",
+                "--add-config", "log.retention.ms=3600000")
+    assert (p.returncode, p.stdout) == (
+        0, "Completed updating config for entity: default brokers.\n"), p.stderr
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "brokers", "--entity-name", "2",
+                "--add-config", "min.insync.replicas=2")
+    assert (p.returncode, p.stdout) == (0, "Completed updating config for entity: brokers '2'.\n")
+    data, _ = zk.get("/config/brokers/<default>")
+    assert json.loads(data) == {"version": 1, "config": {"log.retention.ms": "3600000"}}
+    data, _ = zk.get("/config/brokers/2")
+    assert json.loads(data) == {"version": 1, "config": {"min.insync.replicas": "2"}}
+    assert change_notices(zk)[before:] == ["topics/configured", "brokers/<default>", "brokers/2"]
+    p = configs("--zookeeper", connect, "--describe", "--entity-type", "brokers")
+    assert p.stdout == ("Configs for default brokers are log.retention.ms=3600000\n"
+                        "Configs for brokers '2' are min.insync.replicas=2\n")
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "brokers", "--entity-name", "2",
+                "--add-config", "log.dirs=/elsewhere")
+    assert (p.returncode, p.stderr) == (1, "Cannot update these configs dynamically: log.dirs\n")
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "broker-loggers",
+                "--entity-name", "2", "--add-config", "root=DEBUG")
+    assert (p.returncode, p.stderr) == (
+        1, "--entity-type broker-loggers is only supported with --bootstrap-server\n")
+
+
 def test_chroot_is_created_and_kept_apart(zk_ensemble):
     zk_root = zk_ensemble.client("")
     other = zk_ensemble.connect_string("/other-cluster")
