@@ -328,6 +328,22 @@ def test_brokers_act_on_what_the_tool_wrote(zk_ensemble, tmp_path):
             for i in range(2):
                 leader = cluster.leader("zk-made", i)
                 assert f"Partition: {i}\tLeader: {leader}\t" in p.stdout, p.stdout
+        # kafka-configs --zookeeper: every broker picks the change up from its watches.
+        p = configs("--zookeeper", connect, "--alter", "--topic", "zk-made", "--add-config",
+                    "retention.ms=7200000")
+        assert p.returncode == 0, p.stdout + p.stderr
+        p = configs("--zookeeper", connect, "--alter", "--entity-type", "brokers",
+                    "--entity-default", "--add-config", "log.segment.bytes=2097152")
+        assert p.returncode == 0, p.stdout + p.stderr
+        for b in cluster.brokers:
+            wait_until(lambda: "retention.ms=7200000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG"
+                       in configs("--bootstrap-server", b.bootstrap, "--describe", "--topic",
+                                  "zk-made").stdout, 30, f"retention.ms on {b.bootstrap}")
+            wait_until(lambda: "log.segment.bytes=2097152 sensitive=false synonyms="
+                       "{DYNAMIC_DEFAULT_BROKER_CONFIG" in configs(
+                           "--bootstrap-server", b.bootstrap, "--describe", "--entity-type",
+                           "brokers", "--entity-default").stdout, 30,
+                       f"log.segment.bytes on {b.bootstrap}")
         p = topics("--alter", "--zookeeper", connect, "--topic", "zk-made", "--partitions", "4")
         assert p.returncode == 0, p.stdout
         for i in range(4):
