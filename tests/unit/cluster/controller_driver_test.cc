@@ -2,10 +2,6 @@
 // bump, partition state znodes written for a new topic, re-election when a broker's registration
 // disappears, topic deletion.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../support/frame_server.h"
 #include "cluster/controller.h"
 #include "cluster/controller_channel.h"
 #include "cluster/inter_broker_versions.h"
@@ -30,24 +27,10 @@ using testing::zk_test_server;
 // A broker that answers the controller's requests (one connection at a time) and records them.
 class fake_broker {
  public:
-  fake_broker() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listener_, 4), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~fake_broker() {
-    stopping_ = true;
-    thread_.join();
-    ::close(listener_);
-  }
-  int port() const { return port_; }
+  fake_broker()
+      : server_([this](const protocol::bytes& frame) { return answer(frame); },
+                /*close_when_silent=*/true) {}
+  int port() const { return server_.port(); }
   // The next `n` requests are read and left unanswered: the connection is closed instead.
   void drop_next(int n) { drop_ = n; }
 
@@ -66,42 +49,10 @@ class fake_broker {
   }
 
  private:
-  bool wait_readable(int fd) {
-    while (!stopping_) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) > 0) return true;
-    }
-    return false;
-  }
-  bool read_exact(int fd, uint8_t* to, size_t n) {
-    while (n > 0) {
-      if (!wait_readable(fd)) return false;
-      const ssize_t got = ::read(fd, to, n);
-      if (got <= 0) return false;
-      to += got;
-      n -= static_cast<size_t>(got);
-    }
-    return true;
-  }
-  void serve() {
-    while (wait_readable(listener_)) {
-      const int fd = ::accept(listener_, nullptr, nullptr);
-      if (fd < 0) continue;
-      while (answer_one(fd)) {
-      }
-      ::close(fd);
-    }
-  }
-  bool answer_one(int fd) {
-    uint8_t size_bytes[4];
-    if (!read_exact(fd, size_bytes, 4)) return false;
-    const uint32_t size = (uint32_t{size_bytes[0]} << 24) | (uint32_t{size_bytes[1]} << 16) |
-                          (uint32_t{size_bytes[2]} << 8) | uint32_t{size_bytes[3]};
-    protocol::bytes frame(size);
-    if (!read_exact(fd, frame.data(), size)) return false;
+  std::optional<protocol::bytes> answer(const protocol::bytes& frame) {
     if (drop_ > 0) {
       --drop_;
-      return false;
+      return std::nullopt;
     }
     protocol::reader r(frame);
     const int16_t api_key = r.read_int16();
@@ -145,18 +96,15 @@ class fake_broker {
     out[2] = static_cast<uint8_t>(n >> 8);
     out[3] = static_cast<uint8_t>(n);
     std::copy(body.begin(), body.end(), out.begin() + 4);
-    return ::write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+    return out;
   }
 
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
   std::atomic<int> drop_{0};
   mutable std::mutex mutex_;
   std::vector<std::pair<int16_t, int16_t>> seen_;
   std::vector<protocol::stop_replica_request> stop_replicas_;
   std::vector<protocol::leader_and_isr_request> leader_and_isrs_;
-  std::thread thread_;
+  ::sluice::test::frame_server server_;  // last: its thread stops before the members it uses go
 };
 
 template <class Pred>
