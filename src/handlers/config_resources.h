@@ -1,6 +1,6 @@
 // config_resources: what DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share — the
-// resource types, Kafka's checks of a resource's name, replacing a topic's config overrides, and
-// replacing a topic's config overrides or a broker resource's dynamic configs.
+// resource types, Kafka's checks of a resource's name, changing a topic's config overrides or a
+// broker resource's dynamic configs, and the root log level (BROKER_LOGGER).
 // Stateless functions; any network thread.
 #pragma once
 
