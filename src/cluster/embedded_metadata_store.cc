@@ -326,7 +326,7 @@ result<void> embedded_metadata_store::create_partitions(
 
 result<void> embedded_metadata_store::update_topic_configs(const std::string& name,
                                                            const config_edit& edit) {
-  std::lock_guard serial(update_mutex_);
+  std::unique_lock serial(update_mutex_);
   config_map current;
   {
     std::lock_guard lock(mutex_);
@@ -349,6 +349,7 @@ result<void> embedded_metadata_store::update_topic_configs(const std::string& na
       return std::move(r).error();
     }
   }
+  serial.unlock();  // watchers may start their own changes
   notify({metadata_change::kind::configs_changed, name});
   return ok_v;
 }
@@ -367,7 +368,7 @@ config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker
 
 result<void> embedded_metadata_store::update_broker_configs(std::optional<int32_t> broker,
                                                             const config_edit& edit) {
-  std::lock_guard serial(update_mutex_);
+  std::unique_lock serial(update_mutex_);
   auto configs = edit(broker_configs(broker));  // without mutex_: the edit may read this store
   if (!configs) return std::move(configs).error();
   {
@@ -383,6 +384,7 @@ result<void> embedded_metadata_store::update_broker_configs(std::optional<int32_
       return std::move(r).error();
     }
   }
+  serial.unlock();  // watchers may start their own changes
   notify({metadata_change::kind::broker_configs_changed, {}});
   return ok_v;
 }

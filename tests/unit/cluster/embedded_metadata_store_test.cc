@@ -155,6 +155,20 @@ TEST_F(embedded_store_test, concurrent_config_edits_lose_nothing) {
   EXPECT_EQ(store->broker_configs(std::nullopt).size(), 40u);
 }
 
+TEST_F(embedded_store_test, a_watcher_may_change_configs_itself) {
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  ASSERT_TRUE(store->create_topic({.name = "t", .partitions = 1}, false).ok());
+  bool reacted = false;
+  store->watch([&](const metadata_change& c) {
+    if (c.what != metadata_change::kind::configs_changed || reacted) return;
+    reacted = true;  // e.g. a broker mirroring a topic change into its dynamic configs
+    EXPECT_TRUE(store->set_broker_configs(std::nullopt, {{"log.retention.ms", "1"}}).ok());
+  });
+  ASSERT_TRUE(store->set_topic_configs("t", {{"retention.ms", "5"}}).ok());
+  EXPECT_TRUE(reacted);
+  EXPECT_EQ(store->broker_configs(std::nullopt).size(), 1u);
+}
+
 TEST_F(embedded_store_test, registration_replaces_the_advertised_endpoints) {
   auto store = std::move(embedded_metadata_store::open(options())).value();
   broker_info self;
