@@ -4,28 +4,16 @@
 // createPartitions, describeCluster, deleteTopics, with their error cases — and prints what it
 // observed as one JSON object; test_admin_kafkajs.py asserts on it. Errors are recorded as their
 // Kafka error type (e.g. TOPIC_ALREADY_EXISTS), never swallowed silently.
-const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs')
+const { ConfigResourceTypes } = require('kafkajs')
+const { client, failureOf } = require('./support')
 
 const broker = process.argv[2]
-const kafka = new Kafka({
-  clientId: 'sluice-admin-test',
-  brokers: [broker],
-  logLevel: logLevel.NOTHING,
-  retry: { retries: 0 },
-})
+const kafka = client('sluice-admin-test', broker)
 
-// The Kafka error type of a failed call (aggregate errors list each topic's type; a retriable
-// error that outlived the retries is wrapped).
-const errorOf = async promise => {
-  try {
-    await promise
-    return null
-  } catch (e) {
-    const cause = e.cause || e.originalError || e
-    if (cause.errors) return cause.errors.map(err => err.type).join(',')
-    return cause.type || cause.name
-  }
-}
+// The Kafka error type of a failed call (aggregate errors list each topic's type).
+const errorOf = promise =>
+  failureOf(promise, cause =>
+    cause.errors ? cause.errors.map(err => err.type).join(',') : cause.type || cause.name)
 
 const partitionsOf = async (admin, topic) => {
   const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })

@@ -5,27 +5,18 @@
 // with validateOnly and the error cases. Prints what it observed as one JSON object;
 // test_dynamic_broker_configs.py asserts on it. Errors are recorded as their Kafka error type
 // (e.g. INVALID_REQUEST) or, for errors kafkajs raises itself, its error class and message.
-const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs')
+const { ConfigResourceTypes } = require('kafkajs')
+const { client, failureOf } = require('./support')
 
 const [broker, brokerId] = process.argv.slice(2)
-const kafka = new Kafka({
-  clientId: 'sluice-dynamic-configs-test',
-  brokers: [broker],
-  logLevel: logLevel.NOTHING,
-  retry: { retries: 0 },
-})
+const kafka = client('sluice-dynamic-configs-test', broker)
 
-const errorOf = async promise => {
-  try {
-    await promise
-    return null
-  } catch (e) {
-    const cause = e.cause || e.originalError || e
+const errorOf = promise =>
+  failureOf(promise, cause => {
     if (cause.errors) return cause.errors.map(err => err.type).join(',')
     if (cause.type) return { type: cause.type, message: cause.message }
     return { name: cause.name, message: cause.message }
-  }
-}
+  })
 
 // {name: [value, source, readOnly, synonyms]} of a broker resource's entries.
 const brokerConfigs = async (admin, name, configNames) => {
