@@ -16,6 +16,7 @@
 
 #include "cluster/topic_name.h"
 #include "cluster/topic_validation.h"
+#include "cluster/zk_layout.h"
 
 namespace sluice::cluster {
 
@@ -109,6 +110,12 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [k, v] : configs.items())
         m[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
+    if (auto block = doc.find("producer_id_block"); block != doc.end()) {
+      auto decoded = zk_layout::decode_producer_id_block(block->dump());
+      if (!decoded)
+        return fail(errc::storage_failed, fmt::format("{}: {}", path.string(), decoded.message()));
+      store->producer_ids_ = *decoded;
+    }
   } catch (const nlohmann::json::exception& e) {
     return fail(errc::storage_failed, fmt::format("{}: {}", path.string(), e.what()));
   }
@@ -124,6 +131,10 @@ result<void> embedded_metadata_store::persist_locked() {
   for (const auto& [name, t] : topics_) topics.push_back(to_json(t));
   nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
   if (!broker_configs_.empty()) doc["broker_configs"] = broker_configs_;
+  // The same JSON as Kafka's /latest_producer_id_block znode.
+  if (producer_ids_)
+    doc["producer_id_block"] =
+        nlohmann::json::parse(zk_layout::encode_producer_id_block(*producer_ids_));
   std::string text = doc.dump(2) + "\n";
 
   auto path = options_.dir / kStateFile;
@@ -387,6 +398,20 @@ result<void> embedded_metadata_store::update_broker_configs(std::optional<int32_
   serial.unlock();  // watchers may start their own changes
   notify({metadata_change::kind::broker_configs_changed, {}});
   return ok_v;
+}
+
+result<producer_id_block> embedded_metadata_store::allocate_producer_ids(int32_t broker) {
+  std::lock_guard lock(mutex_);
+  auto next = zk_layout::next_producer_id_block(producer_ids_, broker);
+  if (!next) return std::move(next).error();
+  auto saved = producer_ids_;
+  producer_ids_ = *next;
+  // Durable before any id of the block is handed out: a restart never reuses an id.
+  if (auto r = persist_locked(); !r) {
+    producer_ids_ = saved;
+    return std::move(r).error();
+  }
+  return *next;
 }
 
 void embedded_metadata_store::watch(watcher w) {

@@ -46,6 +46,7 @@ class embedded_metadata_store final : public metadata_store {
   config_map broker_configs(std::optional<int32_t> broker) const override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
+  result<producer_id_block> allocate_producer_ids(int32_t broker) override;
   void watch(watcher w) override;
 
   // A fresh random cluster id: 16 random bytes as URL-safe base64 (22 characters), as Kafka's.
@@ -65,6 +66,7 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, topic_metadata> topics_;
   // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
   std::map<std::string, config_map> broker_configs_;
+  std::optional<producer_id_block> producer_ids_;  // the last block claimed
   std::vector<watcher> watchers_;
 };
 

@@ -44,6 +44,18 @@ struct partition_state {
 
 using config_map = std::map<std::string, std::string>;
 
+// A range of producer ids claimed by one broker, as Kafka's ProducerIdsBlock: ids first..last,
+// both included. Brokers claim blocks of producer_id_block_size ids; no two blocks overlap, so
+// every broker hands out ids no other broker hands out.
+struct producer_id_block {
+  int32_t broker = -1;
+  int64_t first = 0;
+  int64_t last = -1;
+  int64_t size() const { return last - first + 1; }
+  friend bool operator==(const producer_id_block&, const producer_id_block&) = default;
+};
+inline constexpr int64_t producer_id_block_size = 1000;
+
 struct topic_metadata {
   std::string name;
   protocol::uuid id;
@@ -122,6 +134,13 @@ class metadata_store {
   result<void> set_broker_configs(std::optional<int32_t> broker, const config_map& configs) {
     return update_broker_configs(broker, [&](const config_map&) { return configs; });
   }
+
+  // Claims the next block of producer_id_block_size producer ids for `broker` (InitProducerId):
+  // ZooKeeper's /latest_producer_id_block, updated conditionally on the version read, as Kafka's
+  // brokers do; the embedded store keeps the last block in its state file. Blocking (ZooKeeper
+  // round trips, an fsync): call it from a request worker. errc::unavailable when the store
+  // cannot be reached, errc::invalid_request when the ids are exhausted.
+  virtual result<producer_id_block> allocate_producer_ids(int32_t broker) = 0;
 
   virtual void watch(watcher w) = 0;
 };

@@ -292,6 +292,46 @@ std::string encode_config_change(const std::string& entity_path) {
   return doc.dump();
 }
 
+std::string encode_producer_id_block(const producer_id_block& block) {
+  ordered_json doc = {{"version", 1},
+                      {"broker", block.broker},
+                      {"block_start", std::to_string(block.first)},
+                      {"block_end", std::to_string(block.last)}};
+  return doc.dump();
+}
+
+result<producer_id_block> decode_producer_id_block(std::string_view text) {
+  constexpr std::string_view what = "producer id block";
+  json doc = parse(text);
+  if (!doc.is_object()) return bad(what, "not a JSON object");
+  auto broker = doc.find("broker");
+  if (broker == doc.end() || !is_int32(*broker)) return bad(what, "broker is not a number");
+  auto id_of = [&](const char* key) -> std::optional<int64_t> {
+    auto it = doc.find(key);
+    if (it == doc.end() || !it->is_string()) return std::nullopt;
+    const auto& s = it->get_ref<const std::string&>();
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || value < 0) return std::nullopt;
+    return value;
+  };
+  auto first = id_of("block_start");
+  auto last = id_of("block_end");
+  if (!first || !last || *last < *first)
+    return bad(what, "block_start and block_end are not a range of ids");
+  return producer_id_block{broker->get<int32_t>(), *first, *last};
+}
+
+result<producer_id_block> next_producer_id_block(const std::optional<producer_id_block>& previous,
+                                                 int32_t broker) {
+  int64_t first = previous ? previous->last + 1 : 0;
+  if (previous && previous->last > INT64_MAX - producer_id_block_size)
+    return fail(errc::invalid_request,
+                fmt::format("every producer id has been handed out (the last block ends at {})",
+                            previous->last));
+  return producer_id_block{broker, first, first + producer_id_block_size - 1};
+}
+
 std::string encode_cluster_id(const std::string& id) {
   ordered_json doc = {{"version", "1"}, {"id", id}};
   return doc.dump();

@@ -77,6 +77,15 @@ result<config_map> decode_entity_config(std::string_view json);
 // /config/changes/config_change_<seq>: {"version":2,"entity_path":"topics/<t>"}
 std::string encode_config_change(const std::string& entity_path);
 
+// /latest_producer_id_block: {"version":1,"broker":1,"block_start":"0","block_end":"999"}
+// (Kafka writes the ids as strings). Empty data means no block was ever claimed.
+std::string encode_producer_id_block(const producer_id_block& block);
+result<producer_id_block> decode_producer_id_block(std::string_view json);
+// The block after `previous` (or the first block, at 0) for `broker`; fails when the ids would
+// overflow int64.
+result<producer_id_block> next_producer_id_block(const std::optional<producer_id_block>& previous,
+                                                 int32_t broker);
+
 // /cluster/id: {"version":"1","id":"<cluster id>"}
 std::string encode_cluster_id(const std::string& id);
 result<std::string> decode_cluster_id(std::string_view json);

@@ -411,6 +411,41 @@ result<void> zk_metadata_store::update_broker_configs(std::optional<int32_t> bro
   return ok_v;
 }
 
+result<producer_id_block> zk_metadata_store::allocate_producer_ids(int32_t broker) {
+  auto& zk = impl_->zk;
+  const std::string path(zk_layout::latest_producer_id_block);
+  // Another broker may claim a block between our read and write: the conditional write then
+  // fails and we read again, as Kafka's brokers do.
+  constexpr int attempts = 20;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto node = zk.get(path);
+    if (!node && node.code() != zk_errc::no_node)
+      return fail(errc::unavailable, path + ": " + node.message());
+    std::optional<producer_id_block> previous;
+    if (node && !node->data.empty()) {
+      auto decoded = zk_layout::decode_producer_id_block(node->data);
+      if (!decoded) return fail(errc::unavailable, path + ": " + decoded.message());
+      previous = *decoded;
+    }
+    auto next = zk_layout::next_producer_id_block(previous, broker);
+    if (!next) return std::move(next).error();
+    const auto data = zk_layout::encode_producer_id_block(*next);
+    if (node) {
+      auto written = zk.set(path, data, node->stat.version);
+      if (!written && written.code() == zk_errc::bad_version) continue;
+      if (!written) return fail(errc::unavailable, path + ": " + written.message());
+    } else {
+      auto created = zk.create_recursive(path, data);
+      if (!created && created.code() == zk_errc::node_exists) continue;
+      if (!created) return fail(errc::unavailable, path + ": " + created.message());
+    }
+    spdlog::info("claimed producer ids {}..{} ({})", next->first, next->last, path);
+    return *next;
+  }
+  return fail(errc::unavailable,
+              fmt::format("{} kept changing under {} attempts to claim a block", path, attempts));
+}
+
 void zk_metadata_store::watch(watcher w) {
   impl_->cache->add_watcher(std::move(w));
 }

@@ -205,5 +205,22 @@ TEST(topic_name, rules) {
   EXPECT_FALSE(is_internal_topic("consumer_offsets"));
 }
 
+TEST_F(embedded_store_test, producer_id_blocks_survive_a_restart) {
+  {
+    auto store = embedded_metadata_store::open(options());
+    ASSERT_TRUE(store.ok()) << store.message();
+    auto a = (*store)->allocate_producer_ids(7);
+    auto b = (*store)->allocate_producer_ids(7);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a, (producer_id_block{7, 0, 999}));
+    EXPECT_EQ(*b, (producer_id_block{7, 1000, 1999}));
+  }
+  auto reopened = embedded_metadata_store::open(options());
+  ASSERT_TRUE(reopened.ok()) << reopened.message();
+  auto c = (*reopened)->allocate_producer_ids(7);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->first, 2000);  // never an id handed out before the restart
+}
+
 }  // namespace
 }  // namespace sluice::cluster

@@ -196,5 +196,29 @@ TEST(zk_layout, config_change_and_cluster_id) {
   EXPECT_FALSE(decode_cluster_id(R"({"version":"1","id":3})").ok());
 }
 
+TEST(zk_layout, producer_id_block_in_kafka_format) {
+  // Kafka's ProducerIdBlockZNode: ids as strings, last id included.
+  EXPECT_EQ(encode_producer_id_block({3, 1000, 1999}),
+            R"({"version":1,"broker":3,"block_start":"1000","block_end":"1999"})");
+  auto decoded =
+      decode_producer_id_block(R"({"version":1,"broker":2,"block_start":"0","block_end":"999"})");
+  ASSERT_TRUE(decoded.ok()) << decoded.message();
+  EXPECT_EQ(*decoded, (producer_id_block{2, 0, 999}));
+  EXPECT_EQ(decoded->size(), 1000);
+  EXPECT_FALSE(decode_producer_id_block(R"({"broker":2,"block_start":0,"block_end":999})").ok());
+  EXPECT_FALSE(decode_producer_id_block(R"({"broker":2,"block_start":"9","block_end":"1"})").ok());
+  EXPECT_FALSE(decode_producer_id_block("not json").ok());
+}
+
+TEST(zk_layout, producer_id_blocks_follow_each_other) {
+  auto first = next_producer_id_block(std::nullopt, 5);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, (producer_id_block{5, 0, 999}));
+  auto second = next_producer_id_block(*first, 6);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, (producer_id_block{6, 1000, 1999}));
+  EXPECT_FALSE(next_producer_id_block(producer_id_block{1, 0, INT64_MAX - 10}, 1).ok());
+}
+
 }  // namespace
 }  // namespace sluice::cluster::zk_layout

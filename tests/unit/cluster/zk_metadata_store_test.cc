@@ -5,6 +5,7 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "cluster/zk_layout.h"
@@ -481,6 +482,42 @@ TEST_F(two_brokers, session_expiry_re_registers_and_keeps_watching) {
   // a's watches were armed again on the new session.
   ASSERT_TRUE(b_->create_topic({.name = "after"}, false).ok());
   EXPECT_TRUE(eventually([&] { return a_->topic("after").has_value(); }));
+}
+
+TEST_F(two_brokers, producer_id_blocks_never_overlap_between_brokers) {
+  // Both brokers claim blocks at once: the conditional update makes each block unique.
+  std::vector<producer_id_block> from_a, from_b;
+  std::thread ta([&] {
+    for (int i = 0; i < 10; ++i) {
+      auto block = a_->allocate_producer_ids(1);
+      ASSERT_TRUE(block.ok()) << block.message();
+      from_a.push_back(*block);
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    auto block = b_->allocate_producer_ids(2);
+    ASSERT_TRUE(block.ok()) << block.message();
+    from_b.push_back(*block);
+  }
+  ta.join();
+  std::set<int64_t> starts;
+  for (const auto& b : from_a) {
+    EXPECT_EQ(b.broker, 1);
+    EXPECT_EQ(b.size(), producer_id_block_size);
+    starts.insert(b.first);
+  }
+  for (const auto& b : from_b) starts.insert(b.first);
+  ASSERT_EQ(starts.size(), 20u);
+  int64_t expected = 0;
+  for (int64_t s : starts) {
+    EXPECT_EQ(s, expected);
+    expected += producer_id_block_size;
+  }
+  auto node = zk_a_->get("/latest_producer_id_block");
+  ASSERT_TRUE(node.ok());
+  auto last = zk_layout::decode_producer_id_block(node->data);
+  ASSERT_TRUE(last.ok()) << node->data;
+  EXPECT_EQ(last->last, 20 * producer_id_block_size - 1);
 }
 
 }  // namespace

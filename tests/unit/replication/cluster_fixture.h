@@ -74,6 +74,9 @@ class fake_metadata final : public cluster::metadata_store {
   cluster::result<void> update_broker_configs(std::optional<int32_t>, const config_edit&) override {
     return cluster::errc::unavailable;
   }
+  cluster::result<cluster::producer_id_block> allocate_producer_ids(int32_t) override {
+    return cluster::errc::unavailable;
+  }
   void watch(watcher) override {}
 
  private:
