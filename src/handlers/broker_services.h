@@ -18,7 +18,8 @@ class group_coordinator;
 }
 namespace sluice::cluster {
 class controller;
-}
+class producer_id_manager;
+}  // namespace sluice::cluster
 
 namespace sluice::handlers {
 
@@ -99,6 +100,8 @@ struct broker_services {
   // Cluster mode (zookeeper.connect set): this broker's controller candidate. Null in embedded
   // mode, where the inter-broker APIs are refused.
   cluster::controller* controller = nullptr;
+  // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
+  cluster::producer_id_manager* producer_ids = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -75,6 +75,14 @@ protocol::error_code to_kafka(replication::errc e) {
       return error_code::policy_violation;
     case errc::storage_error:
       return error_code::kafka_storage_error;
+    case errc::invalid_producer_epoch:
+      return error_code::invalid_producer_epoch;
+    case errc::out_of_order_sequence:
+      return error_code::out_of_order_sequence_number;
+    case errc::invalid_txn_state:
+      return error_code::invalid_txn_state;
+    case errc::transaction_coordinator_fenced:
+      return error_code::transaction_coordinator_fenced;
     case errc::unknown:
       return error_code::unknown_server_error;
   }

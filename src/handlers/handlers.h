@@ -31,6 +31,9 @@ void handle_update_metadata(request_context& ctx, protocol::reader& body, respon
 void handle_controlled_shutdown(request_context& ctx, protocol::reader& body, responder reply);
 void handle_alter_partition(request_context& ctx, protocol::reader& body, responder reply);
 
+// Exactly-once (issue #12).
+void handle_init_producer_id(request_context& ctx, protocol::reader& body, responder reply);
+
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 
 // Consumer groups (group_apis.cc, find_coordinator.cc).
@@ -45,5 +48,6 @@ void handle_list_groups(request_context& ctx, protocol::reader& body, responder 
 void handle_describe_groups(request_context& ctx, protocol::reader& body, responder reply);
 void handle_delete_groups(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_delete(request_context& ctx, protocol::reader& body, responder reply);
+void handle_txn_offset_commit(request_context& ctx, protocol::reader& body, responder reply);
 
 }  // namespace sluice::handlers

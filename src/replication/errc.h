@@ -27,7 +27,12 @@ enum class errc {
   offset_not_available,              // OFFSET_NOT_AVAILABLE (78)
   policy_violation,                  // POLICY_VIOLATION (44): DeleteRecords on a compacted topic
   storage_error,                     // KAFKA_STORAGE_ERROR (56)
-  unknown,                           // UNKNOWN_SERVER_ERROR (-1)
+  // Producer state (idempotence and transactions).
+  invalid_producer_epoch,          // INVALID_PRODUCER_EPOCH (47)
+  out_of_order_sequence,           // OUT_OF_ORDER_SEQUENCE_NUMBER (45)
+  invalid_txn_state,               // INVALID_TXN_STATE (48)
+  transaction_coordinator_fenced,  // TRANSACTION_COORDINATOR_FENCED (52)
+  unknown,                         // UNKNOWN_SERVER_ERROR (-1)
 };
 
 std::string_view to_string(errc e);

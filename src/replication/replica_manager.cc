@@ -49,6 +49,14 @@ std::string_view to_string(errc e) {
       return "offset not available";
     case errc::policy_violation:
       return "policy violation";
+    case errc::invalid_producer_epoch:
+      return "invalid producer epoch";
+    case errc::out_of_order_sequence:
+      return "out of order sequence number";
+    case errc::invalid_txn_state:
+      return "invalid transaction state";
+    case errc::transaction_coordinator_fenced:
+      return "transaction coordinator fenced";
     case errc::storage_error:
       return "storage error";
     case errc::unknown:

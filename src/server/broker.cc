@@ -7,6 +7,7 @@
 
 #include "cluster/controller.h"
 #include "cluster/embedded_metadata_store.h"
+#include "cluster/producer_id_manager.h"
 #include "cluster/topic_name.h"
 #include "cluster/zk_metadata_store.h"
 #include "cluster/zk_session.h"
@@ -112,8 +113,9 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.offsets_topic_replication_factor = c.offsets_topic_replication_factor;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
-  services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
-      settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get()});
+  services_ = std::make_unique<handlers::broker_services>(
+      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
+                                controller_.get(), producer_ids_.get()});
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -258,6 +260,7 @@ result<void> broker::start_metadata() {
     if (!store) return fail(errc::start_failed, store.message());
     metadata_ = std::move(*store);
   }
+  producer_ids_ = std::make_unique<cluster::producer_id_manager>(*metadata_, c.broker_id);
   // Dynamic broker configs stored earlier apply from the start.
   dynamic_config_->refresh(*metadata_);
   const auto snapshot = dynamic_config_->current();
@@ -487,6 +490,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   replicas_.reset();
   link_.reset();
   controller_.reset();
+  producer_ids_.reset();
   metadata_.reset();
   if (zk_) {
     spdlog::info("shutdown: close the ZooKeeper session");

@@ -30,6 +30,7 @@ class metadata_store;
 class zk_session;
 class zk_metadata_store;
 class controller;
+class producer_id_manager;
 }  // namespace sluice::cluster
 namespace sluice::replication {
 class replica_manager;
@@ -91,6 +92,7 @@ class broker {
   std::unique_ptr<storage::log_manager> logs_;
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   std::unique_ptr<cluster::metadata_store> metadata_;
+  std::unique_ptr<cluster::producer_id_manager> producer_ids_;
   cluster::zk_metadata_store* zk_store_ = nullptr;  // metadata_, in cluster mode
   std::unique_ptr<cluster::controller> controller_;
   std::unique_ptr<class controller_link> link_;

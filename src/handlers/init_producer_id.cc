@@ -1,0 +1,57 @@
+// InitProducerId (key 22), v0–v5. Without a transactional id (an idempotent producer) the answer
+// is a fresh producer id from this broker's block (cluster/producer_id_manager.h) with epoch 0,
+// whatever producer id and epoch the request carries — Kafka's coordinator does the same, since an
+// idempotent producer's state lives in the partitions, not with a coordinator. A producer id
+// without an epoch (or the reverse) is INVALID_REQUEST. With a transactional id the request goes
+// to the transaction coordinator. Runs on a request worker: claiming a block of ids may wait on
+// ZooKeeper.
+#include <spdlog/spdlog.h>
+
+#include "cluster/producer_id_manager.h"
+#include "handlers/broker_services.h"
+#include "handlers/error_mapping.h"
+#include "handlers/handlers.h"
+#include "protocol/generated/init_producer_id.h"
+
+namespace sluice::handlers {
+
+namespace {
+
+using protocol::error_code;
+
+constexpr int64_t no_producer_id = -1;
+constexpr int16_t no_producer_epoch = -1;
+
+protocol::init_producer_id_response error_response(error_code e) {
+  protocol::init_producer_id_response r;
+  r.error_code = code_of(e);
+  r.producer_id = no_producer_id;
+  r.producer_epoch = no_producer_epoch;
+  return r;
+}
+
+}  // namespace
+
+void handle_init_producer_id(request_context& ctx, protocol::reader& body, responder reply) {
+  protocol::init_producer_id_request request;
+  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
+  if ((request.producer_id == no_producer_id) != (request.producer_epoch == no_producer_epoch))
+    return reply.send(error_response(error_code::invalid_request));
+
+  if (request.transactional_id)
+    return reply.send(error_response(error_code::coordinator_not_available));
+
+  auto id = ctx.services.producer_ids->next();
+  if (!id) {
+    spdlog::warn("InitProducerId from {}: no producer id available: {}", ctx.client_id(),
+                 id.message());
+    // Retriable for every client, unlike Kafka's UNKNOWN_SERVER_ERROR for the same failure.
+    return reply.send(error_response(error_code::coordinator_not_available));
+  }
+  protocol::init_producer_id_response response;
+  response.producer_id = *id;
+  response.producer_epoch = 0;
+  reply.send(response);
+}
+
+}  // namespace sluice::handlers
