@@ -62,6 +62,10 @@ void coordinator_core::begin_load(int32_t partition, int32_t epoch) {
 result<void> coordinator_core::replay(int32_t partition, int32_t epoch, const log_record& record) {
   auto it = partitions_.find(partition);
   if (it == partitions_.end() || !it->second.loading || it->second.epoch != epoch) return ok_v;
+  if (record.txn && record.txn->marker_commits) {
+    apply_txn_marker(partition, record.txn->producer_id, *record.txn->marker_commits);
+    return ok_v;
+  }
   std::optional<protocol::bytes_view> value;
   if (record.value) value = protocol::bytes_view(*record.value);
   auto decoded = decode_record(record.key, value);
@@ -70,7 +74,7 @@ result<void> coordinator_core::replay(int32_t partition, int32_t epoch, const lo
                  decoded.message());
     return std::move(decoded).error();
   }
-  apply_record(partition, std::move(decoded).value());
+  apply_record(partition, std::move(decoded).value(), record.txn);
   return ok_v;
 }
 
@@ -194,6 +198,8 @@ template void coordinator_core::respond(completion<protocol::offset_commit_respo
                                         protocol::offset_commit_response);
 template void coordinator_core::respond(completion<protocol::offset_fetch_response>,
                                         protocol::offset_fetch_response);
+template void coordinator_core::respond(completion<protocol::txn_offset_commit_response>,
+                                        protocol::txn_offset_commit_response);
 template void coordinator_core::respond(completion<protocol::list_groups_response>,
                                         protocol::list_groups_response);
 template void coordinator_core::respond(completion<protocol::describe_groups_response>,

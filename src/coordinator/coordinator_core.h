@@ -47,6 +47,7 @@
 #include "protocol/generated/offset_delete.h"
 #include "protocol/generated/offset_fetch.h"
 #include "protocol/generated/sync_group.h"
+#include "protocol/generated/txn_offset_commit.h"
 
 namespace sluice::coordinator {
 
@@ -72,10 +73,6 @@ struct coordinator_hooks {
   std::function<bool(const std::string& topic, int32_t partition)> partition_exists;
   // A fresh random UUID string for member ids. Unset: an internal generator.
   std::function<std::string()> new_uuid;
-  // Whether a transaction has offsets for this group and partition that are written but neither
-  // committed nor aborted (OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT). The
-  // transaction coordinator does not exist yet: unset means never.
-  std::function<bool(const std::string& group, const topic_partition& tp)> pending_transactional;
 };
 
 class coordinator_core {
@@ -133,6 +130,15 @@ class coordinator_core {
                      int64_t now_ms, completion<protocol::delete_groups_response> done);
   void offset_delete(const protocol::offset_delete_request& request, int16_t version,
                      int64_t now_ms, completion<protocol::offset_delete_response> done);
+
+  // TxnOffsetCommit: the offsets are written in the producer's transaction (a transactional batch)
+  // and held aside until the transaction ends; OffsetFetch does not return them before.
+  void txn_offset_commit(const protocol::txn_offset_commit_request& request, int16_t version,
+                         int64_t now_ms, completion<protocol::txn_offset_commit_response> done);
+  // The transaction coordinator's marker for `producer_id` was written to __consumer_offsets
+  // partition `partition` (WriteTxnMarkers): its held offsets in that partition's groups become
+  // the committed offsets (unless a later plain commit replaced them) or are dropped.
+  void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
 
   // Topic partitions were deleted: their committed offsets go from every group (and a group left
   // empty without offsets goes too).
@@ -226,8 +232,10 @@ class coordinator_core {
   void after_load(group& g, int64_t now_ms);
 
   // ---- offsets (coordinator_offsets.cc) ----
-  void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v);
-  void apply_record(int32_t partition, decoded_record record);
+  void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,
+                    uint64_t order);
+  void apply_txn_marker(int32_t partition, int64_t producer_id, bool commit);
+  void apply_record(int32_t partition, decoded_record record, const std::optional<txn_tag>& txn);
   fetched_group fetch_offsets(const std::string& group_id,
                               const std::optional<std::vector<fetched_topic>>& wanted,
                               bool require_stable, int16_t version) const;
@@ -245,6 +253,7 @@ class coordinator_core {
   uint64_t next_incarnation_ = 1;
   uint64_t next_join_seq_ = 1;
   uint64_t next_commit_id_ = 1;
+  uint64_t next_log_order_ = 1;  // see group::offset_order
   timer_queue timers_;
   timer_id retention_timer_ = no_timer;
   std::map<uint64_t, pending_append> pending_appends_;

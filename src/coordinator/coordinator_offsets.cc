@@ -11,15 +11,18 @@ namespace sluice::coordinator {
 // ---- records --------------------------------------------------------------------------------
 
 void coordinator_core::apply_offset(group& g, const topic_partition& tp,
-                                    const std::optional<committed_offset>& value) {
+                                    const std::optional<committed_offset>& value, uint64_t order) {
   if (value) {
     g.offsets[tp] = *value;
+    g.offset_order[tp] = order;
   } else {
     g.offsets.erase(tp);
+    g.offset_order.erase(tp);
   }
 }
 
-void coordinator_core::apply_record(int32_t partition, decoded_record record) {
+void coordinator_core::apply_record(int32_t partition, decoded_record record,
+                                    const std::optional<txn_tag>& txn) {
   auto group_for = [&](const std::string& id) -> group* {
     if (partition_for(id) != partition) {
       spdlog::warn(
@@ -31,7 +34,15 @@ void coordinator_core::apply_record(int32_t partition, decoded_record record) {
     return &create_group(id, 0);
   };
   if (auto* offset = std::get_if<offset_commit_entry>(&record)) {
-    if (group* g = group_for(offset->group)) apply_offset(*g, offset->tp, offset->value);
+    group* g = group_for(offset->group);
+    if (!g) return;
+    uint64_t order = next_log_order_++;
+    if (txn && offset->value) {
+      // Held until the transaction's marker, which comes later in this log.
+      g->txn_offsets[txn->producer_id][offset->tp] = {*offset->value, order, true};
+    } else {
+      apply_offset(*g, offset->tp, offset->value, order);
+    }
   } else if (auto* metadata = std::get_if<group_metadata_entry>(&record)) {
     if (group* g = group_for(metadata->group)) {
       if (metadata->value) {
@@ -140,13 +151,14 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
   if (writes.empty()) return respond(std::move(done), std::move(response));
 
   uint64_t commit_id = next_commit_id_++;
+  uint64_t order = next_log_order_++;
   std::vector<log_record> records;
   for (const auto& w : writes) {
     records.push_back(offset_commit_record(g->id(), w.tp, w.value, now_ms));
     g->pending_commits[w.tp].insert(commit_id);
   }
   append(g->partition(), std::move(records),
-         [this, gid = g->id(), incarnation = g->incarnation(), commit_id,
+         [this, gid = g->id(), incarnation = g->incarnation(), commit_id, order,
           writes = std::move(writes), response = std::move(response),
           done = std::move(done)](append_status status, int64_t) mutable {
            group* g = lookup(gid, incarnation);
@@ -159,7 +171,7 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
                  if (it->second.empty()) g->pending_commits.erase(it);
                }
              }
-             if (status == append_status::ok && current) apply_offset(*g, w.tp, w.value);
+             if (status == append_status::ok && current) apply_offset(*g, w.tp, w.value, order);
              response.topics[w.topic].partitions[w.partition].error_code =
                  code(commit_error(status));
            }
@@ -187,8 +199,7 @@ fetched_group coordinator_core::fetch_offsets(
   const group* g = find_group(group_id);
   auto fill = [&](const topic_partition& tp, fetched_partition& p) {
     if (!g) return;
-    if (require_stable && hooks_.pending_transactional &&
-        hooks_.pending_transactional(group_id, tp)) {
+    if (require_stable && g->has_pending_commit(tp)) {
       p.error = error_code::unstable_offset_commit;
       return;
     }
@@ -253,8 +264,12 @@ bool coordinator_core::remove_offsets_and_maybe_group(group& g,
   std::vector<log_record> records;
   for (const auto& tp : tps) {
     g.pending_commits.erase(tp);
+    for (auto it = g.txn_offsets.begin(); it != g.txn_offsets.end();) {
+      it->second.erase(tp);
+      it = it->second.empty() ? g.txn_offsets.erase(it) : std::next(it);
+    }
     if (!g.offsets.contains(tp)) continue;
-    apply_offset(g, tp, std::nullopt);
+    apply_offset(g, tp, std::nullopt, next_log_order_++);
     records.push_back(offset_commit_tombstone(g.id(), tp, now_ms));
   }
   int32_t partition = g.partition();
@@ -294,7 +309,7 @@ void coordinator_core::partitions_deleted(const std::vector<topic_partition>& tp
   for (const auto& id : ids) {
     group& g = groups_.at(id);
     bool affected = std::any_of(tps.begin(), tps.end(), [&](const topic_partition& tp) {
-      return g.offsets.contains(tp) || g.pending_commits.contains(tp);
+      return g.offsets.contains(tp) || g.has_pending_commit(tp);
     });
     if (affected) remove_offsets_and_maybe_group(g, tps, false, now_ms);
   }

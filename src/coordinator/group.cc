@@ -216,6 +216,13 @@ bool group::is_subscribed_to(const std::string& topic) const {
   return !subscribed_topics || subscribed_topics->contains(topic);
 }
 
+bool group::has_pending_commit(const topic_partition& tp) const {
+  if (pending_commits.contains(tp)) return true;
+  for (const auto& [producer, tps] : txn_offsets)
+    if (tps.contains(tp)) return true;
+  return false;
+}
+
 std::vector<topic_partition> group::expired_offsets(int64_t now_ms, int64_t retention_ms) const {
   // Which clock the retention runs from depends on the group, as in Kafka:
   //  - an empty group with a protocol: since it became empty (or since the commit, for records

@@ -104,7 +104,24 @@ class group {
   // Commits being written, per partition (by commit id). Deleting a partition's offsets clears its
   // entry, so a commit that completes afterwards does not bring the offset back.
   std::map<topic_partition, std::set<uint64_t>> pending_commits;
-  bool has_offsets() const { return !offsets.empty() || !pending_commits.empty(); }
+  // Where each offset stands in the log (a counter the coordinator advances as it issues appends
+  // and replays records): a transaction's offsets, committed later, replace only offsets written
+  // before them, as in Kafka.
+  std::map<topic_partition, uint64_t> offset_order;
+  // TxnOffsetCommit: offsets of open transactions, by producer id, until the transaction's marker
+  // commits or aborts them. `written` is false while the append is in flight.
+  struct txn_offset {
+    committed_offset value;
+    uint64_t order = 0;
+    bool written = false;
+  };
+  std::map<int64_t, std::map<topic_partition, txn_offset>> txn_offsets;
+  bool has_offsets() const {
+    return !offsets.empty() || !pending_commits.empty() || !txn_offsets.empty();
+  }
+  // A commit of `tp` is being written or waits for its transaction (OffsetFetch require_stable
+  // answers UNSTABLE_OFFSET_COMMIT).
+  bool has_pending_commit(const topic_partition& tp) const;
 
   // Topics the members subscribe to, for a "consumer" group with a protocol; nullopt when unknown
   // (other protocol types, or metadata that does not parse).

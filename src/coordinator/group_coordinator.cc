@@ -138,6 +138,20 @@ void group_coordinator::offset_commit(const protocol::offset_commit_request& req
   });
 }
 
+void group_coordinator::txn_offset_commit(const protocol::txn_offset_commit_request& request,
+                                          int16_t version,
+                                          completion<protocol::txn_offset_commit_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.txn_offset_commit(request, version, now, std::move(done));
+  });
+}
+
+void group_coordinator::complete_transaction(int32_t partition, int64_t producer_id, bool commit) {
+  run([&](coordinator_core& core, int64_t) {
+    core.complete_transaction(partition, producer_id, commit);
+  });
+}
+
 void group_coordinator::offset_fetch(const protocol::offset_fetch_request& request, int16_t version,
                                      completion<protocol::offset_fetch_response> done) {
   run([&](coordinator_core& core, int64_t) {

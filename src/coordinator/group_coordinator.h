@@ -64,6 +64,10 @@ class group_coordinator {
                      completion<protocol::offset_commit_response> done);
   void offset_fetch(const protocol::offset_fetch_request& request, int16_t version,
                     completion<protocol::offset_fetch_response> done);
+  void txn_offset_commit(const protocol::txn_offset_commit_request& request, int16_t version,
+                         completion<protocol::txn_offset_commit_response> done);
+  // A transaction's marker for `producer_id` is written in __consumer_offsets `partition`.
+  void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
   void list_groups(const protocol::list_groups_request& request, int16_t version,
                    completion<protocol::list_groups_response> done);
   void describe_groups(const protocol::describe_groups_request& request, int16_t version,

@@ -29,12 +29,25 @@
 
 namespace sluice::coordinator {
 
+// The transaction a record of __consumer_offsets belongs to: TxnOffsetCommit writes its offsets
+// in a transactional batch of the producer; the transaction coordinator ends it with a COMMIT or
+// ABORT marker (a control batch) in the same partition.
+struct txn_tag {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  // Set on a marker (a record with no key or value of its own): true for COMMIT, false for ABORT.
+  std::optional<bool> marker_commits;
+  friend bool operator==(const txn_tag&, const txn_tag&) = default;
+};
+
 // One record of __consumer_offsets: what the coordinator asks the broker to append, and what the
-// broker hands back when a partition is loaded. `timestamp_ms` is the record's CreateTime.
+// broker hands back when a partition is loaded. `timestamp_ms` is the record's CreateTime. The
+// records of one append share their `txn` (all of them transactional for one producer, or none).
 struct log_record {
   protocol::bytes key;
   std::optional<protocol::bytes> value;  // nullopt: a tombstone
   int64_t timestamp_ms = -1;
+  std::optional<txn_tag> txn;
   friend bool operator==(const log_record&, const log_record&) = default;
 };
 

@@ -19,7 +19,8 @@ class offsets_log {
   virtual ~offsets_log() = default;
 
   // Appends `records` to partition `partition` of __consumer_offsets as one record batch (magic
-  // 2, CreateTime = each record's timestamp_ms, no producer id), as the partition's leader, and
+  // 2, CreateTime = each record's timestamp_ms; no producer id, or the producer's transactional
+  // batch when the records carry a txn_tag), as the partition's leader, and
   // calls `done` once the batch is committed (acks=all: replicated to the in-sync replicas) or has
   // failed — exactly once, on any thread, possibly before append() returns. For one partition,
   // `done` calls come in the order of the append() calls (the log's order).
@@ -28,7 +29,9 @@ class offsets_log {
 
   // Reads partition `partition` from its log start offset up to its high watermark and hands
   // every record of every data batch to `chunk`, in offset order, a batch (or more) at a time;
-  // then calls `done(true)`, or `done(false)` if the read failed. Control batches are skipped.
+  // then calls `done(true)`, or `done(false)` if the read failed. Records of transactional
+  // batches carry their txn_tag; a COMMIT/ABORT marker comes as a record with only a txn_tag
+  // (marker_commits set). Other control records are skipped.
   // Calls for one read never overlap; they may come on any thread, `chunk` possibly before
   // read() returns.
   virtual void read(int32_t partition, std::function<void(std::vector<log_record>)> chunk,

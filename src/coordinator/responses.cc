@@ -11,6 +11,7 @@ error_code store_error(append_status s) {
     case append_status::unavailable:
       return error_code::coordinator_not_available;
     case append_status::too_large:
+    case append_status::fenced:
     case append_status::failed:
       return error_code::unknown_server_error;
   }
@@ -27,6 +28,8 @@ error_code commit_error(append_status s) {
       return error_code::coordinator_not_available;
     case append_status::too_large:
       return error_code::invalid_commit_offset_size;
+    case append_status::fenced:
+      return error_code::invalid_producer_epoch;
     case append_status::failed:
       return error_code::unknown_server_error;
   }

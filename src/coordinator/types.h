@@ -35,6 +35,7 @@ enum class append_status {
   unavailable,  // too few in-sync replicas, timed out, partition unknown ->
                 // COORDINATOR_NOT_AVAILABLE
   too_large,    // the records exceed the segment/message limits
+  fenced,       // a transactional append from an older producer epoch -> INVALID_PRODUCER_EPOCH
   failed,       // anything else (storage error) -> UNKNOWN_SERVER_ERROR
 };
 

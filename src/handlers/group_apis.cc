@@ -1,7 +1,7 @@
 // The consumer-group APIs (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
-// OffsetFetch, ListGroups, DescribeGroups, DeleteGroups, OffsetDelete): each is decoded here and
-// handed to the group coordinator, which answers — now or when the rebalance completes — with a
-// response already shaped for the request's version.
+// OffsetFetch, ListGroups, DescribeGroups, DeleteGroups, OffsetDelete, TxnOffsetCommit): each is
+// decoded here and handed to the group coordinator, which answers — now or when the rebalance
+// completes — with a response already shaped for the request's version.
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/handlers.h"
@@ -15,6 +15,7 @@
 #include "protocol/generated/offset_delete.h"
 #include "protocol/generated/offset_fetch.h"
 #include "protocol/generated/sync_group.h"
+#include "protocol/generated/txn_offset_commit.h"
 
 namespace sluice::handlers {
 
@@ -60,6 +61,7 @@ SLUICE_FORWARD_GROUP_API(handle_heartbeat, heartbeat_request, heartbeat)
 SLUICE_FORWARD_GROUP_API(handle_leave_group, leave_group_request, leave_group)
 SLUICE_FORWARD_GROUP_API(handle_offset_commit, offset_commit_request, offset_commit)
 SLUICE_FORWARD_GROUP_API(handle_offset_fetch, offset_fetch_request, offset_fetch)
+SLUICE_FORWARD_GROUP_API(handle_txn_offset_commit, txn_offset_commit_request, txn_offset_commit)
 SLUICE_FORWARD_GROUP_API(handle_list_groups, list_groups_request, list_groups)
 SLUICE_FORWARD_GROUP_API(handle_describe_groups, describe_groups_request, describe_groups)
 SLUICE_FORWARD_GROUP_API(handle_delete_groups, delete_groups_request, delete_groups)

@@ -32,6 +32,8 @@ coordinator::append_status status_of(const replication::append_outcome& o) {
     case replication::errc::not_enough_replicas_after_append:
     case replication::errc::request_timed_out:
       return coordinator::append_status::unavailable;
+    case replication::errc::invalid_producer_epoch:
+      return coordinator::append_status::fenced;
     default:
       return coordinator::append_status::failed;
   }
@@ -42,7 +44,14 @@ coordinator::append_status status_of(const replication::append_outcome& o) {
 void consumer_offsets_log::append(
     int32_t partition, std::vector<coordinator::log_record> records,
     coordinator::unique_function<void(coordinator::append_status)> done) {
-  protocol::record_batch_builder builder;
+  protocol::batch_builder_options options;
+  if (!records.empty() && records.front().txn) {
+    // TxnOffsetCommit: the producer's transactional batch (no sequence, as Kafka writes it).
+    options.producer_id = records.front().txn->producer_id;
+    options.producer_epoch = records.front().txn->producer_epoch;
+    options.transactional = true;
+  }
+  protocol::record_batch_builder builder(options);
   for (const auto& r : records) {
     std::optional<protocol::bytes_view> value;
     if (r.value) value = protocol::bytes_view(*r.value);
@@ -83,18 +92,29 @@ void consumer_offsets_log::read(int32_t partition,
       if (!h || h->total_size() > static_cast<int64_t>(rest.size())) break;
       auto one = rest.first(static_cast<size_t>(h->total_size()));
       rest = rest.subspan(one.size());
-      if (h->is_control()) continue;
       auto view = protocol::record_batch_view::open(one, scratch);
       if (!view) {
         spdlog::error("__consumer_offsets-{}: unreadable batch at offset {}: {}", partition,
                       h->base_offset, protocol::to_string(view.code()));
         return done(false);
       }
+      std::optional<coordinator::txn_tag> txn;
+      if (h->is_transactional()) txn = coordinator::txn_tag{h->producer_id, h->producer_epoch, {}};
       auto ok = view->for_each([&](const protocol::record_view& r) {
         coordinator::log_record rec;
+        rec.timestamp_ms = r.timestamp(view->header());
+        if (h->is_control()) {
+          // A transaction's end: the marker settles the producer's offsets held before it.
+          auto marker = protocol::parse_end_txn_marker(r);
+          if (!marker || !txn) return;  // other control records mean nothing here
+          rec.txn = txn;
+          rec.txn->marker_commits = marker->type == protocol::control_type::commit;
+          records.push_back(std::move(rec));
+          return;
+        }
         if (r.key) rec.key.assign(r.key->begin(), r.key->end());
         if (r.value) rec.value = protocol::bytes(r.value->begin(), r.value->end());
-        rec.timestamp_ms = r.timestamp(view->header());
+        rec.txn = txn;
         records.push_back(std::move(rec));
       });
       if (!ok) return done(false);

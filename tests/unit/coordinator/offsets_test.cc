@@ -148,21 +148,6 @@ TEST(fetch, several_groups_at_once) {
   EXPECT_EQ(out->groups[2].topics[0].partitions[0].committed_offset, -1);
 }
 
-TEST(fetch, require_stable_reports_pending_transactional_offsets) {
-  coordinator_hooks hooks;
-  hooks.pending_transactional = [](const std::string&, const topic_partition& tp) {
-    return tp.partition == 1;
-  };
-  harness h(test_config(), hooks);
-  h.commit("g", "", -1, {{"t", 0, 1}, {"t", 1, 2}});
-  auto stable = h.fetch("g", topics{{"t", {0, 1}}}, 7, true);
-  EXPECT_EQ(stable->topics[0].partitions[0].error_code, 0);
-  EXPECT_EQ(stable->topics[0].partitions[1].error_code, ec(error_code::unstable_offset_commit));
-  EXPECT_EQ(stable->topics[0].partitions[1].committed_offset, -1);
-  auto plain = h.fetch("g", topics{{"t", {1}}}, 7, false);
-  EXPECT_EQ(plain->topics[0].partitions[0].committed_offset, 2);
-}
-
 // ---- retention ----
 
 TEST(retention, offsets_of_a_simple_group_expire_and_the_group_goes) {
