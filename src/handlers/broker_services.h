@@ -87,6 +87,10 @@ struct broker_settings {
   int16_t default_replication_factor = 1;
   int32_t offsets_topic_partitions = 50;
   int16_t offsets_topic_replication_factor = 3;
+  int32_t transaction_state_partitions = 50;
+  int16_t transaction_state_replication_factor = 3;
+  int32_t transaction_state_min_isr = 2;
+  int32_t transaction_state_segment_bytes = 104857600;
   std::string rack;
   std::vector<std::string> log_dirs;
 };

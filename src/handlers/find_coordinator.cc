@@ -1,8 +1,8 @@
 // FindCoordinator (key 10), v0–v6: the broker leading the key's partition of __consumer_offsets
-// (the answer itself is computed by coordinator/find_coordinator.cc). The first request for a
-// group creates __consumer_offsets, as Kafka does; with fewer live brokers than
-// offsets.topic.replication.factor that fails and clients get COORDINATOR_NOT_AVAILABLE until
-// enough brokers register.
+// (groups) or __transaction_state (transactional ids); the answer itself is computed by
+// coordinator/find_coordinator.cc. The first request for a group or a transactional id creates
+// the topic, as Kafka does; with fewer live brokers than its replication factor that fails and
+// clients get COORDINATOR_NOT_AVAILABLE until enough brokers register.
 #include "coordinator/find_coordinator.h"
 
 #include <spdlog/spdlog.h>
@@ -44,6 +44,21 @@ coordinator::internal_topic_view view_of(const broker_services& services,
   return view;
 }
 
+// Creates an internal topic on first use, as Kafka does; with fewer live brokers than its
+// replication factor that fails and clients get COORDINATOR_NOT_AVAILABLE until enough register.
+void create_internal_topic(broker_services& services, cluster::new_topic spec,
+                           std::string_view replication_key) {
+  auto created = services.metadata.create_topic(spec, false);
+  if (created || created.code() == cluster::errc::topic_exists) return;
+  static std::atomic<int> warned{0};
+  const int bit = spec.name == cluster::consumer_offsets_topic ? 1 : 2;
+  if (!(warned.fetch_or(bit) & bit))
+    spdlog::warn(
+        "cannot create {} yet: {} ({}={}); its coordinators stay unavailable until it can "
+        "be created",
+        spec.name, created.message(), replication_key, spec.replication_factor);
+}
+
 void create_offsets_topic(broker_services& services) {
   cluster::new_topic spec;
   spec.name = std::string(cluster::consumer_offsets_topic);
@@ -52,15 +67,22 @@ void create_offsets_topic(broker_services& services) {
   spec.configs = {{"cleanup.policy", "compact"},
                   {"compression.type", "producer"},
                   {"segment.bytes", "104857600"}};
-  auto created = services.metadata.create_topic(spec, false);
-  if (created || created.code() == cluster::errc::topic_exists) return;
-  static std::atomic<bool> warned{false};
-  if (!warned.exchange(true))
-    spdlog::warn(
-        "cannot create {} yet: {} (offsets.topic.replication.factor={}); group "
-        "coordinators stay unavailable until it can be created",
-        cluster::consumer_offsets_topic, created.message(),
-        services.settings.offsets_topic_replication_factor);
+  create_internal_topic(services, std::move(spec), "offsets.topic.replication.factor");
+}
+
+// __transaction_state with the configs Kafka gives it.
+void create_transaction_state_topic(broker_services& services) {
+  const auto& s = services.settings;
+  cluster::new_topic spec;
+  spec.name = std::string(cluster::transaction_state_topic);
+  spec.partitions = s.transaction_state_partitions;
+  spec.replication_factor = s.transaction_state_replication_factor;
+  spec.configs = {{"cleanup.policy", "compact"},
+                  {"compression.type", "uncompressed"},
+                  {"min.insync.replicas", std::to_string(s.transaction_state_min_isr)},
+                  {"segment.bytes", std::to_string(s.transaction_state_segment_bytes)},
+                  {"unclean.leader.election.enable", "false"}};
+  create_internal_topic(services, std::move(spec), "transaction.state.log.replication.factor");
 }
 
 }  // namespace
@@ -73,6 +95,7 @@ void handle_find_coordinator(request_context& ctx, protocol::reader& body, respo
   auto transactions = view_of(ctx.services, cluster::transaction_state_topic, listener);
   auto answer = coordinator::find_coordinator(request, ctx.api_version(), offsets, transactions);
   if (answer.offsets_topic_missing) create_offsets_topic(ctx.services);
+  if (answer.transaction_topic_missing) create_transaction_state_topic(ctx.services);
   reply.send(answer.response);
 }
 

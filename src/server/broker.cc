@@ -111,6 +111,10 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.default_replication_factor = static_cast<int16_t>(c.default_replication_factor);
   settings.offsets_topic_partitions = c.offsets_topic_num_partitions;
   settings.offsets_topic_replication_factor = c.offsets_topic_replication_factor;
+  settings.transaction_state_partitions = c.transaction_state_log_num_partitions;
+  settings.transaction_state_replication_factor = c.transaction_state_log_replication_factor;
+  settings.transaction_state_min_isr = c.transaction_state_log_min_isr;
+  settings.transaction_state_segment_bytes = c.transaction_state_log_segment_bytes;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
   services_ = std::make_unique<handlers::broker_services>(

@@ -252,6 +252,16 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
   c.transaction_state_log_replication_factor =
       static_cast<int16_t>(b.get<int32_t>("transaction.state.log.replication.factor"));
   c.transaction_state_log_min_isr = b.get<int32_t>("transaction.state.log.min.isr");
+  c.transaction_state_log_num_partitions = b.get<int32_t>("transaction.state.log.num.partitions");
+  c.transaction_state_log_segment_bytes = b.get<int32_t>("transaction.state.log.segment.bytes");
+  c.transaction_max_timeout_ms = b.get<int32_t>("transaction.max.timeout.ms");
+  c.transactional_id_expiration_ms = b.get<int32_t>("transactional.id.expiration.ms");
+  c.transaction_abort_timed_out_transaction_cleanup_interval_ms =
+      b.get<int32_t>("transaction.abort.timed.out.transaction.cleanup.interval.ms");
+  c.transaction_remove_expired_transaction_cleanup_interval_ms =
+      b.get<int32_t>("transaction.remove.expired.transaction.cleanup.interval.ms");
+  c.transaction_partition_verification_enable =
+      b.get<bool>("transaction.partition.verification.enable");
 
   c.zookeeper_connect = b.get_optional<std::string>("zookeeper.connect");
   if (c.zookeeper_connect && c.zookeeper_connect->empty()) c.zookeeper_connect.reset();

@@ -120,6 +120,13 @@ struct broker_config {
   // Transactions
   int16_t transaction_state_log_replication_factor = 3;
   int32_t transaction_state_log_min_isr = 2;
+  int32_t transaction_state_log_num_partitions = 50;
+  int32_t transaction_state_log_segment_bytes = 104857600;
+  int32_t transaction_max_timeout_ms = 900000;
+  int64_t transactional_id_expiration_ms = 604800000;
+  int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
+  int64_t transaction_remove_expired_transaction_cleanup_interval_ms = 3600000;
+  bool transaction_partition_verification_enable = true;
 
   // ZooKeeper (unset zookeeper_connect: embedded single-broker mode)
   std::optional<std::string> zookeeper_connect;

@@ -488,6 +488,45 @@ std::vector<config_key> build_catalogue() {
        .default_value = "2",
        .doc = "min.insync.replicas of __transaction_state; set 1 for a single broker.",
        .valid = at_least(1)});
+  add({.name = "transaction.state.log.num.partitions",
+       .type = t::int_,
+       .default_value = "50",
+       .doc = "Partitions of __transaction_state (fixed once the topic exists).",
+       .valid = at_least(1)});
+  add({.name = "transaction.state.log.segment.bytes",
+       .type = t::int_,
+       .default_value = "104857600",
+       .doc = "segment.bytes of __transaction_state.",
+       .valid = at_least(1)});
+  add({.name = "transaction.max.timeout.ms",
+       .type = t::int_,
+       .default_value = "900000",
+       .doc = "The longest transaction.timeout.ms a producer may ask for (longer: "
+              "INVALID_TRANSACTION_TIMEOUT).",
+       .valid = at_least(1)});
+  add({.name = "transactional.id.expiration.ms",
+       .type = t::int_,
+       .default_value = "604800000",
+       .doc = "A transactional id whose producer has sent no transaction request for this long "
+              "is forgotten.",
+       .valid = at_least(1)});
+  add({.name = "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+       .type = t::int_,
+       .default_value = "10000",
+       .doc = "How often the transaction coordinator aborts transactions older than their "
+              "timeout.",
+       .valid = at_least(1)});
+  add({.name = "transaction.remove.expired.transaction.cleanup.interval.ms",
+       .type = t::int_,
+       .default_value = "3600000",
+       .doc = "How often expired transactional ids are removed.",
+       .valid = at_least(1)});
+  add({.name = "transaction.partition.verification.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Partition leaders ask the transaction coordinator whether a transactional batch's "
+              "partition is in its transaction before appending it (KIP-890), so a late write "
+              "from an ended transaction cannot hang the partition."});
 
   section = "ZooKeeper";
   add({.name = "zookeeper.connect",
