@@ -33,6 +33,7 @@ void handle_alter_partition(request_context& ctx, protocol::reader& body, respon
 
 // Exactly-once (issue #12).
 void handle_init_producer_id(request_context& ctx, protocol::reader& body, responder reply);
+void handle_write_txn_markers(request_context& ctx, protocol::reader& body, responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 

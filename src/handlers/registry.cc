@@ -37,6 +37,7 @@ constexpr std::array kTable{
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{22, 0, 5, handle_init_producer_id, std::nullopt, true},
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+    handler_entry{27, 0, 1, handle_write_txn_markers, std::nullopt, true},  // inter-broker
     handler_entry{28, 0, 4, handle_txn_offset_commit},
     handler_entry{32, 1, 4, handle_describe_configs},
     handler_entry{33, 0, 2, handle_alter_configs, std::nullopt, true},

@@ -115,6 +115,7 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
     check.max_timestamp_before_ms = config->timestamp_before_max_ms();
     check.max_timestamp_after_ms = config->timestamp_after_max_ms();
     check.require_keys = config->cleanup_compact;
+    check.allow_control_batches = entry.origin == append_origin::coordinator;
     check.max_decompressed_bytes =
         std::max<size_t>(protocol::default_max_decompressed_bytes,
                          static_cast<size_t>(config->max_message_bytes) * 4);

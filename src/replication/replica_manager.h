@@ -36,10 +36,16 @@ class partition;
 
 // ---- produce ----------------------------------------------------------------------------------
 
+// Who wrote a batch. A producer's batches are client input: fully validated, sequence numbers
+// checked, no control batches. This broker's coordinators write transaction markers (control
+// batches) and transactional offset commits: producer epochs are checked, sequences are not.
+enum class append_origin : int8_t { client, coordinator };
+
 struct append_entry {
   std::string topic;
   int32_t partition = 0;
   std::span<uint8_t> batch;  // one v2 batch, patched in place (offsets, epoch); must outlive done
+  append_origin origin = append_origin::client;
 };
 
 struct append_outcome {

@@ -66,7 +66,8 @@ void consumer_offsets_log::append(
   // The batch must outlive the append; the completion owns it.
   auto batch = std::make_shared<protocol::bytes>(std::move(*built));
   auto callback = std::make_shared<decltype(done)>(std::move(done));
-  std::vector<replication::append_entry> entries{{kTopic, partition, std::span<uint8_t>(*batch)}};
+  std::vector<replication::append_entry> entries{
+      {kTopic, partition, std::span<uint8_t>(*batch), replication::append_origin::coordinator}};
   replicas_.append(-1, 30'000, std::move(entries),
                    [batch, callback](std::vector<replication::append_outcome> outcomes) {
                      (*callback)(status_of(outcomes.front()));
