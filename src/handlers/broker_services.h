@@ -16,6 +16,9 @@ class replica_manager;
 namespace sluice::coordinator {
 class group_coordinator;
 }
+namespace sluice::transaction {
+class txn_coordinator;
+}
 namespace sluice::cluster {
 class controller;
 class producer_id_manager;
@@ -106,6 +109,7 @@ struct broker_services {
   cluster::controller* controller = nullptr;
   // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
   cluster::producer_id_manager* producer_ids = nullptr;
+  transaction::txn_coordinator* transactions = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -34,6 +34,11 @@ void handle_alter_partition(request_context& ctx, protocol::reader& body, respon
 // Exactly-once (issue #12).
 void handle_init_producer_id(request_context& ctx, protocol::reader& body, responder reply);
 void handle_write_txn_markers(request_context& ctx, protocol::reader& body, responder reply);
+void handle_add_partitions_to_txn(request_context& ctx, protocol::reader& body, responder reply);
+void handle_add_offsets_to_txn(request_context& ctx, protocol::reader& body, responder reply);
+void handle_end_txn(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_transactions(request_context& ctx, protocol::reader& body, responder reply);
+void handle_list_transactions(request_context& ctx, protocol::reader& body, responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 

@@ -12,6 +12,7 @@
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/init_producer_id.h"
+#include "transaction/txn_coordinator.h"
 
 namespace sluice::handlers {
 
@@ -38,8 +39,16 @@ void handle_init_producer_id(request_context& ctx, protocol::reader& body, respo
   if ((request.producer_id == no_producer_id) != (request.producer_epoch == no_producer_epoch))
     return reply.send(error_response(error_code::invalid_request));
 
-  if (request.transactional_id)
-    return reply.send(error_response(error_code::coordinator_not_available));
+  if (request.transactional_id) {
+    auto* transactions = ctx.services.transactions;
+    if (transactions == nullptr)
+      return reply.send(error_response(error_code::coordinator_not_available));
+    return transactions->init_producer_id(
+        request, ctx.api_version(),
+        [reply = std::move(reply)](protocol::init_producer_id_response response) mutable {
+          reply.send(response);
+        });
+  }
 
   auto id = ctx.services.producer_ids->next();
   if (!id) {

@@ -37,6 +37,9 @@ constexpr std::array kTable{
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{22, 0, 5, handle_init_producer_id, std::nullopt, true},
     handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+    handler_entry{24, 0, 5, handle_add_partitions_to_txn},
+    handler_entry{25, 0, 4, handle_add_offsets_to_txn},
+    handler_entry{26, 0, 4, handle_end_txn},
     handler_entry{27, 0, 1, handle_write_txn_markers, std::nullopt, true},  // inter-broker
     handler_entry{28, 0, 4, handle_txn_offset_commit},
     handler_entry{32, 1, 4, handle_describe_configs},
@@ -49,6 +52,8 @@ constexpr std::array kTable{
     handler_entry{47, 0, 0, handle_offset_delete},
     handler_entry{56, 0, 3, handle_alter_partition},
     handler_entry{60, 0, 1, handle_describe_cluster},
+    handler_entry{65, 0, 0, handle_describe_transactions},
+    handler_entry{66, 0, 1, handle_list_transactions},
     handler_entry{75, 0, 0, handle_describe_topic_partitions},
 };
 

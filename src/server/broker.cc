@@ -15,15 +15,18 @@
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
 #include "handlers/request_workers.h"
+#include "handlers/txn_markers.h"
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
 #include "server/controller_link.h"
+#include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
-#include "server/group_glue.h"
 #include "server/log_defaults.h"
+#include "server/txn_marker_channel.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
+#include "transaction/txn_coordinator.h"
 
 namespace sluice::server {
 namespace {
@@ -119,7 +122,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.log_dirs = c.log_dirs;
   services_ = std::make_unique<handlers::broker_services>(
       handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
-                                controller_.get(), producer_ids_.get()});
+                                controller_.get(), producer_ids_.get(), transactions_.get()});
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -298,6 +301,7 @@ result<void> broker::start_metadata() {
   }
   replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
   start_group_coordinator();
+  start_transaction_coordinator();
   replicas_->reconcile();
   metadata_->watch([this](const cluster::metadata_change& change) {
     if (change.what == cluster::metadata_change::kind::broker_configs_changed)
@@ -319,6 +323,11 @@ result<void> broker::start_metadata() {
   add_shutdown_step("stop the group coordinator", [this] {
     groups_->stop();
     coordinator_timer_->stop();
+  });
+  add_shutdown_step("stop the transaction coordinator", [this] {
+    txn_markers_->stop();
+    transactions_->stop();
+    txn_timer_->stop();
   });
   return ok_v;
 }
@@ -375,7 +384,8 @@ void broker::start_group_coordinator() {
     auto t = store->topic(topic);
     return t && p >= 0 && p < static_cast<int32_t>(t->partitions.size());
   };
-  offsets_log_ = std::make_unique<consumer_offsets_log>(*replicas_);
+  offsets_log_ = std::make_unique<internal_topic_log>(*replicas_,
+                                                      std::string(cluster::consumer_offsets_topic));
   coordinator_timer_ = std::make_unique<coordinator_timer>();
   groups_ = std::make_unique<coordinator::group_coordinator>(
       gc, *offsets_log_, *coordinator_timer_,
@@ -395,6 +405,71 @@ void broker::start_group_coordinator() {
       } else {
         g->on_partition_resigned(partition, std::nullopt);
       }
+    }
+  });
+}
+
+// Transactions: the coordinator state machine, fed by the leadership of __transaction_state
+// partitions, writing its records through the replica manager and its markers through the
+// marker channel (in process for partitions led here, WriteTxnMarkers for the others).
+void broker::start_transaction_coordinator() {
+  const broker_config& c = config_.typed();
+  transaction::txn_config tc;
+  tc.state_log_partitions = c.transaction_state_log_num_partitions;
+  tc.max_timeout_ms = c.transaction_max_timeout_ms;
+  tc.id_expiration_ms = c.transactional_id_expiration_ms;
+  tc.abort_timed_out_interval_ms = c.transaction_abort_timed_out_transaction_cleanup_interval_ms;
+  tc.remove_expired_interval_ms = c.transaction_remove_expired_transaction_cleanup_interval_ms;
+  tc.offsets_topic_partitions = c.offsets_topic_num_partitions;
+  transaction::txn_hooks hooks;
+  hooks.allocate_producer_id = [ids = producer_ids_.get()]() -> std::optional<int64_t> {
+    auto id = ids->next();
+    if (!id) {
+      spdlog::warn("transaction coordinator: no producer id available: {}", id.message());
+      return std::nullopt;
+    }
+    return *id;
+  };
+  hooks.partition_exists = [store = metadata_.get()](const transaction::topic_partition& tp) {
+    auto t = store->topic(tp.topic);
+    return t && tp.partition >= 0 && tp.partition < static_cast<int32_t>(t->partitions.size());
+  };
+  hooks.group_partition = [g = groups_.get()](std::string_view group) {
+    return g->partition_for(group);
+  };
+  txn_log_ = std::make_unique<internal_topic_log>(*replicas_,
+                                                  std::string(cluster::transaction_state_topic));
+  txn_timer_ = std::make_unique<coordinator_timer>();
+  txn_marker_channel_options mo;
+  mo.broker_id = c.broker_id;
+  mo.listener_name = c.inter_broker_listener_name;
+  mo.request_timeout = std::chrono::milliseconds(c.controller_socket_timeout_ms);
+  mo.write_locally = [this](protocol::write_txn_markers_request request, int32_t timeout_ms,
+                            std::function<void(protocol::write_txn_markers_response)> done) {
+    if (!services_) return false;  // the request handlers are not set up yet
+    handlers::write_txn_markers(*services_, std::move(request), timeout_ms, std::move(done));
+    return true;
+  };
+  txn_markers_ = std::make_unique<txn_marker_channel>(std::move(mo), *metadata_);
+  transactions_ = std::make_unique<transaction::txn_coordinator>(
+      tc, *txn_log_, *txn_markers_, *txn_timer_,
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      },
+      hooks);
+  txn_markers_->start();
+  txn_timer_->start([t = transactions_.get()] { t->on_timer(); });
+  transactions_->start();
+  replicas_->on_leadership_change([t = transactions_.get()](const std::string& topic,
+                                                            int32_t partition,
+                                                            std::optional<int32_t> epoch) {
+    if (topic != cluster::transaction_state_topic) return;
+    if (epoch) {
+      t->on_partition_elected(partition, *epoch);
+    } else {
+      t->on_partition_resigned(partition, std::nullopt);
     }
   });
 }
@@ -488,6 +563,10 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   dispatcher_.reset();
   workers_.reset();
   services_.reset();
+  transactions_.reset();
+  txn_markers_.reset();
+  txn_timer_.reset();
+  txn_log_.reset();
   groups_.reset();
   coordinator_timer_.reset();
   offsets_log_.reset();

@@ -38,6 +38,9 @@ class replica_manager;
 namespace sluice::coordinator {
 class group_coordinator;
 }
+namespace sluice::transaction {
+class txn_coordinator;
+}
 namespace sluice::handlers {
 struct broker_services;
 class config_provider;
@@ -80,6 +83,7 @@ class broker {
   result<void> start_metadata();
   bool apply_dynamic_configs();
   void start_group_coordinator();
+  void start_transaction_coordinator();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
   void log_summary() const;
@@ -98,9 +102,13 @@ class broker {
   std::unique_ptr<class controller_link> link_;
   std::unique_ptr<replication::replica_manager> replicas_;
   std::unique_ptr<handlers::config_provider> config_provider_;
-  std::unique_ptr<class consumer_offsets_log> offsets_log_;
+  std::unique_ptr<class internal_topic_log> offsets_log_;
   std::unique_ptr<class coordinator_timer> coordinator_timer_;
   std::unique_ptr<coordinator::group_coordinator> groups_;
+  std::unique_ptr<class internal_topic_log> txn_log_;
+  std::unique_ptr<class coordinator_timer> txn_timer_;
+  std::unique_ptr<class txn_marker_channel> txn_markers_;
+  std::unique_ptr<transaction::txn_coordinator> transactions_;
   std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;

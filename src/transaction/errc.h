@@ -1,6 +1,5 @@
 // Errors of the transaction module that are not Kafka responses: bad bytes found while replaying
-// __transaction_state, a /latest_producer_id_block znode that does not parse, producer ids run
-// out. (Request outcomes are Kafka error codes in the responses: the coordinator
+// __transaction_state. (Request outcomes are Kafka error codes in the responses: the coordinator
 // sits at the wire boundary, like the group coordinator.)
 #pragma once
 
@@ -13,8 +12,6 @@ namespace sluice::transaction {
 enum class errc {
   malformed_key,    // a record key that does not decode (or no key at all)
   malformed_value,  // a value that does not decode, or at a version Kafka 3.9 does not know
-  malformed_producer_id_block,  // the znode's JSON is not Kafka's ProducerIdBlock format
-  producer_ids_exhausted,       // the next block would pass the largest int64
 };
 
 std::string_view to_string(errc e);

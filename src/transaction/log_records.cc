@@ -13,10 +13,6 @@ std::string_view to_string(errc e) {
       return "malformed record key";
     case errc::malformed_value:
       return "malformed record value";
-    case errc::malformed_producer_id_block:
-      return "malformed producer id block";
-    case errc::producer_ids_exhausted:
-      return "producer ids exhausted";
   }
   return "unknown transaction error";
 }

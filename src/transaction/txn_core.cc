@@ -234,6 +234,7 @@ error_code append_error(append_status status) {
     case append_status::unavailable:
       return error_code::coordinator_not_available;
     case append_status::too_large:
+    case append_status::fenced:  // __transaction_state records carry no producer
       return error_code::unknown_server_error;
     case append_status::failed:  // KAFKA_STORAGE_ERROR: Kafka sends the client elsewhere
       return error_code::not_coordinator;

@@ -1,24 +1,30 @@
-// The group coordinator's edges (coordinator/offsets_log.h), implemented by the broker:
-//   consumer_offsets_log - appends the coordinator's records to __consumer_offsets through the
-//                          replica manager (acks=-1) and reads partitions back when they load;
-//   coordinator_timer    - one thread that calls group_coordinator::on_timer() at the deadline
-//                          the coordinator asked for.
-// Owned by the broker; thread-safe as offsets_log/timer_driver require.
+// The coordinators' edges (coordinator/offsets_log.h, transaction/txn_io.h), implemented by the
+// broker:
+//   internal_topic_log - appends a coordinator's records to its internal topic (__consumer_offsets
+//                        or __transaction_state) through the replica manager (acks=-1) and
+//                        reads partitions back when they load;
+//   coordinator_timer  - one thread that calls the coordinator's on_timer() at the deadline it
+//                        asked for.
+// Owned by the broker; thread-safe as the interfaces require.
 #pragma once
 
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include "coordinator/group_coordinator.h"
+#include <string>
+
 #include "coordinator/offsets_log.h"
 #include "replication/replica_manager.h"
+#include "transaction/txn_io.h"
 
 namespace sluice::server {
 
-class consumer_offsets_log final : public coordinator::offsets_log {
+// One class for both coordinators' logs: the two interfaces ask for the same operations.
+class internal_topic_log final : public coordinator::offsets_log, public transaction::state_log {
  public:
-  explicit consumer_offsets_log(replication::replica_manager& replicas) : replicas_(replicas) {}
+  internal_topic_log(replication::replica_manager& replicas, std::string topic)
+      : replicas_(replicas), topic_(std::move(topic)) {}
 
   void append(int32_t partition, std::vector<coordinator::log_record> records,
               coordinator::unique_function<void(coordinator::append_status)> done) override;
@@ -27,9 +33,10 @@ class consumer_offsets_log final : public coordinator::offsets_log {
 
  private:
   replication::replica_manager& replicas_;
+  const std::string topic_;
 };
 
-class coordinator_timer final : public coordinator::timer_driver {
+class coordinator_timer final : public coordinator::timer_driver, public transaction::txn_timer {
  public:
   coordinator_timer() = default;
   ~coordinator_timer() override { stop(); }

@@ -1,17 +1,14 @@
-#include "server/group_glue.h"
+#include "server/coordinator_glue.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
-#include "cluster/topic_name.h"
 #include "protocol/record_batch.h"
 
 namespace sluice::server {
 
 namespace {
-
-const std::string kTopic(cluster::consumer_offsets_topic);
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -41,7 +38,7 @@ coordinator::append_status status_of(const replication::append_outcome& o) {
 
 }  // namespace
 
-void consumer_offsets_log::append(
+void internal_topic_log::append(
     int32_t partition, std::vector<coordinator::log_record> records,
     coordinator::unique_function<void(coordinator::append_status)> done) {
   protocol::batch_builder_options options;
@@ -60,30 +57,34 @@ void consumer_offsets_log::append(
   }
   auto built = builder.build();
   if (!built) {
-    spdlog::error("cannot build a __consumer_offsets batch: {}", protocol::to_string(built.code()));
+    spdlog::error("cannot build a {} batch: {}", topic_, protocol::to_string(built.code()));
     return done(coordinator::append_status::failed);
   }
   // The batch must outlive the append; the completion owns it.
   auto batch = std::make_shared<protocol::bytes>(std::move(*built));
   auto callback = std::make_shared<decltype(done)>(std::move(done));
   std::vector<replication::append_entry> entries{
-      {kTopic, partition, std::span<uint8_t>(*batch), replication::append_origin::coordinator}};
+      {topic_, partition, std::span<uint8_t>(*batch), replication::append_origin::coordinator}};
   replicas_.append(-1, 30'000, std::move(entries),
-                   [batch, callback](std::vector<replication::append_outcome> outcomes) {
-                     (*callback)(status_of(outcomes.front()));
+                   [batch, callback, topic = topic_,
+                    partition](std::vector<replication::append_outcome> outcomes) {
+                     const auto& o = outcomes.front();
+                     if (o.error)
+                       spdlog::debug("append to {}-{} failed: {} {}", topic, partition,
+                                     replication::to_string(*o.error), o.message);
+                     (*callback)(status_of(o));
                    });
 }
 
-void consumer_offsets_log::read(int32_t partition,
-                                std::function<void(std::vector<coordinator::log_record>)> chunk,
-                                coordinator::unique_function<void(bool ok)> done) {
+void internal_topic_log::read(int32_t partition,
+                              std::function<void(std::vector<coordinator::log_record>)> chunk,
+                              coordinator::unique_function<void(bool ok)> done) {
   int64_t offset = 0;
   std::vector<uint8_t> scratch;
   for (;;) {
-    auto read = replicas_.read_batches(kTopic, partition, offset, 1 << 20);
+    auto read = replicas_.read_batches(topic_, partition, offset, 1 << 20);
     if (!read) {
-      spdlog::error("loading __consumer_offsets-{}: {}", partition,
-                    replication::to_string(read.code()));
+      spdlog::error("loading {}-{}: {}", topic_, partition, replication::to_string(read.code()));
       return done(false);
     }
     std::vector<coordinator::log_record> records;
@@ -95,8 +96,8 @@ void consumer_offsets_log::read(int32_t partition,
       rest = rest.subspan(one.size());
       auto view = protocol::record_batch_view::open(one, scratch);
       if (!view) {
-        spdlog::error("__consumer_offsets-{}: unreadable batch at offset {}: {}", partition,
-                      h->base_offset, protocol::to_string(view.code()));
+        spdlog::error("{}-{}: unreadable batch at offset {}: {}", topic_, partition, h->base_offset,
+                      protocol::to_string(view.code()));
         return done(false);
       }
       std::optional<coordinator::txn_tag> txn;
