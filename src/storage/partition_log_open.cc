@@ -61,12 +61,18 @@ result<void> complete_swap(file_io& io, const std::string& dir, int64_t base,
     if (!r) return r;
     it = logs.erase(it);
   }
-  for (auto suffix : {".index", ".timeindex", ".index.swap", ".timeindex.swap", ".txnindex.swap"}) {
+  for (auto suffix : {".index", ".timeindex", ".index.swap", ".timeindex.swap"}) {
     auto r = io.remove(join_path(dir, segment_file_name(base, suffix)));
     if (!r) return r;
   }
   auto r = io.rename(swap, join_path(dir, segment_file_name(base, ".log")));
   if (!r) return r;
+  // The cleaned segment's transaction index (the old ones went with their segments above).
+  std::string txn_swap = join_path(dir, segment_file_name(base, ".txnindex.swap"));
+  if (io.exists(txn_swap)) {
+    r = io.rename(txn_swap, join_path(dir, segment_file_name(base, ".txnindex")));
+    if (!r) return r;
+  }
   logs.insert(base);
   spdlog::info("storage: completed an interrupted compaction swap in {} at offset {}", dir, base);
   return ok_v;
@@ -93,10 +99,15 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   std::set<int64_t> indexed;
   std::set<int64_t> log_swaps;
   std::set<int64_t> index_swaps;
+  std::set<int64_t> cleaned_logs;  // <base>.log.cleaned: a compaction that did not commit
   for (const auto& e : *listing) {
     if (e.is_dir) continue;
     std::string_view name = e.name;
     std::string path = join_path(o.dir, name);
+    if (ends_with(name, ".cleaned")) {
+      if (auto b = parse_segment_file_name(name.substr(0, name.size() - 8), ".log"))
+        cleaned_logs.insert(*b);
+    }
     if (ends_with(name, ".deleted") || ends_with(name, ".cleaned") || ends_with(name, ".tmp")) {
       auto r = io.remove(path);  // unfinished deletion, cleaning output, or checkpoint temp
       if (!r) return std::move(r).error();
@@ -116,10 +127,20 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   }
   for (int64_t base : index_swaps) {
     if (log_swaps.count(base) != 0) continue;
-    // The log half of the swap is already in place: its old index files cannot be trusted.
-    for (auto suffix :
-         {".index.swap", ".timeindex.swap", ".txnindex.swap", ".index", ".timeindex"}) {
+    // Either the compaction never committed (its .log.cleaned was still there: the old files
+    // stand) or the log half of the swap is already in place (the old index files cannot be
+    // trusted, and only the transaction index, renamed last, is left to install).
+    bool committed = cleaned_logs.count(base) == 0;
+    for (auto suffix : {".index.swap", ".timeindex.swap", ".index", ".timeindex"}) {
       auto r = io.remove(join_path(o.dir, segment_file_name(base, suffix)));
+      if (!r) return std::move(r).error();
+    }
+    std::string txn_swap = join_path(o.dir, segment_file_name(base, ".txnindex.swap"));
+    if (!committed) {
+      auto r = io.remove(txn_swap);
+      if (!r) return std::move(r).error();
+    } else if (io.exists(txn_swap)) {
+      auto r = io.rename(txn_swap, join_path(o.dir, segment_file_name(base, ".txnindex")));
       if (!r) return std::move(r).error();
     }
   }
