@@ -467,7 +467,7 @@ void record_batch_builder::add(int64_t timestamp, std::optional<bytes_view> key,
                                std::optional<bytes_view> value,
                                std::span<const record_header> headers) {
   if (count_ == 0) {
-    base_timestamp_ = timestamp;
+    base_timestamp_ = options_.delete_horizon_ms.value_or(timestamp);
     max_timestamp_ = timestamp;
   }
   max_timestamp_ = std::max(max_timestamp_, timestamp);
@@ -517,9 +517,12 @@ batch_result<std::vector<uint8_t>> record_batch_builder::build() const {
   if (options_.ts_type == timestamp_type::log_append_time) attributes |= 0x8;
   if (options_.transactional) attributes |= 0x10;
   if (options_.control) attributes |= 0x20;
+  if (options_.delete_horizon_ms) attributes |= 0x40;
   h.attributes = static_cast<int16_t>(attributes);
   h.last_offset_delta = std::max(next_offset_delta_ - 1, 0);
-  h.base_timestamp = count_ > 0 ? base_timestamp_ : -1;
+  h.base_timestamp = options_.delete_horizon_ms ? *options_.delete_horizon_ms
+                     : count_ > 0               ? base_timestamp_
+                                                : -1;
   h.max_timestamp = options_.ts_type == timestamp_type::log_append_time
                         ? options_.log_append_time_ms
                     : count_ > 0 ? max_timestamp_

@@ -321,6 +321,9 @@ struct batch_builder_options {
   // With log_append_time the batch carries that attribute and maxTimestamp = log_append_time_ms.
   timestamp_type ts_type = timestamp_type::create_time;
   int64_t log_append_time_ms = -1;
+  // Set by the log cleaner (KIP-534): the batch gets the delete-horizon attribute and its
+  // baseTimestamp holds this time; record timestamps stay what they were (deltas from it).
+  std::optional<int64_t> delete_horizon_ms;
 };
 
 // Builds one v2 batch. baseTimestamp is the first record's timestamp, offset deltas count from 0

@@ -33,7 +33,8 @@ result<void> check_timestamps(const batch_header& h, const log_config& config, i
 
 result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches,
                                                       const log_config& config, bool client,
-                                                      int64_t now_ms, bool check_crc) {
+                                                      int64_t now_ms, bool check_crc,
+                                                      bool allow_control) {
   std::vector<validated_batch> out;
   size_t at = 0;
   while (at < batches.size()) {
@@ -69,7 +70,7 @@ result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches
         return fail(errc::invalid_record, "record count " + std::to_string(h.records_count) +
                                               " does not match last offset delta " +
                                               std::to_string(h.last_offset_delta));
-      if (h.is_control())
+      if (h.is_control() && !allow_control)
         return fail(errc::invalid_record, "clients may not write control batches");
       if (config.message_timestamp_type == protocol::timestamp_type::log_append_time) {
         protocol::set_log_append_time(batch, now_ms);

@@ -26,9 +26,11 @@ struct validated_batch {
 // `client` is true for a producer's append (offsets assigned by the log): only then are record
 // counts, control batches and timestamps checked and LogAppendTime applied, as Kafka does.
 // An empty span gives an empty list.
-// `check_crc` false skips the CRC (the caller verified it).
+// `check_crc` false skips the CRC (the caller verified it). `allow_control` lets a client-style
+// append (offsets assigned) carry control batches: the broker's own transaction markers.
 result<std::vector<validated_batch>> validate_batches(std::span<uint8_t> batches,
                                                       const log_config& config, bool client,
-                                                      int64_t now_ms, bool check_crc = true);
+                                                      int64_t now_ms, bool check_crc = true,
+                                                      bool allow_control = false);
 
 }  // namespace sluice::storage

@@ -36,6 +36,14 @@ std::string_view to_string(errc e) {
       return "inconsistent metadata";
     case errc::corrupt_file:
       return "corrupt file";
+    case errc::invalid_producer_epoch:
+      return "invalid producer epoch";
+    case errc::out_of_order_sequence:
+      return "out of order sequence number";
+    case errc::invalid_txn_state:
+      return "invalid transaction state";
+    case errc::transaction_coordinator_fenced:
+      return "transaction coordinator fenced";
   }
   return "unknown storage error";
 }

@@ -52,6 +52,18 @@ enum class errc {
   // A checkpoint, index or properties file that does not parse. Handled inside storage (the file
   // is rebuilt or ignored); Kafka: UNKNOWN_SERVER_ERROR (-1) if it ever escapes.
   corrupt_file,
+  // A producer's batch (or a transaction marker) carrying an older producer epoch than the one
+  // the partition knows: a fenced, zombie producer. Kafka: INVALID_PRODUCER_EPOCH (47).
+  invalid_producer_epoch,
+  // An idempotent producer's batch whose sequence does not follow the last one written (a gap, a
+  // batch lost, or a new epoch not starting at 0). Kafka: OUT_OF_ORDER_SEQUENCE_NUMBER (45).
+  out_of_order_sequence,
+  // A non-transactional batch from a producer that has a transaction open on the partition.
+  // Kafka: INVALID_TXN_STATE (48).
+  invalid_txn_state,
+  // A COMMIT/ABORT marker written for an older transaction coordinator epoch than one already
+  // seen for the producer. Kafka: TRANSACTION_COORDINATOR_FENCED (52).
+  transaction_coordinator_fenced,
 };
 
 std::string_view to_string(errc e);

@@ -1,5 +1,13 @@
 // Log compaction (cleanup.policy=compact, or compact,delete): keeps the latest record of each key.
 //
+// Transaction-aware, as Kafka's cleaner: nothing at or above the first unstable offset is
+// cleaned; batches of aborted transactions are dropped (and their keys never enter the offset
+// map); a COMMIT/ABORT marker stays while data of its transaction remains, then gets a delete
+// horizon (now + delete.retention.ms, the batch's delete-horizon attribute) and goes in the first
+// pass after that horizon; the batch holding each active producer's last data offset (or its
+// last marker) is kept, emptied if need be, so the producer state survives. The cleaned segment
+// gets a transaction index holding the aborts whose markers it keeps.
+//
 // One pass over a partition: (1) build an offset map, key hash -> last offset, from the dirty part
 // of the log (from the first dirty offset up to the first uncleanable offset: the active segment,
 // the high watermark, and min.compaction.lag.ms bound it); (2) rewrite the sealed segments below
@@ -23,8 +31,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
+#include "storage/cleaned_txns.h"
 #include "storage/errc.h"
 #include "storage/partition_log.h"
 
@@ -53,6 +63,8 @@ struct clean_stats {
   int64_t records_read = 0;
   int64_t records_kept = 0;
   int64_t tombstones_dropped = 0;
+  int64_t aborted_batches_dropped = 0;  // data batches of aborted transactions
+  int64_t markers_dropped = 0;          // COMMIT/ABORT markers past their delete horizon
 };
 
 class log_cleaner {
@@ -75,8 +87,12 @@ class log_cleaner {
 
   // Rewrites one group of adjacent sealed segments into one and swaps it in. False when a crash
   // point stopped it.
+  // `txns` carries the transactions across groups; `last_records` is what each producer needs
+  // kept.
   result<bool> clean_group(partition_log& log, const std::vector<std::shared_ptr<segment>>& group,
-                           const key_map& map, int64_t map_end, int64_t now_ms, clean_stats& stats);
+                           const key_map& map, int64_t map_end, int64_t now_ms, clean_stats& stats,
+                           cleaned_txns& txns,
+                           const std::unordered_map<int64_t, producer_last_record>& last_records);
   // The last step of the swap protocol, under the partition's write lock.
   result<void> swap_in(partition_log& log, const std::vector<std::shared_ptr<segment>>& group,
                        int64_t new_size);

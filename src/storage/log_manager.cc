@@ -116,6 +116,7 @@ result<std::shared_ptr<partition_log>> log_manager::open_partition(const topic_p
   auto ls = offsets.log_starts.find(tp);
   o.log_start_offset = ls == offsets.log_starts.end() ? 0 : ls->second;
   o.now_ms = now_ms();
+  o.producer_id_expiration_ms = options_.producer_id_expiration_ms;
   auto log = partition_log::open(o);
   if (!log) return log;
   auto hw = offsets.high_watermarks.find(tp);

@@ -7,7 +7,9 @@
 //              recovery-point checkpoints every checkpoint_interval_ms;
 //   janitor  - retention (retention.ms, retention.bytes, log start offset) every
 //              retention_check_interval_ms, removal of .deleted files after file.delete.delay.ms,
-//              log-start-offset checkpoints, removal of deleted partitions;
+//              log-start-offset checkpoints, removal of deleted partitions, and forgetting idle
+//              producers (producer.id.expiration.ms) every
+//              producer_id_expiration_check_interval_ms;
 //   cleaner  - compaction of cleanup.policy=compact partitions (log_cleaner).
 // open() recovers each dir: after a clean shutdown (marker file) partitions load without reading
 // their segments; otherwise segments past the recovery point are checked and truncated at the
@@ -57,8 +59,11 @@ struct log_manager_options {
   int64_t cleaner_backoff_ms = 15000;               // log.cleaner.backoff.ms
   size_t cleaner_dedupe_buffer_bytes = 128u << 20;  // log.cleaner.dedupe.buffer.size
   int recovery_threads = 1;                         // num.recovery.threads.per.data.dir
-  file_io* io = nullptr;                            // posix_file_io() when null
-  std::function<int64_t()> clock;                   // wall clock in ms; system clock when empty
+  int64_t producer_id_expiration_ms = 86400000;     // producer.id.expiration.ms
+  // producer.id.expiration.check.interval.ms: how often the janitor forgets idle producers.
+  int64_t producer_id_expiration_check_interval_ms = 600000;
+  file_io* io = nullptr;           // posix_file_io() when null
+  std::function<int64_t()> clock;  // wall clock in ms; system clock when empty
 };
 
 class log_manager {
@@ -104,6 +109,8 @@ class log_manager {
 
   // One pass of each background job, for the threads and for tests.
   void run_retention_once();
+  // Forgets the producers idle for producer.id.expiration.ms in every partition.
+  void run_producer_expiration_once();
   void run_flush_once(bool all = false);
   // Cleans the partition that most needs it; true if one was cleaned.
   bool run_cleaner_once();

@@ -1,6 +1,7 @@
 // log_manager's background work: the flusher, janitor and cleaner threads and their single passes.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "storage/log_cleaner.h"
@@ -85,6 +86,18 @@ void log_manager::run_retention_once() {
   }
 }
 
+void log_manager::run_producer_expiration_once() {
+  std::vector<std::shared_ptr<partition_log>> logs;
+  {
+    std::shared_lock lock(map_mu_);
+    for (const auto& [tp, e] : partitions_) logs.push_back(e.log);
+  }
+  int64_t now = now_ms();
+  for (const auto& log : logs) {
+    if (!log->is_offline()) log->remove_expired_producers(now);
+  }
+}
+
 void log_manager::purge_deleted() {
   std::vector<std::string> dirs;
   std::vector<std::shared_ptr<partition_log>> logs;
@@ -102,12 +115,18 @@ void log_manager::purge_deleted() {
 
 void log_manager::janitor_loop() {
   int64_t last_retention = steady_ms();
-  int64_t tick = std::min<int64_t>(1000, options_.retention_check_interval_ms);
+  int64_t last_expiration = steady_ms();
+  int64_t tick = std::min<int64_t>({1000, options_.retention_check_interval_ms,
+                                    options_.producer_id_expiration_check_interval_ms});
   while (wait_for(tick, purge_requested_)) {
     purge_deleted();
     if (steady_ms() - last_retention >= options_.retention_check_interval_ms) {
       run_retention_once();
       last_retention = steady_ms();
+    }
+    if (steady_ms() - last_expiration >= options_.producer_id_expiration_check_interval_ms) {
+      run_producer_expiration_once();
+      last_expiration = steady_ms();
     }
   }
 }

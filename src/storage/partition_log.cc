@@ -27,10 +27,12 @@ int64_t random_jitter(int64_t jitter_ms) {
 }  // namespace
 
 partition_log::partition_log(construct_tag, topic_partition tp,
-                             std::shared_ptr<const log_files> files, log_config config)
+                             std::shared_ptr<const log_files> files, log_config config,
+                             int64_t producer_id_expiration_ms)
     : tp_(std::move(tp)),
       files_(std::move(files)),
-      config_(std::make_shared<const log_config>(std::move(config))) {
+      config_(std::make_shared<const log_config>(std::move(config))),
+      producers_(producer_id_expiration_ms) {
   last_flush_steady_ms_.store(steady_ms());
 }
 
@@ -105,6 +107,11 @@ result<void> partition_log::roll_locked(int64_t new_base, int64_t now_ms) {
     segments_[new_base] = *created;
   }
   active_ = *created;
+  // The producer state as the new segment starts, so that recovering it needs only its own
+  // batches (Kafka snapshots at every roll too). Without it recovery replays more: no reason to
+  // fail the append.
+  auto snap = take_snapshot_locked(new_base);
+  if (!snap) spdlog::warn("storage: producer snapshot of {}: {}", tp_.dir_name(), snap.message());
   return ok_v;
 }
 
@@ -136,8 +143,11 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
   auto writable = check_writable();
   if (!writable) return std::move(writable).error();
   auto cfg = config();
-  auto validated = validate_batches(batches, *cfg, options.assign_offsets, options.now_ms,
-                                    !options.crc_verified);
+  // A replica's append (either way of saying it) keeps the leader's offsets and checks nothing.
+  const append_origin origin = options.assign_offsets ? options.origin : append_origin::replication;
+  const bool assign = origin != append_origin::replication;
+  auto validated = validate_batches(batches, *cfg, assign, options.now_ms, !options.crc_verified,
+                                    origin == append_origin::coordinator);
   if (!validated) return std::move(validated).error();
   append_info info;
   info.log_start_offset = log_start_offset();
@@ -151,7 +161,8 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
   writable = check_writable();
   if (!writable) return std::move(writable).error();
   const int64_t leo = log_end_.load(std::memory_order_relaxed);
-  if (options.assign_offsets) {
+  last_now_ms_ = std::max(last_now_ms_, options.now_ms);
+  if (assign) {
     int64_t next = leo;
     for (auto& b : *validated) {
       auto bytes = batches.subspan(b.position, static_cast<size_t>(b.header.total_size()));
@@ -190,9 +201,32 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
   info.last_offset = validated->back().header.last_offset();
   info.batches = static_cast<int32_t>(validated->size());
   info.bytes = static_cast<int64_t>(batches.size());
-  if (options.assign_offsets &&
-      cfg->message_timestamp_type == protocol::timestamp_type::log_append_time)
+  if (assign && cfg->message_timestamp_type == protocol::timestamp_type::log_append_time)
     info.log_append_time = options.now_ms;
+
+  // Idempotence and transactions: checked now, applied only once the bytes are written.
+  std::vector<size_t> positions;
+  for (const auto& b : *validated) {
+    if (b.header.producer_id >= 0) positions.push_back(b.position);
+  }
+  result<producer_update> update = producer_update{};
+  if (!positions.empty()) {
+    auto pbatches = producer_batches(batches, positions, origin);
+    if (!pbatches) return std::move(pbatches).error();
+    std::lock_guard plock(producers_mu_);
+    update = producers_.prepare(*pbatches, origin);
+  }
+  if (!update) return std::move(update).error();
+  update->end_offset = info.last_offset + 1;
+  if (update->duplicate) {
+    append_info dup;
+    dup.log_start_offset = info.log_start_offset;
+    dup.first_offset = update->duplicate->first_offset;
+    dup.last_offset = update->duplicate->last_offset;
+    dup.log_append_time = update->duplicate->timestamp;
+    dup.duplicate = true;
+    return dup;
+  }
 
   auto loaded = ensure_active_loaded();
   if (!loaded) return go_offline(std::move(loaded).error());
@@ -200,6 +234,22 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
   if (!rolled) return go_offline(std::move(rolled).error());
   auto written = active_->append(batches, metas, cfg->index_interval_bytes);
   if (!written) return go_offline(std::move(written).error());
+  // The state changes before the new log end is published, so that nothing reading the log end
+  // (and the high watermark that follows it) can see a transaction's data as stable.
+  std::vector<aborted_txn> aborted;
+  {
+    std::lock_guard plock(producers_mu_);
+    aborted = producers_.apply(std::move(*update));
+  }
+  for (const auto& a : aborted) {
+    auto t = active_->txn().append(a);
+    if (!t) {
+      // The batches are in: offsets must go on from them, but without the index entry a
+      // read_committed consumer would see the aborted records, so the partition stops here.
+      log_end_.store(info.last_offset + 1, std::memory_order_release);
+      return go_offline(fail(errc::io_error, "transaction index: " + t.message()));
+    }
+  }
   log_end_.store(info.last_offset + 1, std::memory_order_release);
 
   // A batch from a newer leader epoch starts that epoch.
@@ -260,6 +310,8 @@ std::vector<leader_epoch_cache::entry> partition_log::epoch_entries() const {
 
 void partition_log::set_high_watermark(int64_t offset) {
   high_watermark_.store(offset, std::memory_order_release);
+  std::lock_guard lock(producers_mu_);
+  producers_.on_high_watermark_updated(offset);
 }
 
 int64_t partition_log::retention_upper_bound() const {

@@ -1,5 +1,7 @@
 // The log of one partition: an ordered set of segments in <log.dir>/<topic>-<partition>/, the
-// leader epoch cache, and the offsets that bound the log (log start, log end, recovery point).
+// leader epoch cache, the offsets that bound the log (log start, log end, recovery point), and
+// the producer state (idempotent and transactional producers; producer_state.h) with its
+// snapshots and the segments' aborted-transaction indexes.
 //
 // Ownership: created and owned by log_manager (or directly by tests), shared with the broker's
 // partition object through std::shared_ptr; a file_region returned by read() keeps its segment
@@ -8,7 +10,8 @@
 // Threads:
 // - Writers (append, roll, truncate_*, advance_log_start_offset, retention, cleaner swaps,
 //   set_config) are serialized by a mutex of this partition; no lock is shared across partitions.
-// - read, offset_for_timestamp, end_offset_for_epoch and the offset accessors may run on any
+// - read, offset_for_timestamp, end_offset_for_epoch, the offset accessors and the producer-state
+//   queries (first_unstable_offset, aborted_transactions, active_producers) may run on any
 //   thread concurrently with the writer; they never see a partially written batch (the log end
 //   offset and segment size are published after the bytes are written). A read racing with
 //   truncate_to may return batches the truncation removes, as in Kafka; the caller's next read
@@ -16,7 +19,8 @@
 // - flush() does an fsync: call it from a background or request-handler thread, never from a
 //   network thread. It does not block appends while it syncs.
 //
-// Lock order: flush_mu_ -> write_mu_ -> segments_mu_ -> (epoch_mu_, pending_mu_, config_mu_).
+// Lock order: flush_mu_ -> write_mu_ -> segments_mu_ -> (epoch_mu_, pending_mu_, config_mu_,
+// producers_mu_).
 #pragma once
 
 #include <atomic>
@@ -26,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -36,6 +41,7 @@
 #include "storage/file_io.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
 #include "storage/segment_cache.h"
 #include "storage/topic_partition.h"
@@ -48,8 +54,13 @@ struct append_options {
   // The broker's wall clock: LogAppendTime, the timestamp bounds, segment.ms.
   int64_t now_ms = 0;
   // True for a producer's batches: the log assigns offsets and checks the batches as client
-  // input. False for a replica: the offsets come with the batches and must follow the log end.
+  // input. False for a replica: the offsets come with the batches and must follow the log end
+  // (and the producer state is updated without checks, as for origin replication).
   bool assign_offsets = true;
+  // Who appends, which decides the producer-state checks (producer_state.h): client (epochs,
+  // sequences, duplicates), coordinator (epochs; may write COMMIT/ABORT markers), replication
+  // (none; the leader's offsets are kept, as with assign_offsets = false).
+  append_origin origin = append_origin::client;
   // The caller already checked every batch's CRC (the produce path runs
   // protocol::validate_for_append first): skip the second pass over the bytes. Framing, sizes,
   // counts and timestamps are still checked here.
@@ -59,13 +70,19 @@ struct append_options {
 struct append_info {
   int64_t first_offset = -1;  // -1 when nothing was appended (an empty request)
   int64_t last_offset = -1;
-  int64_t log_append_time = -1;  // the time stamped in with LogAppendTime, else -1
-  int64_t max_timestamp = -1;    // largest batch timestamp appended
+  // The time stamped in with LogAppendTime, else -1. For a duplicate: the original batch's max
+  // timestamp, whatever the timestamp type (as Kafka answers).
+  int64_t log_append_time = -1;
+  int64_t max_timestamp = -1;  // largest batch timestamp appended
   int64_t offset_of_max_timestamp = -1;
   int64_t log_start_offset = 0;  // for the Produce response
   int32_t batches = 0;
   int64_t records = 0;
   int64_t bytes = 0;
+  // The append repeated one of its producer's last 5 batches (same epoch and sequences): nothing
+  // was written, first_offset/last_offset/log_append_time are the original batch's, and the
+  // producer is answered with success (Kafka: NONE).
+  bool duplicate = false;
 };
 
 struct read_info {
@@ -113,6 +130,9 @@ struct partition_open_options {
   // Where a brand new (empty) log starts.
   int64_t initial_offset = 0;
   int64_t now_ms = 0;
+  // producer.id.expiration.ms: idle producers are forgotten after this long (and not loaded
+  // from a snapshot once expired).
+  int64_t producer_id_expiration_ms = producer_state::default_producer_id_expiration_ms;
 };
 
 class log_cleaner;
@@ -130,8 +150,9 @@ class partition_log {
     friend class partition_log;
     construct_tag() = default;
   };
-  partition_log(construct_tag, topic_partition tp, std::shared_ptr<const log_files> files,
-                log_config config);
+  partition_log(
+      construct_tag, topic_partition tp, std::shared_ptr<const log_files> files, log_config config,
+      int64_t producer_id_expiration_ms = producer_state::default_producer_id_expiration_ms);
   ~partition_log();
   partition_log(const partition_log&) = delete;
   partition_log& operator=(const partition_log&) = delete;
@@ -186,9 +207,29 @@ class partition_log {
   std::vector<leader_epoch_cache::entry> epoch_entries() const;
 
   // Retention and compaction never touch offsets at or above the high watermark. Until the first
-  // call the bound is the log end offset (a single-replica broker).
+  // call the bound is the log end offset (a single-replica broker). Also lets completed
+  // transactions whose markers it passed stop holding the first unstable offset back.
   void set_high_watermark(int64_t offset);
   int64_t retention_upper_bound() const;
+
+  // ---- transactions and idempotent producers (partition_log_producers.cc)
+  // The first offset of the earliest transaction that is still open, or completed with its
+  // marker at or above the high watermark (Kafka's first unstable offset); nullopt if none. The
+  // last stable offset is min(high watermark, this).
+  std::optional<int64_t> first_unstable_offset() const;
+  // For a read_committed Fetch of [start_offset, upper_bound_offset): the aborted transactions
+  // that overlap it (last_offset >= start_offset, first_offset < upper_bound_offset), from the
+  // transaction indexes of the segment holding start_offset and the following ones, stopping once
+  // the search is complete. Any thread; a failed read of an index is logged and ends the search.
+  std::vector<aborted_txn> aborted_transactions(int64_t start_offset,
+                                                int64_t upper_bound_offset) const;
+  // DescribeProducers: every producer the partition knows, by producer id.
+  std::vector<producer_info> active_producers() const;
+  // Forgets producers idle for producer.id.expiration.ms (those with an open transaction stay).
+  void remove_expired_producers(int64_t now_ms);
+  void set_producer_id_expiration_ms(int64_t ms);
+  // Offsets of the producer-state snapshots on disk, oldest first (tests, tools).
+  std::vector<int64_t> producer_snapshot_offsets() const;
 
   // Deletes (renames to .deleted, removed after file.delete.delay.ms) whole segments that are
   // below the log start offset, older than retention.ms or beyond retention.bytes. Never deletes
@@ -238,7 +279,28 @@ class partition_log {
   std::pair<std::shared_ptr<segment>, int64_t> floor_segment(int64_t offset) const;
   std::pair<std::shared_ptr<segment>, int64_t> next_segment(int64_t base) const;
   std::vector<std::shared_ptr<segment>> segments_snapshot() const;
-  result<void> recover_segments(int64_t recovery_point);
+  // Returns the base offset of the first segment it re-scanned.
+  result<int64_t> recover_segments(int64_t recovery_point);
+
+  // Producer state (partition_log_producers.cc); callers hold write_mu_ (or are open()).
+  // The batches to check against the producer state; a COMMIT/ABORT marker's record is parsed.
+  result<std::vector<producer_batch>> producer_batches(std::span<const uint8_t> batches,
+                                                       const std::vector<size_t>& positions,
+                                                       append_origin origin) const;
+  // Replays the batches of [from, to) into the producer state; segments whose base is at or
+  // above rebuild_txn_from get their transaction index entries written again.
+  result<void> replay_producers(int64_t from, int64_t to, int64_t rebuild_txn_from);
+  // Rebuilds the producer state: the latest readable snapshot at or below `limit` (corrupt ones
+  // are deleted), then the log replayed from there (or from the log start) to the log end.
+  result<void> load_producers(int64_t limit, int64_t rebuild_txn_from);
+  // Writes a snapshot of the producer state at `offset` (not fsynced; flush() does that) unless
+  // one at or above it exists.
+  result<void> take_snapshot_locked(int64_t offset);
+  // Removes the snapshots that satisfy `doomed`.
+  result<void> delete_snapshots_locked(const std::function<bool(int64_t)>& doomed);
+  // Kafka's stray-snapshot rule at open: keep snapshots at segment bases, and the latest other
+  // one if it lies at or above the last segment's base.
+  result<void> remove_stray_snapshots();
 
   const topic_partition tp_;
   const std::shared_ptr<const log_files> files_;
@@ -247,7 +309,7 @@ class partition_log {
   std::shared_ptr<const log_config> config_;
 
   std::mutex flush_mu_;
-  std::mutex write_mu_;
+  mutable std::mutex write_mu_;
   mutable std::shared_mutex segments_mu_;
   std::map<int64_t, std::shared_ptr<segment>> segments_;  // by base offset
   std::shared_ptr<segment> active_;                       // write_mu_
@@ -268,6 +330,12 @@ class partition_log {
 
   std::mutex pending_mu_;
   std::vector<pending_delete> pending_deletes_;
+
+  mutable std::mutex producers_mu_;
+  producer_state producers_;
+  std::set<int64_t> snapshots_;                  // offsets of the snapshot files (write_mu_)
+  std::vector<std::string> unsynced_snapshots_;  // written, not yet fsynced (write_mu_)
+  int64_t last_now_ms_ = 0;                      // latest wall clock seen (write_mu_)
 
   std::atomic<bool> closed_{false};
   std::atomic<bool> offline_{false};

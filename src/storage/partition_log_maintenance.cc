@@ -104,6 +104,17 @@ result<void> partition_log::truncate_to(int64_t offset) {
   if (recovery_point_.load() > offset) recovery_point_.store(offset);
   if (high_watermark_.load() > offset) high_watermark_.store(offset);
   update_epochs_locked([&](leader_epoch_cache& c) { return c.truncate_from_end(offset); });
+  // The producer state goes back to the latest snapshot at or below the new end, then forward
+  // over what is left of the log (Kafka's rebuildProducerState).
+  auto snaps = delete_snapshots_locked([&](int64_t s) { return s > offset; });
+  if (!snaps) return go_offline(std::move(snaps).error());
+  auto rebuilt = load_producers(offset, INT64_MAX);
+  if (!rebuilt) return go_offline(std::move(rebuilt).error());
+  {
+    std::lock_guard plock(producers_mu_);
+    int64_t hw = high_watermark_.load();
+    if (hw >= 0) producers_.on_high_watermark_updated(hw);
+  }
   spdlog::info("storage: truncated {} from offset {} to {} ({} segments removed)", tp_.dir_name(),
                before_end, offset, doomed.size());
   return ok_v;
@@ -138,6 +149,14 @@ result<void> partition_log::truncate_fully_locked(int64_t offset) {
     c.clear();
     return had;
   });
+  auto snaps = delete_snapshots_locked([](int64_t) { return true; });
+  if (!snaps) return go_offline(std::move(snaps).error());
+  {
+    std::lock_guard plock(producers_mu_);
+    producers_.clear(offset);
+    int64_t hw = high_watermark_.load();
+    if (hw >= 0) producers_.on_high_watermark_updated(hw);
+  }
   spdlog::info("storage: {} emptied, restarts at offset {}", tp_.dir_name(), offset);
   return ok_v;
 }
@@ -153,6 +172,8 @@ result<void> partition_log::advance_log_start_offset(int64_t offset) {
   if (offset <= log_start_.load()) return ok_v;
   log_start_.store(offset, std::memory_order_release);
   update_epochs_locked([&](leader_epoch_cache& c) { return c.truncate_from_start(offset); });
+  std::lock_guard plock(producers_mu_);
+  producers_.truncate_head(offset);
   return ok_v;
 }
 
@@ -218,7 +239,12 @@ result<retention_result> partition_log::apply_retention(int64_t now_ms) {
   if (first_base > log_start_.load()) {
     log_start_.store(first_base, std::memory_order_release);
     update_epochs_locked([&](leader_epoch_cache& c) { return c.truncate_from_start(first_base); });
+    std::lock_guard plock(producers_mu_);
+    producers_.truncate_head(first_base);
   }
+  // Snapshots older than the log are of no use any more (Kafka deletes them with their segments).
+  auto snaps = delete_snapshots_locked([&](int64_t s) { return s < first_base; });
+  if (!snaps) return go_offline(std::move(snaps).error());
   spdlog::info("storage: retention deleted {} segments ({} bytes) of {}; log starts at {}",
                out.segments_deleted, out.bytes_deleted, tp_.dir_name(), log_start_.load());
   return out;
@@ -230,8 +256,10 @@ result<void> partition_log::flush() {
   int64_t target;
   int64_t flushed_messages;
   std::vector<std::shared_ptr<segment>> dirty;
+  std::vector<std::string> snapshots;
   {
     std::lock_guard lock(write_mu_);
+    snapshots.swap(unsynced_snapshots_);
     target = log_end_.load();
     flushed_messages = unflushed_messages_.load();
     int64_t rp = recovery_point_.load();
@@ -245,6 +273,14 @@ result<void> partition_log::flush() {
   for (const auto& seg : dirty) {
     auto r = seg->flush();
     if (!r && r.code() != errc::closed) return go_offline(std::move(r).error());
+  }
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    auto r = fsync_path(*files_->io, snapshots[i]);
+    if (!r) {
+      std::lock_guard lock(write_mu_);
+      unsynced_snapshots_.insert(unsynced_snapshots_.end(), snapshots.begin() + i, snapshots.end());
+      return go_offline(std::move(r).error());
+    }
   }
   {
     std::lock_guard lock(epoch_mu_);
@@ -274,6 +310,7 @@ void partition_log::mark_synced() {
   recovery_point_.store(log_end_.load(), std::memory_order_release);
   unflushed_messages_.store(0);
   parent_synced_ = true;
+  unsynced_snapshots_.clear();
   std::lock_guard elock(epoch_mu_);
   epochs_unsynced_ = false;
 }
@@ -287,6 +324,15 @@ result<void> partition_log::close(bool flush_files) {
     if (active_->active() && !offline_.load()) {
       auto w = active_->write_indexes();
       if (!w) status = go_offline(std::move(w).error());
+    }
+    // The producer state at the log end: the next start loads it without reading the log.
+    if (status && !offline_.load()) {
+      int64_t end = log_end_.load();
+      bool wanted = snapshots_.empty() ? end > log_start_.load() : end > *snapshots_.rbegin();
+      if (wanted) {
+        auto s = take_snapshot_locked(end);
+        if (!s) status = go_offline(std::move(s).error());
+      }
     }
   }
   if (status && flush_files && !offline_.load()) status = flush();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "storage/partition_log.h"
+#include "storage/producer_snapshot.h"
 
 namespace sluice::storage {
 
@@ -60,12 +61,18 @@ result<void> complete_swap(file_io& io, const std::string& dir, int64_t base,
     if (!r) return r;
     it = logs.erase(it);
   }
-  for (auto suffix : {".index", ".timeindex", ".index.swap", ".timeindex.swap", ".txnindex.swap"}) {
+  for (auto suffix : {".index", ".timeindex", ".index.swap", ".timeindex.swap"}) {
     auto r = io.remove(join_path(dir, segment_file_name(base, suffix)));
     if (!r) return r;
   }
   auto r = io.rename(swap, join_path(dir, segment_file_name(base, ".log")));
   if (!r) return r;
+  // The cleaned segment's transaction index (the old ones went with their segments above).
+  std::string txn_swap = join_path(dir, segment_file_name(base, ".txnindex.swap"));
+  if (io.exists(txn_swap)) {
+    r = io.rename(txn_swap, join_path(dir, segment_file_name(base, ".txnindex")));
+    if (!r) return r;
+  }
   logs.insert(base);
   spdlog::info("storage: completed an interrupted compaction swap in {} at offset {}", dir, base);
   return ok_v;
@@ -82,7 +89,9 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   files->cache = o.cache;
   files->dir = o.dir;
   files->index_interval_bytes.store(o.config.index_interval_bytes);
-  auto log = std::make_shared<partition_log>(construct_tag{}, o.tp, files, o.config);
+  auto log = std::make_shared<partition_log>(construct_tag{}, o.tp, files, o.config,
+                                             o.producer_id_expiration_ms);
+  log->last_now_ms_ = o.now_ms;
 
   auto listing = io.list_dir(o.dir);
   if (!listing) return std::move(listing).error();
@@ -90,10 +99,15 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   std::set<int64_t> indexed;
   std::set<int64_t> log_swaps;
   std::set<int64_t> index_swaps;
+  std::set<int64_t> cleaned_logs;  // <base>.log.cleaned: a compaction that did not commit
   for (const auto& e : *listing) {
     if (e.is_dir) continue;
     std::string_view name = e.name;
     std::string path = join_path(o.dir, name);
+    if (ends_with(name, ".cleaned")) {
+      if (auto b = parse_segment_file_name(name.substr(0, name.size() - 8), ".log"))
+        cleaned_logs.insert(*b);
+    }
     if (ends_with(name, ".deleted") || ends_with(name, ".cleaned") || ends_with(name, ".tmp")) {
       auto r = io.remove(path);  // unfinished deletion, cleaning output, or checkpoint temp
       if (!r) return std::move(r).error();
@@ -103,6 +117,8 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
       (seg->second == ".log" ? log_swaps : index_swaps).insert(seg->first);
     } else if (auto seg = parse_any(name)) {
       (seg->second == ".log" ? logs : indexed).insert(seg->first);
+    } else if (auto snap = parse_segment_file_name(name, producer_snapshot_suffix)) {
+      log->snapshots_.insert(*snap);
     }
   }
   for (int64_t base : log_swaps) {
@@ -111,10 +127,20 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   }
   for (int64_t base : index_swaps) {
     if (log_swaps.count(base) != 0) continue;
-    // The log half of the swap is already in place: its old index files cannot be trusted.
-    for (auto suffix :
-         {".index.swap", ".timeindex.swap", ".txnindex.swap", ".index", ".timeindex"}) {
+    // Either the compaction never committed (its .log.cleaned was still there: the old files
+    // stand) or the log half of the swap is already in place (the old index files cannot be
+    // trusted, and only the transaction index, renamed last, is left to install).
+    bool committed = cleaned_logs.count(base) == 0;
+    for (auto suffix : {".index.swap", ".timeindex.swap", ".index", ".timeindex"}) {
       auto r = io.remove(join_path(o.dir, segment_file_name(base, suffix)));
+      if (!r) return std::move(r).error();
+    }
+    std::string txn_swap = join_path(o.dir, segment_file_name(base, ".txnindex.swap"));
+    if (!committed) {
+      auto r = io.remove(txn_swap);
+      if (!r) return std::move(r).error();
+    } else if (io.exists(txn_swap)) {
+      auto r = io.rename(txn_swap, join_path(o.dir, segment_file_name(base, ".txnindex")));
       if (!r) return std::move(r).error();
     }
   }
@@ -131,6 +157,10 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
       return fail(errc::corrupt_file, o.dir + ": segment " + std::to_string(base) + " over 2 GiB");
     log->segments_.emplace(base, segment::existing(files, base, *size));
   }
+  // Producer state is rebuilt from the latest snapshot at or below `limit`; the transaction
+  // indexes of segments at or above `rebuild_from` (the ones recovery re-scanned) with it.
+  int64_t limit = INT64_MAX;
+  int64_t rebuild_from = INT64_MAX;
   if (log->segments_.empty()) {
     auto created = log->new_segment(std::max(o.initial_offset, o.log_start_offset), o.now_ms);
     if (!created) return std::move(created).error();
@@ -150,12 +180,22 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
     } else {
       auto r = log->recover_segments(std::max<int64_t>(o.recovery_point, 0));
       if (!r) return std::move(r).error();
+      limit = rebuild_from = *r;
     }
   }
 
   int64_t leo = log->log_end_.load();
   int64_t start = std::max(o.log_start_offset, log->segments_.begin()->first);
   log->log_start_.store(std::min(start, leo));
+
+  const int64_t first_base = log->segments_.begin()->first;
+  auto kept = log->delete_snapshots_locked(
+      [&](int64_t offset) { return offset > leo || offset < first_base; });
+  if (!kept) return std::move(kept).error();
+  kept = log->remove_stray_snapshots();
+  if (!kept) return std::move(kept).error();
+  auto loaded = log->load_producers(std::min(limit, leo), rebuild_from);
+  if (!loaded) return std::move(loaded).error();
 
   auto epochs = leader_epoch_cache::read(io, join_path(o.dir, leader_epoch_cache::file_name));
   if (epochs) {
@@ -172,7 +212,7 @@ result<std::shared_ptr<partition_log>> partition_log::open(const partition_open_
   return log;
 }
 
-result<void> partition_log::recover_segments(int64_t recovery_point) {
+result<int64_t> partition_log::recover_segments(int64_t recovery_point) {
   auto cfg = config();
   std::vector<std::shared_ptr<segment>> segs;
   for (const auto& [base, seg] : segments_) segs.push_back(seg);
@@ -184,6 +224,9 @@ result<void> partition_log::recover_segments(int64_t recovery_point) {
   for (size_t i = first; i < end; ++i) {
     auto& seg = segs[i];
     int64_t before = seg->size();
+    // Rebuilt by replaying the producer state over the segment once it is recovered.
+    auto reset = seg->txn().reset();
+    if (!reset) return std::move(reset).error();
     auto sc = seg->recover(cfg->index_interval_bytes, true, seg->base_offset());
     if (!sc) return std::move(sc).error();
     bool damaged =
@@ -200,7 +243,7 @@ result<void> partition_log::recover_segments(int64_t recovery_point) {
         if (!renamed) return std::move(renamed).error();
         for (const auto& p : *renamed) {
           auto r = files_->io->remove(p);
-          if (!r) return r;
+          if (!r) return std::move(r).error();
         }
       }
       end = i + 1;
@@ -210,18 +253,18 @@ result<void> partition_log::recover_segments(int64_t recovery_point) {
     }
     if (i + 1 < end) {
       auto sealed = seg->seal();
-      if (!sealed) return sealed;
+      if (!sealed) return std::move(sealed).error();
     }
   }
   active_ = segs[end - 1];
   if (!active_->active()) {
     auto a = active_->activate(-1, cfg->index_interval_bytes);
-    if (!a) return a;
+    if (!a) return std::move(a).error();
   }
   int64_t leo = active_->next_offset();
   log_end_.store(leo);
   recovery_point_.store(std::min(recovery_point, leo));
-  return ok_v;
+  return segs[first]->base_offset();
 }
 
 }  // namespace sluice::storage

@@ -41,7 +41,8 @@ segment::segment(std::shared_ptr<const log_files> files, int64_t base_offset, in
     : files_(std::move(files)),
       base_(base_offset),
       id_(segment_cache::new_id()),
-      committed_(pack(unknown_rel, size)) {}
+      committed_(pack(unknown_rel, size)),
+      txn_(*files_->io, path(".txnindex")) {}
 
 segment::~segment() {
   files_->cache->erase(id_);
@@ -78,6 +79,8 @@ result<std::shared_ptr<segment>> segment::create(std::shared_ptr<const log_files
     auto r = io.remove(seg->path(suffix));
     if (!r) return std::move(r).error();
   }
+  auto t = seg->txn_.reset();
+  if (!t) return std::move(t).error();
   auto fd = io.open(seg->path(".log"), O_RDWR | O_CREAT | O_TRUNC);
   if (!fd) return std::move(fd).error();
   if (preallocate_bytes > 0) {
@@ -332,6 +335,8 @@ result<int64_t> segment::truncate_to(int64_t offset, int32_t index_interval_byte
     auto r = files_->io->remove(path(suffix));
     if (!r) return std::move(r).error();
   }
+  auto tx = txn_.truncate_to(offset);
+  if (!tx) return std::move(tx).error();
   auto sc = scan(fd, cut, index_interval_bytes, false, base_);
   if (!sc) return std::move(sc).error();
   auto state = std::make_unique<active_state>(base_);
@@ -359,6 +364,8 @@ result<void> segment::flush() {
   if (!h) return std::move(h).error();
   auto s = files_->io->fsync((*h)->fd.get());
   if (!s) return s;
+  auto t = txn_.flush();
+  if (!t) return t;
   if (!active()) {
     for (auto suffix : {".index", ".timeindex"}) {
       auto r = fsync_path(*files_->io, path(suffix));

@@ -1,5 +1,5 @@
 // One segment of a partition log: the .log file of batches starting at `base_offset`, with its
-// sparse .index and .timeindex.
+// sparse .index and .timeindex, and the .txnindex of the transactions aborted in it.
 //
 // Lifecycle: a partition creates the active segment (create()), appends to it, and seals it when
 // it rolls (seal(): the indexes go to disk and stop changing). Segments found on disk at open are
@@ -34,6 +34,7 @@
 #include "storage/offset_index.h"
 #include "storage/segment_cache.h"
 #include "storage/time_index.h"
+#include "storage/txn_index.h"
 
 namespace sluice::storage {
 
@@ -142,6 +143,9 @@ class segment {
   bool active() const { return active_.load(std::memory_order_acquire); }
   bool retired() const { return retired_.load(std::memory_order_acquire); }
 
+  // The aborted-transaction index (thread-safe itself; appended to by the writer).
+  txn_index& txn() const { return txn_; }
+
   // The open .log file (through the cache). errc::closed once retired.
   result<std::shared_ptr<segment_handle>> handle() const;
 
@@ -183,9 +187,10 @@ class segment {
   // and truncates the file at the first invalid one. Leaves the segment active.
   result<segment_scan> recover(int32_t index_interval_bytes, bool verify_crc, int64_t min_offset);
   // Drops every batch whose last offset >= offset (the segment stays or becomes active), and
-  // sets the next offset to `offset`. Returns the bytes removed.
+  // the transaction index entries of markers at or above it, and sets the next offset to
+  // `offset`. Returns the bytes removed.
   result<int64_t> truncate_to(int64_t offset, int32_t index_interval_bytes);
-  // fsyncs the .log, and the index files of a sealed segment.
+  // fsyncs the .log and the transaction index, and the other index files of a sealed segment.
   result<void> flush();
   // Stops all use through the cache; the files stay. Idempotent.
   void retire();
@@ -229,6 +234,8 @@ class segment {
   mutable std::atomic<bool> max_ts_known_{false};
   int64_t created_ms_ = 0;
   int64_t roll_jitter_ms_ = 0;
+
+  mutable txn_index txn_;
 
   mutable std::mutex active_mu_;  // guards active_ (the state below) for readers
   std::unique_ptr<active_state> active_state_;

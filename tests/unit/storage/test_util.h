@@ -72,6 +72,44 @@ inline std::vector<uint8_t> make_batch(int count, int64_t ts, size_t value_size 
   return make_batch(records, ts);
 }
 
+// An idempotent (or transactional) producer's batch of `count` records with keys
+// "<prefix><i>", all with timestamp `ts`.
+struct producer_spec {
+  int64_t producer_id = 1000;
+  int16_t epoch = 0;
+  int32_t sequence = 0;
+  bool transactional = false;
+};
+inline std::vector<uint8_t> make_producer_batch(const producer_spec& p, int count, int64_t ts,
+                                                const std::string& prefix = "k") {
+  protocol::batch_builder_options o;
+  o.producer_id = p.producer_id;
+  o.producer_epoch = p.epoch;
+  o.base_sequence = p.sequence;
+  o.transactional = p.transactional;
+  protocol::record_batch_builder b(o);
+  for (int i = 0; i < count; ++i) {
+    std::string key = prefix + std::to_string(i);
+    std::string value = "v" + std::to_string(p.sequence + i);
+    b.add(ts, as_bytes(key), as_bytes(value));
+  }
+  auto built = b.build();
+  if (!built) std::abort();
+  return std::move(*built);
+}
+
+// A COMMIT or ABORT marker for `producer_id`, as a transaction coordinator writes it.
+inline std::vector<uint8_t> make_marker(int64_t producer_id, int16_t epoch,
+                                        protocol::control_type type, int32_t coordinator_epoch,
+                                        int64_t ts) {
+  protocol::end_txn_marker_batch spec;
+  spec.producer_id = producer_id;
+  spec.producer_epoch = epoch;
+  spec.marker = {type, coordinator_epoch};
+  spec.timestamp_ms = ts;
+  return protocol::build_end_txn_marker_batch(spec);
+}
+
 struct record {
   int64_t offset;
   int64_t timestamp;
@@ -191,6 +229,13 @@ inline append_options at(int64_t now_ms, int32_t epoch = 0) {
   append_options o;
   o.now_ms = now_ms;
   o.leader_epoch = epoch;
+  return o;
+}
+
+// The broker's own append (transaction markers).
+inline append_options as_coordinator(int64_t now_ms, int32_t epoch = 0) {
+  append_options o = at(now_ms, epoch);
+  o.origin = append_origin::coordinator;
   return o;
 }
 
