@@ -80,8 +80,17 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
         out.high_watermark = r.high_watermark;
         out.last_stable_offset = r.last_stable_offset;
         if (state->version >= 5) out.log_start_offset = r.log_start_offset;
-        // No transactions yet (ROADMAP): nothing was aborted. read_uncommitted gets null.
-        if (!state->read_committed) out.aborted_transactions = std::nullopt;
+        // read_committed gets the transactions aborted in the range; read_uncommitted null.
+        if (state->read_committed) {
+          out.aborted_transactions.emplace();
+          for (const auto& a : r.aborted) {
+            auto& t = out.aborted_transactions->emplace_back();
+            t.producer_id = a.producer_id;
+            t.first_offset = a.first_offset;
+          }
+        } else {
+          out.aborted_transactions = std::nullopt;
+        }
         out.records = r.records.is_null() ? protocol::records::view({}) : std::move(r.records);
         if (state->version >= 12 && r.diverging_epoch >= 0) {
           out.diverging_epoch.epoch = r.diverging_epoch;

@@ -17,6 +17,7 @@
 // it (with_follower_lock) so a role change cannot interleave with them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -75,8 +76,13 @@ class partition {
   int64_t high_watermark() const {
     return managed_ ? high_watermark_.load(std::memory_order_acquire) : log_->log_end_offset();
   }
-  // Until transactions exist (ROADMAP), nothing is pending: the last stable offset is the HW.
-  int64_t last_stable_offset() const { return high_watermark(); }
+  // The last stable offset (read_committed's bound): the high watermark, or the first offset of
+  // the earliest transaction still open (or whose marker is not yet replicated) if lower.
+  int64_t last_stable_offset() const {
+    int64_t hw = high_watermark();
+    auto unstable = log_->first_unstable_offset();
+    return unstable ? std::min(hw, *unstable) : hw;
+  }
 
   // ---- cluster mode -----------------------------------------------------------------------------
 

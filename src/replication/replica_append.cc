@@ -143,6 +143,9 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
       options.leader_epoch = leader_epoch;
       options.now_ms = now;
       options.crc_verified = true;  // validate_for_append checked it: do not pay for it twice
+      options.origin = entry.origin == append_origin::coordinator
+                           ? storage::append_origin::coordinator
+                           : storage::append_origin::client;
       auto appended = p->log().append(entry.batch, options);
       if (!appended) {
         out.error = from_storage(appended.code());
@@ -154,9 +157,13 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
       out.base_offset = appended->first_offset;
       out.log_append_time = appended->log_append_time;
       out.log_start_offset = appended->log_start_offset;
-      hw_moved = p->maybe_advance_high_watermark();
+      // A retried batch already in the log: the producer gets the original's offset, as from
+      // Kafka, and (with acks=-1) waits until that batch is replicated.
+      if (!appended->duplicate) {
+        hw_moved = p->maybe_advance_high_watermark();
+        appended_any = true;
+      }
       if (acks == -1) waiting.push_back({p, appended->last_offset + 1, i, leader_epoch});
-      appended_any = true;
     });
     if (!leading) out.error = errc::not_leader;
     // Outside the leader lock: completions may append again.

@@ -85,6 +85,14 @@ errc from_storage(storage::errc e) {
       return errc::not_leader;
     case storage::errc::not_found:
       return errc::unknown_topic_or_partition;
+    case storage::errc::invalid_producer_epoch:
+      return errc::invalid_producer_epoch;
+    case storage::errc::out_of_order_sequence:
+      return errc::out_of_order_sequence;
+    case storage::errc::invalid_txn_state:
+      return errc::invalid_txn_state;
+    case storage::errc::transaction_coordinator_fenced:
+      return errc::transaction_coordinator_fenced;
     default:
       return errc::unknown;
   }

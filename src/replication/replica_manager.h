@@ -82,12 +82,20 @@ struct fetch_request_params {
   std::vector<fetch_partition_request> partitions;
 };
 
+// A transaction aborted within a read_committed fetch's range: the consumer drops the producer's
+// records from first_offset until it meets the ABORT marker.
+struct aborted_transaction {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+};
+
 struct fetch_partition_result {
   std::optional<errc> error;
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
-  protocol::records records;  // a file region (sendfile), or null
+  protocol::records records;                 // a file region (sendfile), or null
+  std::vector<aborted_transaction> aborted;  // read_committed only
   // OffsetForLeaderEpoch-style divergence for followers (Fetch v12+), -1 when none.
   int32_t diverging_epoch = -1;
   int64_t diverging_end_offset = -1;

@@ -144,6 +144,8 @@ result<void> broker::start_storage() {
   o.retention_check_interval_ms = c.log_retention_check_interval_ms;
   o.cleaner_enable = c.log_cleaner_enable;
   o.recovery_threads = c.num_recovery_threads_per_data_dir;
+  o.producer_id_expiration_ms = c.producer_id_expiration_ms;
+  o.producer_id_expiration_check_interval_ms = c.producer_id_expiration_check_interval_ms;
   auto logs = storage::log_manager::open(o);
   if (!logs) return fail(errc::start_failed, logs.message());
   logs_ = std::move(*logs);

@@ -262,6 +262,9 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
       b.get<int32_t>("transaction.remove.expired.transaction.cleanup.interval.ms");
   c.transaction_partition_verification_enable =
       b.get<bool>("transaction.partition.verification.enable");
+  c.producer_id_expiration_ms = b.get<int32_t>("producer.id.expiration.ms");
+  c.producer_id_expiration_check_interval_ms =
+      b.get<int32_t>("producer.id.expiration.check.interval.ms");
 
   c.zookeeper_connect = b.get_optional<std::string>("zookeeper.connect");
   if (c.zookeeper_connect && c.zookeeper_connect->empty()) c.zookeeper_connect.reset();

@@ -127,6 +127,8 @@ struct broker_config {
   int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
   int64_t transaction_remove_expired_transaction_cleanup_interval_ms = 3600000;
   bool transaction_partition_verification_enable = true;
+  int64_t producer_id_expiration_ms = 86400000;
+  int64_t producer_id_expiration_check_interval_ms = 600000;
 
   // ZooKeeper (unset zookeeper_connect: embedded single-broker mode)
   std::optional<std::string> zookeeper_connect;

@@ -521,6 +521,18 @@ std::vector<config_key> build_catalogue() {
        .default_value = "3600000",
        .doc = "How often expired transactional ids are removed.",
        .valid = at_least(1)});
+  add({.name = "producer.id.expiration.ms",
+       .type = t::int_,
+       .default_value = "86400000",
+       .doc = "A producer id with no open transaction whose last write is older than this is "
+              "forgotten by each partition (its retries can then no longer be recognised as "
+              "duplicates).",
+       .valid = at_least(1)});
+  add({.name = "producer.id.expiration.check.interval.ms",
+       .type = t::int_,
+       .default_value = "600000",
+       .doc = "How often partitions look for expired producer ids.",
+       .valid = at_least(1)});
   add({.name = "transaction.partition.verification.enable",
        .type = t::boolean,
        .default_value = "true",
