@@ -39,6 +39,7 @@ void handle_add_offsets_to_txn(request_context& ctx, protocol::reader& body, res
 void handle_end_txn(request_context& ctx, protocol::reader& body, responder reply);
 void handle_describe_transactions(request_context& ctx, protocol::reader& body, responder reply);
 void handle_list_transactions(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_producers(request_context& ctx, protocol::reader& body, responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 

@@ -52,6 +52,7 @@ constexpr std::array kTable{
     handler_entry{47, 0, 0, handle_offset_delete},
     handler_entry{56, 0, 3, handle_alter_partition},
     handler_entry{60, 0, 1, handle_describe_cluster},
+    handler_entry{61, 0, 0, handle_describe_producers},
     handler_entry{65, 0, 0, handle_describe_transactions},
     handler_entry{66, 0, 1, handle_list_transactions},
     handler_entry{75, 0, 0, handle_describe_topic_partitions},

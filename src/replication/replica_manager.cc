@@ -300,6 +300,18 @@ result<int64_t> replica_manager::delete_records(const std::string& topic, int32_
   return p->log().log_start_offset();
 }
 
+result<std::vector<replica_manager::producer_view>> replica_manager::active_producers(
+    const std::string& topic, int32_t index) {
+  auto p = impl_->find(topic, index);
+  if (!p) return errc::unknown_topic_or_partition;
+  if (!p->is_leader()) return errc::not_leader;
+  std::vector<producer_view> out;
+  for (const auto& s : p->log().active_producers())
+    out.push_back({s.producer_id, s.epoch, s.last_sequence, s.last_timestamp, s.coordinator_epoch,
+                   s.current_txn_start_offset});
+  return out;
+}
+
 result<epoch_end_offset> replica_manager::end_offset_for_epoch(const std::string& topic,
                                                                int32_t index,
                                                                int32_t current_leader_epoch,

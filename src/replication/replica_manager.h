@@ -260,6 +260,17 @@ class replica_manager {
   // DeleteRecords: advances the log start offset; -1 means the high watermark. Returns the new
   // log start offset (Kafka's "low watermark").
   result<int64_t> delete_records(const std::string& topic, int32_t partition, int64_t offset);
+  // DescribeProducers: the producers the leader of a partition knows (idempotent and
+  // transactional), with their last sequence and open transaction.
+  struct producer_view {
+    int64_t producer_id = -1;
+    int16_t producer_epoch = -1;
+    int32_t last_sequence = -1;
+    int64_t last_timestamp = -1;
+    int32_t coordinator_epoch = -1;
+    int64_t current_txn_start_offset = -1;
+  };
+  result<std::vector<producer_view>> active_producers(const std::string& topic, int32_t partition);
   result<epoch_end_offset> end_offset_for_epoch(const std::string& topic, int32_t partition,
                                                 int32_t current_leader_epoch, int32_t epoch);
 
