@@ -83,6 +83,10 @@ protocol::error_code to_kafka(replication::errc e) {
       return error_code::invalid_txn_state;
     case errc::transaction_coordinator_fenced:
       return error_code::transaction_coordinator_fenced;
+    case errc::transaction_abortable:
+      return error_code::transaction_abortable;
+    case errc::invalid_producer_id_mapping:
+      return error_code::invalid_producer_id_mapping;
     case errc::unknown:
       return error_code::unknown_server_error;
   }

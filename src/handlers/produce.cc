@@ -1,6 +1,9 @@
 // Produce (key 0), v3–v11 served; v0–v2 (legacy message formats) are advertised, as Kafka 4 does
 // for librdkafka's sake, but refused by closing the connection. Each partition's records must be
 // exactly one v2 batch; it is appended as received (offsets and epoch patched in place, no copy).
+// The partition leader checks idempotent and transactional batches against the producer's state
+// (replication, storage), and a transactional batch that would open a transaction in a partition
+// is first verified with its transaction coordinator (KIP-890, see replica_manager::append).
 #include <spdlog/spdlog.h>
 
 #include "cluster/topic_name.h"
@@ -42,6 +45,11 @@ bool exactly_one_batch(const protocol::records& records) {
   return header && header->total_size() == static_cast<int64_t>(data.size());
 }
 
+bool is_transactional(const protocol::records& records) {
+  auto header = protocol::batch_header::parse(records.data());
+  return header && header->is_transactional();
+}
+
 }  // namespace
 
 void handle_produce(request_context& ctx, protocol::reader& body, responder reply) {
@@ -57,6 +65,14 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
   if (auto r = request.decode(body, version); !r) return reply.close();
 
   bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  // Transactional batches need the transactional id they belong to (Kafka refuses the whole
+  // request otherwise, as unauthorized for that id).
+  bool id_missing = false;
+  if (!request.transactional_id) {
+    for (const auto& topic : request.topic_data)
+      for (const auto& part : topic.partition_data)
+        if (!part.records.is_null() && is_transactional(part.records)) id_missing = true;
+  }
   response_t response;
   std::vector<replication::append_entry> entries;
   std::vector<slot> slots;
@@ -71,6 +87,11 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
       if (!acks_valid) {
         topic_out.partition_responses.push_back(
             error_response(part.index, error_code::invalid_required_acks));
+        continue;
+      }
+      if (id_missing) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::transactional_id_authorization_failed));
         continue;
       }
       if (internal) {
@@ -125,8 +146,11 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     if (state->acks == 0) return state->reply.send_nothing();
     state->reply.send(state->response);
   };
+  std::optional<replication::produce_transaction> transaction;
+  if (request.transactional_id)
+    transaction = replication::produce_transaction{*request.transactional_id, version >= 11};
   ctx.services.replicas.append(request.acks, request.timeout_ms, std::move(entries),
-                               std::move(finish));
+                               std::move(finish), std::move(transaction));
 }
 
 }  // namespace sluice::handlers

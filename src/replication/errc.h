@@ -32,6 +32,8 @@ enum class errc {
   out_of_order_sequence,           // OUT_OF_ORDER_SEQUENCE_NUMBER (45)
   invalid_txn_state,               // INVALID_TXN_STATE (48)
   transaction_coordinator_fenced,  // TRANSACTION_COORDINATOR_FENCED (52)
+  transaction_abortable,           // TRANSACTION_ABORTABLE (120)
+  invalid_producer_id_mapping,     // INVALID_PRODUCER_ID_MAPPING (49)
   unknown,                         // UNKNOWN_SERVER_ERROR (-1)
 };
 

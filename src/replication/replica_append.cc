@@ -87,7 +87,39 @@ class delayed_produce final : public delayed_operation {
 }  // namespace
 
 void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
-                             append_done done) {
+                             append_done done, std::optional<produce_transaction> transaction) {
+  auto& s = *impl_;
+  if (!transaction || !s.opts.verify_transaction)
+    return append_verified(acks, timeout_ms, std::move(entries), {}, std::move(done));
+  // The partitions where a transactional batch would open the producer's transaction: only those
+  // are verified (Kafka's rule: an open transaction was verified when it began).
+  verification_request request;
+  request.transactional_id = transaction->transactional_id;
+  request.abortable_error_supported = transaction->abortable_error_supported;
+  for (const auto& entry : entries) {
+    if (entry.origin != append_origin::client) continue;
+    auto h = protocol::batch_header::parse(entry.batch);
+    if (!h || !h->is_transactional() || h->is_control() || h->producer_id < 0) continue;
+    auto p = s.find(entry.topic, entry.partition);
+    if (!p || !p->is_leader() || p->log().has_open_transaction(h->producer_id)) continue;
+    request.producer_id = h->producer_id;
+    request.producer_epoch = h->producer_epoch;
+    request.partitions.emplace_back(entry.topic, entry.partition);
+  }
+  if (request.partitions.empty())
+    return append_verified(acks, timeout_ms, std::move(entries), {}, std::move(done));
+  auto shared = std::make_shared<std::pair<std::vector<append_entry>, append_done>>(
+      std::move(entries), std::move(done));
+  s.opts.verify_transaction(std::move(request),
+                            [this, acks, timeout_ms, shared](verification_result refused) {
+                              append_verified(acks, timeout_ms, std::move(shared->first),
+                                              std::move(refused), std::move(shared->second));
+                            });
+}
+
+void replica_manager::append_verified(int16_t acks, int32_t timeout_ms,
+                                      std::vector<append_entry> entries,
+                                      verification_result refused, append_done done) {
   auto& s = *impl_;
   std::vector<append_outcome> outcomes(entries.size());
   std::vector<delayed_produce::pending> waiting;
@@ -97,6 +129,11 @@ void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<appen
   for (size_t i = 0; i < entries.size(); ++i) {
     auto& entry = entries[i];
     auto& out = outcomes[i];
+    if (auto it = refused.find({entry.topic, entry.partition}); it != refused.end()) {
+      out.error = it->second.error;
+      out.message = it->second.message;
+      continue;
+    }
     auto p = s.find(entry.topic, entry.partition);
     if (!p) {
       out.error = errc::unknown_topic_or_partition;

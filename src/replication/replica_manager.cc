@@ -57,6 +57,10 @@ std::string_view to_string(errc e) {
       return "invalid transaction state";
     case errc::transaction_coordinator_fenced:
       return "transaction coordinator fenced";
+    case errc::transaction_abortable:
+      return "transaction abortable";
+    case errc::invalid_producer_id_mapping:
+      return "invalid producer id mapping";
     case errc::storage_error:
       return "storage error";
     case errc::unknown:

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -59,6 +60,32 @@ struct append_outcome {
 };
 
 using append_done = std::function<void(std::vector<append_outcome>)>;
+
+// KIP-890 part 1: a Produce request's transactional id. Before a transactional batch may start a
+// transaction in a partition, the leader asks the transaction coordinator whether the partition
+// was added to the producer's transaction (AddPartitionsToTxn, verify_only), so a late write from
+// a transaction that already ended cannot leave the partition with a transaction that never
+// ends.
+struct produce_transaction {
+  std::string transactional_id;
+  // Produce v11+: the client understands TRANSACTION_ABORTABLE (older ones get INVALID_TXN_STATE).
+  bool abortable_error_supported = false;
+};
+struct verification_request {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::vector<std::pair<std::string, int32_t>> partitions;
+  bool abortable_error_supported = false;
+};
+struct verification_failure {
+  errc error = errc::invalid_txn_state;
+  std::string message;
+};
+// The partitions that failed verification (absent: verified).
+using verification_result = std::map<std::pair<std::string, int32_t>, verification_failure>;
+using transaction_verifier =
+    std::function<void(verification_request, std::function<void(verification_result)>)>;
 
 // ---- fetch ------------------------------------------------------------------------------------
 
@@ -220,6 +247,9 @@ class replica_manager {
     broker_locator locate_broker;
     // Tests: how fetchers reach leaders (default: the network, with locate_broker).
     fetch_transport_factory make_fetch_transport;
+    // transaction.partition.verification.enable: how a transactional Produce is verified with
+    // its transaction coordinator; empty: not verified. Its callback may run on any thread.
+    transaction_verifier verify_transaction;
     // Wall clock in ms for follower lag (replica.lag.time.max.ms); the system clock when empty.
     std::function<int64_t()> clock;
     // replica.high.watermark.checkpoint.interval.ms
@@ -247,8 +277,8 @@ class replica_manager {
 
   // Produce. acks: 0, 1 or -1 (checked by the caller). Completes once every partition has its
   // outcome — for acks=-1 once the high watermark covers the append, or on timeout.
-  void append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
-              append_done done);
+  void append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries, append_done done,
+              std::optional<produce_transaction> transaction = std::nullopt);
 
   // Fetch: answers when min_bytes are available or max_wait_ms passed. Results in request order.
   void fetch(fetch_request_params params, fetch_done done);
@@ -325,6 +355,9 @@ class replica_manager {
   void shutdown();
 
  private:
+  // The append itself, once verification is done; `refused` holds the entries it failed.
+  void append_verified(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
+                       verification_result refused, append_done done);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -16,6 +16,7 @@
 #include "handlers/dispatcher.h"
 #include "handlers/request_workers.h"
 #include "handlers/txn_markers.h"
+#include "protocol/error_code.h"
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
@@ -24,6 +25,7 @@
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
 #include "server/txn_marker_channel.h"
+#include "server/txn_verifier.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
 #include "transaction/txn_coordinator.h"
@@ -301,6 +303,15 @@ result<void> broker::start_metadata() {
     };
     ro.locate_broker = [link = link_.get()](int32_t id) { return link->locate(id); };
   }
+  if (c.transaction_partition_verification_enable) {
+    // The verifier exists once the transaction coordinator does; the replica manager comes first.
+    ro.verify_transaction = [this](replication::verification_request request, auto done) {
+      if (!txn_verifier_)  // not started yet: the client retries
+        return done(txn_verifier::fail_all(
+            request, static_cast<int16_t>(protocol::error_code::coordinator_not_available)));
+      txn_verifier_->verify(std::move(request), std::move(done));
+    };
+  }
   replicas_ = std::make_unique<replication::replica_manager>(std::move(ro), *logs_, *metadata_);
   start_group_coordinator();
   start_transaction_coordinator();
@@ -327,6 +338,7 @@ result<void> broker::start_metadata() {
     coordinator_timer_->stop();
   });
   add_shutdown_step("stop the transaction coordinator", [this] {
+    txn_verifier_->stop();
     txn_markers_->stop();
     transactions_->stop();
     txn_timer_->stop();
@@ -461,6 +473,8 @@ void broker::start_transaction_coordinator() {
             .count();
       },
       hooks);
+  txn_verifier_ = std::make_unique<txn_verifier>(c.broker_id, c.inter_broker_listener_name,
+                                                 *metadata_, *transactions_);
   txn_markers_->start();
   txn_timer_->start([t = transactions_.get()] { t->on_timer(); });
   transactions_->start();
@@ -565,6 +579,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   dispatcher_.reset();
   workers_.reset();
   services_.reset();
+  txn_verifier_.reset();
   transactions_.reset();
   txn_markers_.reset();
   txn_timer_.reset();

@@ -109,6 +109,7 @@ class broker {
   std::unique_ptr<class coordinator_timer> txn_timer_;
   std::unique_ptr<class txn_marker_channel> txn_markers_;
   std::unique_ptr<transaction::txn_coordinator> transactions_;
+  std::unique_ptr<class txn_verifier> txn_verifier_;
   std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;

@@ -46,7 +46,11 @@ std::optional<marker_outcome> outcome_of(int16_t code) {
 
 txn_marker_channel::txn_marker_channel(txn_marker_channel_options options,
                                        cluster::metadata_store& metadata)
-    : options_(std::move(options)), metadata_(metadata) {}
+    : options_(std::move(options)),
+      metadata_(metadata),
+      clients_(metadata, options_.listener_name,
+               "broker-" + std::to_string(options_.broker_id) + "-txn-markers",
+               options_.request_timeout) {}
 
 txn_marker_channel::~txn_marker_channel() {
   stop();
@@ -63,12 +67,7 @@ void txn_marker_channel::stop() {
     jobs_.clear();
   }
   wake_.notify_all();
-  {
-    // A call in flight returns at once.
-    std::lock_guard lock(clients_mutex_);
-    for (auto& [id, c] : clients_)
-      if (c.second) c.second->close();
-  }
+  clients_.close_all();  // a call in flight returns at once
   if (worker_.joinable()) worker_.join();
 }
 
@@ -206,7 +205,7 @@ void txn_marker_channel::send_to(int32_t broker, const protocol::write_txn_marke
     }
     response = future.get();
   } else {
-    auto* client = client_for(broker);
+    auto* client = clients_.client_for(broker);
     if (client == nullptr) return;
     auto answer =
         client->call<protocol::write_txn_markers_response>(request, write_txn_markers_version);
@@ -232,28 +231,6 @@ void txn_marker_channel::send_to(int32_t broker, const protocol::write_txn_marke
       }
     }
   }
-}
-
-net::broker_client* txn_marker_channel::client_for(int32_t broker) {
-  std::optional<cluster::broker_endpoint> endpoint;
-  for (const auto& b : metadata_.brokers()) {
-    if (b.id != broker) continue;
-    for (const auto& e : b.endpoints)
-      if (e.listener_name == options_.listener_name) endpoint = e;
-    if (!endpoint && !b.endpoints.empty()) endpoint = b.endpoints.front();
-  }
-  if (!endpoint) return nullptr;  // not registered (yet): retried later
-  std::lock_guard lock(clients_mutex_);
-  auto& slot = clients_[broker];
-  if (!slot.second || slot.first.host != endpoint->host || slot.first.port != endpoint->port) {
-    net::broker_client_options o;
-    o.host = endpoint->host;
-    o.port = static_cast<uint16_t>(endpoint->port);
-    o.client_id = "broker-" + std::to_string(options_.broker_id) + "-txn-markers";
-    o.request_timeout = options_.request_timeout;
-    slot = {*endpoint, std::make_unique<net::broker_client>(o)};
-  }
-  return slot.second.get();
 }
 
 }  // namespace sluice::server

@@ -25,11 +25,8 @@
 
 #include "cluster/metadata_store.h"
 #include "protocol/generated/write_txn_markers.h"
+#include "server/inter_broker_clients.h"
 #include "transaction/txn_io.h"
-
-namespace sluice::net {
-class broker_client;
-}
 
 namespace sluice::server {
 
@@ -78,7 +75,6 @@ class txn_marker_channel final : public transaction::marker_channel {
   // Sends one broker's share; fills `out` with an outcome per partition sent.
   void send_to(int32_t broker, const protocol::write_txn_markers_request& request,
                std::vector<outcome>& out);
-  net::broker_client* client_for(int32_t broker);
 
   const txn_marker_channel_options options_;
   cluster::metadata_store& metadata_;
@@ -87,11 +83,7 @@ class txn_marker_channel final : public transaction::marker_channel {
   std::map<uint64_t, job> jobs_;  // mutex_
   bool stopping_ = false;         // mutex_
   std::thread worker_;
-  // One client per broker, with the endpoint it was made for. Only the worker adds or replaces
-  // them; stop() closes them (under clients_mutex_) so a call in flight returns.
-  std::mutex clients_mutex_;
-  std::map<int32_t, std::pair<cluster::broker_endpoint, std::unique_ptr<net::broker_client>>>
-      clients_;
+  inter_broker_clients clients_;  // used by the worker; stop() closes them
 };
 
 }  // namespace sluice::server

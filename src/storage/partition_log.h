@@ -225,6 +225,9 @@ class partition_log {
                                                 int64_t upper_bound_offset) const;
   // DescribeProducers: every producer the partition knows, by producer id.
   std::vector<producer_info> active_producers() const;
+  // Whether `producer_id` has a transaction open in this partition (a transactional batch
+  // written, no marker yet): its next batches need no transaction verification (KIP-890).
+  bool has_open_transaction(int64_t producer_id) const;
   // Forgets producers idle for producer.id.expiration.ms (those with an open transaction stay).
   void remove_expired_producers(int64_t now_ms);
   void set_producer_id_expiration_ms(int64_t ms);

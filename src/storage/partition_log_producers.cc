@@ -214,6 +214,12 @@ std::vector<producer_info> partition_log::active_producers() const {
   return producers_.active_producers();
 }
 
+bool partition_log::has_open_transaction(int64_t producer_id) const {
+  std::lock_guard lock(producers_mu_);
+  const auto* entry = producers_.find(producer_id);
+  return entry != nullptr && entry->current_txn_first_offset.has_value();
+}
+
 void partition_log::remove_expired_producers(int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   last_now_ms_ = std::max(last_now_ms_, now_ms);
