@@ -4,6 +4,7 @@ import socket
 import struct
 
 from conftest import kcat
+from kafka_wire import record_batch
 
 
 def frame(body):
@@ -105,23 +106,8 @@ def produce_v3(topic, partition, batch, acks=1):
 
 
 def simple_batch():
-    """One uncompressed record (value b"v") built by hand, CRC-32C computed in Python."""
-    # attributes, timestamp delta 0, offset delta 0, key length -1, value length 1, "v", 0 headers
-    record = b"\x00\x00\x00\x01\x02v\x00"
-    record = bytes([len(record) * 2]) + record
-    after_crc = struct.pack(">hiqqqhii", 0, 0, 1000, 1000, -1, -1, -1, 1) + record
-    crc = crc32c(after_crc)
-    body = struct.pack(">ibI", -1, 2, crc) + after_crc
-    return struct.pack(">qi", 0, len(body)) + body
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
+    """One uncompressed record (value b"v"), CRC-32C computed in Python."""
+    return record_batch([(None, b"v")], timestamp=1000)
 
 
 def produce_error(response):
