@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Sluice needs to build and test, from Debian's packages and npm only.
+# Installs what Sluice needs to build and test: Debian's packages here, then the pinned Kafka
+# clients of the integration tests from Maven Central, PyPI, the Go module proxy and npm
+# (scripts/install-test-clients.sh).
 # Idempotent: a package already installed is not touched, so on a ready machine this is a no-op.
 set -euo pipefail
 
@@ -15,6 +17,10 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format
   # test clients and servers
   python3 python3-pytest python3-kafka python3-confluent-kafka python3-kazoo kcat zookeeper
+  # toolchains of the registry-fetched test clients (install-test-clients.sh): a JDK and Maven for
+  # Kafka's Java clients, venv for the newest confluent-kafka. Go 1.26+ and Node.js 20.19+ come
+  # with the machine (Debian 12's golang-go and nodejs are older than the clients need).
+  python3-venv default-jdk-headless maven
 )
 
 missing=()
@@ -35,10 +41,6 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# kafkajs for the JavaScript integration tests, pinned by package-lock.json.
-if [[ -f "$here/tests/integration/js/package.json" ]]; then
-  if [[ ! -d "$here/tests/integration/js/node_modules/kafkajs" ]]; then
-    echo "install-deps: npm ci (kafkajs)"
-    (cd "$here/tests/integration/js" && npm ci --no-audit --no-fund --silent)
-  fi
-fi
+# The Kafka clients the integration tests drive (Java, Go, npm, the newest confluent-kafka), pinned
+# and cached outside the tree; fails, naming what, when a registry or a toolchain is missing.
+"$here/scripts/install-test-clients.sh"
