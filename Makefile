@@ -6,12 +6,16 @@ DEBUG := build/debug
 FUZZ := build/fuzz
 CONFIG ?= config/server.properties
 
-.PHONY: all deps build run test test-only fuzz bench format codegen clean
+.PHONY: all deps test-deps build run test test-only fuzz bench format codegen clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+# deps plus the pinned Kafka clients the integration tests drive (Java, Go, Python, npm).
+test-deps:
+	@scripts/install-deps.sh --test-clients
 
 # Release build for running and benchmarking (warnings shown, not fatal, so a newer compiler never blocks a user).
 build: deps
@@ -24,7 +28,7 @@ run: build
 
 # Every test: unit and integration, under AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors,
 # plus a 60-second libFuzzer smoke run of the request decoder.
-test: deps
+test: test-deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSLUICE_FUZZ_ONLY=ON -DSLUICE_SANITIZE=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS)

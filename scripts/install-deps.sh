@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Sluice needs to build and test: Debian's packages here, then the pinned Kafka
-# clients of the integration tests from Maven Central, PyPI, the Go module proxy and npm
-# (scripts/install-test-clients.sh).
+# Installs what Sluice needs to build and test: Debian's packages here; with --test-clients also
+# the pinned Kafka clients of the integration tests from Maven Central, PyPI, the Go module proxy
+# and npm (scripts/install-test-clients.sh; `make test` asks for them, `make run` does not).
 # Idempotent: a package already installed is not touched, so on a ready machine this is a no-op.
 set -euo pipefail
 
@@ -43,4 +43,6 @@ fi
 
 # The Kafka clients the integration tests drive (Java, Go, npm, the newest confluent-kafka), pinned
 # and cached outside the tree; fails, naming what, when a registry or a toolchain is missing.
-"$here/scripts/install-test-clients.sh"
+if [[ "${1:-}" == "--test-clients" ]]; then
+  "$here/scripts/install-test-clients.sh"
+fi

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from conftest import Broker
-from kafka_wire import Client
+from kafka_wire import R, Client
 
 # --- request builders and response parsers, per API ----------------------------------------------
 
