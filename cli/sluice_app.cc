@@ -182,6 +182,15 @@ int sluice_main(const args_t& args) {
                       "Record format: %t %p %o %k %v %T %h, \\n \\t (default '%v\\n')");
   consume->add_option("--idle-timeout", co.idle_timeout_ms,
                       "Stop after this many ms without records");
+  CLI::Option* isolation =
+      consume
+          ->add_option("--isolation-level", co.isolation_level,
+                       "read_uncommitted (default: every record) or read_committed (skip open and "
+                       "aborted transactions)")
+          ->check(CLI::IsMember({"read_uncommitted", "read_committed"}));
+  consume
+      ->add_flag("--read-committed", co.read_committed, "Same as --isolation-level read_committed")
+      ->excludes(isolation);
 
   CLI::App* group = app.add_subcommand("group", "List, describe, reset and delete consumer groups")
                         ->require_subcommand(1);

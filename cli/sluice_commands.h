@@ -71,6 +71,10 @@ struct consume_options {
   std::vector<int32_t> partitions;
   std::string output_format = "%v\\n";
   int64_t idle_timeout_ms = -1;
+  // read_uncommitted (every record) unless --isolation-level, --read-committed or
+  // -X isolation.level say otherwise.
+  std::string isolation_level;
+  bool read_committed = false;
 };
 
 struct group_reset_options {
