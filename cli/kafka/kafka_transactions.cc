@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <set>
 
 #include "cli/client/txn_admin.h"
+#include "cli/client/txn_hanging.h"
 #include "cli/kafka/kafka_transactions.h"
 #include "cli/kafka/transactions_report.h"
 #include "cli/tool_support.h"
@@ -15,8 +15,6 @@
 
 namespace sluice::cli {
 namespace {
-
-constexpr size_t max_batch = 500;  // partitions per DescribeProducers, as Kafka's tool batches
 
 // Kafka's printErrorAndExit.
 int fail_with(std::string_view message) {
@@ -238,34 +236,6 @@ int run_abort(const parsed_args& a) {
   return 0;
 }
 
-// The partitions find-hanging looks at: the one given, or those of the topic (or of every
-// topic) that `broker` leads.
-result<std::vector<topic_partition>> partitions_to_search(const cluster_metadata& md,
-                                                          const parsed_args& a,
-                                                          std::optional<int32_t> broker) {
-  if (a.has("topic") && a.has("partition")) return std::vector{partition_arg(a)};
-  std::vector<std::string> topics;
-  if (a.has("topic")) {
-    topics.push_back(*a.text("topic"));
-  } else {
-    for (const topic_info& t : md.topics) topics.push_back(t.name);
-  }
-  std::vector<topic_partition> out;
-  for (const std::string& name : topics) {
-    const topic_info* t = md.find(name);
-    if (t == nullptr || t->error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return fail(errc::not_found,
-                  fmt::format("Failed to describe {} topics: This server does not host this "
-                              "topic-partition.",
-                              topics.size()));
-    }
-    for (const partition_info& p : t->partitions) {
-      if (!broker || p.leader == *broker) out.push_back({name, p.id});
-    }
-  }
-  return out;
-}
-
 int run_find_hanging(const parsed_args& a) {
   std::optional<int32_t> broker;
   if (auto b = a.number("broker-id")) broker = static_cast<int32_t>(*b);
@@ -283,53 +253,24 @@ int run_find_hanging(const parsed_args& a) {
     return fail_with(a.has("topic") ? "Failed to describe 1 topics" : "Failed to list topics",
                      admin.message());
   }
-  auto partitions = partitions_to_search(admin->metadata(), a, broker);
-  if (!partitions) {
-    return fail_with(partitions.message() + ". Enable debug logging for additional detail.");
-  }
-  std::vector<open_txn> candidates;
-  for (size_t i = 0; i < partitions->size(); i += max_batch) {
-    std::vector<topic_partition> batch(
-        partitions->begin() + static_cast<ptrdiff_t>(i),
-        partitions->begin() + static_cast<ptrdiff_t>(std::min(partitions->size(), i + max_batch)));
-    auto found = admin->describe_producers(batch, broker);
-    if (!found) {
-      return fail_with(
-          fmt::format("Failed to describe producers for {} partitions on broker {}", batch.size(),
-                      broker ? fmt::format("Optional[{}]", *broker) : "Optional.empty"),
-          found.message());
+  // The partition given, or those of the topic (or of every topic) that the broker leads:
+  // Kafka's tool takes the broker's replicas, but Sluice answers DescribeProducers on leaders.
+  std::vector<topic_partition> partitions = {partition_arg(a)};
+  if (!a.has("partition")) {
+    std::vector<std::string> topics;
+    if (auto t = a.text("topic")) topics.push_back(*t);
+    auto led = partitions_led_by(admin->metadata(), topics, broker);
+    if (!led) {
+      return fail_with(fmt::format("Failed to describe {} topics",
+                                   topics.empty() ? admin->metadata().topics.size() : 1),
+                       "This server does not host this topic-partition.");
     }
-    for (open_txn& t : old_open_txns(*found, now_ms(), max_timeout_ms)) candidates.push_back(t);
+    partitions = std::move(*led);
   }
-  if (candidates.empty()) return print_table(hanging_headers, {});
-
-  std::set<int64_t> producer_ids;
-  for (const open_txn& t : candidates) producer_ids.insert(t.producer.producer_id);
-  list_filter filter;
-  filter.producer_ids.assign(producer_ids.begin(), producer_ids.end());
-  auto listings = admin->list(filter);
-  if (!listings) {
-    return fail_with(
-        fmt::format("Failed to list transactions for {} producers", producer_ids.size()),
-        listings.message());
-  }
-  std::map<int64_t, std::string> transactional_ids;
-  for (const txn_listing& l : *listings) {
-    if (producer_ids.contains(l.producer_id)) transactional_ids[l.producer_id] = l.transactional_id;
-  }
-  std::set<std::string> ids;
-  for (const auto& [pid, id] : transactional_ids) ids.insert(id);
-  std::map<std::string, std::optional<txn_description>> descriptions;
-  for (const std::string& id : ids) {
-    auto d = admin->describe(id);
-    if (!d && d.code() != errc::not_found) {
-      return fail_with(fmt::format("Failed to describe {} transactions", ids.size()), d.message());
-    }
-    descriptions[id] = d ? std::optional(std::move(*d)) : std::nullopt;
-  }
-  return print_table(
-      hanging_headers,
-      hanging_rows(hanging_txns(candidates, transactional_ids, descriptions), now_ms()));
+  auto hanging = find_hanging_txns(*admin, partitions, broker, max_timeout_ms, now_ms());
+  if (!hanging)
+    return fail_with(hanging.message() + ". Enable debug logging for additional detail.");
+  return print_table(hanging_headers, hanging_rows(*hanging, now_ms()));
 }
 
 }  // namespace

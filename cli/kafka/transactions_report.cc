@@ -94,47 +94,6 @@ std::vector<std::vector<std::string>> producers_rows(const std::vector<producer_
   return rows;
 }
 
-std::vector<open_txn> old_open_txns(const std::vector<partition_producers>& partitions,
-                                    int64_t now_ms, int64_t max_timeout_ms) {
-  std::vector<open_txn> out;
-  for (const partition_producers& pp : partitions) {
-    for (const producer_state& p : pp.producers) {
-      if (p.txn_start_offset && now_ms - p.last_timestamp > max_timeout_ms) {
-        out.push_back({pp.partition, p});
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<open_txn> hanging_txns(
-    const std::vector<open_txn>& candidates,
-    const std::map<int64_t, std::string>& transactional_ids,
-    const std::map<std::string, std::optional<txn_description>>& descriptions) {
-  std::vector<open_txn> sorted = candidates;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const open_txn& a, const open_txn& b) {
-    return a.producer.producer_id < b.producer.producer_id;
-  });
-  std::vector<open_txn> out;
-  for (const open_txn& t : sorted) {
-    auto id = transactional_ids.find(t.producer.producer_id);
-    if (id == transactional_ids.end()) {
-      out.push_back(t);  // no transactional id has this producer id
-      continue;
-    }
-    auto d = descriptions.find(id->second);
-    if (d == descriptions.end() || !d->second) {
-      out.push_back(t);  // the coordinator does not know the id
-      continue;
-    }
-    // The coordinator lists the partitions of an ongoing transaction and those still waiting for
-    // a marker; if ours is among them, the coordinator will still write its marker.
-    const auto& parts = d->second->partitions;
-    if (std::find(parts.begin(), parts.end(), t.partition) == parts.end()) out.push_back(t);
-  }
-  return out;
-}
-
 std::vector<std::vector<std::string>> hanging_rows(const std::vector<open_txn>& hanging,
                                                    int64_t now_ms) {
   std::vector<std::vector<std::string>> rows;
