@@ -282,6 +282,12 @@ int kafka_transactions_main(const args_t& args) {
   std::fputs(parsed.err.c_str(), stderr);
   if (!parsed.args) return parsed.exit_code;
   const parsed_args& a = *parsed.args;
+  // Kafka builds its Admin client, reading --command-config, before running the command.
+  if (auto file = a.text("command-config")) {
+    if (auto props = load_properties_file(*file); !props) {
+      return fail_with("Failed to load admin client properties", props.message());
+    }
+  }
   if (a.command == "list") return run_list(a);
   if (a.command == "describe") return run_describe(a);
   if (a.command == "describe-producers") return run_describe_producers(a);

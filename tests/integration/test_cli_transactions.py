@@ -304,6 +304,10 @@ def test_errors_and_exit_codes(broker):
     assert p.stderr == ("usage: kafka-transactions.sh [-h] [-v] [--command-config FILE]\n"
                         "                             --bootstrap-server host:port COMMAND ...\n"
                         "kafka-transactions.sh: error: argument --bootstrap-server is required\n")
+    p = txn_tool(broker, "--command-config", "/nonexistent.properties", "list")
+    assert (p.returncode, p.stderr) == (1, "Failed to load admin client properties: "
+                                           "/nonexistent.properties (No such file or directory). "
+                                           "Enable debug logging for additional detail.\n")
     p = txn_tool(broker, "list", "--no-such-flag")
     assert p.returncode == 1 and p.stderr.endswith(
         "kafka-transactions.sh: error: unrecognized arguments: '--no-such-flag'\n")
