@@ -186,6 +186,12 @@ result<kafka_client> kafka_client::create(client_kind kind, const client_setting
   if (kind == client_kind::consumer) {
     if (auto r = set("enable.partition.eof", "false"); !r) return std::move(r).error();
   }
+  if (kind == client_kind::admin) {
+    // Offset look-ups on an admin handle (query_watermark_offsets, offsets_for_times) send
+    // librdkafka's isolation.level, read_committed by default, and would report the last stable
+    // offset as the end of a log. Kafka's Admin client asks for read_uncommitted unless told.
+    if (auto r = set("isolation.level", "read_uncommitted"); !r) return std::move(r).error();
+  }
   if (!settings.client_id.empty()) {
     if (auto r = set("client.id", settings.client_id); !r) return std::move(r).error();
   }

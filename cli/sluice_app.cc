@@ -182,6 +182,15 @@ int sluice_main(const args_t& args) {
                       "Record format: %t %p %o %k %v %T %h, \\n \\t (default '%v\\n')");
   consume->add_option("--idle-timeout", co.idle_timeout_ms,
                       "Stop after this many ms without records");
+  CLI::Option* isolation =
+      consume
+          ->add_option("--isolation-level", co.isolation_level,
+                       "read_uncommitted (default: every record) or read_committed (skip open and "
+                       "aborted transactions)")
+          ->check(CLI::IsMember({"read_uncommitted", "read_committed"}));
+  consume
+      ->add_flag("--read-committed", co.read_committed, "Same as --isolation-level read_committed")
+      ->excludes(isolation);
 
   CLI::App* group = app.add_subcommand("group", "List, describe, reset and delete consumer groups")
                         ->require_subcommand(1);
@@ -202,6 +211,51 @@ int sluice_main(const args_t& args) {
   reset->add_flag("--execute", gr.execute, "Apply the new offsets");
   leaf(group, "delete", "Delete groups", [&] { return run_group_delete(g, delete_groups_names); })
       ->add_option("groups", delete_groups_names, "Group ids")
+      ->required();
+
+  CLI::App* txn =
+      app.add_subcommand("txn", "List, describe and abort transactions; find hanging ones")
+          ->require_subcommand(1);
+  txn_list_options tl_opts;
+  CLI::App* tlist = leaf(txn, "list", "Transactional ids and their state, from every coordinator",
+                         [&] { return run_txn_list(g, tl_opts); });
+  tlist->add_option("-s,--state", tl_opts.states, "Only this state (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  tlist->add_option("--producer-id", tl_opts.producer_ids, "Only this producer id (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  tlist->add_option("--older-than", tl_opts.older_than,
+                    "Only transactions running longer than this (30s, 15m)");
+  std::vector<std::string> txn_ids;
+  leaf(txn, "describe", "A transactional id's producer, state and partitions",
+       [&] { return run_txn_describe(g, txn_ids); })
+      ->add_option("ids", txn_ids, "Transactional ids")
+      ->required();
+  txn_producers_options tp_opts;
+  CLI::App* tprod = leaf(txn, "producers", "The active producers of a topic's partitions",
+                         [&] { return run_txn_producers(g, tp_opts); });
+  tprod->add_option("topic", tp_opts.topic, "Topic")->required();
+  tprod->add_option("-p,--partition", tp_opts.partitions, "Only these partitions (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  tprod->add_option("--broker", tp_opts.broker, "Ask this broker instead of the leaders");
+  txn_hanging_options th_opts;
+  CLI::App* thang = leaf(txn, "hanging", "Open transactions their coordinator will not finish",
+                         [&] { return run_txn_hanging(g, th_opts); });
+  thang->add_option("topics", th_opts.topics, "Topics (default: all)");
+  thang->add_option("-p,--partition", th_opts.partitions, "Only these partitions (one topic)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  thang->add_option("--broker", th_opts.broker, "Only the partitions this broker leads");
+  thang->add_option("--older-than", th_opts.older_than,
+                    "Only transactions open longer than this (default: 15m)");
+  txn_abort_options ta_opts;
+  CLI::App* tabort = leaf(txn, "abort", "Abort a hanging transaction by its first offset",
+                          [&] { return run_txn_abort(g, ta_opts); });
+  tabort->add_option("topic", ta_opts.topic, "Topic")->required();
+  tabort->add_option("-p,--partition", ta_opts.partition, "Partition")->required();
+  tabort->add_option("--start-offset", ta_opts.start_offset, "The transaction's first offset")
       ->required();
 
   CLI::App* perf = app.add_subcommand("perf", "Throughput runs")->require_subcommand(1);
@@ -246,6 +300,16 @@ int sluice_main(const args_t& args) {
     return 2;
   }
   g.timeout_ms = *ms;
+  for (auto [text, out] : {std::pair{&tl_opts.older_than, &tl_opts.older_than_ms},
+                           std::pair{&th_opts.older_than, &th_opts.older_than_ms}}) {
+    if (text->empty()) continue;
+    auto d = parse_duration_ms(*text);
+    if (!d || *d < 0) {
+      std::fprintf(stderr, "sluice: bad --older-than '%s' (use e.g. 30s, 15m)\n", text->c_str());
+      return 2;
+    }
+    *out = *d;
+  }
   po.has_key = produce->count("--key") > 0;
   return action ? action() : 2;
 }

@@ -71,6 +71,10 @@ struct consume_options {
   std::vector<int32_t> partitions;
   std::string output_format = "%v\\n";
   int64_t idle_timeout_ms = -1;
+  // read_uncommitted (every record) unless --isolation-level, --read-committed or
+  // -X isolation.level say otherwise.
+  std::string isolation_level;
+  bool read_committed = false;
 };
 
 struct group_reset_options {
@@ -95,6 +99,30 @@ struct perf_consume_options {
   int64_t timeout_ms = 10000;
 };
 
+struct txn_list_options {
+  std::vector<std::string> states;    // only these states (Ongoing, CompleteCommit, ...)
+  std::vector<int64_t> producer_ids;  // only these producers
+  std::string older_than;             // only transactions running longer (30s, 15m, ...)
+  int64_t older_than_ms = -1;
+};
+struct txn_producers_options {
+  std::string topic;
+  std::vector<int32_t> partitions;  // default: all of the topic's
+  int32_t broker = -1;              // ask this replica instead of each leader
+};
+struct txn_hanging_options {
+  std::vector<std::string> topics;  // default: every topic
+  std::vector<int32_t> partitions;  // with one topic only
+  int32_t broker = -1;              // only the partitions this broker leads
+  std::string older_than = "15m";   // the longest transaction timeout in use
+  int64_t older_than_ms = 15 * 60'000;
+};
+struct txn_abort_options {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t start_offset = -1;  // the open transaction's first offset (see txn producers)
+};
+
 int run_cluster_info(const global_options& g);
 int run_topic_create(const global_options& g, const topic_create_options& o);
 int run_topic_delete(const global_options& g, const topic_delete_options& o);
@@ -109,6 +137,11 @@ int run_group_reset(const global_options& g, const group_reset_options& o);
 int run_group_delete(const global_options& g, const std::vector<std::string>& groups);
 int run_perf_produce(const global_options& g, const perf_produce_options& o);
 int run_perf_consume(const global_options& g, const perf_consume_options& o);
+int run_txn_list(const global_options& g, const txn_list_options& o);
+int run_txn_describe(const global_options& g, const std::vector<std::string>& ids);
+int run_txn_producers(const global_options& g, const txn_producers_options& o);
+int run_txn_hanging(const global_options& g, const txn_hanging_options& o);
+int run_txn_abort(const global_options& g, const txn_abort_options& o);
 
 // Prints "sluice: <message>" to stderr (in JSON mode {"error": ...} to stdout too) and returns 1.
 int report_error(const global_options& g, std::string_view message);

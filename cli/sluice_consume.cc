@@ -33,6 +33,14 @@ int run_consume(const global_options& g, const consume_options& o) {
   bool group_mode = !o.group.empty();
   settings->properties["group.id"] = group_mode ? o.group : "sluice-consume";
   if (!group_mode) settings->properties.try_emplace("enable.auto.commit", "false");
+  // librdkafka reads read_committed by default; Kafka's consumers (and rpk) read everything.
+  if (o.read_committed) {
+    settings->properties["isolation.level"] = "read_committed";
+  } else if (!o.isolation_level.empty()) {
+    settings->properties["isolation.level"] = o.isolation_level;
+  } else {
+    settings->properties.try_emplace("isolation.level", "read_uncommitted");
+  }
   // Where to start: start, end, an offset, -N before the end, or @timestamp.
   start_position start;
   int64_t back = 0;

@@ -18,6 +18,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-dump-log", kafka_dump_log_main},
       {"kafka-producer-perf-test", kafka_producer_perf_test_main},
       {"kafka-consumer-perf-test", kafka_consumer_perf_test_main},
+      {"kafka-transactions", kafka_transactions_main},
   };
   return tools;
 }

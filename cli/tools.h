@@ -35,6 +35,7 @@ int kafka_log_dirs_main(const args_t& args);
 int kafka_dump_log_main(const args_t& args);
 int kafka_producer_perf_test_main(const args_t& args);
 int kafka_consumer_perf_test_main(const args_t& args);
+int kafka_transactions_main(const args_t& args);
 
 // The modern CLI: `sluice <command> ...`.
 int sluice_main(const args_t& args);

@@ -68,6 +68,7 @@ def test_kafka_configs_takes_one_of_bootstrap_server_and_zookeeper():
     ("kafka-broker-api-versions", "--bootstrap-server", "{b}"),
     ("kafka-configs", "--bootstrap-server", "{b}", "--describe", "--topic", "t"),
     ("kafka-consumer-groups", "--bootstrap-server", "{b}", "--list"),
+    ("kafka-transactions", "--bootstrap-server", "{b}", "list"),
 ])
 def test_unreachable_broker_is_one_line_not_a_hang(args):
     closed = f"127.0.0.1:{free_port()}"  # nothing listens here

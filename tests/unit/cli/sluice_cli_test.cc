@@ -57,6 +57,13 @@ TEST(SluiceCli, UsageErrorsExitTwo) {
   EXPECT_EQ(sluice_main({"topic", "create"}), 2);
   EXPECT_EQ(sluice_main({"--format", "yaml", "topic", "list"}), 2);
   EXPECT_EQ(sluice_main({"--timeout", "soon", "cluster", "info"}), 2);
+  EXPECT_EQ(sluice_main({"txn"}), 2);
+  EXPECT_EQ(sluice_main({"txn", "abort", "t", "-p", "0"}), 2);  // --start-offset is required
+  EXPECT_EQ(sluice_main({"txn", "hanging", "--older-than", "soon"}), 2);
+  EXPECT_EQ(sluice_main({"txn", "hanging", "a", "b", "-p", "0"}), 2);
+  EXPECT_EQ(sluice_main({"consume", "t", "--isolation-level", "serializable"}), 2);
+  EXPECT_EQ(
+      sluice_main({"consume", "t", "--read-committed", "--isolation-level", "read_committed"}), 2);
   testing::internal::GetCapturedStdout();
   testing::internal::GetCapturedStderr();
 }
@@ -69,6 +76,11 @@ TEST(SluiceCli, PrintsBashCompletion) {
   EXPECT_NE(script.find("\"topic\") opts=\"create delete list describe alter-config"),
             std::string::npos);
   EXPECT_NE(script.find("--brokers"), std::string::npos);
+  EXPECT_NE(script.find("\"txn\") opts=\"list describe producers hanging abort"),
+            std::string::npos);
+  EXPECT_NE(script.find("\"txn hanging\") opts=\"--help --partition --broker --older-than\""),
+            std::string::npos);
+  EXPECT_NE(script.find("--isolation-level --read-committed"), std::string::npos);
 }
 
 TEST(SluiceCli, UnreachableBrokerIsOneLine) {

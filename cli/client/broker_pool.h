@@ -1,0 +1,38 @@
+// broker_pool: raw-protocol connections to the brokers of one cluster, by broker id, for tools
+// that must send a request to a particular broker (a partition leader, a transaction coordinator,
+// every broker in turn). Each connection is opened on first use and kept for the rest of the run;
+// one that failed is dropped so the next use opens it again.
+//
+// Owned by one tool run and used by its thread only, like raw_connection.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "cli/client.h"
+#include "cli/raw_client.h"
+
+namespace sluice::cli {
+
+class broker_pool {
+ public:
+  explicit broker_pool(std::vector<broker_info> brokers) : brokers_(std::move(brokers)) {}
+
+  // Every broker the cluster metadata named, by ascending id.
+  const std::vector<broker_info>& brokers() const { return brokers_; }
+  const broker_info* find(int32_t id) const;
+  // Learns a broker the metadata did not name (e.g. a coordinator from FindCoordinator).
+  void add(const broker_info& b);
+
+  // The connection to broker `id`, opened now if needed.
+  result<raw_connection*> get(int32_t id, deadline d);
+  // Closes the connection to `id` (after an error on it).
+  void forget(int32_t id) { open_.erase(id); }
+
+ private:
+  std::vector<broker_info> brokers_;
+  std::map<int32_t, raw_connection> open_;
+};
+
+}  // namespace sluice::cli
