@@ -68,7 +68,10 @@ result<std::vector<topic_partition>> partitions_led_by(const cluster_metadata& m
       return fail(errc::not_found, fmt::format("Topic '{}' does not exist", name));
     }
     for (const partition_info& p : t->partitions) {
-      if (!broker_id || p.leader == *broker_id) out.push_back({name, p.id});
+      // Every partition the broker holds a replica of: followers answer DescribeProducers too.
+      if (!broker_id ||
+          std::find(p.replicas.begin(), p.replicas.end(), *broker_id) != p.replicas.end())
+        out.push_back({name, p.id});
     }
   }
   return out;

@@ -1,6 +1,7 @@
-// DescribeProducers (key 61), v0: the active producers of each partition, from its leader's
-// producer state (kafka-transactions.sh describe-producers and find-hanging use it). A partition
-// led elsewhere answers NOT_LEADER_OR_FOLLOWER, an unknown one UNKNOWN_TOPIC_OR_PARTITION.
+// DescribeProducers (key 61), v0: the active producers of each partition, from the producer state
+// of this broker's replica, leader or follower, as Kafka answers (kafka-transactions.sh
+// describe-producers --broker-id and find-hanging use it). A partition this broker does not host
+// answers UNKNOWN_TOPIC_OR_PARTITION.
 #include "protocol/generated/describe_producers.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"

@@ -79,7 +79,8 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
       out.records = protocol::records::file(read->region);
       // The records stay bytes on their way to the socket; only the small .txnindex is read.
       if (st.params.read_committed && st.params.replica_id < 0) {
-        for (const auto& a : p->log().aborted_transactions(req.fetch_offset, bound))
+        for (const auto& a : p->log().aborted_transactions(req.fetch_offset,
+                                                           std::min(read->end_offset, bound)))
           out.aborted.push_back({a.producer_id, a.first_offset});
       }
     }

@@ -308,7 +308,7 @@ result<std::vector<replica_manager::producer_view>> replica_manager::active_prod
     const std::string& topic, int32_t index) {
   auto p = impl_->find(topic, index);
   if (!p) return errc::unknown_topic_or_partition;
-  if (!p->is_leader()) return errc::not_leader;
+  // Leaders and followers alike: a follower rebuilds the same state from the batches it copies.
   std::vector<producer_view> out;
   for (const auto& s : p->log().active_producers())
     out.push_back({s.producer_id, s.epoch, s.last_sequence, s.last_timestamp, s.coordinator_epoch,

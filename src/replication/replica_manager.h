@@ -290,8 +290,8 @@ class replica_manager {
   // DeleteRecords: advances the log start offset; -1 means the high watermark. Returns the new
   // log start offset (Kafka's "low watermark").
   result<int64_t> delete_records(const std::string& topic, int32_t partition, int64_t offset);
-  // DescribeProducers: the producers the leader of a partition knows (idempotent and
-  // transactional), with their last sequence and open transaction.
+  // DescribeProducers: the producers a replica of a partition knows (idempotent and
+  // transactional), with their last sequence and open transaction; leader or follower, as Kafka.
   struct producer_view {
     int64_t producer_id = -1;
     int16_t producer_epoch = -1;

@@ -91,6 +91,9 @@ struct read_info {
   // min_one_batch).
   protocol::file_region region;
   int64_t first_offset = -1;  // base offset of the first batch in the region
+  // With a region: an offset no offset of the region reaches, below which nothing is left out
+  // (read_committed's upper bound for aborted transactions, as Kafka's fetch upper bound).
+  int64_t end_offset = -1;
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
 };

@@ -80,6 +80,7 @@ result<read_info> partition_log::read(int64_t start_offset, int32_t max_bytes,
       if (r->kind == segment::read_result::found) {
         out.region = std::move(r->region);
         out.first_offset = r->first_offset;
+        out.end_offset = r->end_offset;
         return out;
       }
       if (r->kind == segment::read_result::bounded) return out;

@@ -117,6 +117,10 @@ class segment {
     enum kind_t { found, bounded, past_end } kind = past_end;
     protocol::file_region region;  // found: whole batches (size 0 if nothing fits max_bytes)
     int64_t first_offset = -1;     // found: base offset of the first batch in the region
+    // found: no offset of the region is at or above it, and no offset between the region and it
+    // exists (the first offset after the region, or the read's bound): a read_committed fetch
+    // looks for aborted transactions below it, as Kafka's fetch upper bound.
+    int64_t end_offset = -1;
   };
 
   // A new, empty active segment (creates the .log file).

@@ -169,6 +169,8 @@ result<segment::read_result> segment::read(int64_t start, int32_t max_bytes,
   }
 
   int64_t end = end_limit;
+  // Everything below the bound (or the segment's end) is in the region unless it is cut below.
+  int64_t end_offset = std::min(max_offset_exclusive, next);
   if (end_limit - begin > max_bytes) {
     // The last batch boundary at or below begin + max_bytes.
     int64_t target = begin + std::max<int32_t>(max_bytes, 0);
@@ -177,15 +179,25 @@ result<segment::read_result> segment::read(int64_t start, int32_t max_bytes,
     int64_t from = std::max<int64_t>(h3->position, begin);
     end = from;
     batch_scanner fit(io, fd, from, end_limit, {.chunk_size = read_scan_chunk});
-    while (fit.next() && fit.end_position() <= target) end = fit.end_position();
+    while (fit.next()) {
+      if (fit.end_position() > target) {
+        end_offset = fit.header().base_offset;  // the first batch left out
+        break;
+      }
+      end = fit.end_position();
+    }
     if (fit.state() == batch_scanner::status::error ||
         fit.state() == batch_scanner::status::corrupt)
       return scan_failure(fit, path(".log"));
-    if (end == begin && min_one_batch) end = begin + first.total_size();
+    if (end == begin && min_one_batch) {
+      end = begin + first.total_size();
+      end_offset = first.last_offset() + 1;
+    }
   }
 
   out.kind = read_result::found;
   out.first_offset = first.base_offset;
+  out.end_offset = std::max(end_offset, first.base_offset);
   out.region.keepalive = *h;
   out.region.fd = fd;
   out.region.position = begin;

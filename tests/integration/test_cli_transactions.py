@@ -11,14 +11,13 @@ ToolsUtils.prettyPrintTable does (cells padded to the column width, each followe
 """
 import json
 import os
-import socket
-import struct
 import subprocess
 import time
 
 import pytest
 from confluent_kafka import Producer
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, Broker
+from kafka_wire import Client, record_batch
 
 BIN = SOURCE_DIR / "bin"
 
@@ -144,58 +143,28 @@ def read(broker, topic, count, *extra, idle_ms=20_000):
 # --- a hanging transaction, written on a raw socket ------------------------------------------------
 
 
-def raw_call(broker, api_key, version, body):
-    header = struct.pack(">hhih", api_key, version, 7, 3) + b"raw"
-    with socket.create_connection(("127.0.0.1", broker.port), timeout=10) as s:
-        s.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        size = struct.unpack(">i", recv_exact(s, 4))[0]
-        return recv_exact(s, size)[4:]  # drop the correlation id
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed by the broker")
-        data += chunk
-    return data
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
-def transactional_batch(producer_id, epoch, timestamp, value):
-    """One record in a v2 batch with the transactional attribute (0x10), sequence 0."""
-    record = b"\x00\x00\x00\x01" + bytes([len(value) * 2]) + value + b"\x00"
-    record = bytes([len(record) * 2]) + record
-    after_crc = struct.pack(">hiqqqhii", 0x10, 0, timestamp, timestamp, producer_id, epoch, 0, 1)
-    body = struct.pack(">ibI", -1, 2, crc32c(after_crc + record)) + after_crc + record
-    return struct.pack(">qi", 0, len(body)) + body
-
-
 def write_hanging_transaction(broker, topic, timestamp):
     """An idempotent producer id (InitProducerId without a transactional id) that writes a
     transactional batch no coordinator knows about. Returns (producer id, epoch, offset)."""
-    r = raw_call(broker, 22, 0, struct.pack(">hi", -1, 60000))
-    _, error, producer_id, epoch = struct.unpack(">ihqh", r[:16])
-    assert error == 0, f"InitProducerId failed with error {error}"
-    batch = transactional_batch(producer_id, epoch, timestamp, b"ghost")
-    name = topic.encode()
-    body = (struct.pack(">h", 5) + b"ghost" + struct.pack(">hi", -1, 10000) +
-            struct.pack(">ih", 1, len(name)) + name +
-            struct.pack(">iii", 1, 0, len(batch)) + batch)
-    r = raw_call(broker, 0, 3, body)
-    pos = 4 + 2 + len(name) + 4 + 4  # topics[1], name, partitions[1], index
-    error, offset = struct.unpack(">hq", r[pos:pos + 10])
-    assert error == 0, f"the broker refused the transactional batch: error {error}"
-    return producer_id, epoch, offset
+    c = Client(broker.port)
+    try:
+        r = c.call(22, 0, False, lambda w: w.str(None).i32(60000))
+        r.i32()
+        error, producer_id, epoch = r.i16(), r.i64(), r.i16()
+        assert error == 0, f"InitProducerId failed with error {error}"
+        batch = record_batch([(None, b"ghost")], producer_id, epoch, 0, transactional=True,
+                             timestamp=timestamp)
+
+        def produce(w):
+            w.str("ghost").i16(-1).i32(10000)
+            w.arr([topic], lambda w, t: w.str(t).arr([0], lambda w, p: w.i32(p).records(batch)))
+        r = c.call(0, 3, False, produce)
+        [(_, [(_, error, offset)])] = r.arr(lambda r: (r.str(), r.arr(
+            lambda r: (r.i32(), r.i16(), r.i64()))))
+        assert error == 0, f"the broker refused the transactional batch: error {error}"
+        return producer_id, epoch, offset
+    finally:
+        c.close()
 
 
 # --- tests ------------------------------------------------------------------------------------------
@@ -381,7 +350,18 @@ def test_abort_by_start_offset_and_by_producer(broker):
     del first, second, third
 
 
-def test_find_hanging_and_abort_a_hanging_transaction(broker):
+@pytest.fixture
+def unverified_broker(tmp_path):
+    """A broker that does not verify transactional writes (KIP-890 off), as a broker before
+    Kafka 3.6 did: the only way a transaction can be left hanging for find-hanging to find."""
+    b = Broker(tmp_path / "unverified",
+               overrides={"transaction.partition.verification.enable": "false"}).start()
+    yield b
+    assert b.stop() == 0, b.log_text()
+
+
+def test_find_hanging_and_abort_a_hanging_transaction(unverified_broker):
+    broker = unverified_broker
     live = left_open(broker, "fh-live", "fh", ["live"])  # known to its coordinator: not hanging
     stamp = now_ms() - 20 * 60_000 - 30_000  # 20.5 minutes ago
     pid, epoch, offset = write_hanging_transaction(broker, "fh", stamp)

@@ -1,12 +1,6 @@
-"""PENDING: these pass only once the broker supports idempotent producers and transactions
-(InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn, read_committed
-fetches with aborted-transaction lists). Until then they fail, so this file is not named test_*.py
-and ctest does not collect it. Run it by hand:
-
-    cd tests/integration && SLUICE_BUILD_DIR=$PWD/../../build/release \\
-        /usr/bin/python3 -m pytest -q -p no:cacheprovider pending_exactly_once_clients.py
-
-When the broker has the feature, rename it to test_exactly_once_clients.py (CMake globs test_*.py).
+"""Idempotent producers and transactions with the clients people run, against one real sluiced:
+Apache Kafka's Java clients and Streams (3.9 and 4.x lines), the newest confluent-kafka from
+PyPI, franz-go and @platformatic/kafka (fetched by scripts/install-test-clients.sh).
 
 Each test uses the clients' defaults where the defaults are the exactly-once ones (Java 3.0+,
 franz-go: idempotence on), and sets them where they are not (confluent-kafka, sarama,
@@ -163,6 +157,10 @@ def test_franz_go_transactions(broker):
 
 
 def test_platformatic_kafka_transactions(broker):
+    """One aborted transaction per run: @platformatic/kafka 1.35's read_committed filter keeps one
+    aborted range per producer id per fetch response, so a response holding two aborted
+    transactions of one producer (which Kafka sends too) shows the first one's records. That is
+    the client's limit, not the broker's; the other clients here filter every aborted range."""
     count = 300
 
     def consume(topic, n, rng, isolation):
@@ -170,10 +168,10 @@ def test_platformatic_kafka_transactions(broker):
                             f"--isolation={isolation}")
 
     txn = platformatic("txn", bootstrap(broker), "--output=pk-txn", "--transactional-id=pk-gen", f"--count={count}",
-                       "--batch=25")
+                       "--batch=25", "--abort-every=12")
     check_committed_output(consume, broker, "pk-txn", txn, count, "@platformatic/kafka")
 
     platformatic("produce", bootstrap(broker), "--topic=pk-ctp-in", f"--count={count}", "--idempotent=true")
     txn = platformatic("txn", bootstrap(broker), "--input=pk-ctp-in", "--group=pk-ctp", "--output=pk-ctp-out",
-                       "--transactional-id=pk-ctp", f"--count={count}", "--batch=25")
+                       "--transactional-id=pk-ctp", f"--count={count}", "--batch=25", "--abort-every=12")
     check_committed_output(consume, broker, "pk-ctp-out", txn, count, "@platformatic/kafka addOffset")

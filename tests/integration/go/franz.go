@@ -268,7 +268,8 @@ func franzTxn(args []string) int {
 			}
 			var err error
 			if abort {
-				if err = cl.AbortBufferedRecords(ctx); err == nil {
+				// In the log first: the broker, not the client, must hide them.
+				if err = cl.Flush(ctx); err == nil {
 					err = cl.EndTransaction(ctx, kgo.TryAbort)
 				}
 			} else if err = cl.Flush(ctx); err == nil {
@@ -321,6 +322,14 @@ func franzTxn(args []string) int {
 		}
 		for _, rec := range recs {
 			sess.Produce(ctx, &kgo.Record{Key: rec.Key, Value: rec.Value}, nil)
+		}
+		if abort {
+			// In the log first: the broker, not the client, must hide them.
+			if err := sess.Client().Flush(ctx); err != nil {
+				code := c.fail(err)
+				emit(c.report(r))
+				return code
+			}
 		}
 		committed, err := sess.End(ctx, kgo.TransactionEndTry(!abort))
 		if err != nil {

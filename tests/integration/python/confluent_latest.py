@@ -275,6 +275,7 @@ def txn(opts, props):
                 for i in range(nxt, end):
                     producer.produce(output, key=f"k-{i}", value=f"v-{i}")
                 if abort:
+                    producer.flush(60)  # in the log first: the broker must hide them, not the client
                     producer.abort_transaction(60)
                 else:
                     producer.commit_transaction(60)
@@ -303,6 +304,7 @@ def txn(opts, props):
                 producer.send_offsets_to_transaction([TopicPartition(t, p, o) for (t, p), o in upto.items()],
                                                      consumer.consumer_group_metadata(), 60)
                 if abort:
+                    producer.flush(60)  # in the log first: the broker must hide them, not the client
                     producer.abort_transaction(60)
                     # Read again from the first record of the aborted transaction.
                     rewind = {}

@@ -116,8 +116,12 @@ public final class TxnLoop {
       boolean abort = abortThis(abortEvery);
       producer.beginTransaction();
       for (long i = next; i < end; i++) producer.send(new ProducerRecord<>(output, "k-" + i, "v-" + i));
-      if (abort) producer.abortTransaction();
-      else producer.commitTransaction();
+      if (abort) {
+        producer.flush();  // in the log first: the broker, not the client, must hide them
+        producer.abortTransaction();
+      } else {
+        producer.commitTransaction();
+      }
       ended(abort, end - next);
       // An aborted transaction's records go again in the next one.
       if (!abort) next = end;
@@ -158,6 +162,7 @@ public final class TxnLoop {
         for (ConsumerRecord<String, String> r : txn) producer.send(new ProducerRecord<>(output, r.key(), r.value()));
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         if (abort) {
+          producer.flush();  // in the log first: the broker, not the client, must hide them
           producer.abortTransaction();
           // Everything from the aborted transaction's first record on is to be read again.
           Map<TopicPartition, Long> rewind = new HashMap<>();
