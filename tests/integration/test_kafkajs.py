@@ -11,7 +11,7 @@ import time
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from conftest import node
+from conftest import kcat, node
 
 PARTITIONS = 3
 
@@ -180,3 +180,26 @@ def test_kafkajs_seek_forward_and_back(broker3):
     assert seen["beforeSeek"] == 1
     assert seen["afterForward"] == list(range(150, 200))
     assert seen["afterBack"] == list(range(20, 50))
+
+
+# --- idempotence and transactions -------------------------------------------------------------------
+
+def txn(*args, timeout=240):
+    return json.loads(node("transactions.js", *map(str, args), timeout=timeout))
+
+
+def test_kafkajs_idempotent_producer_writes_each_message_once(broker3):
+    assert txn("idempotent", broker3.bootstrap, "js-idem", 2000) == {"acked": 2000}
+    got = txn("read", broker3.bootstrap, "js-idem", "js-idem-reader", "read_uncommitted", 2000)
+    assert sorted(int(v) for v in got["values"]) == list(range(2000))
+
+
+def test_kafkajs_consume_transform_produce_commits_and_aborts(broker3):
+    kcat("-b", broker3.bootstrap, "-P", "-t", "js-in", "-p", "0",
+         input=b"".join(b"%d\n" % i for i in range(200)))
+    out = txn("ctp", broker3.bootstrap, "js-in", "js-out", "js-ctp", 200, 40)
+    assert out["aborted"] >= 1 and len(out["committed"]) == 200
+    committed = txn("read", broker3.bootstrap, "js-out", "js-out-rc", "read_committed", 200)
+    assert sorted(committed["values"]) == sorted(out["committed"])
+    everything = txn("read", broker3.bootstrap, "js-out", "js-out-ru", "read_uncommitted", 240)
+    assert len(everything["values"]) > len(committed["values"])  # the aborted copies are in the log
