@@ -260,23 +260,62 @@ def _run(cmd, name, timeout, check, cwd=None):
     except subprocess.TimeoutExpired as e:
         raise ClientFailed(f"{name} still running after {timeout}s (its own deadline should have ended it)\n"
                            f"stdout:\n{_tail(e.stdout)}\nstderr:\n{_tail(e.stderr)}") from None
+    return _result(cmd, name, proc.returncode, proc.stdout, proc.stderr, check)
+
+
+def _result(cmd, name, returncode, stdout, stderr, check):
+    """The program's last stdout line as JSON, with its exit code and stderr's tail."""
     result = None
-    for line in reversed(proc.stdout.splitlines()):
+    for line in reversed(stdout.splitlines()):
         if line.strip():
             try:
                 result = json.loads(line)
             except ValueError:
                 pass
             break
-    if proc.returncode != 0 and check:
-        raise ClientFailed(f"{name} exited {proc.returncode}: {' '.join(cmd[-12:])}\n"
-                           f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}")
+    if returncode != 0 and check:
+        raise ClientFailed(f"{name} exited {returncode}: {' '.join(cmd[-12:])}\n"
+                           f"stdout:\n{_tail(stdout)}\nstderr:\n{_tail(stderr)}")
     if not isinstance(result, dict):
-        raise ClientFailed(f"{name} printed no JSON object (exit {proc.returncode})\n"
-                           f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}")
-    result["exit_code"] = proc.returncode
-    result["stderr_tail"] = _tail(proc.stderr, 2000)
+        raise ClientFailed(f"{name} printed no JSON object (exit {returncode})\n"
+                           f"stdout:\n{_tail(stdout)}\nstderr:\n{_tail(stderr)}")
+    result["exit_code"] = returncode
+    result["stderr_tail"] = _tail(stderr, 2000)
     return result
+
+
+class Background:
+    """A client program running while the test does something else (kills a broker, say)."""
+
+    def __init__(self, cmd, name, workdir):
+        self.cmd, self.name = cmd, name
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._out = open(workdir / f"{name.replace(' ', '-')}.out", "w+")
+        self._err = open(workdir / f"{name.replace(' ', '-')}.err", "w+")
+        self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
+                                     text=True)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def wait(self, timeout, check=True):
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise ClientFailed(f"{self.name} still running after {timeout}s") from None
+        self._out.seek(0)
+        self._err.seek(0)
+        out, err = self._out.read(), self._err.read()
+        self._out.close()
+        self._err.close()
+        return _result(self.cmd, self.name, code, out, err, check)
+
+
+def java_background(program, *args, workdir, line="3.9"):
+    """java(), started and left running: .wait(timeout) gives its JSON."""
+    return Background(java_command(program, *args, line=line), f"java {line} {program}", workdir)
 
 
 def _tail(text, limit=6000):

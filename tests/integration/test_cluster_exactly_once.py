@@ -10,8 +10,12 @@
   a partition leader). A read_committed consumer sees every record of every committed transaction
   exactly once and nothing of an aborted one; a transaction whose commit could not be confirmed
   is all there or all absent.
+- test_streams_exactly_once_v2_counts_exactly_when_its_coordinator_dies: a Kafka Streams word
+  count (Kafka 4.x clients, exactly_once_v2, RF 3) keeps running while the broker hosting its
+  transaction coordinator is SIGKILLed and restarted; its committed counts come out exact.
 """
 import signal
+import subprocess
 import threading
 import time
 
@@ -19,6 +23,8 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from conftest import SOURCE_DIR
+from test_exactly_once_clients import run_word_count_through
 from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
 
 pytestmark = requires_cluster_mode
@@ -322,3 +328,34 @@ def test_transactions_through_coordinator_and_leader_kills(cluster):
     assert len(producer.committed) >= 40
     everything = read_all(cluster.bootstrap, topic, "read_uncommitted")
     assert sum(map(len, everything.values())) > sum(map(len, committed.values()))
+
+
+# -------------------------------------------------------------------------------------------------
+
+def streams_transactional_ids(cluster, app_id):
+    """The transactional ids of a Streams application (exactly_once_v2: <app>-<uuid>-<thread>),
+    from kafka-transactions.sh list."""
+    p = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-transactions.sh"), "--bootstrap-server",
+                        cluster.bootstrap, "list"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        return []
+    return [line.split()[0] for line in p.stdout.splitlines()[1:] if line.startswith(app_id)]
+
+
+def test_streams_exactly_once_v2_counts_exactly_when_its_coordinator_dies(cluster, tmp_path):
+    app_id = "wck-cluster"
+    killed = []
+
+    def kill_the_coordinator():
+        ids = wait_until(lambda: streams_transactional_ids(cluster, app_id), 60,
+                         "the application's transactional id")
+        coordinator = wait_until(lambda: coordinator_broker(cluster, ids[0]), 30,
+                                 "its transaction coordinator")
+        cluster.broker(coordinator).kill()
+        killed.append(coordinator)
+        time.sleep(3)  # the application carries on against the other two brokers meanwhile
+        cluster.restart(coordinator)
+
+    run_word_count_through(kill_the_coordinator, lambda: cluster.bootstrap, tmp_path, "4.x", app_id,
+                           extra=("replication.factor=3",))
+    assert killed, "the coordinator was never killed"

@@ -6,9 +6,13 @@ Each test uses the clients' defaults where the defaults are the exactly-once one
 franz-go: idempotence on), and sets them where they are not (confluent-kafka, sarama,
 @platformatic/kafka: off by default).
 """
-import pytest
+import struct
+import time
 
-from clients import confluent_latest, franz, java, platformatic, sarama
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from clients import confluent_latest, franz, java, java_background, platformatic, sarama
 from test_real_clients import JAVA_LINES, assert_all_acked, assert_exactly_once, word_lines, write_lines
 
 
@@ -175,3 +179,82 @@ def test_platformatic_kafka_transactions(broker):
     txn = platformatic("txn", bootstrap(broker), "--input=pk-ctp-in", "--group=pk-ctp", "--output=pk-ctp-out",
                        "--transactional-id=pk-ctp", f"--count={count}", "--batch=25", "--abort-every=12")
     check_committed_output(consume, broker, "pk-ctp-out", txn, count, "@platformatic/kafka addOffset")
+
+
+# --- Kafka Streams through a crash -------------------------------------------------------------------
+
+
+def committed_word_counts(bootstrap_servers, topic):
+    """The word count's read_committed output: the last count of each word (values are longs)."""
+    c = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": f"wc-check-{time.monotonic()}",
+                  "isolation.level": "read_committed", "enable.auto.commit": False,
+                  "auto.offset.reset": "earliest", "enable.partition.eof": True})
+    try:
+        md = c.list_topics(topic, timeout=10).topics.get(topic)
+        if md is None or md.error is not None:
+            return {}
+        c.assign([TopicPartition(topic, p, 0) for p in md.partitions])
+        counts, eof, deadline = {}, set(), time.monotonic() + 30
+        while len(eof) < len(md.partitions) and time.monotonic() < deadline:
+            for m in c.consume(1000, 0.5):
+                if m.error():
+                    if m.error().code() == -191:  # _PARTITION_EOF
+                        eof.add(m.partition())
+                    continue
+                counts[m.key().decode()] = struct.unpack(">q", m.value())[0]
+        return counts
+    finally:
+        c.close()
+
+
+def run_word_count_through(kill, cluster_bootstrap, tmp_path, line, app_id, extra=()):
+    """Streams exactly_once_v2 over input written in two halves, `kill()` in between (once output
+    is committed): the committed counts must come out exactly right."""
+    lines, expected = word_lines(3000)
+    write_lines_to(cluster_bootstrap(), "wck-in", lines[:1500])
+    stop = tmp_path / "stop"
+    app = java_background("StreamsWordCount", f"--bootstrap={cluster_bootstrap()}", "--input=wck-in",
+                          "--output=wck-out", f"--application-id={app_id}", f"--stop-file={stop}",
+                          f"--state-dir={tmp_path / 'streams'}", "--timeout-ms=300000",
+                          "processing.guarantee=exactly_once_v2", *extra,
+                          workdir=tmp_path / "app", line=line)
+    try:
+        wait_for(lambda: committed_word_counts(cluster_bootstrap(), "wck-out"), 180,
+                 "the word count's first committed output")
+        kill()
+        write_lines_to(cluster_bootstrap(), "wck-in", lines[1500:])
+        wait_for(lambda: committed_word_counts(cluster_bootstrap(), "wck-out") == dict(expected), 240,
+                 "the exact counts")
+    finally:
+        stop.touch()
+    run = app.wait(120, check=False)
+    assert run["error"] is None and run["exit_code"] == 0, run
+    # Still exact once the application has closed (nothing more was committed on the way out).
+    assert committed_word_counts(cluster_bootstrap(), "wck-out") == dict(expected)
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def write_lines_to(bootstrap_servers, topic, lines):
+    p = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True})
+    for i, text in enumerate(lines):
+        p.produce(topic, key=str(i), value=text)
+    assert p.flush(60) == 0
+
+
+def test_streams_exactly_once_v2_counts_exactly_through_a_broker_kill(broker_factory, tmp_path):
+    b = broker_factory(overrides={"transaction.state.log.num.partitions": "4",
+                                  "offsets.topic.num.partitions": "4"}).start()
+
+    def kill_and_restart():
+        b.kill()  # SIGKILL mid-run: open transactions, unflushed pages, everything
+        b.start()
+
+    run_word_count_through(kill_and_restart, lambda: b.bootstrap, tmp_path, "3.9", "wck-single")

@@ -29,7 +29,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <pre>
  * StreamsWordCount --bootstrap=H:P --input=T --output=T --application-id=A
- *                  [--expect-records=N] [--expect-words=W] [--state-dir=DIR] [--timeout-ms=180000]
+ *                  [--expect-records=N] [--expect-words=W] [--stop-file=PATH] [--state-dir=DIR]
+ *                  [--timeout-ms=180000]
  *                  [streams property=value ...]        e.g. processing.guarantee=exactly_once_v2
  * </pre>
  *
@@ -47,6 +48,9 @@ public final class StreamsWordCount {
     long expectRecords = cli.getLong("expect-records", 0);
     long expectWords = cli.getLong("expect-words", 0);
     long timeoutMs = cli.getLong("timeout-ms", 180_000);
+    // With --stop-file the application runs until that file exists (the test decides when the
+    // output is complete), whatever the counters say: after a crash they count records twice.
+    java.nio.file.Path stopFile = cli.has("stop-file") ? java.nio.file.Path.of(cli.get("stop-file")) : null;
 
     Properties props = cli.all();
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cli.get("bootstrap"));
@@ -100,7 +104,8 @@ public final class StreamsWordCount {
     long deadline = System.currentTimeMillis() + timeoutMs;
     boolean reached = false;
     while (System.currentTimeMillis() < deadline) {
-      if (records.get() >= expectRecords && words.get() >= expectWords) {
+      if (stopFile != null ? Files.exists(stopFile)
+                           : records.get() >= expectRecords && words.get() >= expectWords) {
         reached = true;
         break;
       }
