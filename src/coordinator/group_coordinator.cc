@@ -22,33 +22,21 @@ void group_coordinator::run(F&& f) {
 
 void group_coordinator::flush(std::unique_lock<std::mutex>& lock) {
   std::vector<task> ready = core_.take_ready();
-  for (auto& a : core_.take_appends()) to_issue_.push_back(std::move(a));
+  for (auto& a : core_.take_appends()) issuer_.push(std::move(a));
   if (auto deadline = core_.next_deadline(); deadline != armed_) {
     armed_ = deadline;
     timer_.arm(deadline);
   }
-  bool issue = !issuing_ && !to_issue_.empty();
-  if (issue) issuing_ = true;
+  bool issue = issuer_.claim();
   lock.unlock();
 
   for (auto& t : ready) t();
   if (!issue) return;
-  // This thread hands the queued appends to the log, in order, without the lock; appends queued
-  // meanwhile by other threads (or by a log that completes at once) are picked up here too.
-  for (;;) {
-    lock.lock();
-    if (to_issue_.empty()) {
-      issuing_ = false;
-      lock.unlock();
-      return;
-    }
-    append_request a = std::move(to_issue_.front());
-    to_issue_.pop_front();
-    lock.unlock();
+  issuer_.drain(lock, [this](append_request a) {
     log_.append(a.partition, std::move(a.records), [this, id = a.id](append_status status) {
       run([&](coordinator_core& core, int64_t now) { core.append_done(id, status, now); });
     });
-  }
+  });
 }
 
 void group_coordinator::start() {
@@ -64,25 +52,8 @@ int32_t group_coordinator::partition_for(std::string_view group_id) const {
 }
 
 void group_coordinator::on_partition_elected(int32_t partition, int32_t leader_epoch) {
-  run([&](coordinator_core& core, int64_t) { core.begin_load(partition, leader_epoch); });
-  auto skipped = std::make_shared<size_t>(0);
-  log_.read(
-      partition,
-      [this, partition, leader_epoch, skipped](std::vector<log_record> records) {
-        std::lock_guard lock(mutex_);
-        for (const auto& r : records) {
-          if (!core_.replay(partition, leader_epoch, r).ok()) ++*skipped;
-        }
-      },
-      [this, partition, leader_epoch, skipped](bool ok) {
-        if (*skipped > 0) {
-          spdlog::warn("group coordinator: {} undecodable records skipped in __consumer_offsets-{}",
-                       *skipped, partition);
-        }
-        run([&](coordinator_core& core, int64_t now) {
-          core.finish_load(partition, leader_epoch, ok, now);
-        });
-      });
+  load_partition(core_, mutex_, log_, partition, leader_epoch, "__consumer_offsets",
+                 [this](auto&& f) { run(std::forward<decltype(f)>(f)); });
 }
 
 void group_coordinator::on_partition_resigned(int32_t partition,

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "coordinator/coordinator_core.h"
+#include "coordinator/driver_support.h"
 #include "coordinator/offsets_log.h"
 
 namespace sluice::coordinator {
@@ -88,8 +89,7 @@ class group_coordinator {
   std::function<int64_t()> clock_ms_;
   mutable std::mutex mutex_;
   coordinator_core core_;
-  std::deque<append_request> to_issue_;
-  bool issuing_ = false;  // some thread is handing to_issue_ to the log
+  ordered_issuer<append_request> issuer_;  // mutex_
   std::optional<int64_t> armed_;
 };
 

@@ -4,6 +4,7 @@
 // completes — with a response already shaped for the request's version.
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
+#include "handlers/forward.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/delete_groups.h"
 #include "protocol/generated/describe_groups.h"
@@ -19,31 +20,17 @@
 
 namespace sluice::handlers {
 
-namespace {
-
-// Decodes `Request` and calls `call(coordinator, request, version, completion)`.
-template <class Request, class Call>
-void forward(request_context& ctx, protocol::reader& body, responder reply, Call call) {
-  Request request;
-  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
-  auto* groups = ctx.services.groups;
-  if (groups == nullptr) return reply.close();
-  call(*groups, std::move(request), ctx.api_version(),
-       [reply = std::move(reply)](auto response) mutable { reply.send(response); });
-}
-
-}  // namespace
-
 void handle_join_group(request_context& ctx, protocol::reader& body, responder reply) {
   coordinator::client_info client{ctx.client_id(), "/" + ctx.connection->client_host};
-  forward<protocol::join_group_request>(
-      ctx, body, std::move(reply), [&client](auto& g, auto request, int16_t v, auto done) {
-        g.join_group(std::move(request), v, std::move(client), std::move(done));
-      });
+  forward<protocol::join_group_request>(ctx, body, std::move(reply), ctx.services.groups,
+                                        [&client](auto& g, auto request, int16_t v, auto done) {
+                                          g.join_group(std::move(request), v, std::move(client),
+                                                       std::move(done));
+                                        });
 }
 
 void handle_sync_group(request_context& ctx, protocol::reader& body, responder reply) {
-  forward<protocol::sync_group_request>(ctx, body, std::move(reply),
+  forward<protocol::sync_group_request>(ctx, body, std::move(reply), ctx.services.groups,
                                         [](auto& g, auto request, int16_t v, auto done) {
                                           g.sync_group(std::move(request), v, std::move(done));
                                         });
@@ -51,7 +38,7 @@ void handle_sync_group(request_context& ctx, protocol::reader& body, responder r
 
 #define SLUICE_FORWARD_GROUP_API(handler, request_type, method)                       \
   void handler(request_context& ctx, protocol::reader& body, responder reply) {       \
-    forward<protocol::request_type>(ctx, body, std::move(reply),                      \
+    forward<protocol::request_type>(ctx, body, std::move(reply), ctx.services.groups, \
                                     [](auto& g, auto request, int16_t v, auto done) { \
                                       g.method(request, v, std::move(done));          \
                                     });                                               \

@@ -3,6 +3,7 @@
 // init_producer_id.cc): each is decoded here and handed to the transaction coordinator, which
 // answers with a response shaped for the request's version once its record is written.
 #include "handlers/broker_services.h"
+#include "handlers/forward.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/add_offsets_to_txn.h"
 #include "protocol/generated/add_partitions_to_txn.h"
@@ -13,26 +14,12 @@
 
 namespace sluice::handlers {
 
-namespace {
-
-template <class Request, class Call>
-void forward(request_context& ctx, protocol::reader& body, responder reply, Call call) {
-  Request request;
-  if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
-  auto* transactions = ctx.services.transactions;
-  if (transactions == nullptr) return reply.close();
-  call(*transactions, request, ctx.api_version(),
-       [reply = std::move(reply)](auto response) mutable { reply.send(response); });
-}
-
-}  // namespace
-
-#define SLUICE_FORWARD_TXN_API(handler, request_type, method)                          \
-  void handler(request_context& ctx, protocol::reader& body, responder reply) {        \
-    forward<protocol::request_type>(ctx, body, std::move(reply),                       \
-                                    [](auto& t, auto& request, int16_t v, auto done) { \
-                                      t.method(request, v, std::move(done));           \
-                                    });                                                \
+#define SLUICE_FORWARD_TXN_API(handler, request_type, method)                                \
+  void handler(request_context& ctx, protocol::reader& body, responder reply) {              \
+    forward<protocol::request_type>(ctx, body, std::move(reply), ctx.services.transactions,  \
+                                    [](auto& t, const auto& request, int16_t v, auto done) { \
+                                      t.method(request, v, std::move(done));                 \
+                                    });                                                      \
   }
 
 SLUICE_FORWARD_TXN_API(handle_add_partitions_to_txn, add_partitions_to_txn_request,

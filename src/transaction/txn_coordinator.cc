@@ -32,36 +32,20 @@ void txn_coordinator::flush(std::unique_lock<std::mutex>& lock) {
   auto markers = core_.take_markers();
   for (uint64_t id : cancelled) {
     if (std::erase_if(markers, [id](const marker_request& m) { return m.id == id; }) == 0) {
-      to_issue_.push_back(cancel_marker{id});
+      issuer_.push(cancel_marker{id});
     }
   }
-  for (auto& m : markers) to_issue_.push_back(std::move(m));
-  for (auto& a : core_.take_appends()) to_issue_.push_back(std::move(a));
+  for (auto& m : markers) issuer_.push(std::move(m));
+  for (auto& a : core_.take_appends()) issuer_.push(std::move(a));
   if (auto deadline = core_.next_deadline(); deadline != armed_) {
     armed_ = deadline;
     timer_.arm(deadline);
   }
-  bool issue_now = !issuing_ && !to_issue_.empty();
-  if (issue_now) issuing_ = true;
+  bool issue_now = issuer_.claim();
   lock.unlock();
 
   for (auto& t : ready) t();
-  if (!issue_now) return;
-  // This thread hands the queued operations over, in order, without the lock; operations queued
-  // meanwhile by other threads (or by a log or channel that calls back at once) are picked up
-  // here too.
-  for (;;) {
-    lock.lock();
-    if (to_issue_.empty()) {
-      issuing_ = false;
-      lock.unlock();
-      return;
-    }
-    io_op op = std::move(to_issue_.front());
-    to_issue_.pop_front();
-    lock.unlock();
-    issue(std::move(op));
-  }
+  if (issue_now) issuer_.drain(lock, [this](io_op op) { issue(std::move(op)); });
 }
 
 void txn_coordinator::issue(io_op op) {
@@ -92,26 +76,8 @@ int32_t txn_coordinator::partition_for(std::string_view transactional_id) const 
 }
 
 void txn_coordinator::on_partition_elected(int32_t partition, int32_t leader_epoch) {
-  run([&](txn_coordinator_core& core, int64_t) { core.begin_load(partition, leader_epoch); });
-  auto skipped = std::make_shared<size_t>(0);
-  log_.read(
-      partition,
-      [this, partition, leader_epoch, skipped](std::vector<log_record> records) {
-        std::lock_guard lock(mutex_);
-        for (const auto& r : records) {
-          if (!core_.replay(partition, leader_epoch, r).ok()) ++*skipped;
-        }
-      },
-      [this, partition, leader_epoch, skipped](bool ok) {
-        if (*skipped > 0) {
-          spdlog::warn(
-              "transaction coordinator: {} undecodable records skipped in __transaction_state-{}",
-              *skipped, partition);
-        }
-        run([&](txn_coordinator_core& core, int64_t now) {
-          core.finish_load(partition, leader_epoch, ok, now);
-        });
-      });
+  coordinator::load_partition(core_, mutex_, log_, partition, leader_epoch, "__transaction_state",
+                              [this](auto&& f) { run(std::forward<decltype(f)>(f)); });
 }
 
 void txn_coordinator::on_partition_resigned(int32_t partition,

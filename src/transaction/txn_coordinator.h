@@ -23,6 +23,7 @@
 #include <string_view>
 #include <variant>
 
+#include "coordinator/driver_support.h"
 #include "transaction/txn_coordinator_core.h"
 #include "transaction/txn_io.h"
 
@@ -84,8 +85,7 @@ class txn_coordinator {
   std::function<int64_t()> clock_ms_;
   mutable std::mutex mutex_;
   txn_coordinator_core core_;
-  std::deque<io_op> to_issue_;
-  bool issuing_ = false;  // some thread is handing to_issue_ over
+  coordinator::ordered_issuer<io_op> issuer_;  // mutex_
   std::optional<int64_t> armed_;
 };
 
