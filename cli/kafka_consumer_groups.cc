@@ -40,6 +40,10 @@ void define(kafka_tool_parser& p, groups_options& o) {
          "Reset offsets to the values in a CSV file.");
   p.list(o.group, "--group", "String: consumer group",
          "The consumer group to act on (repeatable).");
+  p.text(o.isolation_level, "--isolation-level", "String",
+         "Sluice's addition: read_committed measures LOG-END-OFFSET and LAG against the last "
+         "stable offset, which is as far as read_committed consumers can read (default: "
+         "read_uncommitted, the log end offset, as Kafka's tool).");
   p.flag(o.list, "--list", "List all consumer groups.");
   p.flag(o.members, "--members", "With --describe: describe the members of the group.");
   p.flag(o.offsets, "--offsets",
@@ -332,9 +336,14 @@ int kafka_consumer_groups_main(const args_t& args) {
         "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, "
         "--delete-offsets");
   }
+  if (o.isolation_level != "read_committed" && o.isolation_level != "read_uncommitted") {
+    return command_failed(
+        fmt::format("Invalid value {} for configuration isolation.level", o.isolation_level));
+  }
   auto settings = make_settings(o.bootstrap_server, o.command_config);
   if (!settings) return command_failed(settings.message());
   settings->timeout = std::chrono::milliseconds(std::max<int64_t>(o.timeout, 1));
+  if (p.has("--isolation-level")) settings->properties["isolation.level"] = o.isolation_level;
   auto client = kafka_client::create(client_kind::admin, *settings);
   if (!client) return command_failed(client.message());
   if (auto c = client->connect(client->make_deadline()); !c) return command_failed(c.message());

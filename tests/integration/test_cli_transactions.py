@@ -15,7 +15,7 @@ import subprocess
 import time
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from conftest import SOURCE_DIR, Broker
 from kafka_wire import Client, record_batch
 
@@ -306,6 +306,20 @@ def test_isolation_level_hides_an_open_transaction_and_reports_the_lso(broker):
     p = run("kafka-console-consumer.sh", "--bootstrap-server", broker.bootstrap, "--topic", "iso",
             "--from-beginning", "--isolation-level", "read_committed", "--timeout-ms", "3000")
     assert p.stdout == "one\ntwo\n"
+
+    # A read_committed group that read everything it can (offset 3) has no lag measured against
+    # the last stable offset, and the open transaction's records as lag against the log end.
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "iso-readers"})
+    c.commit(offsets=[TopicPartition("iso", 0, 3)], asynchronous=False)
+    c.close()
+
+    def lag(*extra):
+        out = ok(run("kafka-consumer-groups.sh", "--bootstrap-server", broker.bootstrap,
+                     "--describe", "--group", "iso-readers", *extra))
+        row = next(line.split() for line in out.splitlines() if line.startswith("iso-readers"))
+        return row[3:6]  # CURRENT-OFFSET, LOG-END-OFFSET, LAG
+    assert lag() == ["3", "5", "2"]
+    assert lag("--isolation-level", "read_committed") == ["3", "3", "0"]
 
     live.commit_transaction(30)
     wait_until(lambda: offsets(broker, "iso", "--isolation-level", "read_committed") == 6,
