@@ -1,6 +1,8 @@
 // kafka_load: the librdkafka client of bench/broker_bench.sh. Each mode prints one line of
 // key=value pairs (sizes in bytes, rates in MiB/s = 2^20 bytes/s, latencies in milliseconds).
-//   kafka_load create-topic <bootstrap> <topic> <partitions>
+//   kafka_load create-topic <bootstrap> <topic> <partitions> [replication-factor [key=value...]]
+//       Creates the topic (replication factor 1 unless given; key=value are topic configs, e.g.
+//       min.insync.replicas=2) and returns once every partition has a leader and a full ISR.
 //   kafka_load produce <bootstrap> <topic> <records> <record-size> <acks> <linger-ms>
 //              <max-seconds> [rate]
 //       Keyless records (librdkafka's default partitioner: sticky for keyless records), no
@@ -83,11 +85,26 @@ rd_kafka_t* make_client(rd_kafka_type_t type, rd_kafka_conf_t* conf, const char*
   return rk;
 }
 
-int create_topic(const char* bootstrap, const char* topic, int partitions) {
+// Creates the topic, then waits until every partition has a leader and all its replicas in sync,
+// so a replicated benchmark does not start while followers are still catching up.
+int create_topic(char** argv, int argc) {
+  const char* bootstrap = argv[2];
+  const char* topic = argv[3];
+  int partitions = std::atoi(argv[4]);
+  int replication = argc > 5 ? std::atoi(argv[5]) : 1;
   rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), bootstrap);
   char err[512];
-  rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+  rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(topic, partitions, replication, err, sizeof err);
   if (t == nullptr) die(err);
+  for (int i = 6; i < argc; ++i) {  // topic configs, key=value
+    std::string kv = argv[i];
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) die("topic config " + kv + " is not key=value");
+    if (rd_kafka_NewTopic_set_config(t, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str()) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die("topic config " + kv);
+    }
+  }
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   auto start = clock_type::now();
   rd_kafka_CreateTopics(rk, &t, 1, nullptr, q);
@@ -102,11 +119,29 @@ int create_topic(const char* bootstrap, const char* topic, int partitions) {
       die(std::string("create ") + topic + ": " + rd_kafka_topic_result_error_string(results[i]));
     }
   }
-  std::printf("create_topic topic=%s partitions=%d seconds=%.3f\n", topic, partitions,
-              seconds_since(start));
   rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(q);
   rd_kafka_NewTopic_destroy(t);
+  double created = seconds_since(start);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic, nullptr);
+  for (bool ready = false; !ready;) {
+    if (seconds_since(start) > 90) die(std::string(topic) + ": replicas not in sync after 90 s");
+    const rd_kafka_metadata_t* md = nullptr;
+    ready = rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            md->topics[0].partition_cnt == partitions;
+    for (int i = 0; ready && i < md->topics[0].partition_cnt; ++i) {
+      const rd_kafka_metadata_partition_t& p = md->topics[0].partitions[i];
+      ready = p.leader >= 0 && p.isr_cnt == replication && p.replica_cnt == replication;
+    }
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  rd_kafka_topic_destroy(rkt);
+  std::printf(
+      "create_topic topic=%s partitions=%d replication_factor=%d seconds=%.3f "
+      "in_sync_s=%.3f\n",
+      topic, partitions, replication, created, seconds_since(start));
   rd_kafka_destroy(rk);
   return 0;
 }
@@ -449,13 +484,13 @@ int consume(char** argv) {
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "create-topic" && argc == 5)
-    return create_topic(argv[2], argv[3], std::atoi(argv[4]));
+  if (mode == "create-topic" && argc >= 5) return create_topic(argv, argc);
   if (mode == "produce" && (argc == 9 || argc == 10)) return produce(argv, argc);
   if (mode == "transactions" && (argc == 8 || argc == 9)) return transactions(argv, argc);
   if (mode == "consume" && argc == 7) return consume(argv);
   std::fprintf(stderr,
-               "usage: kafka_load create-topic <bootstrap> <topic> <partitions>\n"
+               "usage: kafka_load create-topic <bootstrap> <topic> <partitions> "
+               "[replication-factor [key=value...]]\n"
                "       kafka_load produce <bootstrap> <topic> <records> <record-size> <acks> "
                "<linger-ms> <max-seconds> [rate]\n"
                "       kafka_load transactions <bootstrap> <topic> <transactions> "
