@@ -8,7 +8,9 @@
 # --cluster one ZooKeeper and three sluiced (transaction.state.log.replication.factor=3,
 # transaction.state.log.min.isr=2; every topic replication factor 3 with min.insync.replicas=2).
 # librdkafka (bench/kafka_load.cc) drives it. Each round starts a fresh broker or cluster on empty
-# data dirs and measures, each on a fresh topic and after writing back dirty pages (not timed):
+# data dirs, writes BENCH_RECORDS / 8 records with each variant to a scratch topic (not timed: the
+# first produce runs on a fresh broker cost more), then measures, each on a fresh topic and after
+# writing back dirty pages (not timed):
 #   (a) plain produce: BENCH_RECORDS keyless 1 KiB records, acks=all, linger.ms=5, as fast as the
 #       client goes, enable.idempotence=false;
 #   (b) the same records to the same topic layout with enable.idempotence=true;
@@ -26,9 +28,10 @@
 # commit_transaction (p50/p90/p99/p99.9); their broker CPU per GiB against (b)'s with the same layout.
 # Sizes in MiB = 2^20 bytes. Progress lines go to stderr, the summary to stdout.
 #
-# Knobs (environment): BENCH_ROUNDS (3), BENCH_BUDGET_SECONDS (no new round starts after this;
-# 420), BENCH_RECORDS per produce run (262144 = 256 MiB), BENCH_PARTITIONS (space-separated
-# layouts; "1 16", with --cluster "3"), BENCH_TXNS (2000), BENCH_TXN_RECORDS (100),
+# Knobs (environment): BENCH_ROUNDS (4: even, so each variant goes first equally often),
+# BENCH_BUDGET_SECONDS (no new round starts after this; 420), BENCH_RECORDS per produce run
+# (262144 = 256 MiB), BENCH_PARTITIONS (space-separated layouts; "1 16", with --cluster "3"),
+# BENCH_TXNS (2000), BENCH_TXN_RECORDS (100),
 # BENCH_TXN_PARTITIONS (1), BENCH_RUN_SECONDS cap per run (30), BENCH_WARMUP_MIB (4096; 0 skips
 # the warm-up), BENCH_TMPDIR (default $TMPDIR or /tmp), BENCH_BROKER_PROPERTIES extra key=value
 # settings for every sluiced (space-separated). Every step runs under `timeout`; the brokers,
@@ -48,7 +51,7 @@ for p in "$sluiced" "$load"; do
   [[ -x "$p" ]] || { echo "txn_bench: $p is not built (make build)" >&2; exit 1; }
 done
 
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-4}
 budget=${BENCH_BUDGET_SECONDS:-420}
 records=${BENCH_RECORDS:-262144}
 record_size=1024
@@ -67,7 +70,7 @@ else rf=1; mode="one broker"; fi
 tmp_parent="${BENCH_TMPDIR:-${TMPDIR:-/tmp}}"
 # Room for the warm-up file, or for one round's data (every replica; deleted after the round),
 # plus 1 GiB.
-round_kib=$((rf * (2 * ${#layouts[@]} * records + (txns + 10) * txn_records) * (record_size + 80) / 1024))
+round_kib=$((rf * (9 * ${#layouts[@]} * records / 4 + (txns + 10) * txn_records) * (record_size + 80) / 1024))
 need_kib=$(((warmup_mib * 1024 > round_kib ? warmup_mib * 1024 : round_kib) + 1024 * 1024))
 avail_kib=$(df -Pk "$tmp_parent" | awk 'NR == 2 { print $4 }')
 if ((avail_kib < need_kib)); then
@@ -151,6 +154,22 @@ run_load() {
   echo "$line"
 }
 
+# Untimed, at the start of every round: the first produce runs on a fresh broker cost 10-15 %
+# more broker CPU per GiB than the later ones (seen in both topologies), which would otherwise
+# land on whichever variant goes first. Both variants write BENCH_RECORDS / 8 to a scratch topic
+# of each layout.
+warm_round() {  # warm_round <round>
+  local parts idempotence
+  for parts in "${layouts[@]}"; do
+    create "bench-warm-p$parts-r$1" "$parts"
+    for idempotence in false true; do
+      KAFKA_LOAD_enable_idempotence=$idempotence timeout --foreground $((run_seconds + 90)) \
+        "$load" produce "$bootstrap" "bench-warm-p$parts-r$1" $((records / 8)) "$record_size" all \
+        5 "$run_seconds" >/dev/null
+    done
+  done
+}
+
 produce_variant() {  # produce_variant <a|b> <round> <partitions>
   local topic="bench-$1-p$3-r$2" idempotence=false
   [[ "$1" == b ]] && idempotence=true
@@ -186,6 +205,7 @@ for ((r = 1; r <= rounds; ++r)); do
   round_load[$r]=$(load_average)
   echo "-- round $r/$rounds (load average ${round_load[$r]})" >&2
   start_topology
+  warm_round "$r"
   if ((r % 2 == 1)); then order=(a b); else order=(b a); transactions_run "$r"; fi
   for parts in "${layouts[@]}"; do
     for v in "${order[@]}"; do produce_variant "$v" "$r" "$parts"; done
@@ -228,8 +248,14 @@ for parts in "${layouts[@]}"; do
     echo "                   client CPU s/GiB $(cells "$(rounds_of 'per_gib "$(field "${produced['"$v,$parts"',$r]}" client_cpu_s)" "$(field "${produced['"$v,$parts"',$r]}" bytes)"')")"
     echo "                   p50 / p99 ms $(rounds_of 'echo "$(field "${produced['"$v,$parts"',$r]}" p50_ms)/$(field "${produced['"$v,$parts"',$r]}" p99_ms)"' | sed 's/ / · /g')"
   done
-  echo "    broker CPU per GiB, (b) / (a), per round: $(cells "$(rounds_of 'ratio "$(cpu_per_gib "${produced[b,'"$parts"',$r]}")" "$(cpu_per_gib "${produced[a,'"$parts"',$r]}")"')")" \
-    "(target: at most 1.05)"
+  cpu_ratios=$(rounds_of 'ratio "$(cpu_per_gib "${produced[b,'"$parts"',$r]}")" "$(cpu_per_gib "${produced[a,'"$parts"',$r]}")"')
+  echo "    broker CPU per GiB, (b) / (a), per round: $(cells "$cpu_ratios") (target: at most 1.05)"
+  if ((n >= 2)); then
+    read -r -a values <<<"$cpu_ratios"
+    odd=() even=()
+    for ((i = 0; i < n; ++i)); do if ((i % 2 == 0)); then odd+=("${values[i]}"); else even+=("${values[i]}"); fi; done
+    echo "      with (a) going first: $(cells "${odd[*]}"); with (b) going first: $(cells "${even[*]}")"
+  fi
   echo "    MiB/s, (b) / (a), per round: $(cells "$(rounds_of 'ratio "$(field "${produced[b,'"$parts"',$r]}" mib_s)" "$(field "${produced[a,'"$parts"',$r]}" mib_s)"')")"
 done
 echo
