@@ -64,25 +64,10 @@ if ((avail_kib < need_kib)); then
   exit 1
 fi
 work="$(mktemp -d "$tmp_parent/sluice-bench.XXXXXX")"
-broker_pid=""
-stop_code=""
+bench_name=broker_bench
+# shellcheck source=bench_lib.sh
+. "$here/bench/bench_lib.sh"
 
-stop_broker() {  # SIGTERM, then SIGKILL after 30 s; sets stop_code to sluiced's exit code
-  local pid=$broker_pid code=0
-  stop_code=""
-  [[ -n "$pid" ]] || return 0
-  broker_pid=""
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "broker_bench: sluiced $pid did not stop in 30 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || code=$?
-  stop_code=$code
-}
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
@@ -94,50 +79,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_broker <data-dir>: sluiced with a minimal single-node config; sets broker_pid and port.
-start_broker() {
-  local dir=$1 metrics_port
-  port=$(free_port)
-  metrics_port=$(free_port)
-  mkdir -p "$dir"
-  cat >"$dir.properties" <<EOF
-broker.id=1
-listeners=PLAINTEXT://127.0.0.1:$port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-log.dirs=$dir
-metrics.listener=http://127.0.0.1:$metrics_port
-offsets.topic.replication.factor=1
-EOF
-  # The shipped config's socket settings, so the benchmark measures what `make run` serves.
-  grep -E '^socket\.' "$here/config/server.properties" >>"$dir.properties"
-  if [[ -n "${BENCH_BROKER_PROPERTIES:-}" ]]; then
-    tr ' ' '\n' <<<"$BENCH_BROKER_PROPERTIES" >>"$dir.properties"
-  fi
-  "$sluiced" "$dir.properties" >>"$dir.log" 2>&1 </dev/null &
-  broker_pid=$!
-  for _ in $(seq 300); do
-    if ! kill -0 "$broker_pid" 2>/dev/null; then
-      echo "broker_bench: sluiced exited at start:" >&2
-      cat "$dir.log" >&2
-      exit 1
-    fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "broker_bench: sluiced not listening on $port after 30 s" >&2
-  exit 1
-}
-
-broker_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$broker_pid/stat"; }
+broker_cpu_ticks() { cpu_ticks "$broker_pid"; }
 status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$broker_pid/status"; }
-field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# CPU seconds per GiB moved.
-per_gib() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.2f", c * 1073741824 / b }'; }
 
 # run_load <timeout> args...: runs kafka_load; prints its line with the broker's CPU seconds added.
 run_load() {
@@ -153,10 +96,6 @@ run_load() {
   echo "$line" >&2
   echo "$line"
 }
-# Writes back the dirty pages left by the previous step (not timed), so every timed write starts
-# below the kernel's dirty-page thresholds: without it, from the second round on the writers are
-# throttled to the disk's write-back speed and the figures depend on what ran before.
-settle() { sync -f "$work" 2>/dev/null || sync; }
 run_ceiling() {
   local line
   line=$(timeout --foreground 120 "$ceiling" "$@")

@@ -27,86 +27,29 @@ run_seconds=${BENCH_RUN_SECONDS:-30}
 paced_seconds=${BENCH_PACED_SECONDS:-3}
 warmup_mib=${BENCH_WARMUP_MIB:-16384}
 work="$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/sluice-cluster-bench.XXXXXX")"
-pids=()
-zk_config="$work/zk.properties"
+bench_name=cluster_bench
+# shellcheck source=bench_lib.sh
+. "$here/bench/bench_lib.sh"
 
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  [[ -f "$zk_config" ]] && LOG_DIR="$work" "$here/bin/zookeeper-server-stop.sh" "$zk_config" \
-    >/dev/null 2>&1 || true
+  stop_cluster
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {  # wait_port <port> <what>
-  for _ in $(seq 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "cluster_bench: $2 not listening on $1 after 30 s" >&2
-  exit 1
-}
-field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+# The warm-up writes more than the whole benchmark writes (up to ~10 GiB): the RF 3 runs came out
+# 3-4x slower after the RF 1 runs had used fresh memory (see warm_up in bench_lib.sh).
+warm_up "$warmup_mib"
+start_cluster "$work"
 
-# Untimed warm-up, as in broker_bench.sh: on a VM whose memory the host backs lazily, the first
-# write into never-used page cache costs several times more CPU; a run then measures the host,
-# not the brokers (the RF 3 runs came out 3-4x slower after the RF 1 runs had used fresh memory).
-# Writing and deleting more than the whole benchmark writes (up to ~10 GiB) makes them warm.
-if ((warmup_mib > 0)); then
-  echo "cluster_bench: warm-up, ${warmup_mib} MiB through the page cache (not timed)" >&2
-  dd if=/dev/zero of="$work/warm.dat" bs=1M count="$warmup_mib" status=none
-  rm -f "$work/warm.dat"
-fi
-
-zk_port=$(free_port)
-cat >"$zk_config" <<EOF
-dataDir=$work/zk
-clientPort=$zk_port
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-admin.enableServer=false
-EOF
-LOG_DIR="$work" "$here/bin/zookeeper-server-start.sh" -daemon "$zk_config" >/dev/null
-wait_port "$zk_port" ZooKeeper
-
-bootstrap=""
-for id in 1 2 3; do
-  port=$(free_port)
-  cat >"$work/server$id.properties" <<EOF
-broker.id=$id
-listeners=PLAINTEXT://127.0.0.1:$port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-log.dirs=$work/kdata$id
-zookeeper.connect=127.0.0.1:$zk_port/kafka-broker
-metrics.listener=http://127.0.0.1:$(free_port)
-EOF
-  grep -E '^socket\.' "$here/config/server.properties" >>"$work/server$id.properties" || true
-  "$sluiced" "$work/server$id.properties" >>"$work/server$id.log" 2>&1 </dev/null &
-  pids+=($!)
-  wait_port "$port" "sluiced $id"
-  bootstrap+="${bootstrap:+,}127.0.0.1:$port"
-done
-
-create() {  # create <topic> <partitions> <rf>
-  timeout 60 "$here/bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --topic "$1" \
-    --partitions "$2" --replication-factor "$3" >/dev/null
-  # Wait until every partition has a leader that answers.
-  for _ in $(seq 100); do
-    if timeout 10 "$here/bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --describe \
-      --topic "$1" | grep -q "Leader: -1\|Leader: none"; then sleep 0.2; else return 0; fi
-  done
+create() {  # create <topic> <partitions> <rf>: returns once every partition has its full ISR
+  timeout 120 "$load" create-topic "$bootstrap" "$1" "$2" "$3" >/dev/null
 }
 
-# Dirty pages are written back (not timed) before every timed run: the paced RF 1 run alone
-# leaves gigabytes to write back, and writeback throttling would otherwise slow the next run.
-settle() { sync -f "$work" 2>/dev/null || sync; }
-
-run() {  # run <topic> [rate]: one kafka_load produce line
+# run <topic> [rate]: one kafka_load produce line. Dirty pages are written back (settle, not timed)
+# first: the paced RF 1 run alone leaves gigabytes to write back, and writeback throttling would
+# otherwise slow the next run.
+run() {
   settle
   timeout $((run_seconds + 60)) "$load" produce "$bootstrap" "$1" "$records" 1024 all 5 \
     "$run_seconds" ${2:+"$2"}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # run-benchmarks.sh <build-dir>: what `make bench` runs. First every Google Benchmark program
 # <build-dir>/bench/*_bench (bench/*_bench.cc), each with a short --benchmark_min_time, then the
-# single-broker benchmark bench/broker_bench.sh against the same build; prints a summary at the end.
+# single-broker benchmarks bench/broker_bench.sh and bench/txn_bench.sh, then the three-broker
+# bench/txn_bench.sh --cluster (named txn_bench_cluster; skipped when ZooKeeper is not installed),
+# all against the same build; prints a summary at the end.
 # Figures and the machines they came from: docs/benchmarks.md.
 #
 # Environment: BENCH_MIN_TIME (seconds per Google Benchmark case, default 0.05), BENCH_ONLY (a
-# regular expression: run only the programs whose name matches, e.g. 'crc32c|broker'),
-# BENCH_PROGRAM_TIMEOUT (seconds allowed to each program, default 600). broker_bench.sh's own knobs
-# (BENCH_RECORDS, ...) pass through.
+# regular expression: run only the programs whose name matches, e.g. 'crc32c|broker' or
+# '^txn_bench$'), BENCH_PROGRAM_TIMEOUT (seconds allowed to each program, default 600). The
+# scripts' own knobs (BENCH_RECORDS, ...) pass through.
 set -uo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -55,12 +57,25 @@ done
 if [[ broker_bench =~ $only ]]; then
   run broker_bench "$here/bench/broker_bench.sh" "$build"
 fi
+if [[ txn_bench =~ $only ]]; then
+  run txn_bench "$here/bench/txn_bench.sh" "$build"
+fi
+if [[ txn_bench_cluster =~ $only ]]; then
+  if [[ -f "${SLUICE_ZOOKEEPER_JAR:-/usr/share/java/zookeeper.jar}" ]] && command -v java >/dev/null; then
+    run txn_bench_cluster "$here/bench/txn_bench.sh" --cluster "$build"
+  else
+    summary+=("$(printf '%-22s %-24s' txn_bench_cluster 'skipped: no ZooKeeper')")
+  fi
+fi
 
 echo "== summary ($(date -u +%FT%TZ); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%s\n' "${summary[@]}"
-if [[ -f "$out/broker_bench.txt" ]]; then
-  echo
-  # broker_bench.sh ends with its own summary; repeat it here so it is the last thing printed.
-  sed -n '/^== summary/,$p' "$out/broker_bench.txt" | tail -n +2
-fi
+# The scripts end with their own summaries; repeat them here so they are the last thing printed.
+for name in broker_bench txn_bench txn_bench_cluster; do
+  if [[ -f "$out/$name.txt" ]]; then
+    echo
+    echo "== $name"
+    sed -n '/^== summary/,$p' "$out/$name.txt"
+  fi
+done
 exit "$failed"
