@@ -89,37 +89,54 @@ class delayed_produce final : public delayed_operation {
 void replica_manager::append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
                              append_done done, std::optional<produce_transaction> transaction) {
   auto& s = *impl_;
-  if (!transaction || !s.opts.verify_transaction)
-    return append_verified(acks, timeout_ms, std::move(entries), {}, std::move(done));
-  // The partitions where a transactional batch would open the producer's transaction: only those
-  // are verified (Kafka's rule: an open transaction was verified when it began).
+  if (!s.opts.verify_transaction)
+    return append_verified(acks, timeout_ms, std::move(entries), {}, {}, std::move(done));
+  // Every transactional batch from a producer gets a guard (KIP-890); those that would open a
+  // transaction in their partition are verified with the coordinator first (Kafka's rule: an open
+  // transaction was verified when it began), and the append then needs the guard still held.
+  std::vector<std::optional<uint64_t>> guards(entries.size());
   verification_request request;
-  request.transactional_id = transaction->transactional_id;
-  request.abortable_error_supported = transaction->abortable_error_supported;
-  for (const auto& entry : entries) {
+  if (transaction) {
+    request.transactional_id = transaction->transactional_id;
+    request.abortable_error_supported = transaction->abortable_error_supported;
+  }
+  const int64_t now = wall_clock_ms();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& entry = entries[i];
     if (entry.origin != append_origin::client) continue;
     auto h = protocol::batch_header::parse(entry.batch);
     if (!h || !h->is_transactional() || h->is_control() || h->producer_id < 0) continue;
     auto p = s.find(entry.topic, entry.partition);
-    if (!p || !p->is_leader() || p->log().has_open_transaction(h->producer_id)) continue;
+    if (!p || !p->is_leader()) continue;  // answered as such by the append
+    guards[i] = p->log().start_transaction_verification(h->producer_id, h->base_sequence,
+                                                        h->producer_epoch, now);
+    if (*guards[i] == 0 || !transaction) continue;
     request.producer_id = h->producer_id;
     request.producer_epoch = h->producer_epoch;
     request.partitions.emplace_back(entry.topic, entry.partition);
   }
   if (request.partitions.empty())
-    return append_verified(acks, timeout_ms, std::move(entries), {}, std::move(done));
-  auto shared = std::make_shared<std::pair<std::vector<append_entry>, append_done>>(
-      std::move(entries), std::move(done));
-  s.opts.verify_transaction(std::move(request),
-                            [this, acks, timeout_ms, shared](verification_result refused) {
-                              append_verified(acks, timeout_ms, std::move(shared->first),
-                                              std::move(refused), std::move(shared->second));
-                            });
+    return append_verified(acks, timeout_ms, std::move(entries), {}, std::move(guards),
+                           std::move(done));
+  struct pending {
+    std::vector<append_entry> entries;
+    std::vector<std::optional<uint64_t>> guards;
+    append_done done;
+  };
+  auto shared =
+      std::make_shared<pending>(pending{std::move(entries), std::move(guards), std::move(done)});
+  s.opts.verify_transaction(
+      std::move(request), [this, acks, timeout_ms, shared](verification_result refused) {
+        append_verified(acks, timeout_ms, std::move(shared->entries), std::move(refused),
+                        std::move(shared->guards), std::move(shared->done));
+      });
 }
 
 void replica_manager::append_verified(int16_t acks, int32_t timeout_ms,
                                       std::vector<append_entry> entries,
-                                      verification_result refused, append_done done) {
+                                      verification_result refused,
+                                      std::vector<std::optional<uint64_t>> guards,
+                                      append_done done) {
   auto& s = *impl_;
   std::vector<append_outcome> outcomes(entries.size());
   std::vector<delayed_produce::pending> waiting;
@@ -183,6 +200,7 @@ void replica_manager::append_verified(int16_t acks, int32_t timeout_ms,
       options.origin = entry.origin == append_origin::coordinator
                            ? storage::append_origin::coordinator
                            : storage::append_origin::client;
+      if (i < guards.size() && guards[i]) options.verified = storage::verification{*guards[i]};
       auto appended = p->log().append(entry.batch, options);
       if (!appended) {
         out.error = from_storage(appended.code());

@@ -356,8 +356,10 @@ class replica_manager {
 
  private:
   // The append itself, once verification is done; `refused` holds the entries it failed.
+  // `guards`: per entry, the verification guard its append must present (KIP-890), if any.
   void append_verified(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries,
-                       verification_result refused, append_done done);
+                       verification_result refused, std::vector<std::optional<uint64_t>> guards,
+                       append_done done);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -214,7 +214,7 @@ result<append_info> partition_log::append(std::span<uint8_t> batches,
     auto pbatches = producer_batches(batches, positions, origin);
     if (!pbatches) return std::move(pbatches).error();
     std::lock_guard plock(producers_mu_);
-    update = producers_.prepare(*pbatches, origin);
+    update = producers_.prepare(*pbatches, origin, options.verified ? &*options.verified : nullptr);
   }
   if (!update) return std::move(update).error();
   update->end_offset = info.last_offset + 1;

@@ -65,6 +65,9 @@ struct append_options {
   // protocol::validate_for_append first): skip the second pass over the bytes. Framing, sizes,
   // counts and timestamps are still checked here.
   bool crc_verified = false;
+  // transaction.partition.verification.enable: what start_transaction_verification() gave for
+  // this append (client appends of transactional batches); nullopt: verification is off.
+  std::optional<verification> verified;
 };
 
 struct append_info {
@@ -228,9 +231,11 @@ class partition_log {
                                                 int64_t upper_bound_offset) const;
   // DescribeProducers: every producer the partition knows, by producer id.
   std::vector<producer_info> active_producers() const;
-  // Whether `producer_id` has a transaction open in this partition (a transactional batch
-  // written, no marker yet): its next batches need no transaction verification (KIP-890).
-  bool has_open_transaction(int64_t producer_id) const;
+  // KIP-890: before a transactional batch of `producer_id` (first sequence `sequence`) is
+  // verified with the coordinator, the guard its append must then present (0: the producer has a
+  // transaction open here, nothing to verify). A marker of the producer withdraws it.
+  uint64_t start_transaction_verification(int64_t producer_id, int32_t sequence, int16_t epoch,
+                                          int64_t now_ms);
   // Forgets producers idle for producer.id.expiration.ms (those with an open transaction stay).
   void remove_expired_producers(int64_t now_ms);
   void set_producer_id_expiration_ms(int64_t ms);

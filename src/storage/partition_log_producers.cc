@@ -214,10 +214,10 @@ std::vector<producer_info> partition_log::active_producers() const {
   return producers_.active_producers();
 }
 
-bool partition_log::has_open_transaction(int64_t producer_id) const {
+uint64_t partition_log::start_transaction_verification(int64_t producer_id, int32_t sequence,
+                                                       int16_t epoch, int64_t now_ms) {
   std::lock_guard lock(producers_mu_);
-  const auto* entry = producers_.find(producer_id);
-  return entry != nullptr && entry->current_txn_first_offset.has_value();
+  return producers_.start_verification(producer_id, sequence, epoch, now_ms);
 }
 
 void partition_log::remove_expired_producers(int64_t now_ms) {

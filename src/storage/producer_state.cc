@@ -112,8 +112,26 @@ const producer_entry* producer_state::find(int64_t producer_id) const {
   return it == producers_.end() ? nullptr : &it->second;
 }
 
+uint64_t producer_state::start_verification(int64_t producer_id, int32_t sequence, int16_t epoch,
+                                            int64_t now_ms) {
+  const producer_entry* e = find(producer_id);
+  if (e != nullptr && e->current_txn_first_offset) return 0;
+  auto [it, inserted] = verifications_.try_emplace(producer_id);
+  verification_entry& v = it->second;
+  if (inserted) {
+    v.guard = next_guard_++;
+    v.lowest_sequence = sequence;
+  } else {
+    v.lowest_sequence = std::min(v.lowest_sequence, sequence);
+  }
+  v.epoch = epoch;
+  v.created_ms = now_ms;
+  return v.guard;
+}
+
 result<producer_update> producer_state::prepare(std::span<const producer_batch> batches,
-                                                append_origin origin) const {
+                                                append_origin origin,
+                                                const verification* verified) const {
   producer_update up;
   for (const auto& b : batches) {
     up.end_offset = b.last_offset() + 1;
@@ -148,6 +166,7 @@ result<producer_update> producer_state::prepare(std::span<const producer_batch> 
                     "marker of " + producer_text(b.producer_id, b.base_offset) +
                         " from coordinator epoch " + std::to_string(b.marker->coordinator_epoch) +
                         ", older than " + std::to_string(staged.coordinator_epoch));
+      up.marked_producers.push_back(b.producer_id);
       // A marker without data before it (an empty transaction) leaves no trace in the index.
       if (staged.current_txn_first_offset)
         up.completed_txns.push_back({b.producer_id, *staged.current_txn_first_offset, b.base_offset,
@@ -161,6 +180,21 @@ result<producer_update> producer_state::prepare(std::span<const producer_batch> 
 
     auto epoch_ok = check_epoch(staged, b.producer_epoch, b.base_offset, origin);
     if (!epoch_ok) return std::move(epoch_ok).error();
+    if (origin == append_origin::client && verified != nullptr && b.transactional &&
+        !staged.current_txn_first_offset) {
+      // Opening a transaction: only with the guard this append was verified under, still held.
+      auto v = verifications_.find(b.producer_id);
+      if (v == verifications_.end() || verified->guard == 0 || v->second.guard != verified->guard)
+        return fail(errc::invalid_txn_state, "transactional batch of " +
+                                                 producer_text(b.producer_id, b.base_offset) +
+                                                 " was not part of an ongoing transaction");
+      if (b.base_sequence > v->second.lowest_sequence)
+        return fail(errc::out_of_order_sequence, "sequence " + std::to_string(b.base_sequence) +
+                                                     " of " +
+                                                     producer_text(b.producer_id, b.base_offset) +
+                                                     " is past the earliest verified sequence " +
+                                                     std::to_string(v->second.lowest_sequence));
+    }
     if (origin == append_origin::client) {
       auto seq_ok = check_sequence(staged, current, b);
       if (!seq_ok) return std::move(seq_ok).error();
@@ -204,8 +238,13 @@ std::vector<aborted_txn> producer_state::apply(producer_update up) {
     e.current_txn_first_offset = staged.current_txn_first_offset;
     e.last_timestamp = staged.last_timestamp;
   }
-  for (const auto& [first, pid] : up.started_txns) open_txns_[first] = pid;
+  for (const auto& [first, pid] : up.started_txns) {
+    open_txns_[first] = pid;
+    verifications_.erase(pid);  // used up: the transaction is open now
+  }
   std::vector<aborted_txn> aborted;
+  // Whatever was verified belonged to the transaction a marker ends, with data here or not.
+  for (int64_t pid : up.marked_producers) verifications_.erase(pid);
   for (const auto& c : up.completed_txns) {
     // The last stable offset as the marker lands: the first open transaction of another
     // producer, else the offset right after the marker.
@@ -258,10 +297,13 @@ bool producer_state::expired(const producer_entry& e, int64_t now_ms) const {
 
 void producer_state::remove_expired(int64_t now_ms) {
   std::erase_if(producers_, [&](const auto& kv) { return expired(kv.second, now_ms); });
+  std::erase_if(verifications_,
+                [&](const auto& kv) { return now_ms - kv.second.created_ms >= expiration_ms_; });
 }
 
 void producer_state::clear(int64_t end_offset) {
   producers_.clear();
+  verifications_.clear();
   open_txns_.clear();
   unreplicated_.clear();
   end_offset_ = end_offset;

@@ -133,6 +133,16 @@ struct completed_txn {
   bool aborted = false;
 };
 
+// KIP-890 verification of a transactional client append (Kafka's VerificationGuard): the leader
+// records a guard when it asks the coordinator whether a batch may open the producer's
+// transaction here, and the append must present it. A marker of the producer, or the start of
+// its transaction, withdraws the guard, so an append verified before its transaction ended is
+// refused instead of opening a transaction nobody will close.
+struct verification {
+  // The guard start_verification() returned (0: none, because a transaction was open then).
+  uint64_t guard = 0;
+};
+
 // The checked, not yet applied, effect of one append.
 struct producer_update {
   // The append repeats a batch already written (client appends): nothing is to be written and
@@ -141,6 +151,7 @@ struct producer_update {
   std::unordered_map<int64_t, producer_entry> entries;    // staged, by producer id
   std::vector<std::pair<int64_t, int64_t>> started_txns;  // (first offset, producer id)
   std::vector<completed_txn> completed_txns;              // in log order
+  std::vector<int64_t> marked_producers;                  // producers a marker of this append ends
   int64_t end_offset = -1;  // the offset after the last batch (-1: no batch)
 };
 
@@ -154,8 +165,15 @@ class producer_state {
   // with invalid_producer_epoch, out_of_order_sequence, invalid_txn_state or
   // transaction_coordinator_fenced; for a client append that repeats one of a producer's last 5
   // batches, returns an update with `duplicate` set. Batches without a producer id are ignored.
-  result<producer_update> prepare(std::span<const producer_batch> batches,
-                                  append_origin origin) const;
+  // `verified`: verification is on and this is what the leader got (client appends only); null:
+  // verification is off, or the append is not a client's.
+  result<producer_update> prepare(std::span<const producer_batch> batches, append_origin origin,
+                                  const verification* verified = nullptr) const;
+  // Before asking the coordinator about a transactional batch of `producer_id` (first sequence
+  // `sequence`): 0 when the producer has a transaction open here (nothing to verify), else the
+  // guard the append must present (the producer's pending one, its lowest sequence lowered).
+  uint64_t start_verification(int64_t producer_id, int32_t sequence, int16_t epoch, int64_t now_ms);
+  bool has_verification(int64_t producer_id) const { return verifications_.contains(producer_id); }
   // Installs a prepared update (once its batches are in the log). Returns the aborted
   // transactions it completed, with their last stable offsets, for the transaction index.
   std::vector<aborted_txn> apply(producer_update update);
@@ -204,8 +222,17 @@ class producer_state {
   // The first offset of the earliest open transaction of another producer.
   std::optional<int64_t> next_open_txn(int64_t producer_id) const;
 
+  struct verification_entry {
+    uint64_t guard = 0;
+    int32_t lowest_sequence = 0;
+    int16_t epoch = -1;
+    int64_t created_ms = 0;
+  };
+
   int64_t expiration_ms_;
   std::unordered_map<int64_t, producer_entry> producers_;
+  std::unordered_map<int64_t, verification_entry> verifications_;
+  uint64_t next_guard_ = 1;
   std::map<int64_t, int64_t> open_txns_;     // first offset -> producer id
   std::map<int64_t, txn_end> unreplicated_;  // first offset -> completed txn, marker >= hw
   int64_t high_watermark_ = -1;
