@@ -27,7 +27,8 @@ class offsets_log {
   virtual void append(int32_t partition, std::vector<log_record> records,
                       unique_function<void(append_status)> done) = 0;
 
-  // Reads partition `partition` from its log start offset up to its high watermark and hands
+  // Reads partition `partition` from its log start offset up to its log end (all this new leader
+  // holds: its high watermark may still lag, as Kafka's coordinators know) and hands
   // every record of every data batch to `chunk`, in offset order, a batch (or more) at a time;
   // then calls `done(true)`, or `done(false)` if the read failed. Records of transactional
   // batches carry their txn_tag; a COMMIT/ABORT marker comes as a record with only a txn_tag

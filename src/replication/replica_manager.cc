@@ -227,14 +227,18 @@ result<replica_manager::batch_chunk> replica_manager::read_batches(const std::st
   if (!p) return errc::unknown_topic_or_partition;
   if (!p->is_leader()) return errc::not_leader;
   batch_chunk chunk;
-  int64_t hw = p->high_watermark();
+  // Up to the log end, not the high watermark, as Kafka's coordinators load (FetchIsolation
+  // LOG_END): a leader just elected may not know yet that its followers hold what it holds, and
+  // stopping at its stale high watermark would forget the newest committed offsets and
+  // transaction states. As leader its log is the one every replica will keep.
+  const int64_t end = p->log().log_end_offset();
   offset = std::max(offset, p->log().log_start_offset());
   chunk.next_offset = offset;
-  if (offset >= hw) {
+  if (offset >= end) {
     chunk.at_end = true;
     return chunk;
   }
-  auto read = p->log().read(offset, max_bytes, hw, true);
+  auto read = p->log().read(offset, max_bytes, end, true);
   if (!read) return from_storage(read.code());
   protocol::writer w;
   w.write_records(protocol::records::file(read->region), false);
@@ -249,8 +253,8 @@ result<replica_manager::batch_chunk> replica_manager::read_batches(const std::st
     chunk.next_offset = h->last_offset() + 1;
     rest = rest.subspan(static_cast<size_t>(h->total_size()));
   }
-  if (read->region.size == 0) chunk.next_offset = hw;  // nothing readable below the watermark
-  chunk.at_end = chunk.next_offset >= hw;
+  if (read->region.size == 0) chunk.next_offset = end;  // nothing readable below the end
+  chunk.at_end = chunk.next_offset >= end;
   return chunk;
 }
 

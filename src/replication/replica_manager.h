@@ -304,12 +304,13 @@ class replica_manager {
   result<epoch_end_offset> end_offset_for_epoch(const std::string& topic, int32_t partition,
                                                 int32_t current_leader_epoch, int32_t epoch);
 
-  // Whole batches from `offset` (or the log start, if later) up to the high watermark, copied into
-  // memory: for internal readers such as the group coordinator loading __consumer_offsets.
+  // Whole batches of a partition led here from `offset` (or the log start, if later) up to its log
+  // end, copied into memory: for the coordinators loading their internal topics, which read all a
+  // new leader holds (Kafka's LOG_END isolation), since its high watermark may still lag.
   struct batch_chunk {
     protocol::bytes data;
     int64_t next_offset = 0;  // where the next read continues
-    bool at_end = false;      // next_offset reached the high watermark
+    bool at_end = false;      // next_offset reached the log end
   };
   result<batch_chunk> read_batches(const std::string& topic, int32_t partition, int64_t offset,
                                    int32_t max_bytes);

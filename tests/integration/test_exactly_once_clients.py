@@ -218,19 +218,37 @@ def run_word_count_through(kill, cluster_bootstrap, tmp_path, line, app_id, extr
                           f"--state-dir={tmp_path / 'streams'}", "--timeout-ms=300000",
                           "processing.guarantee=exactly_once_v2", *extra,
                           workdir=tmp_path / "app", line=line)
+    last = {}
+
+    def counts_are_exact():
+        last.update(counts=committed_word_counts(cluster_bootstrap(), "wck-out"))
+        return last["counts"] == dict(expected)
+
+    exact = False
     try:
         wait_for(lambda: committed_word_counts(cluster_bootstrap(), "wck-out"), 180,
                  "the word count's first committed output")
         kill()
         write_lines_to(cluster_bootstrap(), "wck-in", lines[1500:])
-        wait_for(lambda: committed_word_counts(cluster_bootstrap(), "wck-out") == dict(expected), 240,
-                 "the exact counts")
+        exact = poll(counts_are_exact, 240)
     finally:
         stop.touch()
     run = app.wait(120, check=False)
+    assert exact, (f"the committed counts never came out exact: {last.get('counts')} "
+                   f"(expected {dict(expected)}); the application: {run}")
     assert run["error"] is None and run["exit_code"] == 0, run
     # Still exact once the application has closed (nothing more was committed on the way out).
     assert committed_word_counts(cluster_bootstrap(), "wck-out") == dict(expected)
+
+
+def poll(condition, timeout):
+    """Whether condition() came true within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def wait_for(condition, timeout, what):

@@ -311,5 +311,25 @@ TEST(replication, high_watermarks_survive_a_restart) {
   EXPECT_EQ(c.view(2, "t", 0).log_end_offset, 3);
 }
 
+TEST(replication, a_new_leader_loads_its_internal_topics_past_its_stale_high_watermark) {
+  // What a coordinator replays after an election: everything the new leader holds, not just what
+  // its (follower-copied, lagging) high watermark covers, or the newest offsets and transaction
+  // states would be forgotten. Kafka's coordinators read to the log end for the same reason.
+  test_cluster c(3);
+  c.create_topic("t", 1, {1, 2, 3});
+  c.at(3).gate->store(false);
+  expect_ok(c.elect("t", 0, 1, 0, {1, 2, 3}, {1, 2, 3}, {1, 2, 3}));
+  ASSERT_FALSE(c.produce(1, "t", 0, {"a", "b", "c"}).error);
+  ASSERT_TRUE(c.eventually([&] { return c.view(2, "t", 0).log_end_offset == 3; }));
+  EXPECT_EQ(c.view(2, "t", 0).high_watermark, 0);
+  expect_ok(c.elect("t", 0, 2, 1, {2, 3}, {1, 2, 3}, {2, 3}));
+  ASSERT_TRUE(c.view(2, "t", 0).leader);
+  auto chunk = c.rm(2).read_batches("t", 0, 0, 1 << 20);
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(chunk->next_offset, 3);
+  EXPECT_TRUE(chunk->at_end);
+  EXPECT_FALSE(chunk->data.empty());
+}
+
 }  // namespace
 }  // namespace sluice::replication::test
