@@ -32,18 +32,22 @@
 #include <string>
 
 #include "net/request_frame.h"
+#include "net/session.h"
 #include "protocol/wire.h"
 
 namespace sluice::net {
 
 // Facts about one client connection, fixed when it is accepted. Shared and immutable: handlers
-// that finish a request later (a delayed Fetch, an acks=-1 Produce) may keep the pointer.
+// that finish a request later (a delayed Fetch, an acks=-1 Produce) may keep the pointer. What
+// authentication establishes later lives in `session`.
 struct connection_info {
   uint64_t id = 0;                              // unique per tcp_server, never reused
   std::string listener_name;                    // e.g. "PLAINTEXT", from `listeners`
   std::string security_protocol = "PLAINTEXT";  // the listener's protocol
-  std::string principal = "User:ANONYMOUS";     // set by authentication once SASL/TLS exist
-  std::string client_host;                      // peer address, numeric
+  // The principal and authentication state; never null on an accepted connection.
+  std::shared_ptr<connection_session> session =
+      std::make_shared<connection_session>(/*authenticated=*/true);
+  std::string client_host;  // peer address, numeric
   uint16_t client_port = 0;
   std::string local_host;  // the address the client connected to
   uint16_t local_port = 0;
