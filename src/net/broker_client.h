@@ -6,7 +6,10 @@
 // One request at a time on one TCP connection; owned and used by one worker thread (never a
 // network thread). Connects lazily; after any failure the connection is closed and the next call
 // reconnects. Every call is bounded by the connect and request timeouts. close() may be called
-// from any thread and is final. Plain POSIX sockets and poll(); no Asio.
+// from any thread and is final. Plain POSIX sockets and poll(); no Asio. When the inter-broker
+// listener is SSL or SASL_SSL the connection runs TLS (OpenSSL on the same non-blocking socket),
+// verifying the peer against the listener's trust store and, with
+// ssl.endpoint.identification.algorithm=https, its host name.
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,17 @@
 
 namespace sluice::net {
 
+class tls_context;
+
+// How this broker's connections to other brokers are secured: the inter-broker listener's
+// security protocol and, for SSL and SASL_SSL, its TLS configuration as a client (the broker's
+// key store, presented when the peer asks for a certificate, and its trust store). One value for
+// every inter-broker client of the broker; PLAINTEXT by default.
+struct client_security {
+  std::string protocol = "PLAINTEXT";
+  std::shared_ptr<const tls_context> tls;  // set for SSL and SASL_SSL
+};
+
 struct broker_client_options {
   std::string host;
   uint16_t port = 0;
@@ -26,6 +40,7 @@ struct broker_client_options {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{30000};
   int32_t receive_buffer_bytes = -1;  // -1: the OS default
+  client_security security;
 };
 
 class broker_client {

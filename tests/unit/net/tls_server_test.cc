@@ -12,37 +12,6 @@
 namespace sluice::net::testing {
 namespace {
 
-struct tls_server {
-  test_pki& pki;
-  metrics::registry registry;
-  fake_dispatcher dispatcher;
-  std::unique_ptr<tcp_server> server;
-  std::shared_ptr<tls_context> context;
-
-  explicit tls_server(test_pki& p, ssl_client_auth auth = ssl_client_auth::none,
-                      std::string protocol = "SSL", std::string rules = "DEFAULT")
-      : pki(p) {
-    auto settings = inline_settings(pki.server, pki.ca);
-    settings.client_auth = auth;
-    settings.principal_mapping_rules = rules;
-    auto made = tls_context::create(tls_context::role::server, settings);
-    if (!made) throw std::runtime_error(made.message());
-    context = *made;
-    auto o = loopback_options();
-    o.listeners = {listener_endpoint{"SECURE", protocol, "127.0.0.1", 0, context},
-                   listener_endpoint{"PLAINTEXT", "PLAINTEXT", "127.0.0.1", 0}};
-    server = std::make_unique<tcp_server>(std::move(o), dispatcher, registry);
-    auto started = server->start();
-    if (!started.ok()) throw std::runtime_error(started.message());
-  }
-  ~tls_server() { server->stop(1s); }
-  uint16_t port() const { return server->port("SECURE"); }
-  double handshake_failures() {
-    return sample(registry.expose(),
-                  "sluice_network_connections_closed_total{reason=\"tls_handshake_failed\"}");
-  }
-};
-
 // Answers each request with the principal and authentication state of its connection.
 void answer_with_session(fake_dispatcher& d) {
   d.handler = [](const connection_ref& c, protocol::bytes, response_callback done) {

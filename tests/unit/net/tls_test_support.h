@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "net/keystore.h"
+#include "net/tls_context.h"
 #include "net_test_support.h"
 
 namespace sluice::net::testing {
@@ -228,6 +229,40 @@ class tls_client {
   SSL* ssl_ = nullptr;
   bool handshake_ok_ = false;
   std::string error_;
+};
+
+// A tcp_server with a TLS listener "SECURE" (the test CA's server certificate unless another
+// identity is given) and a PLAINTEXT one, and a fake dispatcher.
+struct tls_server {
+  test_pki& pki;
+  metrics::registry registry;
+  fake_dispatcher dispatcher;
+  std::unique_ptr<tcp_server> server;
+  std::shared_ptr<tls_context> context;
+
+  explicit tls_server(test_pki& p, ssl_client_auth auth = ssl_client_auth::none,
+                      std::string protocol = "SSL", std::string rules = "DEFAULT",
+                      const issued* identity = nullptr)
+      : pki(p) {
+    auto settings = inline_settings(identity ? *identity : pki.server, pki.ca);
+    settings.client_auth = auth;
+    settings.principal_mapping_rules = rules;
+    auto made = tls_context::create(tls_context::role::server, settings);
+    if (!made) throw std::runtime_error(made.message());
+    context = *made;
+    auto o = loopback_options();
+    o.listeners = {listener_endpoint{"SECURE", protocol, "127.0.0.1", 0, context},
+                   listener_endpoint{"PLAINTEXT", "PLAINTEXT", "127.0.0.1", 0}};
+    server = std::make_unique<tcp_server>(std::move(o), dispatcher, registry);
+    auto started = server->start();
+    if (!started.ok()) throw std::runtime_error(started.message());
+  }
+  ~tls_server() { server->stop(1s); }
+  uint16_t port() const { return server->port("SECURE"); }
+  double handshake_failures() {
+    return sample(registry.expose(),
+                  "sluice_network_connections_closed_total{reason=\"tls_handshake_failed\"}");
+  }
 };
 
 }  // namespace sluice::net::testing
