@@ -17,21 +17,11 @@
 #include <memory>
 #include <string>
 
+#include "net/client_security.h"
 #include "net/errc.h"
 #include "protocol/wire.h"
 
 namespace sluice::net {
-
-class tls_context;
-
-// How this broker's connections to other brokers are secured: the inter-broker listener's
-// security protocol and, for SSL and SASL_SSL, its TLS configuration as a client (the broker's
-// key store, presented when the peer asks for a certificate, and its trust store). One value for
-// every inter-broker client of the broker; PLAINTEXT by default.
-struct client_security {
-  std::string protocol = "PLAINTEXT";
-  std::shared_ptr<const tls_context> tls;  // set for SSL and SASL_SSL
-};
 
 struct broker_client_options {
   std::string host;

@@ -55,21 +55,27 @@ result<net::tls_settings> listener_tls_settings(
     if (auto* str = std::get_if<std::string>(&v)) return *str;
     return std::nullopt;
   };
+  // Stores and passwords: an empty value is no value (as `ssl.truststore.location=` reads).
+  auto optional = [&](std::string_view key) -> std::optional<std::string> {
+    auto t = text(key);
+    if (t && t->empty()) return std::nullopt;
+    return t;
+  };
   auto list = [&](std::string_view key) {
     const auto& v = value(key);
     auto* items = std::get_if<config_list>(&v);
     return items ? *items : config_list{};
   };
   s.keystore_type = text("ssl.keystore.type").value_or("JKS");
-  s.keystore_location = text("ssl.keystore.location");
-  s.keystore_password = text("ssl.keystore.password");
-  s.key_password = text("ssl.key.password");
-  s.keystore_certificate_chain = text("ssl.keystore.certificate.chain");
-  s.keystore_key = text("ssl.keystore.key");
+  s.keystore_location = optional("ssl.keystore.location");
+  s.keystore_password = optional("ssl.keystore.password");
+  s.key_password = optional("ssl.key.password");
+  s.keystore_certificate_chain = optional("ssl.keystore.certificate.chain");
+  s.keystore_key = optional("ssl.keystore.key");
   s.truststore_type = text("ssl.truststore.type").value_or("JKS");
-  s.truststore_location = text("ssl.truststore.location");
-  s.truststore_password = text("ssl.truststore.password");
-  s.truststore_certificates = text("ssl.truststore.certificates");
+  s.truststore_location = optional("ssl.truststore.location");
+  s.truststore_password = optional("ssl.truststore.password");
+  s.truststore_certificates = optional("ssl.truststore.certificates");
   std::string auth = text("ssl.client.auth").value_or("none");
   if (l.security_protocol == "SASL_SSL" &&
       !overrides.contains(listener_key_name(l.name, "ssl.client.auth")))
