@@ -41,6 +41,17 @@ struct tls_settings {
   }
 };
 
+// Whether two settings name the same key and trust stores (what tls_context::reload swaps).
+inline bool same_stores(const tls_settings& a, const tls_settings& b) {
+  return a.keystore_type == b.keystore_type && a.keystore_location == b.keystore_location &&
+         a.keystore_password == b.keystore_password && a.key_password == b.key_password &&
+         a.keystore_certificate_chain == b.keystore_certificate_chain &&
+         a.keystore_key == b.keystore_key && a.truststore_type == b.truststore_type &&
+         a.truststore_location == b.truststore_location &&
+         a.truststore_password == b.truststore_password &&
+         a.truststore_certificates == b.truststore_certificates;
+}
+
 // Whether a listener's security protocol runs over TLS (SSL and SASL_SSL).
 inline bool uses_tls(std::string_view security_protocol) {
   return security_protocol == "SSL" || security_protocol == "SASL_SSL";

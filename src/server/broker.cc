@@ -361,6 +361,7 @@ bool broker::apply_dynamic_configs() {
   replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
+  reload_tls(live);
   return true;
 }
 

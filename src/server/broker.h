@@ -81,6 +81,7 @@ class broker {
  private:
   result<void> start_metrics_endpoint();
   result<void> start_tls();
+  void reload_tls(const broker_config& live);
   result<void> start_zookeeper();
   void resolve_broker_id(std::optional<int32_t> generated);
   result<int32_t> generate_broker_id();
@@ -101,6 +102,7 @@ class broker {
   std::unique_ptr<net::http_server> http_;
   // TLS listeners' contexts by listener name, and how this broker reaches the others.
   std::map<std::string, std::shared_ptr<net::tls_context>> tls_contexts_;
+  std::shared_ptr<net::tls_context> inter_broker_tls_;  // also in inter_broker_security_.tls
   net::client_security inter_broker_security_;
   std::unique_ptr<storage::log_manager> logs_;
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only

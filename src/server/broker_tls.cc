@@ -1,5 +1,7 @@
 // broker: its TLS side — the SSL listeners' contexts and the inter-broker client's, built at
 // start-up (split from broker.cc; the class comment is in broker.h).
+#include <spdlog/spdlog.h>
+
 #include "net/tls_context.h"
 #include "server/broker.h"
 
@@ -22,9 +24,33 @@ result<void> broker::start_tls() {
     if (!ctx)
       return fail(errc::start_failed, "inter-broker listener " + c.inter_broker_listener_name +
                                           " (as a client): " + ctx.message());
-    inter_broker_security_.tls = *ctx;
+    inter_broker_tls_ = *ctx;
+    inter_broker_security_.tls = inter_broker_tls_;
   }
   return ok_v;
+}
+
+// Renewed key or trust stores (a dynamic config change, checked before it was stored): each TLS
+// context whose stores differ swaps in a context built from them; connections made afterwards
+// use it. A store that no longer loads keeps the old context, logged.
+void broker::reload_tls(const broker_config& live) {
+  auto reload = [](net::tls_context& ctx, const net::tls_settings& wanted, std::string_view what) {
+    if (net::same_stores(ctx.settings(), wanted)) return;
+    if (auto r = ctx.reload(wanted); !r.ok()) {
+      spdlog::error("{}: new key or trust store not loaded, keeping the current ones: {}", what,
+                    r.message());
+      return;
+    }
+    spdlog::info("{}: key and trust stores reloaded", what);
+  };
+  for (const auto& [name, ctx] : tls_contexts_) {
+    auto s = live.listener_tls.find(name);
+    if (s != live.listener_tls.end()) reload(*ctx, s->second, "listener " + name);
+  }
+  if (inter_broker_tls_) {
+    auto s = live.listener_tls.find(config_.typed().inter_broker_listener_name);
+    if (s != live.listener_tls.end()) reload(*inter_broker_tls_, s->second, "inter-broker client");
+  }
 }
 
 }  // namespace sluice::server

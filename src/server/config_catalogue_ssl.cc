@@ -16,13 +16,18 @@ void add_ssl_keys(std::vector<config_key>& keys) {
        .doc =
            "Format of the key store: PKCS12, PEM, or JKS — which Sluice reads only when the file "
            "is really PKCS12 (what keytool writes by default since Java 9), as Java does; a "
-           "true JKS file is refused with advice to convert it."});
+           "true JKS file is refused with advice to convert it.",
+       .mode = update_mode::per_broker});
   add({.name = "ssl.keystore.location",
        .type = t::string,
        .default_value = std::nullopt,
        .doc = "The key store file: this broker's private key and certificate chain (leaf first). "
               "A PEM file holds the key (PKCS#8, optionally encrypted) and the certificates. "
-              "Required for TLS listeners unless ssl.keystore.key is set."});
+              "Required for TLS listeners unless ssl.keystore.key is set. Renew a certificate "
+              "without a restart by pointing this key (or its listener.name.<l>. form) at a new "
+              "file with kafka-configs.sh --entity-type brokers --entity-name <id>: the new "
+              "store is loaded and checked first, and new connections use it.",
+       .mode = update_mode::per_broker});
   add({.name = "ssl.keystore.password",
        .type = t::password,
        .default_value = std::nullopt,
@@ -52,13 +57,15 @@ void add_ssl_keys(std::vector<config_key>& keys) {
        .type = t::string,
        .default_value = "JKS",
        .doc = "Format of the trust store: PKCS12, PEM, or JKS read as PKCS12 (see "
-              "ssl.keystore.type)."});
+              "ssl.keystore.type).",
+       .mode = update_mode::per_broker});
   add({.name = "ssl.truststore.location",
        .type = t::string,
        .default_value = std::nullopt,
        .doc = "The trust store file: the CA certificates client certificates (ssl.client.auth) "
               "and, for the inter-broker listener, other brokers' certificates are checked "
-              "against. Not set: the system's CA certificates."});
+              "against. Not set: the system's CA certificates.",
+       .mode = update_mode::per_broker});
   add({.name = "ssl.truststore.password",
        .type = t::password,
        .default_value = std::nullopt,

@@ -12,7 +12,9 @@ test with the `openssl` command line (tls_certs.py):
 - random bytes and a plaintext Kafka request sent to the TLS listener, and a TLS ClientHello sent
   to the PLAINTEXT listener, close only their own connection while a TLS client keeps working;
 - key stores as PKCS12 and inline PEM work; bad files, wrong passwords and missing keys stop
-  start-up with a message naming the key.
+  start-up with a message naming the key;
+- a renewed certificate set with kafka-configs.sh (listener.name.ssl.ssl.keystore.location) is
+  served to new connections without a restart; one that does not load is refused, naming the key.
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -q
 -p no:cacheprovider test_tls.py"""
@@ -22,6 +24,7 @@ import re
 import socket
 import ssl
 import struct
+import subprocess
 import time
 import urllib.request
 
@@ -30,7 +33,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from clients import java
-from conftest import Broker, free_port, kcat, wait_for_port
+from conftest import SOURCE_DIR, Broker, free_port, kcat, wait_for_port
 from tls_certs import Pki
 
 MAPPING_RULES = "RULE:^CN=([a-z]+),OU=eng,.*$/$1/U,DEFAULT"
@@ -370,3 +373,51 @@ def test_bad_stores_stop_start_up_naming_the_key(tmp_path, pki):
         with pytest.raises(RuntimeError) as failed:
             ssl_broker(tmp_path / f"bad{i}", pki, configs, wait=False)
         assert message in str(failed.value), (configs, str(failed.value)[-2000:])
+
+
+# ---- certificate renewal without a restart ---------------------------------------------------
+
+
+def served_subject(port):
+    """The subject of the certificate the listener on `port` presents now (a new connection)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw) as tls:
+            der = tls.getpeercert(binary_form=True)
+    text = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"],
+                          input=der, capture_output=True, check=True).stdout.decode()
+    return text.strip()
+
+
+def test_a_renewed_certificate_is_served_after_alter_configs(tmp_path, pki):
+    renewed = pki.identity("broker-renewed", "/CN=localhost/O=Sluice Renewed",
+                           san="IP:127.0.0.1,DNS:localhost")
+    b = ssl_broker(tmp_path / "broker", pki)
+    try:
+        assert "Renewed" not in served_subject(b.ssl_port)
+        kcat("-b", b.ssl_bootstrap, *kcat_ssl(pki), "-P", "-t", "renewal", input=b"before\n")
+
+        def alter(value):
+            return subprocess.run(
+                [str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server", b.bootstrap,
+                 "--entity-type", "brokers", "--entity-name", "1", "--alter", "--add-config",
+                 f"listener.name.ssl.ssl.keystore.location={value}"],
+                capture_output=True, text=True, timeout=60)
+
+        # A store that does not load is refused, naming the key; the old certificate stays.
+        missing = alter(tmp_path / "no-such-keystore.pem")
+        assert missing.returncode != 0
+        assert "listener.name.ssl.ssl.keystore.location" in missing.stdout + missing.stderr
+        assert "Renewed" not in served_subject(b.ssl_port)
+
+        done = alter(renewed.bundle)
+        assert done.returncode == 0, done.stdout + done.stderr
+        wait_for(lambda: "Renewed" in served_subject(b.ssl_port), what="the renewed certificate")
+        # Clients that trust the CA go on working, over a connection with the new certificate.
+        kcat("-b", b.ssl_bootstrap, *kcat_ssl(pki), "-P", "-t", "renewal", input=b"after\n")
+        got = kcat("-b", b.ssl_bootstrap, *kcat_ssl(pki), "-C", "-t", "renewal", "-e", "-q")
+        assert got.stdout.decode().split() == ["before", "after"]
+    finally:
+        stop(b)
