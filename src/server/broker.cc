@@ -57,6 +57,11 @@ result<void> broker::start() {
     stop();
     return r;
   }
+  // Key and trust stores next: a bad file or password stops start-up before anything is opened.
+  if (auto r = start_tls(); !r.ok()) {
+    stop();
+    return r;
+  }
 
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
   //    storage, then metadata, then coordinators). Each one registers what it must do at
@@ -296,6 +301,7 @@ result<void> broker::start_metadata() {
   ro.replica_fetch_backoff_ms = c.replica_fetch_backoff_ms;
   ro.replica_socket_timeout_ms = c.replica_socket_timeout_ms;
   ro.high_watermark_checkpoint_interval_ms = c.replica_high_watermark_checkpoint_interval_ms;
+  ro.security = inter_broker_security_;
   if (zk_) {
     ro.controller_managed = true;
     ro.send_isr_change = [link = link_.get()](replication::isr_change change, auto done) {
@@ -355,6 +361,7 @@ bool broker::apply_dynamic_configs() {
   replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
+  reload_tls(live);
   return true;
 }
 
@@ -371,6 +378,7 @@ void broker::start_controller() {
       static_cast<int32_t>(c.leader_imbalance_check_interval_seconds);
   co.leader_imbalance_per_broker_percentage = c.leader_imbalance_per_broker_percentage;
   co.request_timeout_ms = c.controller_socket_timeout_ms;
+  co.security = inter_broker_security_;
   controller_ = std::make_unique<cluster::controller>(co, *zk_);
   add_shutdown_step("stop the controller", [this] { controller_->stop(); });
 
@@ -378,6 +386,7 @@ void broker::start_controller() {
   lo.broker_id = c.broker_id;
   lo.listener_name = c.inter_broker_listener_name;
   lo.broker_epoch = [store = zk_store_] { return store->broker_epoch(); };
+  lo.security = inter_broker_security_;
   link_ = std::make_unique<controller_link>(lo, *metadata_);
   add_shutdown_step("stop the controller link", [this] { link_->stop(); });
 }
@@ -458,6 +467,7 @@ void broker::start_transaction_coordinator() {
   mo.broker_id = c.broker_id;
   mo.listener_name = c.inter_broker_listener_name;
   mo.request_timeout = std::chrono::milliseconds(c.controller_socket_timeout_ms);
+  mo.security = inter_broker_security_;
   mo.write_locally = [this](protocol::write_txn_markers_request request, int32_t timeout_ms,
                             std::function<void(protocol::write_txn_markers_response)> done) {
     if (!services_) return false;  // the request handlers are not set up yet
@@ -473,8 +483,9 @@ void broker::start_transaction_coordinator() {
             .count();
       },
       hooks);
-  txn_verifier_ = std::make_unique<txn_verifier>(c.broker_id, c.inter_broker_listener_name,
-                                                 *metadata_, *transactions_);
+  txn_verifier_ =
+      std::make_unique<txn_verifier>(c.broker_id, c.inter_broker_listener_name, *metadata_,
+                                     *transactions_, inter_broker_security_);
   txn_markers_->start();
   txn_timer_->start([t = transactions_.get()] { t->on_timer(); });
   transactions_->start();
@@ -494,7 +505,10 @@ net::tcp_server_options broker::network_options() const {
   const broker_config& c = config_.typed();
   net::tcp_server_options o;
   for (const auto& l : c.listeners) {
-    o.listeners.push_back(net::listener_endpoint{l.name, l.security_protocol, l.host, l.port});
+    auto tls = tls_contexts_.find(l.name);
+    o.listeners.push_back(
+        net::listener_endpoint{l.name, l.security_protocol, l.host, l.port,
+                               tls == tls_contexts_.end() ? nullptr : tls->second});
   }
   o.network_threads = c.num_network_threads;
   o.max_request_bytes = c.socket_request_max_bytes;
