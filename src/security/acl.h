@@ -127,6 +127,7 @@ struct resource_pattern_filter {
   resource_type type = resource_type::any;
   std::optional<std::string> name;
   pattern_type pattern = pattern_type::any;
+  auto operator<=>(const resource_pattern_filter&) const = default;
   bool matches(const resource_pattern& p) const;
   // Names at most one pattern (no ANY type, a name, not MATCH).
   bool matches_at_most_one() const;
