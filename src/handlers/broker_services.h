@@ -23,6 +23,9 @@ namespace sluice::cluster {
 class controller;
 class producer_id_manager;
 }  // namespace sluice::cluster
+namespace sluice::security {
+class acl_manager;
+}
 
 namespace sluice::handlers {
 
@@ -110,6 +113,9 @@ struct broker_services {
   // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
   cluster::producer_id_manager* producer_ids = nullptr;
   transaction::txn_coordinator* transactions = nullptr;
+  // Authorization (issue #13): the ACLs and their authorizer, or null when authorizer.class.name
+  // is empty (everything allowed; the ACL APIs answer SECURITY_DISABLED). See authorization.h.
+  security::acl_manager* acls = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -2,8 +2,14 @@
 // network layer sends with sendfile. Fetch sessions (KIP-227): this broker answers every fetch in
 // full and never creates a session (session id 0), which the protocol allows and every client
 // handles by sending full fetches; an incremental fetch for an unknown session gets
-// FETCH_SESSION_ID_NOT_FOUND.
+// FETCH_SESSION_ID_NOT_FOUND. Authorization as Kafka's: a follower (replica id >= 0) needs
+// CLUSTER_ACTION, a consumer READ on each topic; refused partitions get
+// TOPIC_AUTHORIZATION_FAILED.
 #include "protocol/generated/fetch.h"
+
+#include <map>
+
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -36,8 +42,31 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
   params.min_bytes = request.min_bytes;
   params.max_bytes = request.max_bytes;
   params.read_committed = request.isolation_level == 1;
+  // A follower needs CLUSTER_ACTION; a consumer READ on each topic. Refused partitions are
+  // answered TOPIC_AUTHORIZATION_FAILED and not read.
+  const access acl(ctx);
+  const bool follower = params.replica_id >= 0;
+  const bool follower_allowed = follower && acl.allows_inter_broker();
+  std::map<std::string, bool> readable;
+  auto refused = [&](const auto& topic) {
+    if (follower) return !follower_allowed;
+    if (!acl.enabled()) return false;
+    std::optional<std::string> name = version >= 13 ? std::nullopt : std::optional(topic.topic);
+    if (!name) {
+      auto t = ctx.services.metadata.topic_by_id(topic.topic_id);
+      if (!t) return false;  // the replica manager answers UNKNOWN_TOPIC_ID
+      name = t->name;
+    }
+    auto [it, fresh] = readable.try_emplace(*name, false);
+    if (fresh) it->second = acl.allows_topic(acl_operation::read, *name);
+    return !it->second;
+  };
+  std::vector<bool> skipped;
   for (const auto& topic : request.topics) {
+    const bool refuse = refused(topic);
     for (const auto& part : topic.partitions) {
+      skipped.push_back(refuse);
+      if (refuse) continue;
       replication::fetch_partition_request p;
       if (version >= 13) {
         p.topic_id = topic.topic_id;
@@ -58,13 +87,15 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     protocol::fetch_request request;
     int16_t version;
     bool read_committed;
+    std::vector<bool> skipped;  // per partition in request order: refused, not fetched
     responder reply;
   };
-  auto state = std::make_shared<pending>(
-      pending{std::move(request), version, params.read_committed, std::move(reply)});
+  const bool nothing_to_read = params.partitions.empty() && !skipped.empty();
+  auto state = std::make_shared<pending>(pending{std::move(request), version, params.read_committed,
+                                                 std::move(skipped), std::move(reply)});
   auto finish = [state](std::vector<replication::fetch_partition_result> results) {
     response_t response;
-    size_t i = 0;
+    size_t i = 0, slot = 0;
     for (const auto& topic : state->request.topics) {
       auto& topic_out = response.responses.emplace_back();
       if (state->version >= 13) {
@@ -73,9 +104,18 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
         topic_out.topic = topic.topic;
       }
       for (const auto& part : topic.partitions) {
-        auto& r = results[i++];
         auto& out = topic_out.partitions.emplace_back();
         out.partition_index = part.partition;
+        if (state->skipped[slot++]) {
+          out.error_code = code_of(error_code::topic_authorization_failed);
+          out.high_watermark = -1;
+          out.last_stable_offset = -1;
+          out.log_start_offset = -1;
+          out.aborted_transactions = std::nullopt;
+          out.records = protocol::records::view({});
+          continue;
+        }
+        auto& r = results[i++];
         out.error_code = code_of(r.error);
         out.high_watermark = r.high_watermark;
         out.last_stable_offset = r.last_stable_offset;
@@ -100,6 +140,7 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     }
     state->reply.send(response);
   };
+  if (nothing_to_read) return finish({});  // every partition refused: no need to wait
   ctx.services.replicas.fetch(std::move(params), std::move(finish));
 }
 

@@ -1,5 +1,7 @@
 // ListOffsets (key 2), v1–v9: earliest (-2), latest (-1), max timestamp (-3, v7+), or by timestamp.
+// Each topic needs DESCRIBE (else TOPIC_AUTHORIZATION_FAILED), as in Kafka.
 #include "protocol/generated/list_offsets.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -13,6 +15,9 @@ void handle_list_offsets(request_context& ctx, protocol::reader& body, responder
   if (auto r = request.decode(body, version); !r) return reply.close();
   bool read_committed = version >= 2 && request.isolation_level == 1;
 
+  const access acl(ctx);
+  const auto allowed = acl.allowed(acl_operation::describe, resource_type::topic, request.topics,
+                                   [](const auto& t) -> const std::string& { return t.name; });
   protocol::list_offsets_response response;
   for (const auto& topic : request.topics) {
     auto& topic_out = response.topics.emplace_back();
@@ -20,6 +25,10 @@ void handle_list_offsets(request_context& ctx, protocol::reader& body, responder
     for (const auto& part : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = part.partition_index;
+      if (!allowed.contains(topic.name)) {
+        out.error_code = code_of(protocol::error_code::topic_authorization_failed);
+        continue;
+      }
       if (part.timestamp == -3 && version < 7) {
         out.error_code = code_of(protocol::error_code::unsupported_version);
         continue;

@@ -4,9 +4,14 @@
 // The partition leader checks idempotent and transactional batches against the producer's state
 // (replication, storage), and a transactional batch that would open a transaction in a partition
 // is first verified with its transaction coordinator (KIP-890, see replica_manager::append).
+// Authorization as Kafka's: WRITE on the transactional id for transactional batches (else the
+// whole request is TRANSACTIONAL_ID_AUTHORIZATION_FAILED), WRITE on each topic
+// (TOPIC_AUTHORIZATION_FAILED); idempotent batches need nothing more (KIP-679: topic WRITE
+// implies idempotent writes).
 #include <spdlog/spdlog.h>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -65,14 +70,18 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
   if (auto r = request.decode(body, version); !r) return reply.close();
 
   bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
-  // Transactional batches need the transactional id they belong to (Kafka refuses the whole
-  // request otherwise, as unauthorized for that id).
-  bool id_missing = false;
-  if (!request.transactional_id) {
-    for (const auto& topic : request.topic_data)
-      for (const auto& part : topic.partition_data)
-        if (!part.records.is_null() && is_transactional(part.records)) id_missing = true;
-  }
+  // Transactional batches need the transactional id they belong to, and WRITE on it (Kafka
+  // refuses the whole request otherwise); every topic needs WRITE.
+  const access acl(ctx);
+  bool transactional = false;
+  for (const auto& topic : request.topic_data)
+    for (const auto& part : topic.partition_data)
+      if (!part.records.is_null() && is_transactional(part.records)) transactional = true;
+  const bool id_refused = transactional && (!request.transactional_id ||
+                                            !acl.allows_transactional_id(
+                                                acl_operation::write, *request.transactional_id));
+  const auto writable = acl.allowed(acl_operation::write, resource_type::topic, request.topic_data,
+                                    [](const auto& t) -> const std::string& { return t.name; });
   response_t response;
   std::vector<replication::append_entry> entries;
   std::vector<slot> slots;
@@ -84,14 +93,19 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     for (const auto& part : topic.partition_data) {
       size_t t = response.responses.size() - 1;
       size_t p = topic_out.partition_responses.size();
+      if (id_refused) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::transactional_id_authorization_failed));
+        continue;
+      }
+      if (!writable.contains(topic.name)) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::topic_authorization_failed));
+        continue;
+      }
       if (!acks_valid) {
         topic_out.partition_responses.push_back(
             error_response(part.index, error_code::invalid_required_acks));
-        continue;
-      }
-      if (id_missing) {
-        topic_out.partition_responses.push_back(
-            error_response(part.index, error_code::transactional_id_authorization_failed));
         continue;
       }
       if (internal) {

@@ -42,6 +42,9 @@ constexpr std::array kTable{
     handler_entry{26, 0, 4, handle_end_txn},
     handler_entry{27, 0, 1, handle_write_txn_markers, std::nullopt, true},  // inter-broker
     handler_entry{28, 0, 4, handle_txn_offset_commit},
+    handler_entry{29, 0, 3, handle_describe_acls},
+    handler_entry{30, 0, 3, handle_create_acls, std::nullopt, true},  // store writes
+    handler_entry{31, 0, 3, handle_delete_acls, std::nullopt, true},
     handler_entry{32, 1, 4, handle_describe_configs},
     handler_entry{33, 0, 2, handle_alter_configs, std::nullopt, true},
     handler_entry{35, 1, 4, handle_describe_log_dirs},

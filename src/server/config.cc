@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/assert.h"
+#include "security/acl_authorizer.h"
 #include "server/listener_configs.h"
 #include "server/listeners.h"
 
@@ -277,6 +278,16 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.producer_id_expiration_ms = b.get<int32_t>("producer.id.expiration.ms");
   c.producer_id_expiration_check_interval_ms =
       b.get<int32_t>("producer.id.expiration.check.interval.ms");
+
+  c.authorizer_class_name = b.get<std::string>("authorizer.class.name");
+  if (auto users = b.get_optional<std::string>("super.users")) {
+    auto parsed = security::parse_super_users(*users);
+    if (parsed)
+      c.super_users.assign(parsed->begin(), parsed->end());
+    else
+      b.error("super.users", parsed.message());
+  }
+  c.allow_everyone_if_no_acl_found = b.get<bool>("allow.everyone.if.no.acl.found");
 
   c.zookeeper_connect = b.get_optional<std::string>("zookeeper.connect");
   if (c.zookeeper_connect && c.zookeeper_connect->empty()) c.zookeeper_connect.reset();

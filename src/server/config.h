@@ -135,6 +135,11 @@ struct broker_config {
   int64_t producer_id_expiration_ms = 86400000;
   int64_t producer_id_expiration_check_interval_ms = 600000;
 
+  // Authorization (issue #13; empty authorizer_class_name: no authorization)
+  std::string authorizer_class_name;
+  std::vector<std::string> super_users;  // "User:admin"
+  bool allow_everyone_if_no_acl_found = false;
+
   // ZooKeeper (unset zookeeper_connect: embedded single-broker mode)
   std::optional<std::string> zookeeper_connect;
   int32_t zookeeper_session_timeout_ms = 18000;

@@ -545,6 +545,35 @@ std::vector<config_key> build_catalogue() {
               "partition is in its transaction before appending it (KIP-890), so a late write "
               "from an ended transaction cannot hang the partition."});
 
+  section = "Authorization";
+  add({.name = "authorizer.class.name",
+       .type = t::string,
+       .default_value = "",
+       .doc = "The authorizer. Empty: none, every principal may do everything. "
+              "kafka.security.authorizer.AclAuthorizer (or its pre-2.4 name "
+              "kafka.security.auth.SimpleAclAuthorizer): Kafka's ACLs, kept in ZooKeeper in "
+              "Kafka's layout (or in the data directory without zookeeper.connect) and managed "
+              "with kafka-acls.sh; see docs/security.md.",
+       .valid = {[](const config_value& v) -> std::optional<std::string> {
+                   auto* s = std::get_if<std::string>(&v);
+                   if (!s || s->empty() || *s == "kafka.security.authorizer.AclAuthorizer" ||
+                       *s == "kafka.security.auth.SimpleAclAuthorizer")
+                     return std::nullopt;
+                   return "Sluice's authorizer is Kafka's kafka.security.authorizer.AclAuthorizer "
+                          "(or empty for none)";
+                 },
+                 ""}});
+  add({.name = "super.users",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "Principals the authorizer allows everything, without looking at ACLs: "
+              "'User:admin;User:alice' (principalType:name, separated by ';')."});
+  add({.name = "allow.everyone.if.no.acl.found",
+       .type = t::boolean,
+       .default_value = "false",
+       .doc = "Allow every principal on resources that have no ACL at all (a resource with any "
+              "ACL, even for another principal or operation, is governed by its ACLs)."});
+
   section = "ZooKeeper";
   add({.name = "zookeeper.connect",
        .type = t::string,

@@ -112,8 +112,10 @@ class R:
 
 
 class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, port, source=None):
+        """`source`: the local address to connect from (another loopback address, e.g. 127.0.0.2)."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                             source_address=(source, 0) if source else None)
         self.correlation = 0
 
     def close(self):
