@@ -71,11 +71,11 @@ stop_code=""
 
 # start_broker <data-dir> [key=value...]: sluiced with a minimal single-node config, the extra
 # settings, then $BENCH_BROKER_PROPERTIES (space-separated; the last occurrence of a key wins); sets
-# broker_pid and port.
+# broker_pid and port (the PLAINTEXT listener's: $start_port when set, else a free one).
 start_broker() {
   local dir=$1 metrics_port
   shift
-  port=$(free_port)
+  port=${start_port:-$(free_port)}
   metrics_port=$(free_port)
   mkdir -p "$dir"
   cat >"$dir.properties" <<EOF
