@@ -179,3 +179,18 @@ stop_cluster() {  # SIGTERM to the brokers, SIGKILL after 10 s; then ZooKeeper
   fi
   zk_config=""
 }
+
+# ---- summaries over rounds (the caller sets n, the number of rounds done) ----
+rounds_of() {  # rounds_of <expression using $r>: the values of each round, space-separated
+  local r out=()
+  for ((r = 1; r <= n; ++r)); do out+=("$(eval "$1")"); done
+  echo "${out[*]}"
+}
+cells() {  # "a / b / c (median m)"
+  local values joined
+  read -r -a values <<<"$1"
+  joined=$(printf '%s / ' "${values[@]}")
+  echo "${joined% / } (median $(median "${values[@]}"))"
+}
+# Broker CPU seconds per GiB of a kafka_load line with broker_cpu_s and bytes fields.
+cpu_per_gib() { per_gib "$(field "$1" broker_cpu_s)" "$(field "$1" bytes)" 3; }
