@@ -13,7 +13,7 @@ namespace {
 // worker. Version ranges follow Kafka 4.x where it dropped old versions (FACTS.md §5), and the 3.9
 // schemas' maxima otherwise. Every version listed here is served.
 constexpr std::array kTable{
-    handler_entry{0, 3, 11, handle_produce, 0},  // Produce: v0-2 advertised, refused
+    handler_entry{0, 0, 11, handle_produce},  // v0-2: legacy message sets, up-converted
     handler_entry{1, 4, 17, handle_fetch},
     handler_entry{2, 1, 9, handle_list_offsets},
     handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
