@@ -15,7 +15,7 @@ namespace {
 constexpr std::array kTable{
     handler_entry{0, 0, 11, handle_produce},  // v0-2: legacy message sets, up-converted
     handler_entry{1, 0, 17, handle_fetch},
-    handler_entry{2, 1, 9, handle_list_offsets},
+    handler_entry{2, 0, 9, handle_list_offsets},
     handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
     handler_entry{4, 2, 7, handle_leader_and_isr, std::nullopt,
                   true},  // inter-broker (cluster mode)
