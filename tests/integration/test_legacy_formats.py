@@ -121,3 +121,21 @@ def test_sarama_with_an_old_protocol_version(broker, version):
                       "--count=500", f"--version={version}")
     assert_exactly_once(consumed, 500, f"sarama {version}")
     assert len(consume_all(broker, topic, 500)) == 500
+
+
+def test_oldest_admin_versions(broker):
+    c = Client(broker.port)
+    # CreateTopics v0: topics[name, partitions, replication, assignments, configs], timeout.
+    r = c.call(19, 0, False, lambda w: w.arr(["legacy-admin"], lambda w, t: w.str(t).i32(2).i16(1)
+                                             .arr([], None).arr([], None)).i32(10000))
+    assert r.arr(lambda r: (r.str(), r.i16())) == [("legacy-admin", 0)]
+    # DescribeLogDirs v0 (all topics): the new topic's two partitions are there.
+    r = c.call(35, 0, False, lambda w: w.i32(-1))
+    r.i32()
+    dirs = r.arr(lambda r: (r.i16(), r.str(), r.arr(lambda r: (r.str(), r.arr(
+        lambda r: (r.i32(), r.i64(), r.i64(), r.bool()))))))
+    assert any(t == "legacy-admin" and len(parts) == 2 for _, _, topics in dirs for t, parts in topics)
+    # DeleteTopics v0: names, timeout.
+    r = c.call(20, 0, False, lambda w: w.arr(["legacy-admin"], lambda w, t: w.str(t)).i32(10000))
+    assert r.arr(lambda r: (r.str(), r.i16())) == [("legacy-admin", 0)]
+    c.close()
