@@ -1,11 +1,17 @@
-// Fetch (key 1), v4–v17. Consumers and (issue #7) followers. Records go out as file regions the
-// network layer sends with sendfile. Fetch sessions (KIP-227): this broker answers every fetch in
-// full and never creates a session (session id 0), which the protocol allows and every client
-// handles by sending full fetches; an incremental fetch for an unknown session gets
+// Fetch (key 1), v0–v17. Consumers and (issue #7) followers. Records go out as file regions the
+// network layer sends with sendfile. v0–v3 (old consumers) cannot read v2 batches: their records
+// are read into memory and down-converted (protocol/legacy_records.h) to magic 0 (v0-1) or 1
+// (v2-3), bounded by the partition's max bytes; a copying path, as Kafka's. With the topic's
+// message.downconversion.enable false they get UNSUPPORTED_VERSION, and zstd batches
+// UNSUPPORTED_COMPRESSION_TYPE, as in Kafka. Fetch sessions (KIP-227): this broker answers every
+// fetch in full and never creates a session (session id 0), which the protocol allows and every
+// client handles by sending full fetches; an incremental fetch for an unknown session gets
 // FETCH_SESSION_ID_NOT_FOUND. Authorization as Kafka's: a follower (replica id >= 0) needs
 // CLUSTER_ACTION, a consumer READ on each topic; refused partitions get
 // TOPIC_AUTHORIZATION_FAILED.
 #include "protocol/generated/fetch.h"
+
+#include <unistd.h>
 
 #include <map>
 
@@ -13,6 +19,7 @@
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
+#include "protocol/legacy_records.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -21,6 +28,47 @@ namespace {
 
 using protocol::error_code;
 using response_t = protocol::fetch_response;
+
+// The topic's message.downconversion.enable (its override, else the broker default).
+bool down_conversion_enabled(const broker_services& services, const std::string& topic) {
+  auto meta = services.metadata.topic(topic);
+  if (!meta) return true;
+  for (const auto& entry : services.configs.topic_configs(meta->configs))
+    if (entry.name == "message.downconversion.enable") return entry.value != "false";
+  return true;
+}
+
+// Fetch v0-3: the read batches as a magic 0/1 message set in `out`, or the partition's error.
+std::optional<error_code> down_convert(const protocol::records& records, int16_t version,
+                                       int64_t fetch_offset, int32_t max_bytes,
+                                       std::vector<uint8_t>& out) {
+  std::vector<uint8_t> raw;
+  protocol::bytes_view data = records.data();
+  if (records.is_file()) {
+    const auto& region = records.region();
+    raw.resize(static_cast<size_t>(region.size));
+    size_t filled = 0;
+    while (filled < raw.size()) {
+      ssize_t got = ::pread(region.fd, raw.data() + filled, raw.size() - filled,
+                            region.position + static_cast<int64_t>(filled));
+      if (got <= 0) return error_code::unknown_server_error;
+      filled += static_cast<size_t>(got);
+    }
+    data = raw;
+  }
+  protocol::legacy::down_convert_options options;
+  options.magic = version <= 1 ? 0 : 1;
+  options.fetch_offset = fetch_offset;
+  options.max_bytes = static_cast<size_t>(std::max(max_bytes, 0));
+  auto converted = protocol::legacy::down_convert(data, options);
+  if (!converted) {
+    return converted.error().code == protocol::legacy::legacy_errc::unsupported_compression
+               ? error_code::unsupported_compression_type
+               : error_code::unknown_server_error;
+  }
+  out = std::move(*converted);
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -89,12 +137,16 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     bool read_committed;
     std::vector<bool> skipped;  // per partition in request order: refused, not fetched
     responder reply;
+    const broker_services* services;  // for down-conversion settings (v0-3)
   };
   const bool nothing_to_read = params.partitions.empty() && !skipped.empty();
-  auto state = std::make_shared<pending>(pending{std::move(request), version, params.read_committed,
-                                                 std::move(skipped), std::move(reply)});
+  auto state =
+      std::make_shared<pending>(pending{std::move(request), version, params.read_committed,
+                                        std::move(skipped), std::move(reply), &ctx.services});
   auto finish = [state](std::vector<replication::fetch_partition_result> results) {
     response_t response;
+    std::vector<std::vector<uint8_t>> converted;  // v0-3: alive until the response is encoded
+    std::map<std::string, bool> convertible;
     size_t i = 0, slot = 0;
     for (const auto& topic : state->request.topics) {
       auto& topic_out = response.responses.emplace_back();
@@ -132,6 +184,16 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
           out.aborted_transactions = std::nullopt;
         }
         out.records = r.records.is_null() ? protocol::records::view({}) : std::move(r.records);
+        if (state->version <= 3 && !r.error) {
+          auto [it, fresh] = convertible.try_emplace(topic.topic, true);
+          if (fresh) it->second = down_conversion_enabled(*state->services, topic.topic);
+          auto& set = converted.emplace_back();
+          auto error = it->second ? down_convert(out.records, state->version, part.fetch_offset,
+                                                 part.partition_max_bytes, set)
+                                  : std::optional(error_code::unsupported_version);
+          if (error) out.error_code = code_of(*error);
+          out.records = protocol::records::view(set);
+        }
         if (state->version >= 12 && r.diverging_epoch >= 0) {
           out.diverging_epoch.epoch = r.diverging_epoch;
           out.diverging_epoch.end_offset = r.diverging_end_offset;

@@ -253,6 +253,15 @@ std::vector<config_key> build_catalogue() {
        .mode = m::cluster_wide,
        .topic_config = "message.timestamp.type"});
 
+  add({.name = "log.message.downconversion.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Whether Fetch v0-3 (old consumers) are served by down-converting record batches to "
+              "the legacy message formats (magic 0 and 1), a copying path. When false they get "
+              "UNSUPPORTED_VERSION, as in Kafka.",
+       .mode = m::cluster_wide,
+       .topic_config = "message.downconversion.enable"});
+
   section = "Log segments and flushing";
   add({.name = "log.segment.bytes",
        .type = t::int_,
