@@ -10,6 +10,7 @@
 
 #include "base/assert.h"
 #include "net/asio_util.h"
+#include "net/connection_quotas.h"
 #include "net/frame_sender.h"
 #include "net/tls_channel.h"
 #include "net/tls_context.h"
@@ -135,8 +136,13 @@ connection::~connection() {
   if (state_ != state::closed) {  // torn down with its loop at the end of stop()
     listener_.open.sub();
     shared_.metrics.closed(close_reason::shutdown).inc();
-    shared_.registry.remove(info_->id);
+    unregister();
   }
+}
+
+void connection::unregister() {
+  shared_.registry.remove(info_->id);
+  if (shared_.quotas != nullptr) shared_.quotas->release(info_->listener_name, info_->client_host);
 }
 
 void connection::start() {
@@ -484,7 +490,7 @@ void connection::close(close_reason reason) {
   idle_timer_.cancel();
   listener_.open.sub();
   shared_.metrics.closed(reason).inc();
-  shared_.registry.remove(info_->id);
+  unregister();
   spdlog::debug("connection {} from {} closed ({})", info_->id, info_->client_address(),
                 to_string(reason));
   try {

@@ -20,6 +20,7 @@
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
+#include "server/connection_limits.h"
 #include "server/controller_link.h"
 #include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
@@ -84,6 +85,8 @@ result<void> broker::start() {
   dispatcher_ = make_dispatcher();
 
   // 4. Kafka listeners last, so no client arrives before everything behind them is ready.
+  connection_quotas_ = std::make_shared<net::connection_quotas>(
+      connection_limits_of(dynamic_config_->current()->typed()));
   server_ = std::make_unique<net::tcp_server>(network_options(), *dispatcher_, metrics_);
   if (auto bound = server_->bind(); !bound.ok()) {
     stop();
@@ -362,6 +365,10 @@ bool broker::apply_dynamic_configs() {
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
   reload_tls(live);
+  if (connection_quotas_) {
+    auto limits = connection_limits_of(live);
+    if (limits != connection_quotas_->limits()) connection_quotas_->update(std::move(limits));
+  }
   return true;
 }
 
@@ -514,6 +521,7 @@ net::tcp_server_options broker::network_options() const {
   o.max_request_bytes = c.socket_request_max_bytes;
   o.idle_timeout = std::chrono::milliseconds(c.connections_max_idle_ms);
   o.max_in_flight_per_connection = std::min(c.queued_max_requests, max_in_flight_per_connection);
+  o.quotas = connection_quotas_;
   o.send_buffer_bytes = c.socket_send_buffer_bytes;
   o.receive_buffer_bytes = c.socket_receive_buffer_bytes;
   o.api_name = [](int16_t key) {

@@ -124,6 +124,7 @@ class broker {
   std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
+  std::shared_ptr<net::connection_quotas> connection_quotas_;  // the acceptor's limits
   std::unique_ptr<net::tcp_server> server_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
   std::string cluster_id_;
