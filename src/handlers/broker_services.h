@@ -24,6 +24,10 @@ class controller;
 class producer_id_manager;
 }  // namespace sluice::cluster
 
+namespace sluice::quota {
+class client_quotas;
+}
+
 namespace sluice::handlers {
 
 // One configuration value as DescribeConfigs reports it.
@@ -110,6 +114,8 @@ struct broker_services {
   // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
   cluster::producer_id_manager* producer_ids = nullptr;
   transaction::txn_coordinator* transactions = nullptr;
+  // Client quotas (Produce and Fetch record into them); null: none enforced.
+  quota::client_quotas* quotas = nullptr;
 };
 
 }  // namespace sluice::handlers

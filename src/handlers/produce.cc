@@ -12,6 +12,7 @@
 #include "handlers/registry.h"
 #include "protocol/batch_header.h"
 #include "protocol/generated/produce.h"
+#include "quota/client_quotas.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -48,6 +49,15 @@ bool exactly_one_batch(const protocol::records& records) {
 bool is_transactional(const protocol::records& records) {
   auto header = protocol::batch_header::parse(records.data());
   return header && header->is_transactional();
+}
+
+}  // namespace
+
+namespace {
+
+sampled_rate::time_ms quota_clock_now() {
+  return std::chrono::duration_cast<sampled_rate::time_ms>(
+      std::chrono::steady_clock::now().time_since_epoch());
 }
 
 }  // namespace
@@ -123,9 +133,13 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     int16_t version;
     std::shared_ptr<const protocol::bytes> frame;  // keeps the batches alive until answered
     responder reply;
+    quota::client_quotas* quotas;
+    std::string user, client_id;  // the quota entity's parts
   };
-  auto state = std::make_shared<pending>(pending{
-      std::move(response), std::move(slots), request.acks, version, ctx.frame, std::move(reply)});
+  auto state = std::make_shared<pending>(
+      pending{std::move(response), std::move(slots), request.acks, version, ctx.frame,
+              std::move(reply), ctx.services.quotas,
+              quota::quota_user(ctx.connection->session->principal()), ctx.client_id()});
   auto finish = [state](std::vector<replication::append_outcome> outcomes) {
     for (const auto& s : state->slots) {
       auto& out = state->response.responses[s.topic].partition_responses[s.partition];
@@ -141,6 +155,17 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
           e.batch_index = index;
           e.batch_index_error_message = message;
         }
+      }
+    }
+    // The produce byte-rate quota (KIP-219): the request's size is charged once it is appended;
+    // over the quota the response says how long to wait and the connection is muted that long.
+    if (state->quotas != nullptr) {
+      auto throttle = state->quotas->produce.record(state->user, state->client_id,
+                                                    static_cast<double>(state->frame->size()),
+                                                    quota_clock_now());
+      if (throttle.count() > 0) {
+        state->response.throttle_time_ms = static_cast<int32_t>(throttle.count());
+        state->reply.throttle(throttle);
       }
     }
     if (state->acks == 0) return state->reply.send_nothing();

@@ -171,8 +171,9 @@ class connection : public std::enable_shared_from_this<connection> {
   uint64_t first_sequence_ = 0;  // sequence of pending_.front()
   uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
-  size_t running_ = 0;            // dispatched, not yet completed
-  size_t running_exclusive_ = 0;  // of those, requests that may not overlap
+  std::chrono::steady_clock::time_point muted_until_{};  // a throttled response's mute (KIP-219)
+  size_t running_ = 0;                                   // dispatched, not yet completed
+  size_t running_exclusive_ = 0;                         // of those, requests that may not overlap
   std::shared_ptr<frame_pool> frame_pool_;
 
   std::vector<uint8_t> read_buffer_;  // bytes read ahead of the current frame

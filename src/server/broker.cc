@@ -25,6 +25,7 @@
 #include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
+#include "server/quota_refresher.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
 #include "storage/log_dir.h"
@@ -130,9 +131,17 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.transaction_state_segment_bytes = c.transaction_state_log_segment_bytes;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
-  services_ = std::make_unique<handlers::broker_services>(
-      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
-                                controller_.get(), producer_ids_.get(), transactions_.get()});
+  // Client quotas: read once now, then after every change notice (quota_refresher.h).
+  client_quotas_ = std::make_unique<quota::client_quotas>(
+      rate_window{c.quota_window_num, std::chrono::seconds(c.quota_window_size_seconds)});
+  quota_refresher_ = std::make_unique<quota_refresher>(*metadata_, *client_quotas_);
+  metadata_->watch([r = quota_refresher_.get()](const cluster::metadata_change& change) {
+    if (change.what == cluster::metadata_change::kind::client_configs_changed) r->changed();
+  });
+  add_shutdown_step("stop following client quotas", [this] { quota_refresher_->stop(); });
+  services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
+      settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get(),
+      producer_ids_.get(), transactions_.get(), client_quotas_.get()});
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }

@@ -70,3 +70,24 @@ TEST(client_quota_manager, principals_name_their_user) {
 
 }  // namespace
 }  // namespace sluice::quota
+
+#include "quota/client_quotas.h"
+
+namespace sluice::quota {
+namespace {
+
+TEST(client_quotas, each_manager_takes_its_key_and_ignores_other_keys) {
+  client_quotas q(rate_window{});
+  q.update({{"users/alice", {{"SCRAM-SHA-256", "x"}, {"producer_byte_rate", "1024"}}},
+            {"clients/c", {{"consumer_byte_rate", "2048"}, {"request_percentage", "50.0"}}},
+            {"ips/1.2.3.4", {{"producer_byte_rate", "1"}}}});
+  EXPECT_EQ(q.produce.quota_for("alice", "c"), 1024);
+  EXPECT_FALSE(q.produce.quota_for("bob", "c"));
+  EXPECT_EQ(q.fetch.quota_for("bob", "c"), 2048);
+  EXPECT_EQ(q.request.quota_for("bob", "c"), 50);
+  q.update({});
+  EXPECT_FALSE(q.produce.enabled());
+}
+
+}  // namespace
+}  // namespace sluice::quota
