@@ -1,5 +1,6 @@
 // kafka-configs: describe and alter topic and broker configs with Kafka's flags and output (the
-// alter itself is config_alter.h's).
+// alter itself is config_alter.h's); client quotas of users and clients
+// (kafka/client_quotas_command.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "cli/admin.h"
 #include "cli/config_alter.h"
 #include "cli/config_text.h"
+#include "cli/kafka/client_quotas_command.h"
 #include "cli/kafka_args.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
@@ -39,7 +41,7 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.broker_defaults, "--broker-defaults",
          "The default configs of all brokers (same as --entity-type brokers --entity-default).");
   p.text(o.broker_logger, "--broker-logger", "String", "The broker's id, for its loggers.");
-  p.text(o.client, "--client", "String", "The client id (quotas are not supported by Sluice).");
+  p.text(o.client, "--client", "String", "The client id (same as --entity-type clients).");
   p.text(o.command_config, "--command-config", "String: command config property file",
          "A properties file with client settings.");
   p.list(o.delete_config, "--delete-config", "String", "Config keys to remove: 'k1,k2'.");
@@ -47,12 +49,12 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
   p.list(o.entity_type, "--entity-type", "String",
-         "The entity's type: topics, brokers, broker-loggers (users, clients and ips are not "
+         "The entity's type: topics, brokers, broker-loggers, users, clients (ips are not "
          "supported by Sluice).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
   p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
   p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
-  p.text(o.user, "--user", "String", "The user (quotas are not supported by Sluice).");
+  p.text(o.user, "--user", "String", "The user (same as --entity-type users).");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
          "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics and "
          "brokers only, as Kafka's tool.");
@@ -124,6 +126,37 @@ parse_changes(const configs_options& o) {
   return std::make_pair(std::move(add), std::move(remove));
 }
 
+// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server.
+int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
+  std::vector<quota_entity_arg> entity;
+  if (p.has("--user")) entity.push_back({"users", o.user});
+  if (p.has("--client")) entity.push_back({"clients", o.client});
+  for (size_t i = 0; i < o.entity_type.size(); ++i) {
+    std::optional<std::string> name;
+    if (i < o.entity_name.size())
+      name = o.entity_name[i];
+    else if (o.entity_default)
+      name = "";
+    entity.push_back({o.entity_type[i], name});
+  }
+  for (const auto& part : entity) {
+    if (part.type != "users" && part.type != "clients")
+      return failed("Invalid entity type combination: only users and clients can be combined");
+    if (o.alter && !part.name)
+      return failed(
+          "an entity-name or default entity must be specified with --alter of users, clients, "
+          "brokers or ips");
+  }
+  if (p.has("--zookeeper"))
+    return failed("Sluice's kafka-configs supports client quotas with --bootstrap-server only");
+  auto settings = make_settings(o.bootstrap_server, o.command_config);
+  if (!settings) return failed(settings.message());
+  if (o.describe) return describe_client_quotas(*settings, entity);
+  auto changes = parse_changes(o);
+  if (!changes) return failed(changes.message());
+  return alter_client_quotas(*settings, entity, changes->first, changes->second);
+}
+
 int alter(kafka_client& c, const configs_options& o, const std::string& type,
           const std::string& name) {
   auto changes = parse_changes(o);
@@ -173,8 +206,17 @@ int kafka_configs_main(const args_t& args) {
   if (p.has("--ip")) types = {"ips"};
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
+  if (type == "users" || type == "clients") {
+    if (o.alter && !p.has("--add-config") && !p.has("--add-config-file") &&
+        !p.has("--delete-config")) {
+      return failed(
+          "At least one of --add-config, --add-config-file, or --delete-config must be specified "
+          "with --alter");
+    }
+    return client_quotas(p, o);
+  }
   if (type != "topics" && type != "brokers" && type != "broker-loggers") {
-    if (type == "users" || type == "clients" || type == "ips") {
+    if (type == "ips") {
       return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
     }
     return failed(fmt::format(

@@ -114,6 +114,12 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [path, document] : acls->items())
         store->acl_documents_[path] = document.dump();
     }
+    const nlohmann::json clients = doc.value("client_configs", nlohmann::json::object());
+    for (const auto& [entity, configs] : clients.items()) {
+      config_map& m = store->client_configs_[entity];
+      for (const auto& [k, v] : configs.items())
+        m[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
     if (auto block = doc.find("producer_id_block"); block != doc.end()) {
       auto decoded = zk_layout::decode_producer_id_block(block->dump());
       if (!decoded)
@@ -135,6 +141,7 @@ result<void> embedded_metadata_store::persist_locked() {
   for (const auto& [name, t] : topics_) topics.push_back(to_json(t));
   nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
   if (!broker_configs_.empty()) doc["broker_configs"] = broker_configs_;
+  if (!client_configs_.empty()) doc["client_configs"] = client_configs_;
   // The same JSON as Kafka's /latest_producer_id_block znode.
   if (producer_ids_)
     doc["producer_id_block"] =
@@ -437,6 +444,39 @@ result<void> embedded_metadata_store::update_acl_document(const std::string& pat
     acl_documents_ = std::move(saved);
     return std::move(r).error();
   }
+  return ok_v;
+}
+
+result<std::map<std::string, config_map>> embedded_metadata_store::client_configs() const {
+  std::lock_guard lock(mutex_);
+  return client_configs_;
+}
+
+result<void> embedded_metadata_store::update_client_configs(const std::string& entity_path,
+                                                            const config_edit& edit) {
+  std::unique_lock serial(update_mutex_);
+  config_map current;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = client_configs_.find(entity_path); it != client_configs_.end())
+      current = it->second;
+  }
+  auto configs = edit(current);  // without mutex_: the edit may read this store
+  if (!configs) return std::move(configs).error();
+  {
+    std::lock_guard lock(mutex_);
+    auto saved = client_configs_;
+    if (configs->empty())
+      client_configs_.erase(entity_path);
+    else
+      client_configs_[entity_path] = std::move(*configs);
+    if (auto r = persist_locked(); !r) {
+      client_configs_ = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  serial.unlock();  // watchers may start their own changes
+  notify({metadata_change::kind::client_configs_changed, {}});
   return ok_v;
 }
 

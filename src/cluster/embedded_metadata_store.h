@@ -46,6 +46,9 @@ class embedded_metadata_store final : public metadata_store {
   config_map broker_configs(std::optional<int32_t> broker) const override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
+  result<std::map<std::string, config_map>> client_configs() const override;
+  result<void> update_client_configs(const std::string& entity_path,
+                                     const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
   void watch(watcher w) override;
 
@@ -77,6 +80,8 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, topic_metadata> topics_;
   // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
   std::map<std::string, config_map> broker_configs_;
+  // User and client-id entities' configs by entity path, as under /config in ZooKeeper.
+  std::map<std::string, config_map> client_configs_;
   std::optional<producer_id_block> producer_ids_;     // the last block claimed
   std::map<std::string, std::string> acl_documents_;  // by znode path
   std::vector<watcher> watchers_;

@@ -81,6 +81,7 @@ struct metadata_change {
     configs_changed,
     leadership,
     broker_configs_changed,  // a dynamic broker config set (topic empty)
+    client_configs_changed,  // a user or client-id entity's configs (quotas; topic empty)
   };
   kind what;
   std::string topic;
@@ -133,6 +134,22 @@ class metadata_store {
                                              const config_edit& edit) = 0;
   result<void> set_broker_configs(std::optional<int32_t> broker, const config_map& configs) {
     return update_broker_configs(broker, [&](const config_map&) { return configs; });
+  }
+
+  // User and client-id entities' configs (client_quota_entity.h), by entity path
+  // ("users/alice/clients/<default>"): every stored key, quota or not (SCRAM credentials share
+  // the users' znodes). Blocking in ZooKeeper mode (it lists the znodes): call it from a request
+  // worker or the broker's own threads. After a change watchers get client_configs_changed.
+  virtual result<std::map<std::string, config_map>> client_configs() const {
+    return std::map<std::string, config_map>{};
+  }
+  // Read-modify-write of one entity's whole config map (an empty result removes it), with a
+  // /config/changes notice in ZooKeeper mode.
+  virtual result<void> update_client_configs(const std::string& entity_path,
+                                             const config_edit& edit) {
+    (void)entity_path;
+    (void)edit;
+    return fail(errc::invalid_request, "client configs are not supported by this store");
   }
 
   // Claims the next block of producer_id_block_size producer ids for `broker` (InitProducerId):

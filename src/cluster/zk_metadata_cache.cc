@@ -109,6 +109,7 @@ result<void> zk_metadata_cache::load_all() {
   load_controller();
   load_broker_configs(std::nullopt);
   load_broker_configs(broker_id_);
+  load_config_changes();
   return load_topics();
 }
 
@@ -134,6 +135,16 @@ void zk_metadata_cache::reload_brokers() {
   load_scope scope(*this);
   if (closed_) return;
   if (auto r = load_brokers(); !r) spdlog::warn("Cannot read the brokers: {}", r.message());
+}
+
+void zk_metadata_cache::load_config_changes() {
+  auto names = read_children(std::string(zk_layout::config_changes),
+                             [](zk_metadata_cache& c) { c.load_config_changes(); });
+  if (!names) {
+    spdlog::warn("Cannot watch {}: {}", zk_layout::config_changes, names.error().message);
+    return;
+  }
+  notify_later(metadata_change::kind::client_configs_changed, {});
 }
 
 result<void> zk_metadata_cache::load_brokers() {

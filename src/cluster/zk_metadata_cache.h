@@ -59,6 +59,9 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   zk_watcher make_watch(std::string key, on_fire fire);
 
   result<void> load_brokers();
+  // /config/changes: a new notice may name a user or client-id entity (quotas): watchers get
+  // client_configs_changed and re-read them.
+  void load_config_changes();
   void load_broker(int32_t id);
   void load_controller();
   result<void> load_topics();

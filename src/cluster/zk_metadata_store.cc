@@ -411,6 +411,38 @@ result<void> zk_metadata_store::update_broker_configs(std::optional<int32_t> bro
   return ok_v;
 }
 
+result<std::map<std::string, config_map>> zk_metadata_store::client_configs() const {
+  auto& zk = impl_->zk;
+  std::map<std::string, config_map> out;
+  // Every entity znode under `parent` ("users", "clients", "users/<u>/clients"), and for users
+  // their clients.
+  std::function<result<void>(const std::string&)> read_under = [&](const std::string& parent) {
+    auto names = zk.children("/config/" + parent);
+    if (!names) {
+      if (names.code() == zk_errc::no_node) return result<void>(ok_v);
+      return result<void>(fail(errc::unavailable, names.error().message));
+    }
+    for (const auto& name : *names) {
+      const std::string entity = parent + "/" + name;
+      auto configs = read_entity_config(zk, "/config/" + entity);
+      if (!configs) return result<void>(std::move(configs).error());
+      if (!configs->empty()) out[entity] = std::move(*configs);
+      if (parent == "users") {
+        if (auto r = read_under(entity + "/clients"); !r) return r;
+      }
+    }
+    return result<void>(ok_v);
+  };
+  if (auto r = read_under("users"); !r) return std::move(r).error();
+  if (auto r = read_under("clients"); !r) return std::move(r).error();
+  return out;
+}
+
+result<void> zk_metadata_store::update_client_configs(const std::string& entity_path,
+                                                      const config_edit& edit) {
+  return update_entity_config(impl_->zk, "/config/" + entity_path, entity_path, edit);
+}
+
 result<producer_id_block> zk_metadata_store::allocate_producer_ids(int32_t broker) {
   auto& zk = impl_->zk;
   const std::string path(zk_layout::latest_producer_id_block);

@@ -68,6 +68,9 @@ class zk_metadata_store final : public metadata_store {
   config_map broker_configs(std::optional<int32_t> broker) const override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
+  result<std::map<std::string, config_map>> client_configs() const override;
+  result<void> update_client_configs(const std::string& entity_path,
+                                     const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
   void watch(watcher w) override;
 

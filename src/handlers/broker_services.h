@@ -27,6 +27,10 @@ namespace sluice::security {
 class acl_manager;
 }
 
+namespace sluice::quota {
+class client_quotas;
+}
+
 namespace sluice::handlers {
 
 // One configuration value as DescribeConfigs reports it.
@@ -116,6 +120,8 @@ struct broker_services {
   // Authorization (issue #13): the ACLs and their authorizer, or null when authorizer.class.name
   // is empty (everything allowed; the ACL APIs answer SECURITY_DISABLED). See authorization.h.
   security::acl_manager* acls = nullptr;
+  // Client quotas (Produce and Fetch record into them); null: none enforced.
+  quota::client_quotas* quotas = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -17,6 +17,8 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
 void handle_describe_configs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_alter_configs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_describe_log_dirs(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_client_quotas(request_context& ctx, protocol::reader& body, responder reply);
+void handle_alter_client_quotas(request_context& ctx, protocol::reader& body, responder reply);
 void handle_create_partitions(request_context& ctx, protocol::reader& body, responder reply);
 void handle_incremental_alter_configs(request_context& ctx, protocol::reader& body,
                                       responder reply);

@@ -21,6 +21,7 @@
 #include "protocol/batch_header.h"
 #include "protocol/generated/produce.h"
 #include "protocol/legacy_records.h"
+#include "quota/client_quotas.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -80,6 +81,15 @@ std::variant<std::vector<uint8_t>, partition_response> up_convert(
   auto batch = protocol::legacy::to_record_batch(*set, set->compression);
   if (!batch) return error_response(index, error_code::unknown_server_error, batch.message());
   return std::move(*batch);
+}
+
+}  // namespace
+
+namespace {
+
+sampled_rate::time_ms quota_clock_now() {
+  return std::chrono::duration_cast<sampled_rate::time_ms>(
+      std::chrono::steady_clock::now().time_since_epoch());
 }
 
 }  // namespace
@@ -172,10 +182,13 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     std::shared_ptr<const protocol::bytes> frame;  // keeps the batches alive until answered
     std::vector<std::vector<uint8_t>> converted;   // so do these (moving keeps their buffers)
     responder reply;
+    quota::client_quotas* quotas;
+    std::string user, client_id;  // the quota entity's parts
   };
-  auto state = std::make_shared<pending>(pending{std::move(response), std::move(slots),
-                                                 request.acks, version, ctx.frame,
-                                                 std::move(converted), std::move(reply)});
+  auto state = std::make_shared<pending>(
+      pending{std::move(response), std::move(slots), request.acks, version, ctx.frame,
+              std::move(converted), std::move(reply), ctx.services.quotas,
+              quota::quota_user(ctx.connection->session->principal()), ctx.client_id()});
   auto finish = [state](std::vector<replication::append_outcome> outcomes) {
     for (const auto& s : state->slots) {
       auto& out = state->response.responses[s.topic].partition_responses[s.partition];
@@ -191,6 +204,17 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
           e.batch_index = index;
           e.batch_index_error_message = message;
         }
+      }
+    }
+    // The produce byte-rate quota (KIP-219): the request's size is charged once it is appended;
+    // over the quota the response says how long to wait and the connection is muted that long.
+    if (state->quotas != nullptr) {
+      auto throttle = state->quotas->produce.record(state->user, state->client_id,
+                                                    static_cast<double>(state->frame->size()),
+                                                    quota_clock_now());
+      if (throttle.count() > 0) {
+        state->response.throttle_time_ms = static_cast<int32_t>(throttle.count());
+        state->reply.throttle(throttle);
       }
     }
     if (state->acks == 0) return state->reply.send_nothing();

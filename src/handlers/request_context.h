@@ -53,11 +53,20 @@ class responder {
     auto header_version = protocol::response_header_version(api_key_, version_);
     if (auto r = header.encode(w, header_version); !r) return encoding_failed(r.code());
     if (auto r = response.encode(w, version_); !r) return encoding_failed(r.code());
-    done_(net::outbound_response::with(std::move(w)));
+    auto r = net::outbound_response::with(std::move(w));
+    r.throttle = throttle_;
+    done_(std::move(r));
   }
 
   // No response at all (Produce with acks=0).
-  void send_nothing() { done_(net::outbound_response::none()); }
+  void send_nothing() {
+    auto r = net::outbound_response::none();
+    r.throttle = throttle_;
+    done_(std::move(r));
+  }
+  // A client quota was violated: the network layer mutes the connection this long after the
+  // response (which carries the time in its throttle_time_ms).
+  void throttle(std::chrono::milliseconds ms) { throttle_ = ms; }
   // Close the connection without answering (what Kafka does for requests it cannot parse).
   void close() { done_(net::outbound_response::close()); }
 
@@ -71,6 +80,7 @@ class responder {
   int32_t correlation_id_;
   int16_t api_key_;
   int16_t version_;
+  std::chrono::milliseconds throttle_{0};
   net::response_callback done_;
 };
 

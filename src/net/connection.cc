@@ -10,6 +10,7 @@
 
 #include "base/assert.h"
 #include "net/asio_util.h"
+#include "net/connection_quotas.h"
 #include "net/frame_sender.h"
 #include "net/tls_channel.h"
 #include "net/tls_context.h"
@@ -24,6 +25,8 @@ constexpr size_t max_batch = 16;  // responses per gathering write
 // socket.request.max.bytes.
 constexpr size_t spare_frames = 2;
 constexpr size_t max_spare_frame_bytes = 4 * 1024 * 1024;
+// How long after a quota mute a connection's requests are served one at a time.
+constexpr std::chrono::seconds throttled_serially{1};
 
 using clock = std::chrono::steady_clock;
 
@@ -135,8 +138,13 @@ connection::~connection() {
   if (state_ != state::closed) {  // torn down with its loop at the end of stop()
     listener_.open.sub();
     shared_.metrics.closed(close_reason::shutdown).inc();
-    shared_.registry.remove(info_->id);
+    unregister();
   }
+}
+
+void connection::unregister() {
+  shared_.registry.remove(info_->id);
+  if (shared_.quotas != nullptr) shared_.quotas->release(info_->listener_name, info_->client_host);
 }
 
 void connection::start() {
@@ -291,7 +299,16 @@ asio::awaitable<void> connection::read_loop() {
     const auto& bytes = frame.bytes();
     int16_t api_key = bytes.size() >= 2 ? static_cast<int16_t>((bytes[0] << 8) | bytes[1]) : -1;
     bool overlaps = shared_.options.may_overlap && shared_.options.may_overlap(api_key);
-    while (state_ == state::open && !may_start(overlaps)) co_await wait(reader_wake_);
+    // Throttled by a client quota lately: one request at a time, as Kafka serves every
+    // connection, so each is charged and throttled on its own instead of in a pipelined burst.
+    bool throttled = clock::now() < muted_until_ + throttled_serially;
+    while (state_ == state::open && !may_start(overlaps && !throttled)) co_await wait(reader_wake_);
+    // Throttled by a client quota: the request waits, unread as far as the broker is concerned,
+    // until the mute ends.
+    while (state_ == state::open && clock::now() < muted_until_) {
+      reader_wake_.expires_at(muted_until_);
+      co_await reader_wake_.async_wait(nothrow_awaitable);
+    }
     if (state_ != state::open) break;
     dispatch(api_key, overlaps, std::move(frame));
   }
@@ -345,6 +362,9 @@ void connection::on_completions() {
     SLUICE_ASSERT(!s.response.has_value(), "a request completed twice");
     s.response = std::move(a.response);
     s.abandoned = a.abandoned;
+    if (s.response->throttle.count() > 0) {
+      muted_until_ = std::max(muted_until_, clock::now() + s.response->throttle);
+    }
     --running_;
     if (!s.overlaps) --running_exclusive_;
   }
@@ -484,7 +504,7 @@ void connection::close(close_reason reason) {
   idle_timer_.cancel();
   listener_.open.sub();
   shared_.metrics.closed(reason).inc();
-  shared_.registry.remove(info_->id);
+  unregister();
   spdlog::debug("connection {} from {} closed ({})", info_->id, info_->client_address(),
                 to_string(reason));
   try {

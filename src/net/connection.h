@@ -43,6 +43,7 @@ struct ssl_st;
 namespace sluice::net {
 
 class connection;
+class connection_quotas;
 class tls_channel;
 class tls_context;
 
@@ -106,6 +107,7 @@ struct server_shared {
   request_dispatcher& dispatcher;
   net_metrics& metrics;
   connection_registry& registry;
+  connection_quotas* quotas = nullptr;  // counts the connection from accept to close; may be null
 };
 
 class connection : public std::enable_shared_from_this<connection> {
@@ -150,6 +152,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void dispatch(int16_t api_key, bool overlaps, request_frame frame);
   size_t ready_prefix() const;
   void finish_slot(const slot& s);
+  void unregister();  // leaves the registry and the connection counts, once
 
   asio::ip::tcp::socket socket_;
   std::unique_ptr<tls_channel> tls_;  // TLS listeners; destroyed before socket_
@@ -168,8 +171,9 @@ class connection : public std::enable_shared_from_this<connection> {
   uint64_t first_sequence_ = 0;  // sequence of pending_.front()
   uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
-  size_t running_ = 0;            // dispatched, not yet completed
-  size_t running_exclusive_ = 0;  // of those, requests that may not overlap
+  std::chrono::steady_clock::time_point muted_until_{};  // a throttled response's mute (KIP-219)
+  size_t running_ = 0;                                   // dispatched, not yet completed
+  size_t running_exclusive_ = 0;                         // of those, requests that may not overlap
   std::shared_ptr<frame_pool> frame_pool_;
 
   std::vector<uint8_t> read_buffer_;  // bytes read ahead of the current frame

@@ -22,6 +22,8 @@ std::string_view to_string(close_reason r) {
       return "shutdown";
     case close_reason::tls_handshake_failed:
       return "tls_handshake_failed";
+    case close_reason::max_connections_per_ip:
+      return "max_connections_per_ip";
   }
   return "unknown";
 }
@@ -58,6 +60,12 @@ net_metrics::listener_instruments net_metrics::listener(const std::string& name)
       registry_
           .counters("sluice_network_connections_accepted_total",
                     "Client connections accepted, by listener.", {"listener"})
+          .with({name}),
+      registry_
+          .counters("sluice_network_acceptor_blocked_milliseconds_total",
+                    "Time the acceptor waited for a connection slot (max.connections) or for the "
+                    "connection creation rate, by listener.",
+                    {"listener"})
           .with({name}),
   };
 }

@@ -27,9 +27,10 @@ enum class close_reason {
   requested,      // the dispatcher asked (unknown API, undecodable request)
   lost_response,  // a response_callback was dropped without being invoked (a bug)
   shutdown,
-  tls_handshake_failed,  // TLS listener: the handshake failed, or no principal could be mapped
+  tls_handshake_failed,    // TLS listener: the handshake failed, or no principal could be mapped
+  max_connections_per_ip,  // refused at accept: its address was at max.connections.per.ip
 };
-inline constexpr size_t close_reason_count = 9;
+inline constexpr size_t close_reason_count = 10;
 std::string_view to_string(close_reason r);
 
 class net_metrics {
@@ -39,6 +40,9 @@ class net_metrics {
   struct listener_instruments {
     metrics::gauge& open;
     metrics::counter& accepted;
+    // Milliseconds the acceptor waited for a connection slot (max.connections) or for the
+    // connection creation rate (Kafka's AcceptorBlockedPercent, as a total).
+    metrics::counter& blocked_ms;
   };
   struct api_instruments {
     metrics::counter& requests;

@@ -27,6 +27,7 @@
 //  - The dispatcher must outlive the tcp_server that calls it (until tcp_server::stop() returns).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -66,6 +67,9 @@ struct outbound_response {
   // Close the connection after this response (after writing frame_body unless no_response):
   // unknown API keys and undecodable requests, as Kafka does.
   bool close_connection = false;
+  // A client quota was violated (KIP-219): once this response is written, read no further
+  // request of the connection for this long (Kafka mutes the channel for the throttle time).
+  std::chrono::milliseconds throttle{0};
 
   static outbound_response none();   // no_response
   static outbound_response close();  // no_response + close_connection

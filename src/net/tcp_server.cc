@@ -11,6 +11,7 @@
 
 #include "net/asio_util.h"
 #include "net/connection.h"
+#include "net/connection_quotas.h"
 #include "net/endpoint.h"
 #include "net/io_pool.h"
 #include "net/tls_context.h"
@@ -22,6 +23,19 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds force_close_grace{2};
 constexpr std::chrono::milliseconds accept_backoff{100};
+// How often an acceptor waiting for a connection slot (max.connections) looks again.
+constexpr std::chrono::milliseconds slot_poll{10};
+
+sampled_rate::time_ms now_ms() {
+  return std::chrono::duration_cast<sampled_rate::time_ms>(clock::now().time_since_epoch());
+}
+
+// A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; report them as a.b.c.d, as Kafka.
+std::string plain_address(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
 
 bool out_of_resources(const std::error_code& ec) {
   return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
@@ -39,7 +53,7 @@ class tcp_server::impl {
   impl(tcp_server_options options, request_dispatcher& dispatcher, metrics::registry& registry)
       : options_(std::move(options)),
         metrics_(registry, options_.api_name),
-        shared_{options_, dispatcher, metrics_, registry_},
+        shared_{options_, dispatcher, metrics_, registry_, options_.quotas.get()},
         pool_(std::max(1, options_.network_threads), "sluice-net") {}
 
   ~impl() { stop(std::chrono::milliseconds(0)); }
@@ -62,7 +76,12 @@ class tcp_server::impl {
   enum class run_state { created, running, stopped };
 
   asio::awaitable<void> accept_loop(listener_state& l);
-  void start_connection(asio::ip::tcp::socket socket, listener_state& l);
+  // Connection quotas: waits for the creation rate and a slot, then counts the connection from
+  // `address`. False: the connection is to be closed (over its address's limit, or stopping).
+  asio::awaitable<bool> admit(listener_state& l, const std::string& address);
+  // `remote`: the peer, counted by admit() when there are quotas.
+  void start_connection(asio::ip::tcp::socket socket, listener_state& l,
+                        const asio::ip::tcp::endpoint& remote);
 
   // Order matters: connections torn down with pool_ still use metrics_ and registry_, and the
   // acceptors in listeners_ must go before pool_'s loops.
@@ -131,16 +150,59 @@ asio::awaitable<void> tcp_server::impl::accept_loop(listener_state& l) {
       }
       continue;
     }
-    start_connection(asio::ip::tcp::socket(std::move(socket)), l);
+    std::error_code remote_ec;
+    auto remote = socket.remote_endpoint(remote_ec);
+    if (remote_ec) continue;  // gone before we looked
+    if (options_.quotas && !co_await admit(l, plain_address(remote.address()))) {
+      std::error_code ignored;
+      socket.close(ignored);
+      if (!l.acceptor->is_open()) co_return;
+      continue;
+    }
+    start_connection(asio::ip::tcp::socket(std::move(socket)), l, remote);
   }
 }
 
-void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_state& l) {
+asio::awaitable<bool> tcp_server::impl::admit(listener_state& l, const std::string& address) {
+  connection_quotas& quotas = *options_.quotas;
+  const std::string& name = l.config.name;
+  auto started = clock::now();
+  auto throttle_until = started + quotas.record_creation(name, now_ms());
+  // As Kafka's acceptor: wait out the creation-rate throttle, then until a slot is free.
+  asio::steady_timer pause(pool_.at(0));
+  while (clock::now() < throttle_until || !quotas.slot_available(name)) {
+    if (!l.acceptor->is_open()) co_return false;
+    auto now = clock::now();
+    pause.expires_after(now < throttle_until
+                            ? std::chrono::duration_cast<clock::duration>(throttle_until - now)
+                            : std::chrono::duration_cast<clock::duration>(slot_poll));
+    co_await pause.async_wait(nothrow_awaitable);
+  }
+  if (auto blocked = clock::now() - started; blocked > clock::duration::zero()) {
+    l.instruments.blocked_ms.inc(
+        std::chrono::duration_cast<std::chrono::milliseconds>(blocked).count());
+  }
+  if (quotas.admit(name, address) == connection_quotas::admission::too_many_for_ip) {
+    quotas.release(name, address);
+    metrics_.closed(close_reason::max_connections_per_ip).inc();
+    spdlog::info(
+        "Rejected connection from {}, address already has the configured maximum of {} "
+        "connections.",
+        address, quotas.max_connections_for(address));
+    co_return false;
+  }
+  co_return true;
+}
+
+void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_state& l,
+                                        const asio::ip::tcp::endpoint& remote) {
+  // Counted by admit(): every return before the connection exists releases it.
+  auto uncount = [&] {
+    if (options_.quotas) options_.quotas->release(l.config.name, plain_address(remote.address()));
+  };
   std::error_code ec;
-  auto remote = socket.remote_endpoint(ec);
-  if (ec) return;  // gone before we looked
   auto local = socket.local_endpoint(ec);
-  if (ec) return;
+  if (ec) return uncount();
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   if (options_.send_buffer_bytes > 0) {
     socket.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ec);
@@ -155,15 +217,9 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
   // A SASL listener's connections authenticate before anything but ApiVersions and SASL.
   info->session =
       std::make_shared<connection_session>(info->security_protocol.rfind("SASL_", 0) != 0);
-  // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; report them as a.b.c.d, as Kafka.
-  auto plain = [](const asio::ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped())
-      return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-    return a.to_string();
-  };
-  info->client_host = plain(remote.address());
+  info->client_host = plain_address(remote.address());
   info->client_port = remote.port();
-  info->local_host = plain(local.address());
+  info->local_host = plain_address(local.address());
   info->local_port = local.port();
   l.instruments.accepted.inc();
   std::unique_ptr<ssl_st, decltype(&SSL_free)> ssl(nullptr, &SSL_free);
@@ -172,7 +228,7 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
     if (!ssl) {
       spdlog::error("listener {}: cannot set up TLS for a connection from {}", l.config.name,
                     info->client_address());
-      return;
+      return uncount();
     }
   }
   auto executor = socket.get_executor();

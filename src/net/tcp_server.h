@@ -4,6 +4,10 @@
 // security protocol is SSL or SASL_SSL run TLS first (their tls_context), and copy file regions
 // through TLS instead of using sendfile.
 //
+// With connection quotas (connection_quotas.h) the acceptor counts every connection from accept
+// to close: it closes a connection over max.connections.per.ip at once, and waits before serving
+// one while max.connections leaves no slot or the connection creation rate is exceeded.
+//
 // Owned by the broker. Runs `network_threads` event loops (one io_context per thread); a
 // connection lives on one loop for its whole life, assigned round-robin at accept. The public
 // members are called from the owner's thread (start, stop) or any thread (queries). Asio stays in
@@ -24,6 +28,7 @@
 
 namespace sluice::net {
 
+class connection_quotas;
 class tls_context;
 
 struct listener_endpoint {
@@ -55,6 +60,9 @@ struct tcp_server_options {
   int receive_buffer_bytes = -1;  // socket.receive.buffer.bytes; -1: OS default
   // Names API keys for the per-API metric label ("Produce"); default: the key as a number.
   std::function<std::string(int16_t api_key)> api_name;
+  // Connection limits the acceptor enforces (max.connections and friends); null: none. The owner
+  // may update() it while the server runs.
+  std::shared_ptr<connection_quotas> quotas;
 };
 
 // A listener after binding: the port is the real one when 0 was asked.

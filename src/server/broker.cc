@@ -22,10 +22,12 @@
 #include "security/acl_manager.h"
 #include "server/authorizer_setup.h"
 #include "server/config_provider.h"
+#include "server/connection_limits.h"
 #include "server/controller_link.h"
 #include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
+#include "server/quota_refresher.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
 #include "storage/log_dir.h"
@@ -90,6 +92,8 @@ result<void> broker::start() {
   dispatcher_ = make_dispatcher();
 
   // 4. Kafka listeners last, so no client arrives before everything behind them is ready.
+  connection_quotas_ = std::make_shared<net::connection_quotas>(
+      connection_limits_of(dynamic_config_->current()->typed()));
   server_ = std::make_unique<net::tcp_server>(network_options(), *dispatcher_, metrics_);
   if (auto bound = server_->bind(); !bound.ok()) {
     stop();
@@ -133,10 +137,19 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.transaction_state_segment_bytes = c.transaction_state_log_segment_bytes;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
-  services_ = std::make_unique<handlers::broker_services>(
-      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
-                                controller_.get(), producer_ids_.get(), transactions_.get()});
+  // Client quotas: read once now, then after every change notice (quota_refresher.h).
+  client_quotas_ = std::make_unique<quota::client_quotas>(
+      rate_window{c.quota_window_num, std::chrono::seconds(c.quota_window_size_seconds)});
+  quota_refresher_ = std::make_unique<quota_refresher>(*metadata_, *client_quotas_);
+  metadata_->watch([r = quota_refresher_.get()](const cluster::metadata_change& change) {
+    if (change.what == cluster::metadata_change::kind::client_configs_changed) r->changed();
+  });
+  add_shutdown_step("stop following client quotas", [this] { quota_refresher_->stop(); });
+  services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
+      settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get(),
+      producer_ids_.get(), transactions_.get()});
   services_->acls = acls_.get();
+  services_->quotas = client_quotas_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -378,6 +391,10 @@ bool broker::apply_dynamic_configs() {
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
   reload_tls(live);
+  if (connection_quotas_) {
+    auto limits = connection_limits_of(live);
+    if (limits != connection_quotas_->limits()) connection_quotas_->update(std::move(limits));
+  }
   return true;
 }
 
@@ -530,6 +547,7 @@ net::tcp_server_options broker::network_options() const {
   o.max_request_bytes = c.socket_request_max_bytes;
   o.idle_timeout = std::chrono::milliseconds(c.connections_max_idle_ms);
   o.max_in_flight_per_connection = std::min(c.queued_max_requests, max_in_flight_per_connection);
+  o.quotas = connection_quotas_;
   o.send_buffer_bytes = c.socket_send_buffer_bytes;
   o.receive_buffer_bytes = c.socket_receive_buffer_bytes;
   o.api_name = [](int16_t key) {

@@ -21,6 +21,7 @@
 #include "net/http_server.h"
 #include "net/request_dispatcher.h"
 #include "net/tcp_server.h"
+#include "quota/client_quotas.h"
 #include "server/config.h"
 #include "server/errc.h"
 
@@ -111,6 +112,9 @@ class broker {
   net::client_security inter_broker_security_;
   std::unique_ptr<storage::log_manager> logs_;
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
+  // Declared before metadata_ so that they outlive its watchers.
+  std::unique_ptr<quota::client_quotas> client_quotas_;
+  std::unique_ptr<class quota_refresher> quota_refresher_;
   std::unique_ptr<cluster::metadata_store> metadata_;
   std::unique_ptr<cluster::producer_id_manager> producer_ids_;
   cluster::zk_metadata_store* zk_store_ = nullptr;              // metadata_, in cluster mode
@@ -131,6 +135,7 @@ class broker {
   std::unique_ptr<handlers::broker_services> services_;
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
+  std::shared_ptr<net::connection_quotas> connection_quotas_;  // the acceptor's limits
   std::unique_ptr<net::tcp_server> server_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
   std::string cluster_id_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <set>
 
 #include "base/assert.h"
@@ -85,6 +86,44 @@ void build_tls(builder& b, broker_config& c, const listener_overrides& overrides
         l, [&](std::string_view key) -> const config_value& { return b.entry(key).value; },
         overrides));
     if (s) c.listener_tls[l.name] = std::move(*s);
+  }
+}
+
+// max.connections.per.ip.overrides: "host:count,host:count" (Kafka's parseCsvMap).
+void build_connection_limits(builder& b, broker_config& c, const listener_overrides& overrides) {
+  c.max_connections = b.get<int32_t>("max.connections");
+  c.max_connections_per_ip = b.get<int32_t>("max.connections.per.ip");
+  c.max_connection_creation_rate = b.get<int32_t>("max.connection.creation.rate");
+  c.quota_window_num = b.get<int32_t>("quota.window.num");
+  c.quota_window_size_seconds = b.get<int32_t>("quota.window.size.seconds");
+  const std::string key = "max.connections.per.ip.overrides";
+  for (const auto& item : split_dirs(b.get<std::string>(key))) {
+    size_t colon = item.rfind(':');
+    std::string host = colon == std::string::npos ? "" : item.substr(0, colon);
+    host.erase(host.find_last_not_of(" \t") + 1);
+    std::string count = colon == std::string::npos ? "" : item.substr(colon + 1);
+    count.erase(0, count.find_first_not_of(" \t"));
+    char* end = nullptr;
+    long n = count.empty() ? -1 : std::strtol(count.c_str(), &end, 10);
+    if (host.empty() || end == nullptr || *end != '\0' || n < 0 || n > INT32_MAX) {
+      return b.error(key, "'" + item + "' is not host:count with a count of 0 or more");
+    }
+    c.max_connections_per_ip_overrides[host] = static_cast<int32_t>(n);
+  }
+  if (c.max_connections_per_ip == 0 && c.max_connections_per_ip_overrides.empty()) {
+    b.error("max.connections.per.ip",
+            "can be set to zero only if max.connections.per.ip.overrides is set");
+  }
+  for (const auto& l : c.listeners) {
+    auto int_value = [&](std::string_view k) -> std::optional<int32_t> {
+      auto it = overrides.find(listener_key_name(l.name, k));
+      if (it == overrides.end()) return std::nullopt;
+      if (auto* v = std::get_if<int32_t>(&it->second)) return *v;
+      return std::nullopt;
+    };
+    if (auto v = int_value("max.connections")) c.listener_max_connections[l.name] = *v;
+    if (auto v = int_value("max.connection.creation.rate"))
+      c.listener_max_connection_creation_rate[l.name] = *v;
   }
 }
 
@@ -226,6 +265,7 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.controlled_shutdown_retry_backoff_ms = b.get<int64_t>("controlled.shutdown.retry.backoff.ms");
 
   build_network(b, c, hostname, overrides);
+  build_connection_limits(b, c, overrides);
 
   c.num_partitions = b.get<int32_t>("num.partitions");
   c.default_replication_factor = b.get<int32_t>("default.replication.factor");

@@ -74,6 +74,17 @@ struct broker_config {
   int64_t connections_max_idle_ms = 600000;
   int32_t queued_max_requests = 500;
 
+  // Quotas and connection limits
+  int32_t max_connections = INT32_MAX;
+  int32_t max_connections_per_ip = INT32_MAX;
+  std::map<std::string, int32_t> max_connections_per_ip_overrides;  // host as given -> count
+  int32_t max_connection_creation_rate = INT32_MAX;
+  // listener.name.<l>.max.connections / .max.connection.creation.rate, by listener name (upper).
+  std::map<std::string, int32_t> listener_max_connections;
+  std::map<std::string, int32_t> listener_max_connection_creation_rate;
+  int32_t quota_window_num = 11;
+  int32_t quota_window_size_seconds = 1;
+
   // Topics and messages
   int32_t num_partitions = 1;
   int32_t default_replication_factor = 1;

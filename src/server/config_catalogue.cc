@@ -218,6 +218,7 @@ std::vector<config_key> build_catalogue() {
        .valid = at_least(1)});
 
   add_ssl_keys(keys);
+  add_quota_keys(keys);
 
   section = "Topics and messages";
   add({.name = "num.partitions",

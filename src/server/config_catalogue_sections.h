@@ -13,4 +13,8 @@ namespace sluice::server {
 // listener.name.<listener>.ssl.*.
 void add_ssl_keys(std::vector<config_key>& keys);
 
+// "Quotas and connection limits": max.connections and friends (max.connections and
+// max.connection.creation.rate also per listener), and the quota sampling windows.
+void add_quota_keys(std::vector<config_key>& keys);
+
 }  // namespace sluice::server

@@ -19,6 +19,7 @@ std::string lower(std::string_view s) {
 }  // namespace
 
 bool per_listener(const config_key& k) {
+  if (k.name == "max.connections" || k.name == "max.connection.creation.rate") return true;
   return k.section == "SSL" && !k.ignored;
 }
 

@@ -24,7 +24,8 @@ struct listener_key {
 
 // Whether `name` is listener.name.<listener>.<key> for a key that may be set per listener.
 std::optional<listener_key> parse_listener_key(std::string_view name);
-// The keys that may be set per listener: the ssl.* keys Sluice acts on.
+// The keys that may be set per listener: the ssl.* keys Sluice acts on, max.connections and
+// max.connection.creation.rate.
 bool per_listener(const config_key& k);
 // "listener.name.<listener lower-cased>.<key>".
 std::string listener_key_name(std::string_view listener, std::string_view key);

@@ -224,3 +224,47 @@ TEST_F(embedded_store_test, producer_id_blocks_survive_a_restart) {
 
 }  // namespace
 }  // namespace sluice::cluster
+
+namespace sluice::cluster {
+namespace {
+
+TEST_F(embedded_store_test, client_configs_are_kept_whole_and_survive_reopen) {
+  int changes = 0;
+  {
+    auto store = std::move(embedded_metadata_store::open(options())).value();
+    store->watch([&](const metadata_change& c) {
+      if (c.what == metadata_change::kind::client_configs_changed) ++changes;
+    });
+    ASSERT_TRUE(store
+                    ->update_client_configs("users/alice",
+                                            [](const config_map& m) -> result<config_map> {
+                                              config_map next = m;
+                                              next["SCRAM-SHA-256"] = "salt=x,iterations=8192";
+                                              return next;
+                                            })
+                    .ok());
+    ASSERT_TRUE(store
+                    ->update_client_configs("users/alice",
+                                            [](const config_map& m) -> result<config_map> {
+                                              config_map next = m;
+                                              next["producer_byte_rate"] = "1024";
+                                              return next;
+                                            })
+                    .ok());
+    EXPECT_EQ(changes, 2);
+  }
+  auto store = std::move(embedded_metadata_store::open(options())).value();
+  auto all = store->client_configs();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->at("users/alice"), (config_map{{"SCRAM-SHA-256", "salt=x,iterations=8192"},
+                                                {"producer_byte_rate", "1024"}}));
+  ASSERT_TRUE(
+      store
+          ->update_client_configs(
+              "users/alice", [](const config_map&) -> result<config_map> { return config_map{}; })
+          .ok());
+  EXPECT_TRUE(store->client_configs()->empty());
+}
+
+}  // namespace
+}  // namespace sluice::cluster

@@ -329,6 +329,38 @@ TEST_F(two_brokers, dynamic_broker_configs_reach_the_brokers_they_concern) {
   ASSERT_TRUE(eventually([&] { return a_->broker_configs(std::nullopt).empty(); }));
 }
 
+TEST_F(two_brokers, client_configs_are_stored_as_kafka_stores_them) {
+  auto set = [](std::string key, std::string value) {
+    return [key, value](const config_map& m) -> result<config_map> {
+      config_map next = m;
+      next[key] = value;
+      return next;
+    };
+  };
+  // Another writer's key in the same znode (SCRAM credentials) stays.
+  ASSERT_TRUE(zk_a_
+                  ->create_recursive("/config/users/alice",
+                                     R"({"version":1,"config":{"SCRAM-SHA-256":"s"}})")
+                  .ok());
+  ASSERT_TRUE(a_->update_client_configs("users/alice", set("producer_byte_rate", "1024")).ok());
+  ASSERT_TRUE(
+      a_->update_client_configs("users/alice/clients/<default>", set("consumer_byte_rate", "5"))
+          .ok());
+  ASSERT_TRUE(a_->update_client_configs("clients/c%2F1", set("request_percentage", "50")).ok());
+  EXPECT_EQ(zk_a_->get("/config/users/alice")->data,
+            R"({"version":1,"config":{"SCRAM-SHA-256":"s","producer_byte_rate":"1024"}})");
+  auto all = b_->client_configs();
+  ASSERT_TRUE(all.ok()) << all.message();
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at("users/alice/clients/<default>").at("consumer_byte_rate"), "5");
+  EXPECT_EQ(all->at("clients/c%2F1").at("request_percentage"), "50");
+  EXPECT_TRUE(eventually(
+      [&] { return changes_b_.saw(metadata_change::kind::client_configs_changed, ""); }));
+  auto notices = zk_a_->children("/config/changes");
+  ASSERT_TRUE(notices.ok());
+  EXPECT_EQ(notices->size(), 3u);
+}
+
 TEST_F(two_brokers, concurrent_config_edits_from_two_brokers_lose_nothing) {
   ASSERT_TRUE(a_->create_topic({.name = "edited"}, false).ok());
   ASSERT_TRUE(eventually([&] { return b_->topic("edited").has_value(); }));
