@@ -1,7 +1,7 @@
-// ControlledShutdown (key 7), v1–v3: a stopping broker asks the controller to move its
+// ControlledShutdown (key 7), v0–v3: a stopping broker asks the controller to move its
 // leaderships away first. Answered by the active controller; any other broker answers
-// NOT_CONTROLLER (the stopping broker then retries against the current controller). v0 uses a
-// header without client id and is not served.
+// NOT_CONTROLLER (the stopping broker then retries against the current controller). v0 comes with
+// request header v0, which has no client id (the dispatcher reads it so).
 // Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
 #include "protocol/generated/controlled_shutdown.h"
 

@@ -1,5 +1,6 @@
-// LeaderAndIsr (key 4), v2–v7: the controller tells this broker which partitions it leads and
-// which it follows (topic-grouped states from v2, topic ids from v5). Each partition's outcome is
+// LeaderAndIsr (key 4), v0–v7: the controller tells this broker which partitions it leads and
+// which it follows (a flat list of states naming their topic in v0–v1, topic-grouped states from
+// v2, topic ids from v5). Each partition's outcome is
 // the replica manager's; a broker without a controller (embedded mode) refuses the whole request
 // with STALE_CONTROLLER_EPOCH, since no controller can be current for it.
 // Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
@@ -32,22 +33,27 @@ void handle_leader_and_isr(request_context& ctx, protocol::reader& body, respond
   }
   std::vector<replication::partition_role> roles;
   std::map<std::string, protocol::uuid> topic_ids;
+  auto add_role = [&roles](
+                      const std::string& topic, protocol::uuid topic_id,
+                      const protocol::leader_and_isr_request::leader_and_isr_partition_state& p) {
+    replication::partition_role role;
+    role.topic = topic;
+    role.topic_id = topic_id;
+    role.partition = p.partition_index;
+    role.controller_epoch = p.controller_epoch;
+    role.leader = p.leader;
+    role.leader_epoch = p.leader_epoch;
+    role.isr = p.isr;
+    role.partition_epoch = p.partition_epoch;
+    role.replicas = p.replicas;
+    role.is_new = p.is_new;
+    roles.push_back(std::move(role));
+  };
+  // v0-v1 list states flat, each naming its topic; like v2-v4 they carry no topic ids.
+  for (const auto& p : request.ungrouped_partition_states) add_role(p.topic_name, {}, p);
   for (const auto& topic : request.topic_states) {
     topic_ids[topic.topic_name] = topic.topic_id;
-    for (const auto& p : topic.partition_states) {
-      replication::partition_role role;
-      role.topic = topic.topic_name;
-      role.topic_id = topic.topic_id;
-      role.partition = p.partition_index;
-      role.controller_epoch = p.controller_epoch;
-      role.leader = p.leader;
-      role.leader_epoch = p.leader_epoch;
-      role.isr = p.isr;
-      role.partition_epoch = p.partition_epoch;
-      role.replicas = p.replicas;
-      role.is_new = p.is_new;
-      roles.push_back(std::move(role));
-    }
+    for (const auto& p : topic.partition_states) add_role(topic.topic_name, topic.topic_id, p);
   }
   auto outcomes = ctx.services.replicas.apply_leader_and_isr(
       request.controller_id, request.controller_epoch, std::move(roles));

@@ -10,18 +10,18 @@ namespace sluice::handlers {
 namespace {
 
 // `true` at the end: the handler may block (ZooKeeper, metadata fsync) and runs on a request
-// worker. Version ranges are Kafka 3.9's (old clients work: issue #14), except ControlledShutdown
-// v0 (request header v0), not yet served. Every version listed here is served.
+// worker. Version ranges are Kafka 3.9's (old clients work: issue #14); newer maxima from Kafka
+// 4.x wait for the codec to take those schemas. Every version listed here is served.
 constexpr std::array kTable{
     handler_entry{0, 0, 11, handle_produce},  // v0-2: legacy message sets, up-converted
     handler_entry{1, 0, 17, handle_fetch},
     handler_entry{2, 0, 9, handle_list_offsets},
     handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
-    handler_entry{4, 2, 7, handle_leader_and_isr, std::nullopt,
+    handler_entry{4, 0, 7, handle_leader_and_isr, std::nullopt,
                   true},  // inter-broker (cluster mode)
     handler_entry{5, 0, 4, handle_stop_replica, std::nullopt, true},
     handler_entry{6, 0, 8, handle_update_metadata},
-    handler_entry{7, 1, 3, handle_controlled_shutdown},
+    handler_entry{7, 0, 3, handle_controlled_shutdown},
     handler_entry{8, 0, 9, handle_offset_commit},
     handler_entry{9, 0, 9, handle_offset_fetch},
     handler_entry{10, 0, 6, handle_find_coordinator, std::nullopt, true},
