@@ -1,0 +1,190 @@
+#include "security/sasl_config.h"
+
+#include <charconv>
+
+#include "security/scram_server.h"
+
+namespace sluice::security {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = s.find(',', start);
+    auto item = s.substr(start, comma == std::string_view::npos ? s.npos : comma - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) return out;
+    start = comma + 1;
+  }
+}
+
+template <class T>
+std::optional<T> parse_number(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  T v{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+failure<errc> invalid(const std::string& key, const std::string& reason) {
+  return fail(errc::invalid_config, key + ": " + reason);
+}
+
+}  // namespace
+
+bool listener_sasl_config::enabled(std::string_view mechanism) const {
+  for (const auto& m : enabled_mechanisms)
+    if (m == mechanism) return true;
+  return false;
+}
+
+int64_t listener_sasl_config::reauth_ms(std::string_view mechanism) const {
+  auto it = max_reauth_ms.find(std::string(mechanism));
+  return it == max_reauth_ms.end() ? 0 : it->second;
+}
+
+bool mechanism_supported(std::string_view mechanism) {
+  return mechanism == "PLAIN" || find_scram_mechanism(mechanism) != nullptr;
+}
+
+std::string listener_key(std::string_view listener_name, std::string_view rest) {
+  std::string out = "listener.name.";
+  out += lower(listener_name);
+  out += '.';
+  out += rest;
+  return out;
+}
+
+result<listener_sasl_config> load_listener_sasl_config(const std::string& listener_name,
+                                                       const sasl_inputs& in) {
+  listener_sasl_config out;
+  out.listener_name = listener_name;
+  auto get = [&](const std::string& key) -> const std::string* {
+    auto it = in.properties.find(key);
+    return it == in.properties.end() ? nullptr : &it->second;
+  };
+
+  std::string mechanisms_key = listener_key(listener_name, "sasl.enabled.mechanisms");
+  if (const auto* text = get(mechanisms_key)) {
+    out.enabled_mechanisms = split_list(*text);
+  } else {
+    mechanisms_key = "sasl.enabled.mechanisms";
+    out.enabled_mechanisms = in.enabled_mechanisms;
+  }
+  if (out.enabled_mechanisms.empty())
+    return invalid(mechanisms_key, "listener " + listener_name +
+                                       " is a SASL listener and needs at least one mechanism");
+  for (const auto& m : out.enabled_mechanisms) {
+    if (!mechanism_supported(m))
+      return invalid(mechanisms_key,
+                     "SASL mechanism " + m + " (enabled on listener " + listener_name +
+                         ") is not supported; Sluice offers PLAIN, SCRAM-SHA-256 and "
+                         "SCRAM-SHA-512");
+  }
+
+  std::string size_key = listener_key(listener_name, "sasl.server.max.receive.size");
+  out.max_receive_size = in.server_max_receive_size;
+  if (const auto* text = get(size_key)) {
+    auto v = parse_number<int32_t>(*text);
+    if (!v || *v < 1) return invalid(size_key, "'" + *text + "' is not a positive int");
+    out.max_receive_size = *v;
+  }
+
+  std::optional<int64_t> listener_reauth;
+  std::string reauth_key = listener_key(listener_name, "connections.max.reauth.ms");
+  if (const auto* text = get(reauth_key)) {
+    listener_reauth = parse_number<int64_t>(*text);
+    if (!listener_reauth) return invalid(reauth_key, "'" + *text + "' is not a long");
+  }
+  for (const auto& m : out.enabled_mechanisms) {
+    int64_t reauth = listener_reauth.value_or(in.connections_max_reauth_ms);
+    std::string key = listener_key(listener_name, lower(m) + ".connections.max.reauth.ms");
+    if (const auto* text = get(key)) {
+      auto v = parse_number<int64_t>(*text);
+      if (!v) return invalid(key, "'" + *text + "' is not a long");
+      reauth = *v;
+    }
+    out.max_reauth_ms[m] = reauth;
+
+    std::string jaas_key = listener_key(listener_name, lower(m) + ".sasl.jaas.config");
+    const auto* jaas_text = get(jaas_key);
+    if (!jaas_text) {
+      if (m == "PLAIN")
+        return invalid(jaas_key,
+                       "listener " + listener_name +
+                           " enables PLAIN, whose users come from this JAAS config "
+                           "(org.apache.kafka.common.security.plain.PlainLoginModule required "
+                           "user_<name>=\"<password>\" ...;), and it is not set");
+      continue;
+    }
+    auto entry = parse_jaas_config(*jaas_text);
+    if (!entry) return invalid(jaas_key, entry.message());
+    if (m == "PLAIN") {
+      auto users = std::make_shared<plain_users>();
+      for (const auto& [k, v] : entry->options)
+        if (k.rfind("user_", 0) == 0) (*users)[k.substr(5)] = v;
+      out.plain = std::move(users);
+    }
+    out.jaas[m] = std::move(*entry);
+  }
+  return out;
+}
+
+result<std::unique_ptr<sasl_server>> make_sasl_server(
+    const listener_sasl_config& listener, std::string_view mechanism,
+    std::shared_ptr<const credential_cache> credentials) {
+  if (!listener.enabled(mechanism))
+    return fail(errc::invalid_argument, "Unsupported SASL mechanism " + std::string(mechanism));
+  if (mechanism == "PLAIN") return std::unique_ptr<sasl_server>(new plain_server(listener.plain));
+  if (const auto* scram = find_scram_mechanism(mechanism)) {
+    auto lookup = [scram, credentials](const std::string& user) {
+      return credentials ? credentials->find(*scram, user) : std::nullopt;
+    };
+    return std::unique_ptr<sasl_server>(new scram_server(*scram, lookup));
+  }
+  return fail(errc::invalid_argument, "Unsupported SASL mechanism " + std::string(mechanism));
+}
+
+result<sasl_client_credentials> inter_broker_credentials(const listener_sasl_config& listener,
+                                                         const std::string& mechanism) {
+  std::string jaas_key =
+      listener_key(listener.listener_name, lower(mechanism) + ".sasl.jaas.config");
+  if (!listener.enabled(mechanism))
+    return fail(errc::invalid_config, "sasl.mechanism.inter.broker.protocol: " + mechanism +
+                                          " must be enabled on the inter-broker listener " +
+                                          listener.listener_name);
+  auto it = listener.jaas.find(mechanism);
+  if (it == listener.jaas.end())
+    return invalid(jaas_key,
+                   "the inter-broker listener needs it for the broker's own username "
+                   "and password with " +
+                       mechanism);
+  const auto& options = it->second.options;
+  auto user = options.find("username");
+  auto password = options.find("password");
+  if (user == options.end() || password == options.end())
+    return invalid(jaas_key,
+                   "the inter-broker mechanism's JAAS entry needs the username and "
+                   "password options");
+  return sasl_client_credentials{mechanism, user->second, password->second};
+}
+
+std::unique_ptr<sasl_client> make_sasl_client(const sasl_client_credentials& c) {
+  if (const auto* scram = find_scram_mechanism(c.mechanism))
+    return std::make_unique<scram_client>(*scram, c.username, c.password);
+  return std::make_unique<plain_client>(c.username, c.password);
+}
+
+}  // namespace sluice::security
