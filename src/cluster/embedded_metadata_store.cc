@@ -110,6 +110,12 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [k, v] : configs.items())
         m[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
+    const nlohmann::json users = doc.value("user_configs", nlohmann::json::object());
+    for (const auto& [user, configs] : users.items()) {
+      config_map& m = store->user_configs_[user];
+      for (const auto& [k, v] : configs.items())
+        m[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
     if (auto block = doc.find("producer_id_block"); block != doc.end()) {
       auto decoded = zk_layout::decode_producer_id_block(block->dump());
       if (!decoded)
@@ -131,6 +137,7 @@ result<void> embedded_metadata_store::persist_locked() {
   for (const auto& [name, t] : topics_) topics.push_back(to_json(t));
   nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
   if (!broker_configs_.empty()) doc["broker_configs"] = broker_configs_;
+  if (!user_configs_.empty()) doc["user_configs"] = user_configs_;
   // The same JSON as Kafka's /latest_producer_id_block znode.
   if (producer_ids_)
     doc["producer_id_block"] =
@@ -370,6 +377,38 @@ std::string broker_entity(std::optional<int32_t> broker) {
   return broker ? std::to_string(*broker) : std::string("<default>");
 }
 }  // namespace
+
+std::map<std::string, config_map> embedded_metadata_store::user_configs() const {
+  std::lock_guard lock(mutex_);
+  return user_configs_;
+}
+
+result<void> embedded_metadata_store::update_user_configs(const std::string& user,
+                                                          const config_edit& edit) {
+  std::unique_lock serial(update_mutex_);
+  config_map current;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = user_configs_.find(user); it != user_configs_.end()) current = it->second;
+  }
+  auto configs = edit(current);
+  if (!configs) return std::move(configs).error();
+  {
+    std::lock_guard lock(mutex_);
+    auto saved = user_configs_;
+    if (configs->empty())
+      user_configs_.erase(user);
+    else
+      user_configs_[user] = std::move(*configs);
+    if (auto r = persist_locked(); !r) {
+      user_configs_ = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  serial.unlock();
+  notify({metadata_change::kind::user_configs_changed, user});
+  return ok_v;
+}
 
 config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker) const {
   std::lock_guard lock(mutex_);

@@ -81,6 +81,7 @@ struct metadata_change {
     configs_changed,
     leadership,
     broker_configs_changed,  // a dynamic broker config set (topic empty)
+    user_configs_changed,    // a user's config entity (topic: the user name)
   };
   kind what;
   std::string topic;
@@ -141,6 +142,17 @@ class metadata_store {
   // round trips, an fsync): call it from a request worker. errc::unavailable when the store
   // cannot be reached, errc::invalid_request when the ids are exhausted.
   virtual result<producer_id_block> allocate_producer_ids(int32_t broker) = 0;
+
+  // User config entities, Kafka's /config/users/<user> (SCRAM credentials under the mechanism
+  // names, "SCRAM-SHA-256" → "salt=...,stored_key=...,server_key=...,iterations=4096"; quotas):
+  // every user's stored set, and a read-modify-write of one user's set (an empty set removes the
+  // user). Watchers get user_configs_changed with the user's name. Blocking like the other
+  // writers. A store without users (test doubles) has none and refuses changes.
+  virtual std::map<std::string, config_map> user_configs() const { return {}; }
+  virtual result<void> update_user_configs(const std::string& /*user*/,
+                                           const config_edit& /*edit*/) {
+    return fail(errc::invalid_request, "this metadata store keeps no user configs");
+  }
 
   virtual void watch(watcher w) = 0;
 };

@@ -109,6 +109,7 @@ result<void> zk_metadata_cache::load_all() {
   load_controller();
   load_broker_configs(std::nullopt);
   load_broker_configs(broker_id_);
+  load_users();
   return load_topics();
 }
 
@@ -128,6 +129,12 @@ void zk_metadata_cache::reload_broker_configs(std::optional<int32_t> broker) {
   load_scope scope(*this);
   if (closed_) return;
   load_broker_configs(broker);
+}
+
+void zk_metadata_cache::reload_user_config(const std::string& user) {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_user_config(zk_layout::sanitize_entity_name(user));
 }
 
 void zk_metadata_cache::reload_brokers() {
@@ -371,6 +378,63 @@ void zk_metadata_cache::load_broker_configs(std::optional<int32_t> broker) {
     current = std::move(*configs);
   }
   notify_later(metadata_change::kind::broker_configs_changed, {});
+}
+
+// Users: a children watch on /config/users finds new and removed users, a data watch on each
+// user's znode its changes (Kafka's tools write the znode, then a /config/changes notice).
+void zk_metadata_cache::load_users() {
+  auto names = read_children(std::string(zk_layout::config_users),
+                             [](zk_metadata_cache& c) { c.load_users(); });
+  if (!names) {
+    if (names.code() != zk_errc::no_node)
+      spdlog::warn("Cannot read {}: {}", zk_layout::config_users, names.message());
+    return;
+  }
+  std::set<std::string> live(names->begin(), names->end());
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [znode, configs] : user_configs_)
+      if (!live.contains(znode)) removed.push_back(znode);
+    for (const auto& znode : removed) user_configs_.erase(znode);
+  }
+  for (const auto& znode : removed)
+    notify_later(metadata_change::kind::user_configs_changed,
+                 zk_layout::desanitize_entity_name(znode).value_or(znode));
+  for (const auto& znode : live) {
+    bool known;
+    {
+      std::lock_guard lock(mutex_);
+      known = user_configs_.contains(znode);
+    }
+    if (!known || !armed_.contains("d:" + std::string(zk_layout::config_users) + "/" + znode))
+      load_user_config(znode);
+  }
+}
+
+void zk_metadata_cache::load_user_config(const std::string& znode) {
+  const auto path = std::string(zk_layout::config_users) + "/" + znode;
+  auto user = zk_layout::desanitize_entity_name(znode).value_or(znode);
+  auto configs = read_entity_config(path, "user " + user,
+                                    [znode](zk_metadata_cache& c) { c.load_user_config(znode); });
+  if (!configs) return;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = user_configs_.find(znode);
+    if (it != user_configs_.end() && it->second == *configs) return;
+    user_configs_[znode] = std::move(*configs);
+  }
+  notify_later(metadata_change::kind::user_configs_changed, user);
+}
+
+std::map<std::string, config_map> zk_metadata_cache::user_configs() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, config_map> out;
+  for (const auto& [znode, configs] : user_configs_) {
+    if (configs.empty()) continue;
+    out[zk_layout::desanitize_entity_name(znode).value_or(znode)] = configs;
+  }
+  return out;
 }
 
 config_map zk_metadata_cache::broker_configs(std::optional<int32_t> broker) const {

@@ -411,6 +411,21 @@ result<void> zk_metadata_store::update_broker_configs(std::optional<int32_t> bro
   return ok_v;
 }
 
+std::map<std::string, config_map> zk_metadata_store::user_configs() const {
+  return impl_->cache->user_configs();
+}
+
+result<void> zk_metadata_store::update_user_configs(const std::string& user,
+                                                    const config_edit& edit) {
+  auto& s = *impl_;
+  if (auto r = update_entity_config(s.zk, zk_layout::user_config_path(user),
+                                    "users/" + zk_layout::sanitize_entity_name(user), edit);
+      !r)
+    return r;
+  s.cache->reload_user_config(user);
+  return ok_v;
+}
+
 result<producer_id_block> zk_metadata_store::allocate_producer_ids(int32_t broker) {
   auto& zk = impl_->zk;
   const std::string path(zk_layout::latest_producer_id_block);

@@ -66,6 +66,8 @@ class zk_metadata_store final : public metadata_store {
                                  bool validate_only) override;
   result<void> update_topic_configs(const std::string& name, const config_edit& edit) override;
   config_map broker_configs(std::optional<int32_t> broker) const override;
+  std::map<std::string, config_map> user_configs() const override;
+  result<void> update_user_configs(const std::string& user, const config_edit& edit) override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;

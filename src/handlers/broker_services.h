@@ -26,6 +26,8 @@ class producer_id_manager;
 
 namespace sluice::handlers {
 
+struct sasl_services;  // handlers/sasl_exchange.h
+
 // One configuration value as DescribeConfigs reports it.
 struct config_entry {
   enum class source : int8_t {
@@ -110,6 +112,8 @@ struct broker_services {
   // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
   cluster::producer_id_manager* producer_ids = nullptr;
   transaction::txn_coordinator* transactions = nullptr;
+  // SASL listeners' mechanisms and the SCRAM credentials (issue #13); null: no SASL listener.
+  const sasl_services* sasl = nullptr;
 };
 
 }  // namespace sluice::handlers

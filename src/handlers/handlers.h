@@ -41,6 +41,10 @@ void handle_describe_transactions(request_context& ctx, protocol::reader& body, 
 void handle_list_transactions(request_context& ctx, protocol::reader& body, responder reply);
 void handle_describe_producers(request_context& ctx, protocol::reader& body, responder reply);
 
+// SASL (issue #13; sasl_apis.cc, with the dispatcher's gate).
+void handle_sasl_handshake(request_context& ctx, protocol::reader& body, responder reply);
+void handle_sasl_authenticate(request_context& ctx, protocol::reader& body, responder reply);
+
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 
 // Consumer groups (group_apis.cc, find_coordinator.cc).

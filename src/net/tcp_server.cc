@@ -146,8 +146,9 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
   info->listener_name = l.config.name;
   info->security_protocol = l.config.security_protocol;
   // A SASL listener's connections authenticate before anything but ApiVersions and SASL.
-  info->session =
-      std::make_shared<connection_session>(info->security_protocol.rfind("SASL_", 0) != 0);
+  info->session = std::make_shared<connection_session>(
+      info->security_protocol.rfind("SASL_", 0) != 0, std::string(anonymous_principal),
+      l.config.sasl_max_receive_bytes);
   // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; report them as a.b.c.d, as Kafka.
   auto plain = [](const asio::ip::address& a) {
     if (a.is_v6() && a.to_v6().is_v4_mapped())

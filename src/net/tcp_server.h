@@ -27,6 +27,9 @@ struct listener_endpoint {
   std::string security_protocol = "PLAINTEXT";  // only PLAINTEXT is served today
   std::string host;                             // empty: all interfaces
   uint16_t port = 0;                            // 0: any free port (tests)
+  // SASL_* listeners: the largest frame accepted before authentication completes
+  // (sasl.server.max.receive.size).
+  int32_t sasl_max_receive_bytes = 524288;
 };
 
 // The default overlap policy: Produce (0) and Fetch (1) may overlap other requests of their

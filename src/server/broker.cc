@@ -21,6 +21,7 @@
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
 #include "server/controller_link.h"
+#include "server/sasl_setup.h"
 #include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
@@ -58,6 +59,15 @@ result<void> broker::start() {
     return r;
   }
 
+  // 1b. SASL listeners' mechanisms and the inter-broker credentials, checked before anything
+  //     talks to another broker.
+  if (auto s = make_sasl_setup(config_); !s) {
+    stop();
+    return std::move(s).error();
+  } else {
+    sasl_ = std::make_unique<sasl_setup>(std::move(*s));
+  }
+
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
   //    storage, then metadata, then coordinators). Each one registers what it must do at
   //    shutdown with add_shutdown_step().
@@ -74,6 +84,8 @@ result<void> broker::start() {
     stop();
     return r;
   }
+
+  if (sasl_->services) follow_user_credentials(*metadata_, sasl_->services->credentials);
 
   // 3. The request dispatcher: the one place where request handling plugs in.
   dispatcher_ = make_dispatcher();
@@ -124,7 +136,8 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.log_dirs = c.log_dirs;
   services_ = std::make_unique<handlers::broker_services>(
       handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
-                                controller_.get(), producer_ids_.get(), transactions_.get()});
+                                controller_.get(), producer_ids_.get(), transactions_.get(),
+                                sasl_ ? sasl_->services.get() : nullptr});
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -495,6 +508,8 @@ net::tcp_server_options broker::network_options() const {
   net::tcp_server_options o;
   for (const auto& l : c.listeners) {
     o.listeners.push_back(net::listener_endpoint{l.name, l.security_protocol, l.host, l.port});
+    if (const auto* sasl = sasl_ && sasl_->services ? sasl_->services->find(l.name) : nullptr)
+      o.listeners.back().sasl_max_receive_bytes = sasl->max_receive_size;
   }
   o.network_threads = c.num_network_threads;
   o.max_request_bytes = c.socket_request_max_bytes;

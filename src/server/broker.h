@@ -111,6 +111,7 @@ class broker {
   std::unique_ptr<transaction::txn_coordinator> transactions_;
   std::unique_ptr<class txn_verifier> txn_verifier_;
   std::unique_ptr<handlers::broker_services> services_;
+  std::unique_ptr<struct sasl_setup> sasl_;  // SASL listeners and inter-broker credentials
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
   std::unique_ptr<net::tcp_server> server_;

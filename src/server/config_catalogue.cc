@@ -540,6 +540,45 @@ std::vector<config_key> build_catalogue() {
               "partition is in its transaction before appending it (KIP-890), so a late write "
               "from an ended transaction cannot hang the partition."});
 
+  section = "SASL authentication";
+  add({.name = "sasl.enabled.mechanisms",
+       .type = t::list,
+       .default_value = "GSSAPI",
+       .doc = "The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer, in handshake "
+              "order; per listener: listener.name.<listener>.sasl.enabled.mechanisms. Sluice "
+              "implements PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512: Kafka's default, GSSAPI "
+              "(Kerberos), is refused at start-up, so a SASL listener needs this set. PLAIN takes "
+              "its users from listener.name.<listener>.plain.sasl.jaas.config (PlainLoginModule's "
+              "user_<name>=\"<password>\" options); SCRAM users are created with "
+              "kafka-configs.sh --entity-type users (docs/security.md)."});
+  add({.name = "sasl.mechanism.inter.broker.protocol",
+       .type = t::string,
+       .default_value = "GSSAPI",
+       .doc = "The mechanism brokers authenticate to each other with when the inter-broker "
+              "listener is a SASL one, with the username and password options of "
+              "listener.name.<inter-broker listener>.<mechanism>.sasl.jaas.config."});
+  add({.name = "sasl.server.max.receive.size",
+       .type = t::int_,
+       .default_value = "524288",
+       .doc = "The largest frame a SASL listener reads before authentication completes; a "
+              "larger one closes the connection.",
+       .valid = at_least(1)});
+  add({.name = "connections.max.reauth.ms",
+       .type = t::long_,
+       .default_value = "0",
+       .doc = "When positive, a SASL session lasts this long (KIP-368): the broker tells the "
+              "client in SaslAuthenticate v1+ and closes a connection that sends a request other "
+              "than SaslHandshake after its session expired without re-authenticating. Per "
+              "listener and mechanism: listener.name.<listener>[.<mechanism>].connections.max."
+              "reauth.ms. 0 disables re-authentication."});
+  add({.name = "sasl.jaas.config",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "Ignored on a broker, as Kafka ignores it (with a warning): broker JAAS configs "
+              "are per listener and mechanism, "
+              "listener.name.<listener>.<mechanism>.sasl.jaas.config.",
+       .sensitive = true});
+
   section = "ZooKeeper";
   add({.name = "zookeeper.connect",
        .type = t::string,

@@ -1,0 +1,60 @@
+#include "server/sasl_setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include "cluster/metadata_store.h"
+
+namespace sluice::server {
+
+result<sasl_setup> make_sasl_setup(const server_config& config) {
+  const broker_config& c = config.typed();
+  sasl_setup out;
+  security::sasl_inputs in;
+  in.enabled_mechanisms = c.sasl_enabled_mechanisms;
+  in.connections_max_reauth_ms = c.connections_max_reauth_ms;
+  in.server_max_receive_size = c.sasl_server_max_receive_size;
+  in.properties = config.given_properties();
+  if (in.properties.contains("sasl.jaas.config"))
+    spdlog::warn(
+        "Server config sasl.jaas.config should be prefixed with SASL mechanism name, ignoring "
+        "config");
+  for (const auto& l : c.listeners) {
+    if (l.security_protocol.rfind("SASL_", 0) != 0) continue;
+    auto listener = security::load_listener_sasl_config(l.name, in);
+    if (!listener) return fail(errc::invalid_config, "invalid value for " + listener.message());
+    if (!out.services) {
+      out.services = std::make_unique<handlers::sasl_services>();
+      out.services->credentials = std::make_shared<security::credential_cache>();
+    }
+    out.services->listeners.emplace(l.name, std::move(*listener));
+  }
+  for (const auto& l : c.listeners) {
+    if (l.name != c.inter_broker_listener_name || l.security_protocol.rfind("SASL_", 0) != 0)
+      continue;
+    const auto& listener = out.services->listeners.at(l.name);
+    auto creds = security::inter_broker_credentials(listener, c.sasl_mechanism_inter_broker_protocol);
+    if (!creds) return fail(errc::invalid_config, "invalid value for " + creds.message());
+    out.inter_broker = std::move(*creds);
+  }
+  return out;
+}
+
+void follow_user_credentials(cluster::metadata_store& store,
+                             std::shared_ptr<security::credential_cache> cache) {
+  // Watch first, then load: a change in between is seen by one or the other.
+  store.watch([&store, weak = std::weak_ptr(cache)](const cluster::metadata_change& change) {
+    if (change.what != cluster::metadata_change::kind::user_configs_changed) return;
+    auto cache = weak.lock();
+    if (!cache) return;
+    auto users = store.user_configs();
+    auto it = users.find(change.topic);
+    auto problems = it == users.end() ? (cache->remove_user(change.topic), std::vector<std::string>{})
+                                      : cache->update_user(change.topic, it->second);
+    for (const auto& p : problems) spdlog::warn("Ignoring a SCRAM credential: {}", p);
+  });
+  for (const auto& p : cache->replace_all(store.user_configs()))
+    spdlog::warn("Ignoring a SCRAM credential: {}", p);
+  spdlog::info("SCRAM credentials loaded for {} user(s)", cache->size());
+}
+
+}  // namespace sluice::server
