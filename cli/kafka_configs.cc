@@ -11,6 +11,7 @@
 #include "cli/kafka_args.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
+#include "cli/user_scram.h"
 #include "cli/zk_configs.h"
 
 namespace sluice::cli {
@@ -47,15 +48,17 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
   p.list(o.entity_type, "--entity-type", "String",
-         "The entity's type: topics, brokers, broker-loggers (users, clients and ips are not "
-         "supported by Sluice).");
+         "The entity's type: topics, brokers, broker-loggers, users (SCRAM credentials; "
+         "clients and ips are not supported by Sluice).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
   p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
   p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
-  p.text(o.user, "--user", "String", "The user (quotas are not supported by Sluice).");
+  p.text(o.user, "--user", "String",
+         "The user (same as --entity-type users --entity-name); SCRAM credentials only, quotas "
+         "are not supported by Sluice.");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
-         "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics and "
-         "brokers only, as Kafka's tool.");
+         "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics, "
+         "brokers and users' SCRAM credentials, as Kafka's tool.");
 }
 
 // Kafka's singular of an entity type: topic, broker, broker-logger.
@@ -140,6 +143,41 @@ int alter(kafka_client& c, const configs_options& o, const std::string& type,
   return 0;
 }
 
+// --entity-type users: SCRAM credentials (user_scram.h).
+int users_main(kafka_tool_parser& p, const configs_options& o, const std::optional<std::string>& name) {
+  if (name && name->empty())
+    return failed(
+        "The use of --entity-default or --user-defaults is not allowed with User SCRAM "
+        "Credentials using --bootstrap-server.");
+  std::vector<std::pair<std::string, std::string>> add;
+  std::vector<std::string> remove;
+  if (o.alter) {
+    auto changes = parse_changes(o);
+    if (!changes) return failed(changes.message());
+    std::tie(add, remove) = std::move(*changes);
+  }
+  if (p.has("--zookeeper")) {
+    auto out = o.describe ? describe_user_configs_zookeeper(o.zookeeper, name)
+                          : alter_user_configs_zookeeper(o.zookeeper, *name, add, remove);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
+  auto settings = make_settings(o.bootstrap_server, o.command_config);
+  if (!settings) return failed(settings.message());
+  auto client = kafka_client::create(client_kind::admin, *settings);
+  if (!client) return failed(client.message());
+  if (o.describe) {
+    auto out = describe_user_scram(*client, name);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
+  if (auto r = alter_user_scram(*client, *name, add, remove); !r) return failed(r.message());
+  std::printf("Completed updating config for user %s.\n", name->c_str());
+  return 0;
+}
+
 }  // namespace
 
 int kafka_configs_main(const args_t& args) {
@@ -168,13 +206,13 @@ int kafka_configs_main(const args_t& args) {
   if (p.has("--broker")) types = {"brokers"}, names = {o.broker};
   if (o.broker_defaults) types = {"brokers"};
   if (p.has("--broker-logger")) types = {"broker-loggers"}, names = {o.broker_logger};
-  if (p.has("--user")) types = {"users"};
+  if (p.has("--user")) types = {"users"}, names = {o.user};
   if (p.has("--client")) types = {"clients"};
   if (p.has("--ip")) types = {"ips"};
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
-  if (type != "topics" && type != "brokers" && type != "broker-loggers") {
-    if (type == "users" || type == "clients" || type == "ips") {
+  if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users") {
+    if (type == "clients" || type == "ips") {
       return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
     }
     return failed(fmt::format(
@@ -219,6 +257,7 @@ int kafka_configs_main(const args_t& args) {
       return failed("Only one of --add-config or --add-config-file must be specified");
     }
   }
+  if (type == "users") return users_main(p, o, name);
   if (p.has("--zookeeper")) {
     if (type == "broker-loggers") {
       return failed("--entity-type broker-loggers is only supported with --bootstrap-server");

@@ -44,6 +44,10 @@ void handle_describe_producers(request_context& ctx, protocol::reader& body, res
 // SASL (issue #13; sasl_apis.cc, with the dispatcher's gate).
 void handle_sasl_handshake(request_context& ctx, protocol::reader& body, responder reply);
 void handle_sasl_authenticate(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_user_scram_credentials(request_context& ctx, protocol::reader& body,
+                                            responder reply);
+void handle_alter_user_scram_credentials(request_context& ctx, protocol::reader& body,
+                                         responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 

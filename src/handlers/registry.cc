@@ -52,6 +52,8 @@ constexpr std::array kTable{
     handler_entry{43, 0, 2, handle_elect_leaders},
     handler_entry{44, 0, 1, handle_incremental_alter_configs, std::nullopt, true},
     handler_entry{47, 0, 0, handle_offset_delete},
+    handler_entry{50, 0, 0, handle_describe_user_scram_credentials, std::nullopt, true},
+    handler_entry{51, 0, 0, handle_alter_user_scram_credentials, std::nullopt, true},
     handler_entry{56, 0, 3, handle_alter_partition},
     handler_entry{60, 0, 1, handle_describe_cluster},
     handler_entry{61, 0, 0, handle_describe_producers},

@@ -48,8 +48,8 @@ token_outcome evaluate_token(const net::connection_ref& connection, sasl_exchang
   token_outcome out;
   auto& session = *connection->session;
   auto fail_with = [&](std::string message, std::string log_detail) {
-    spdlog::info("Failed {} with {} ({}) on listener {}", text_of(ex),
-                 connection->client_address(), log_detail, connection->listener_name);
+    spdlog::info("Failed {} with {} ({}) on listener {}", text_of(ex), connection->client_address(),
+                 log_detail, connection->listener_name);
     out.error_message = std::move(message);
     return out;
   };
@@ -64,8 +64,8 @@ token_outcome evaluate_token(const net::connection_ref& connection, sasl_exchang
                              " due to invalid credentials with SASL mechanism " + ex.mechanism,
                          answer.message());
       default:
-        spdlog::info("Closing connection from {} during SASL {}: {}",
-                     connection->client_address(), text_of(ex), answer.message());
+        spdlog::info("Closing connection from {} during SASL {}: {}", connection->client_address(),
+                     text_of(ex), answer.message());
         out.close_silently = true;
         return out;
     }
@@ -195,8 +195,8 @@ void handle_sasl_handshake(request_context& ctx, protocol::reader& body, respond
                                 ex->previous_mechanism + "'";
     return reply.send(response);
   }
-  auto server = security::make_sasl_server(*listener, request.mechanism,
-                                           ctx.services.sasl->credentials);
+  auto server =
+      security::make_sasl_server(*listener, request.mechanism, ctx.services.sasl->credentials);
   if (!server) return reply.close();
   ex->server = std::move(server).value();
   ex->mechanism = request.mechanism;

@@ -32,7 +32,8 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
     if (l.name != c.inter_broker_listener_name || l.security_protocol.rfind("SASL_", 0) != 0)
       continue;
     const auto& listener = out.services->listeners.at(l.name);
-    auto creds = security::inter_broker_credentials(listener, c.sasl_mechanism_inter_broker_protocol);
+    auto creds =
+        security::inter_broker_credentials(listener, c.sasl_mechanism_inter_broker_protocol);
     if (!creds) return fail(errc::invalid_config, "invalid value for " + creds.message());
     out.inter_broker = std::move(*creds);
   }
@@ -48,8 +49,9 @@ void follow_user_credentials(cluster::metadata_store& store,
     if (!cache) return;
     auto users = store.user_configs();
     auto it = users.find(change.topic);
-    auto problems = it == users.end() ? (cache->remove_user(change.topic), std::vector<std::string>{})
-                                      : cache->update_user(change.topic, it->second);
+    auto problems = it == users.end()
+                        ? (cache->remove_user(change.topic), std::vector<std::string>{})
+                        : cache->update_user(change.topic, it->second);
     for (const auto& p : problems) spdlog::warn("Ignoring a SCRAM credential: {}", p);
   });
   for (const auto& p : cache->replace_all(store.user_configs()))
