@@ -1,0 +1,573 @@
+"""SASL on a SASL_PLAINTEXT listener beside a PLAINTEXT one (issue #13): PLAIN users from the
+listener's JAAS config, SCRAM-SHA-256/512 users created with kafka-configs.sh, real clients
+(librdkafka through kcat and confluent-kafka, kafka-python, the Java clients, kafkajs), Kafka's
+errors for a wrong password and an unknown user, and hostile or out-of-order input on a raw socket:
+requests before authentication, an oversized token, malformed SCRAM messages, a wrong nonce —
+each closes its own connection and nothing else. Re-authentication (KIP-368) with a short
+connections.max.reauth.ms."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+from conftest import SOURCE_DIR, Broker, free_port, kcat
+from kafka_wire import R, W
+from zk_cluster import wait_until
+
+BIN = SOURCE_DIR / "bin"
+PLAIN_JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
+              'password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
+BAD_PLAIN = "Authentication failed: Invalid username or password"
+
+
+def bad_scram(mechanism):
+    return ("Authentication failed during authentication due to invalid credentials with SASL "
+            f"mechanism {mechanism}")
+
+
+def tool(name, *args, timeout=120):
+    p = subprocess.run([str(BIN / f"{name}.sh"), *args], capture_output=True, text=True,
+                       timeout=timeout)
+    return p
+
+
+def sasl_broker(workdir, **extra):
+    """A broker with PLAINTEXT on b.port and SASL_PLAINTEXT (PLAIN and SCRAM) on b.sasl_port."""
+    b = Broker(workdir)
+    b.sasl_port = free_port()
+    overrides = {
+        "listeners": f"PLAINTEXT://127.0.0.1:{b.port},SASL_PLAINTEXT://127.0.0.1:{b.sasl_port}",
+        "advertised.listeners":
+            f"PLAINTEXT://127.0.0.1:{b.port},SASL_PLAINTEXT://127.0.0.1:{b.sasl_port}",
+        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
+        **extra,
+    }
+    # Later lines win in a properties file.
+    with open(b.config_path, "a") as f:
+        f.write("".join(f"{k}={v}\n" for k, v in overrides.items()))
+    return b
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    b = sasl_broker(tmp_path_factory.mktemp("sasl") / "broker").start()
+    p = tool("kafka-configs", "--bootstrap-server", b.bootstrap, "--entity-type", "users",
+             "--entity-name", "alice", "--alter", "--add-config",
+             "SCRAM-SHA-256=[iterations=8192,password=alice-scram],SCRAM-SHA-512=[password=alice-scram]")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "Completed updating config for user alice."
+    yield b
+    code = b.stop()
+    if code != 0:
+        print(b.log_text())
+    assert code == 0
+
+
+def sasl_bootstrap(b):
+    return f"127.0.0.1:{b.sasl_port}"
+
+
+def kcat_sasl(b, mechanism, user, password, *args, **kw):
+    return kcat("-b", sasl_bootstrap(b), "-X", "security.protocol=SASL_PLAINTEXT",
+                "-X", f"sasl.mechanism={mechanism}", "-X", f"sasl.username={user}",
+                "-X", f"sasl.password={password}", *args, **kw)
+
+
+CREDS = [("PLAIN", "alice", "alice-secret"), ("SCRAM-SHA-256", "alice", "alice-scram"),
+         ("SCRAM-SHA-512", "alice", "alice-scram")]
+
+
+# ---- real clients ----
+
+@pytest.mark.parametrize("mechanism,user,password", CREDS)
+def test_kcat_produces_and_consumes(broker, mechanism, user, password):
+    topic = f"kcat-{mechanism.lower()}"
+    kcat_sasl(broker, mechanism, user, password, "-P", "-t", topic, input=b"a\nb\nc\n")
+    out = kcat_sasl(broker, mechanism, user, password, "-C", "-t", topic, "-o", "beginning",
+                    "-e", "-q").stdout.decode().split()
+    assert out == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("mechanism,user,password,message", [
+    ("PLAIN", "alice", "wrong", BAD_PLAIN),
+    ("PLAIN", "mallory", "alice-secret", BAD_PLAIN),
+    ("SCRAM-SHA-256", "alice", "wrong", bad_scram("SCRAM-SHA-256")),
+    ("SCRAM-SHA-512", "mallory", "x", bad_scram("SCRAM-SHA-512")),
+])
+def test_wrong_password_and_unknown_user_are_refused(broker, mechanism, user, password, message):
+    p = kcat_sasl(broker, mechanism, user, password, "-L", "-m", "3", check=False, timeout=30)
+    assert p.returncode != 0
+    assert message in p.stderr.decode()
+
+
+@pytest.mark.parametrize("mechanism,user,password", CREDS)
+def test_kafka_python_produces_consumes_in_a_group(broker, mechanism, user, password):
+    from kafka import KafkaConsumer, KafkaProducer
+    topic = f"kpy-{mechanism.lower()}"
+    common = dict(bootstrap_servers=sasl_bootstrap(broker), security_protocol="SASL_PLAINTEXT",
+                  sasl_mechanism=mechanism, sasl_plain_username=user, sasl_plain_password=password)
+    producer = KafkaProducer(**common)
+    for i in range(20):
+        producer.send(topic, f"v-{i}".encode())
+    producer.flush(timeout=30)
+    producer.close()
+    consumer = KafkaConsumer(topic, group_id=f"g-{mechanism}", auto_offset_reset="earliest",
+                             consumer_timeout_ms=10000, **common)
+    seen = []
+    for m in consumer:
+        seen.append(m.value.decode())
+        if len(seen) == 20:
+            break
+    consumer.commit()
+    consumer.close()
+    assert sorted(seen, key=lambda v: int(v[2:])) == [f"v-{i}" for i in range(20)]
+
+
+def test_kafka_python_wrong_password(broker):
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+    with pytest.raises(KafkaError):
+        KafkaProducer(bootstrap_servers=sasl_bootstrap(broker), security_protocol="SASL_PLAINTEXT",
+                      sasl_mechanism="SCRAM-SHA-256", sasl_plain_username="alice",
+                      sasl_plain_password="wrong", api_version_auto_timeout_ms=5000)
+
+
+@pytest.mark.parametrize("mechanism,user,password", CREDS)
+def test_confluent_kafka_group_and_admin(broker, mechanism, user, password):
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    conf = {"bootstrap.servers": sasl_bootstrap(broker), "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password}
+    topic = f"ck-{mechanism.lower()}"
+    admin = AdminClient(conf)
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    assert topic in admin.list_topics(timeout=30).topics
+    producer = Producer(conf)
+    for i in range(30):
+        producer.produce(topic, key=f"k-{i}", value=f"v-{i}")
+    assert producer.flush(30) == 0
+    consumer = Consumer({**conf, "group.id": f"ck-{mechanism}", "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    seen = set()
+    deadline = time.monotonic() + 60
+    while len(seen) < 30 and time.monotonic() < deadline:
+        m = consumer.poll(1.0)
+        if m is not None and not m.error():
+            seen.add(m.value().decode())
+    consumer.commit(asynchronous=False)
+    consumer.close()
+    assert seen == {f"v-{i}" for i in range(30)}
+
+
+@pytest.mark.parametrize("mechanism,user,password", CREDS)
+def test_java_clients(broker, mechanism, user, password):
+    from clients import java
+    module = ("org.apache.kafka.common.security.plain.PlainLoginModule" if mechanism == "PLAIN"
+              else "org.apache.kafka.common.security.scram.ScramLoginModule")
+    sasl = ["security.protocol=SASL_PLAINTEXT", f"sasl.mechanism={mechanism}",
+            f'sasl.jaas.config={module} required username="{user}" password="{password}";']
+    topic = f"java-{mechanism.lower()}"
+    out = java("Produce", f"--bootstrap={sasl_bootstrap(broker)}", f"--topic={topic}",
+               "--count=200", *sasl)
+    assert out["acked"] == 200, out
+    out = java("Consume", f"--bootstrap={sasl_bootstrap(broker)}", f"--topic={topic}",
+               "--count=200", f"group.id=java-{mechanism}", *sasl)
+    assert out["unique"] == 200 and out["missing_count"] == 0, out
+    out = java("AdminOps", f"--bootstrap={sasl_bootstrap(broker)}", "--op=describe-cluster", *sasl)
+    assert out, out
+
+
+def test_java_wrong_password_is_refused(broker):
+    from clients import java
+    out = java("Produce", f"--bootstrap={sasl_bootstrap(broker)}", "--topic=java-bad", "--count=1",
+               "--timeout-ms=20000", "security.protocol=SASL_PLAINTEXT",
+               "sasl.mechanism=SCRAM-SHA-256", "max.block.ms=10000",
+               'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required '
+               'username="alice" password="nope";', check=False)
+    assert out["exit_code"] != 0
+    assert bad_scram("SCRAM-SHA-256") in json.dumps(out)
+
+
+def test_kafkajs(broker):
+    from conftest import node
+    out = json.loads(node("sasl.js", sasl_bootstrap(broker)))
+    assert out["plain"] == {"produced": 5, "consumed": 5}, out
+    assert out["scram256"] == {"produced": 5, "consumed": 5}, out
+    assert out["scram512"] == {"produced": 5, "consumed": 5}, out
+    assert BAD_PLAIN in out["wrong_plain"], out
+    assert bad_scram("SCRAM-SHA-256") in out["wrong_scram"], out
+
+
+def test_user_credentials_change_at_once(broker):
+    """A new user logs in right after kafka-configs, a changed password at once replaces the old
+    one, and a deleted credential stops working — no restart."""
+    def login(user, password, mechanism="SCRAM-SHA-256"):
+        return kcat_sasl(broker, mechanism, user, password, "-L", "-m", "5", check=False,
+                         timeout=30).returncode == 0
+
+    def configs(*args):
+        p = tool("kafka-configs", "--bootstrap-server", broker.bootstrap, "--entity-type", "users",
+                 *args)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    assert not login("bob", "bob-1")
+    configs("--entity-name", "bob", "--alter", "--add-config", "SCRAM-SHA-256=[password=bob-1]")
+    assert login("bob", "bob-1")
+    configs("--entity-name", "bob", "--alter", "--add-config",
+            "SCRAM-SHA-256=[iterations=4096,password=bob-2]")
+    assert login("bob", "bob-2") and not login("bob", "bob-1")
+    out = configs("--describe")
+    assert "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192, SCRAM-SHA-512=iterations=4096" in out
+    assert "SCRAM credential configs for user-principal 'bob' are SCRAM-SHA-256=iterations=4096" in out
+    configs("--entity-name", "bob", "--alter", "--delete-config", "SCRAM-SHA-256")
+    assert not login("bob", "bob-2")
+    out = configs("--entity-name", "bob", "--describe")
+    assert ("Error retrieving SCRAM credential configs for user-principal 'bob': "
+            "ResourceNotFoundException: Attempt to describe a user credential that does not exist: bob") in out
+    p = tool("kafka-configs", "--bootstrap-server", broker.bootstrap, "--entity-type", "users",
+             "--entity-name", "bob", "--alter", "--add-config", "SCRAM-SHA-256=[iterations=100,password=x]")
+    assert p.returncode != 0
+    assert "Iterations 100 is less than the minimum 4096 required for SCRAM-SHA-256" in p.stderr
+
+
+def test_credentials_survive_a_restart(tmp_path):
+    b = sasl_broker(tmp_path / "b").start()
+    try:
+        p = tool("kafka-configs", "--bootstrap-server", b.bootstrap, "--entity-type", "users",
+                 "--entity-name", "carol", "--alter", "--add-config", "SCRAM-SHA-512=[password=c]")
+        assert p.returncode == 0, p.stderr
+        assert b.stop() == 0
+        doc = json.loads((b.data_dir / "sluice-metadata.json").read_text())
+        stored = doc["user_configs"]["carol"]["SCRAM-SHA-512"]
+        assert stored.startswith("salt=") and stored.endswith(",iterations=4096")
+        b.start()
+        kcat_sasl(b, "SCRAM-SHA-512", "carol", "c", "-L", "-m", "10")
+    finally:
+        b.stop()
+
+
+# ---- the protocol on a raw socket ----
+
+def frame(api_key, version, correlation, body=b"", flex=False):
+    header = struct.pack(">hhi", api_key, version, correlation) + struct.pack(">h", 3) + b"raw"
+    if flex:
+        header += b"\x00"
+    data = header + body
+    return struct.pack(">i", len(data)) + data
+
+
+def recv_exact(sock, n):
+    out = bytearray()
+    while len(out) < n:
+        chunk = sock.recv(n - len(out))
+        if not chunk:
+            raise ConnectionError("closed")
+        out += chunk
+    return bytes(out)
+
+
+def read_frame(sock):
+    return recv_exact(sock, struct.unpack(">i", recv_exact(sock, 4))[0])
+
+
+def closed_by_peer(sock, timeout=10):
+    sock.settimeout(timeout)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if data == b"":
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def connect(b):
+    return socket.create_connection(("127.0.0.1", b.sasl_port), timeout=10)
+
+
+def handshake(sock, mechanism, version=1, correlation=1):
+    sock.sendall(frame(17, version, correlation, W(False).str(mechanism).b))
+    r = R(read_frame(sock), False)
+    assert r.i32() == correlation
+    error = r.i16()
+    mechanisms = r.arr(lambda x: x.str())
+    return error, mechanisms
+
+
+def authenticate(sock, token, version=1, correlation=2):
+    """SaslAuthenticate v0/1; returns (error, message, auth bytes, session lifetime)."""
+    sock.sendall(frame(36, version, correlation, W(False).records(token).b))
+    r = R(read_frame(sock), False)
+    assert r.i32() == correlation
+    error, message, data = r.i16(), r.str(), r.records()
+    lifetime = r.i64() if version >= 1 else None
+    return error, message, data, lifetime
+
+
+def metadata_ok(sock, correlation=9):
+    sock.sendall(frame(3, 1, correlation, W(False).i32(-1).b))
+    r = R(read_frame(sock), False)
+    return r.i32() == correlation
+
+
+def healthy(b):
+    return kcat_sasl(b, "PLAIN", "alice", "alice-secret", "-L", "-m", "10").returncode == 0
+
+
+class Scram:
+    """The client side of SCRAM, written from RFC 5802 (independent of the broker's code)."""
+
+    def __init__(self, mechanism, user, password, nonce="clientnonce123"):
+        self.alg = "sha256" if mechanism.endswith("256") else "sha512"
+        self.user, self.password, self.nonce = user, password, nonce
+
+    def first(self):
+        self.bare = f"n={self.user},r={self.nonce}"
+        return b"n,," + self.bare.encode()
+
+    def final(self, server_first, nonce=None, proof=None):
+        fields = dict(f.split("=", 1) for f in server_first.decode().split(","))
+        salt, iterations = base64.b64decode(fields["s"]), int(fields["i"])
+        salted = hashlib.pbkdf2_hmac(self.alg, self.password.encode(), salt, iterations)
+        without_proof = f"c=biws,r={nonce or fields['r']}"
+        auth = f"{self.bare},{server_first.decode()},{without_proof}".encode()
+        client_key = hmac.new(salted, b"Client Key", self.alg).digest()
+        stored = hashlib.new(self.alg, client_key).digest()
+        signature = hmac.new(stored, auth, self.alg).digest()
+        computed = bytes(a ^ b for a, b in zip(client_key, signature))
+        self.server_key = hmac.new(salted, b"Server Key", self.alg).digest()
+        self.auth = auth
+        return f"{without_proof},p={base64.b64encode(proof or computed).decode()}".encode()
+
+    def check_server_final(self, data):
+        expected = hmac.new(self.server_key, self.auth, self.alg).digest()
+        return data.decode() == "v=" + base64.b64encode(expected).decode()
+
+
+def test_scram_exchange_and_lifetime_on_the_wire(broker):
+    s = connect(broker)
+    assert handshake(s, "SCRAM-SHA-512") == (0, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+    c = Scram("SCRAM-SHA-512", "alice", "alice-scram")
+    error, _, server_first, lifetime = authenticate(s, c.first())
+    assert error == 0 and lifetime == 0
+    assert server_first.decode().startswith("r=clientnonce123")
+    error, message, server_final, lifetime = authenticate(s, c.final(server_first), correlation=3)
+    assert error == 0, message
+    assert c.check_server_final(server_final)
+    assert lifetime == 0  # connections.max.reauth.ms = 0: no re-authentication
+    assert metadata_ok(s)
+    s.close()
+
+
+def test_v0_handshake_then_raw_tokens(broker):
+    """Kafka's pre-KIP-152 framing: after SaslHandshake v0 the tokens are bare size-prefixed frames."""
+    s = connect(broker)
+    assert handshake(s, "SCRAM-SHA-256", version=0)[0] == 0
+    c = Scram("SCRAM-SHA-256", "alice", "alice-scram")
+    token = c.first()
+    s.sendall(struct.pack(">i", len(token)) + token)
+    server_first = read_frame(s)
+    token = c.final(server_first)
+    s.sendall(struct.pack(">i", len(token)) + token)
+    assert c.check_server_final(read_frame(s))
+    assert metadata_ok(s)
+    s.close()
+
+    s = connect(broker)
+    assert handshake(s, "PLAIN", version=0)[0] == 0
+    token = b"\0alice\0alice-secret"
+    s.sendall(struct.pack(">i", len(token)) + token)
+    assert read_frame(s) == b""  # PLAIN answers an empty token
+    assert metadata_ok(s)
+    s.close()
+
+    s = connect(broker)  # a wrong password in raw framing: no error frame exists, the connection closes
+    assert handshake(s, "PLAIN", version=0)[0] == 0
+    token = b"\0alice\0nope"
+    s.sendall(struct.pack(">i", len(token)) + token)
+    assert closed_by_peer(s)
+
+
+def test_requests_before_authentication_close_the_connection(broker):
+    for api_key, version, body in [(3, 1, W(False).i32(-1).b),  # Metadata
+                                   (0, 3, b""),                  # Produce (any bytes)
+                                   (36, 1, W(False).records(b"\0alice\0alice-secret").b)]:
+        s = connect(broker)
+        s.sendall(frame(api_key, version, 1, body))
+        assert closed_by_peer(s), api_key
+    # ApiVersions is served once, then only the handshake.
+    s = connect(broker)
+    s.sendall(frame(18, 0, 1))
+    assert R(read_frame(s), False).i32() == 1
+    s.sendall(frame(18, 0, 2))
+    assert closed_by_peer(s)
+    # A second handshake after a successful one is not a re-authentication (no session lifetime).
+    s = connect(broker)
+    assert handshake(s, "PLAIN")[0] == 0
+    assert authenticate(s, b"\0alice\0alice-secret")[0] == 0
+    assert handshake(s, "PLAIN", correlation=3)[0] == 34  # ILLEGAL_SASL_STATE
+    assert authenticate(s, b"x", correlation=4)[:2] == (
+        34, "SaslAuthenticate request received after successful authentication")
+    s.close()
+    assert healthy(broker)
+
+
+def test_unsupported_mechanism(broker):
+    s = connect(broker)
+    error, mechanisms = handshake(s, "GSSAPI")
+    assert error == 33 and mechanisms == ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+    assert closed_by_peer(s)
+
+
+def test_failed_authentication_answers_then_closes(broker):
+    s = connect(broker)
+    handshake(s, "PLAIN")
+    assert authenticate(s, b"\0alice\0wrong")[:2] == (58, BAD_PLAIN)
+    assert closed_by_peer(s)
+    s = connect(broker)
+    handshake(s, "PLAIN")
+    assert authenticate(s, b"no-nul-here", version=0)[:2] == (
+        58, "Invalid SASL/PLAIN response: expected 3 tokens, got 1")
+    assert closed_by_peer(s)
+
+
+def test_oversized_token_closes_the_connection(broker):
+    s = connect(broker)
+    handshake(s, "PLAIN")
+    # 524288 is sasl.server.max.receive.size: a larger frame is refused before it is read.
+    s.sendall(struct.pack(">i", 524288 + 1) + b"\0" * 1024)
+    assert closed_by_peer(s)
+    s = connect(broker)  # before any handshake too
+    s.sendall(struct.pack(">i", 600000) + b"\0" * 16)
+    assert closed_by_peer(s)
+    assert healthy(broker)
+
+
+@pytest.mark.parametrize("first", [b"y,,n=alice,r=abc", b"n,,n=alice", b"", b"\xff\xfe",
+                                   b"n,,n=al=ice,r=abc", b"n,,n=alice,r=abc,tokenauth=true"])
+def test_malformed_scram_first_message(broker, first):
+    s = connect(broker)
+    handshake(s, "SCRAM-SHA-256")
+    error, message, _, _ = authenticate(s, first)
+    assert (error, message) == (58, bad_scram("SCRAM-SHA-256"))
+    assert closed_by_peer(s)
+
+
+def test_wrong_nonce_and_malformed_final_message(broker):
+    for mutate in ("nonce", "garbage", "short-proof", "bad-proof"):
+        s = connect(broker)
+        handshake(s, "SCRAM-SHA-256")
+        c = Scram("SCRAM-SHA-256", "alice", "alice-scram")
+        _, _, server_first, _ = authenticate(s, c.first())
+        if mutate == "nonce":
+            token = c.final(server_first, nonce="clientnonce123-not-the-servers")
+        elif mutate == "garbage":
+            token = b"c=biws,p=!!"
+        elif mutate == "short-proof":
+            token = c.final(server_first, proof=b"abc")
+        else:
+            token = c.final(server_first, proof=b"\0" * 32)
+        s.sendall(frame(36, 1, 3, W(False).records(token).b))
+        if mutate == "short-proof":  # Kafka fails outside the SASL error path: no answer
+            assert closed_by_peer(s)
+            continue
+        r = R(read_frame(s), False)
+        assert r.i32() == 3
+        assert (r.i16(), r.str()) == (58, bad_scram("SCRAM-SHA-256")), mutate
+        assert closed_by_peer(s)
+    assert healthy(broker)
+
+
+# ---- re-authentication (KIP-368) ----
+
+# Produces and consumes for three session lifetimes; prints {"sent", "missing"}.
+REAUTH_CLIENT = """
+import json, sys, time
+from confluent_kafka import Consumer, Producer
+bootstrap, lifetime_ms = sys.argv[1], int(sys.argv[2])
+conf = {"bootstrap.servers": bootstrap, "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN", "sasl.username": "alice", "sasl.password": "alice-secret"}
+producer = Producer(conf)
+consumer = Consumer({**conf, "group.id": "reauth", "auto.offset.reset": "earliest"})
+consumer.subscribe(["reauth"])
+sent, seen = 0, set()
+end = time.monotonic() + 3 * lifetime_ms / 1000 + 2
+while (time.monotonic() < end or len(seen) < sent) and time.monotonic() < end + 30:
+    if time.monotonic() < end:
+        producer.produce("reauth", value=str(sent).encode())
+        sent += 1
+        producer.flush(10)
+    m = consumer.poll(0.2)
+    if m is not None and not m.error():
+        seen.add(int(m.value()))
+consumer.close()
+print(json.dumps({"sent": sent, "missing": len(set(range(sent)) - seen)}))
+"""
+
+def test_reauthentication(tmp_path):
+    lifetime_ms = 3000
+    b = sasl_broker(tmp_path / "reauth",
+                    **{"listener.name.sasl_plaintext.connections.max.reauth.ms": str(lifetime_ms)}).start()
+    try:
+        # The broker announces the lifetime, closes a connection that outlives it and lets one that
+        # re-authenticates in time go on.
+        late = connect(b)
+        handshake(late, "PLAIN")
+        started = time.monotonic()
+        assert authenticate(late, b"\0alice\0alice-secret")[3] == lifetime_ms
+        on_time = connect(b)
+        handshake(on_time, "PLAIN")
+        assert authenticate(on_time, b"\0alice\0alice-secret")[3] == lifetime_ms
+        assert metadata_ok(late) and metadata_ok(on_time)
+        # Half a lifetime later, on_time re-authenticates (a new handshake on the authenticated
+        # connection), so its session outlives late's by half a lifetime.
+        wait_until(lambda: metadata_ok(on_time) and time.monotonic() >= started + lifetime_ms / 2000,
+                   30, "half a session lifetime", interval=0.2)
+        assert handshake(on_time, "PLAIN", correlation=20)[0] == 0
+        assert authenticate(on_time, b"\0alice\0alice-secret", correlation=21)[3] == lifetime_ms
+        # Another principal may not take the connection over.
+        other = connect(b)
+        handshake(other, "PLAIN")
+        authenticate(other, b"\0alice\0alice-secret")
+        handshake(other, "PLAIN", correlation=30)
+        assert authenticate(other, b"\0admin\0admin-secret", correlation=31)[:2] == (
+            58, "Cannot change principals during re-authentication from User.alice: User.admin")
+        assert closed_by_peer(other)
+        # Wait for the first session to expire: poll with Metadata until the broker closes it.
+        closed_after = None
+
+        def late_closed():
+            nonlocal closed_after
+            try:
+                metadata_ok(late, correlation=40)
+                return False
+            except (ConnectionError, OSError):
+                closed_after = time.monotonic() - started
+                return True
+        wait_until(late_closed, 30, "the expired session to be closed", interval=0.2)
+        assert closed_after >= lifetime_ms / 1000 - 0.5
+        # on_time re-authenticated half a lifetime after `started`: still good.
+        assert metadata_ok(on_time, correlation=41)
+
+        # The newest librdkafka (PyPI's confluent-kafka; Debian's 2.0.2 predates its KIP-368
+        # support) re-authenticates by itself and keeps working across several lifetimes without
+        # the broker having to close an expired session of its own.
+        assert b.log_text().count("expired SASL session") == 1
+        from clients import confluent_latest_code
+        out = confluent_latest_code(REAUTH_CLIENT, f"127.0.0.1:{b.sasl_port}", str(lifetime_ms))
+        assert out["missing"] == 0 and out["sent"] > 10, out
+        assert b.log_text().count("expired SASL session") == 1
+        assert b.stop() == 0
+    finally:
+        b.kill()
