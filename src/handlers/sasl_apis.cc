@@ -126,8 +126,10 @@ sasl_verdict sasl_admit(const net::connection_ref& connection, int16_t api_key) 
   if (!session.restricted()) {
     auto expiry = session.expiry();
     if (!expiry) return sasl_verdict::serve;
-    if (api_key == sasl_handshake_key) {
-      // KIP-368: an authenticated client with a session lifetime re-authenticates.
+    if (api_key == sasl_handshake_key && session.begin_reauthentication(clock::now())) {
+      // KIP-368: an authenticated client with a session lifetime re-authenticates, at most once
+      // a second; a handshake sooner is served as an ordinary request (ILLEGAL_SASL_STATE), or
+      // closes the connection when the session has expired.
       auto ex = std::make_shared<sasl_exchange>();
       ex->st = sasl_exchange::state::handshake;
       ex->reauthenticating = true;

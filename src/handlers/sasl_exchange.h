@@ -5,7 +5,7 @@
 //     SaslHandshake, then SaslAuthenticate; anything else closes it, as Kafka's
 //     "Unexpected Kafka request of type X during SASL handshake". An authenticated connection
 //     whose session expired (KIP-368) is closed at its next request other than SaslHandshake,
-//     which starts a re-authentication.
+//     which starts a re-authentication (at most once a second, as Kafka allows).
 //   - sasl_exchange: the state kept in the connection's session between those requests.
 //   - handle_raw_sasl_token(): a frame after a v0 SaslHandshake is a raw token, not a request.
 // Everything here runs on the connection's network thread (requests of a restricted connection

@@ -73,6 +73,14 @@ class connection_session {
     std::lock_guard lock(mutex_);
     return expiry_;
   }
+  // KIP-368: a re-authentication may start at most once a second (Kafka's
+  // MIN_REAUTH_INTERVAL_ONE_SECOND_NANOS). Records `now` as the start and says true when allowed.
+  bool begin_reauthentication(clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    if (last_reauth_start_ && now - *last_reauth_start_ < std::chrono::seconds(1)) return false;
+    last_reauth_start_ = now;
+    return true;
+  }
 
   // The SASL exchange in progress, if any (null once it completes).
   std::shared_ptr<exchange> sasl_exchange() const {
@@ -106,6 +114,7 @@ class connection_session {
   bool authenticated_;
   const int32_t max_sasl_bytes_;
   std::optional<clock::time_point> expiry_;
+  std::optional<clock::time_point> last_reauth_start_;
   std::string mechanism_;
   std::shared_ptr<exchange> exchange_;
   bool raw_tokens_ = false;

@@ -536,6 +536,10 @@ def test_reauthentication(tmp_path):
                    30, "half a session lifetime", interval=0.2)
         assert handshake(on_time, "PLAIN", correlation=20)[0] == 0
         assert authenticate(on_time, b"\0alice\0alice-secret", correlation=21)[3] == lifetime_ms
+        # A second re-authentication within a second is not one (Kafka's one-second minimum):
+        # the handshake is answered as an ordinary request and the session goes on.
+        assert handshake(on_time, "PLAIN", correlation=22)[0] == 34  # ILLEGAL_SASL_STATE
+        assert metadata_ok(on_time, correlation=23)
         # Another principal may not take the connection over.
         other = connect(b)
         handshake(other, "PLAIN")
