@@ -56,15 +56,22 @@ TEST(listeners, bound_ports_replace_port_zero) {
   EXPECT_EQ(c->typed().advertised_listeners[0].to_string(), "PLAINTEXT://127.0.0.1:40001");
 }
 
-TEST(listeners, ssl_and_sasl_are_refused_for_now) {
-  for (std::string protocol : {"SSL", "SASL_PLAINTEXT", "SASL_SSL"}) {
+TEST(listeners, ssl_listeners_are_refused_for_now) {
+  for (std::string protocol : {"SSL", "SASL_SSL"}) {
     std::string message = error_of({{"listeners", protocol + "://:9093"}});
     EXPECT_NE(message.find("listeners"), std::string::npos) << message;
     EXPECT_NE(message.find(protocol + "://:9093"), std::string::npos) << message;
-    EXPECT_NE(message.find("only PLAINTEXT"), std::string::npos) << message;
+    EXPECT_NE(message.find("only PLAINTEXT and SASL_PLAINTEXT"), std::string::npos) << message;
   }
-  EXPECT_NE(error_of({{"security.inter.broker.protocol", "SSL"}}).find("only PLAINTEXT"),
+  EXPECT_NE(error_of({{"security.inter.broker.protocol", "SSL"}})
+                .find("only PLAINTEXT and SASL_PLAINTEXT"),
             std::string::npos);
+}
+
+TEST(listeners, sasl_plaintext_listeners_are_accepted) {
+  auto c = load({{"listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093"}});
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->typed().listeners[1].security_protocol, "SASL_PLAINTEXT");
 }
 
 TEST(listeners, malformed_entries_name_the_key_and_the_entry) {
