@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "security/jws.h"
+#include "security/oauthbearer_unsecured.h"
 #include "security/scram_server.h"
 
 namespace sluice::security {
@@ -42,6 +44,33 @@ failure<errc> invalid(const std::string& key, const std::string& reason) {
   return fail(errc::invalid_config, key + ": " + reason);
 }
 
+constexpr std::string_view unsecured_handler =
+    "org.apache.kafka.common.security.oauthbearer.internals.unsecured."
+    "OAuthBearerUnsecuredValidatorCallbackHandler";
+
+// OAUTHBEARER's validator on a listener: Kafka's unsecured one from the JAAS options.
+result<std::shared_ptr<const token_validator>> load_oauth_validator(
+    const std::string& listener_name, const sasl_inputs& in, const jaas_entry* jaas,
+    const std::string& jaas_key) {
+  auto lookup = [&](const std::string& key) -> std::pair<std::string, const std::string*> {
+    std::string prefixed = listener_key(listener_name, "oauthbearer." + key);
+    if (auto it = in.properties.find(prefixed); it != in.properties.end())
+      return {prefixed, &it->second};
+    if (auto it = in.properties.find(key); it != in.properties.end()) return {key, &it->second};
+    return {prefixed, nullptr};
+  };
+  auto [class_key, handler] = lookup("sasl.server.callback.handler.class");
+  std::string handler_class = handler ? std::string(trim(*handler)) : std::string();
+  if (handler_class.empty() || handler_class == unsecured_handler) {
+    auto validator =
+        unsecured_validator::make(jaas ? jaas->options : std::map<std::string, std::string>{});
+    if (!validator) return invalid(jaas_key, validator.message());
+    return std::shared_ptr<const token_validator>(std::move(*validator));
+  }
+  return invalid(class_key, "Sluice cannot load the class " + handler_class +
+                                "; it offers Kafka's default unsecured validator");
+}
+
 }  // namespace
 
 bool listener_sasl_config::enabled(std::string_view mechanism) const {
@@ -56,7 +85,8 @@ int64_t listener_sasl_config::reauth_ms(std::string_view mechanism) const {
 }
 
 bool mechanism_supported(std::string_view mechanism) {
-  return mechanism == "PLAIN" || find_scram_mechanism(mechanism) != nullptr;
+  return mechanism == "PLAIN" || mechanism == "OAUTHBEARER" ||
+         find_scram_mechanism(mechanism) != nullptr;
 }
 
 std::string listener_key(std::string_view listener_name, std::string_view rest) {
@@ -88,10 +118,10 @@ result<listener_sasl_config> load_listener_sasl_config(const std::string& listen
                                        " is a SASL listener and needs at least one mechanism");
   for (const auto& m : out.enabled_mechanisms) {
     if (!mechanism_supported(m))
-      return invalid(mechanisms_key,
-                     "SASL mechanism " + m + " (enabled on listener " + listener_name +
-                         ") is not supported; Sluice offers PLAIN, SCRAM-SHA-256 and "
-                         "SCRAM-SHA-512");
+      return invalid(mechanisms_key, "SASL mechanism " + m + " (enabled on listener " +
+                                         listener_name +
+                                         ") is not supported; Sluice offers PLAIN, SCRAM-SHA-256, "
+                                         "SCRAM-SHA-512 and OAUTHBEARER");
   }
 
   std::string size_key = listener_key(listener_name, "sasl.server.max.receive.size");
@@ -120,6 +150,11 @@ result<listener_sasl_config> load_listener_sasl_config(const std::string& listen
 
     std::string jaas_key = listener_key(listener_name, lower(m) + ".sasl.jaas.config");
     const auto* jaas_text = get(jaas_key);
+    if (!jaas_text && m == "OAUTHBEARER") {
+      auto validator = load_oauth_validator(listener_name, in, nullptr, jaas_key);
+      if (!validator) return std::move(validator).error();
+      out.oauth = std::move(*validator);
+    }
     if (!jaas_text) {
       if (m == "PLAIN")
         return invalid(jaas_key,
@@ -137,6 +172,11 @@ result<listener_sasl_config> load_listener_sasl_config(const std::string& listen
         if (k.rfind("user_", 0) == 0) (*users)[k.substr(5)] = v;
       out.plain = std::move(users);
     }
+    if (m == "OAUTHBEARER") {
+      auto validator = load_oauth_validator(listener_name, in, &*entry, jaas_key);
+      if (!validator) return std::move(validator).error();
+      out.oauth = std::move(*validator);
+    }
     out.jaas[m] = std::move(*entry);
   }
   return out;
@@ -148,6 +188,8 @@ result<std::unique_ptr<sasl_server>> make_sasl_server(
   if (!listener.enabled(mechanism))
     return fail(errc::invalid_argument, "Unsupported SASL mechanism " + std::string(mechanism));
   if (mechanism == "PLAIN") return std::unique_ptr<sasl_server>(new plain_server(listener.plain));
+  if (mechanism == "OAUTHBEARER")
+    return std::unique_ptr<sasl_server>(new oauthbearer_server(listener.oauth));
   if (const auto* scram = find_scram_mechanism(mechanism)) {
     auto lookup = [scram, credentials](const std::string& user) {
       return credentials ? credentials->find(*scram, user) : std::nullopt;
@@ -172,16 +214,25 @@ result<sasl_client_credentials> inter_broker_credentials(const listener_sasl_con
                    "and password with " +
                        mechanism);
   const auto& options = it->second.options;
+  if (mechanism == "OAUTHBEARER") {
+    if (auto token = make_unsecured_token(options, system_now_ms()); !token)
+      return invalid(jaas_key, token.message());
+    return sasl_client_credentials{mechanism, {}, {}, options};
+  }
   auto user = options.find("username");
   auto password = options.find("password");
   if (user == options.end() || password == options.end())
     return invalid(jaas_key,
                    "the inter-broker mechanism's JAAS entry needs the username and "
                    "password options");
-  return sasl_client_credentials{mechanism, user->second, password->second};
+  return sasl_client_credentials{mechanism, user->second, password->second, {}};
 }
 
 std::unique_ptr<sasl_client> make_sasl_client(const sasl_client_credentials& c) {
+  if (c.mechanism == "OAUTHBEARER")
+    return std::make_unique<oauthbearer_client>([options = c.oauth_login_options] {
+      return make_unsecured_token(options, system_now_ms());
+    });
   if (const auto* scram = find_scram_mechanism(c.mechanism))
     return std::make_unique<scram_client>(*scram, c.username, c.password);
   return std::make_unique<plain_client>(c.username, c.password);

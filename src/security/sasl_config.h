@@ -18,6 +18,7 @@
 
 #include "security/credential_cache.h"
 #include "security/jaas.h"
+#include "security/oauthbearer.h"
 #include "security/plain.h"
 #include "security/sasl_server.h"
 
@@ -36,6 +37,7 @@ struct listener_sasl_config {
   std::string listener_name;
   std::vector<std::string> enabled_mechanisms;   // as configured (order kept for the handshake)
   std::shared_ptr<const plain_users> plain;      // PLAIN's user_<name> options
+  std::shared_ptr<const token_validator> oauth;  // OAUTHBEARER's token validator
   std::map<std::string, jaas_entry> jaas;        // mechanism → its JAAS entry
   std::map<std::string, int64_t> max_reauth_ms;  // mechanism → connections.max.reauth.ms (0: off)
   int32_t max_receive_size = 524288;
@@ -60,11 +62,13 @@ result<std::unique_ptr<sasl_server>> make_sasl_server(
     std::shared_ptr<const credential_cache> credentials);
 
 // The client the broker uses on its own inter-broker connections: the inter-broker mechanism with
-// the username/password options of that mechanism's JAAS entry on the inter-broker listener.
+// the username/password options of that mechanism's JAAS entry on the inter-broker listener (for
+// OAUTHBEARER its unsecuredLogin* options, which make an unsecured token at each login).
 struct sasl_client_credentials {
   std::string mechanism;
-  std::string username;
+  std::string username;  // PLAIN and SCRAM
   std::string password;
+  std::map<std::string, std::string> oauth_login_options;  // OAUTHBEARER: unsecuredLogin* options
 };
 result<sasl_client_credentials> inter_broker_credentials(const listener_sasl_config& listener,
                                                          const std::string& mechanism);

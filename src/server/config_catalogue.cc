@@ -546,11 +546,13 @@ std::vector<config_key> build_catalogue() {
        .default_value = "GSSAPI",
        .doc = "The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer, in handshake "
               "order; per listener: listener.name.<listener>.sasl.enabled.mechanisms. Sluice "
-              "implements PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512: Kafka's default, GSSAPI "
-              "(Kerberos), is refused at start-up, so a SASL listener needs this set. PLAIN takes "
-              "its users from listener.name.<listener>.plain.sasl.jaas.config (PlainLoginModule's "
-              "user_<name>=\"<password>\" options); SCRAM users are created with "
-              "kafka-configs.sh --entity-type users (docs/security.md)."});
+              "implements PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER: Kafka's default, "
+              "GSSAPI (Kerberos), is refused at start-up, so a SASL listener needs this set. PLAIN "
+              "takes its users from listener.name.<listener>.plain.sasl.jaas.config "
+              "(PlainLoginModule's user_<name>=\"<password>\" options); SCRAM users are created "
+              "with kafka-configs.sh --entity-type users; OAUTHBEARER validates unsecured JWTs "
+              "with the unsecuredValidator* options of listener.name.<listener>.oauthbearer.sasl."
+              "jaas.config (docs/security.md)."});
   add({.name = "sasl.mechanism.inter.broker.protocol",
        .type = t::string,
        .default_value = "GSSAPI",

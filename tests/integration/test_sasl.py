@@ -4,7 +4,9 @@ listener's JAAS config, SCRAM-SHA-256/512 users created with kafka-configs.sh, r
 errors for a wrong password and an unknown user, and hostile or out-of-order input on a raw socket:
 requests before authentication, an oversized token, malformed SCRAM messages, a wrong nonce —
 each closes its own connection and nothing else. Re-authentication (KIP-368) with a short
-connections.max.reauth.ms."""
+connections.max.reauth.ms. OAUTHBEARER with Kafka's default unsecured-JWS validator (a required
+scope; librdkafka, kafka-python, the Java clients and kafkajs making their own unsecured tokens) and
+Kafka's error JSON on the wire."""
 import base64
 import hashlib
 import hmac
@@ -575,3 +577,116 @@ def test_reauthentication(tmp_path):
         assert b.stop() == 0
     finally:
         b.kill()
+
+
+# ---- OAUTHBEARER (Kafka's default unsecured-JWS validator) ----
+
+OAUTH_JAAS = ('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required '
+              'unsecuredValidatorRequiredScope="kafka" unsecuredValidatorAllowableClockSkewMs="2000";')
+INSUFFICIENT_SCOPE = '{"status":"insufficient_scope", "scope":"[kafka]"}'
+
+
+@pytest.fixture(scope="module")
+def oauth_broker(tmp_path_factory):
+    b = sasl_broker(tmp_path_factory.mktemp("oauth") / "broker", **{
+        "sasl.enabled.mechanisms": "OAUTHBEARER",
+        "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config": OAUTH_JAAS}).start()
+    yield b
+    assert b.stop() == 0
+
+
+def unsecured_jwt(claims, header=None):
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    return f"{part(header or {'alg': 'none'})}.{part(claims)}."
+
+
+def oauth_first(token):
+    return f"n,,\x01auth=Bearer {token}\x01\x01".encode()
+
+
+def kcat_oauth(b, config, *args, **kw):
+    return kcat("-b", sasl_bootstrap(b), "-X", "security.protocol=SASL_PLAINTEXT",
+                "-X", "sasl.mechanism=OAUTHBEARER", "-X", "enable.sasl.oauthbearer.unsecure.jwt=true",
+                "-X", f"sasl.oauthbearer.config={config}", *args, **kw)
+
+
+def test_oauthbearer_real_clients(oauth_broker):
+    b = oauth_broker
+    # librdkafka makes its own unsecured token.
+    kcat_oauth(b, "principal=alice scope=kafka", "-P", "-t", "oauth", input=b"a\nb\n")
+    out = kcat_oauth(b, "principal=alice scope=kafka", "-C", "-t", "oauth", "-o", "beginning",
+                     "-e", "-q").stdout.decode().split()
+    assert out == ["a", "b"]
+    p = kcat_oauth(b, "principal=alice", "-L", "-m", "3", check=False, timeout=30)
+    assert p.returncode != 0 and INSUFFICIENT_SCOPE in p.stderr.decode()
+
+    # kafka-python: a v0 handshake with raw tokens, the token from a provider.
+    from kafka import KafkaProducer
+
+    class Provider:
+        def token(self):
+            now = time.time()
+            return unsecured_jwt({"sub": "alice", "scope": "kafka", "iat": now, "exp": now + 600})
+    producer = KafkaProducer(bootstrap_servers=sasl_bootstrap(b), security_protocol="SASL_PLAINTEXT",
+                             sasl_mechanism="OAUTHBEARER", sasl_oauth_token_provider=Provider())
+    producer.send("oauth", b"c").get(timeout=30)
+    producer.close()
+
+    # Java: OAuthBearerLoginModule's own unsecured login.
+    from clients import java
+    jaas = ('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required '
+            'unsecuredLoginStringClaim_sub="alice" unsecuredLoginListClaim_scope=",kafka";')
+    sasl = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=OAUTHBEARER", f"sasl.jaas.config={jaas}"]
+    out = java("Produce", f"--bootstrap={sasl_bootstrap(b)}", "--topic=java-oauth", "--count=50", *sasl)
+    assert out["acked"] == 50, out
+    out = java("Consume", f"--bootstrap={sasl_bootstrap(b)}", "--topic=java-oauth", "--count=50",
+               "group.id=java-oauth", *sasl)
+    assert out["unique"] == 50 and out["missing_count"] == 0, out
+
+    from conftest import node
+    out = json.loads(node("sasl.js", "--oauthbearer", sasl_bootstrap(b)))
+    assert out["oauth"] == {"produced": 5, "consumed": 5}, out
+    # kafkajs takes the error JSON for success and sends its next request, which closes the
+    # connection (a Kafka broker does the same).
+    assert out["wrong_scope"] != "no error", out
+
+
+def test_oauthbearer_on_the_wire(oauth_broker):
+    b = oauth_broker
+    now = time.time()
+    # A good token: the session lasts until the token expires (connections.max.reauth.ms is 0).
+    s = connect(b)
+    assert handshake(s, "OAUTHBEARER") == (0, ["OAUTHBEARER"])
+    token = unsecured_jwt({"sub": "alice", "scope": ["kafka", "x"], "iat": now, "exp": now + 60})
+    error, message, data, lifetime = authenticate(s, oauth_first(token))
+    assert (error, message, data) == (0, "", b""), message
+    assert 55_000 < lifetime <= 60_000
+    assert metadata_ok(s)
+    s.close()
+    # Refused tokens: the error JSON as a server token, then the client's ^A fails the exchange
+    # with it, as Kafka's OAuthBearerSaslServer does.
+    for claims, header in [({"sub": "alice", "scope": "kafka", "exp": now - 10}, None),  # expired
+                           ({"sub": "alice", "scope": "kafka", "exp": now + 60}, {"alg": "HS256"}),
+                           ({"scope": "kafka", "exp": now + 60}, None)]:  # no sub
+        s = connect(b)
+        handshake(s, "OAUTHBEARER")
+        error, _, data, _ = authenticate(s, oauth_first(unsecured_jwt(claims, header)))
+        assert (error, data) == (0, b'{"status":"invalid_token"}'), claims
+        assert authenticate(s, b"\x01", correlation=3)[:2] == (58, '{"status":"invalid_token"}')
+        assert closed_by_peer(s)
+    # A malformed client first message: Kafka's generic message.
+    s = connect(b)
+    handshake(s, "OAUTHBEARER")
+    assert authenticate(s, b"n,,auth=Bearer x")[:2] == (
+        58, "Authentication failed during authentication due to invalid credentials with SASL "
+            "mechanism OAUTHBEARER")
+    assert closed_by_peer(s)
+    # An authorization id other than the token's subject.
+    s = connect(b)
+    handshake(s, "OAUTHBEARER")
+    token = unsecured_jwt({"sub": "alice", "scope": "kafka", "exp": now + 60})
+    assert authenticate(s, f"n,a=bob,\x01auth=Bearer {token}\x01\x01".encode())[:2] == (
+        58, "Authentication failed: Client requested an authorization id (bob) that is different "
+            "from the token's principal name (alice)")
+    assert closed_by_peer(s)

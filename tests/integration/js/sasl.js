@@ -4,15 +4,35 @@
 //   node sasl.js <host:port of the SASL_PLAINTEXT listener>
 // Prints {"plain": {"produced", "consumed"}, "scram256": ..., "scram512": ...,
 //         "wrong_plain": "<error>", "wrong_scram": "<error>"}.
+//   node sasl.js --oauthbearer <host:port>
+// OAUTHBEARER instead, with an unsecured JWT (alg none) for alice with scope kafka, and one
+// without the scope: prints {"oauth": {"produced", "consumed"}, "wrong_scope": "<error>"}.
 const { Kafka, logLevel } = require('kafkajs')
 
-const [bootstrap] = process.argv.slice(2)
+const args = process.argv.slice(2)
+const oauthMode = args[0] === '--oauthbearer'
+const bootstrap = oauthMode ? args[1] : args[0]
 
 const client = (mechanism, username, password) =>
   new Kafka({
     clientId: `sluice-kafkajs-sasl-${mechanism}`,
     brokers: [bootstrap],
     sasl: { mechanism, username, password },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 100 },
+  })
+
+const unsecuredJwt = (claims) => {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Date.now() / 1000
+  return `${part({ alg: 'none' })}.${part({ iat: now, exp: now + 3600, ...claims })}.`
+}
+
+const oauthClient = (claims) =>
+  new Kafka({
+    clientId: 'sluice-kafkajs-sasl-oauthbearer',
+    brokers: [bootstrap],
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: unsecuredJwt(claims) }) },
     logLevel: logLevel.NOTHING,
     retry: { retries: 2, initialRetryTime: 100 },
   })
@@ -62,6 +82,12 @@ const failure = async (kafka) => {
 
 const main = async () => {
   const out = {}
+  if (oauthMode) {
+    out.oauth = await roundTrip('oauth', oauthClient({ sub: 'alice', scope: ['kafka'] }))
+    out.wrong_scope = await failure(oauthClient({ sub: 'alice' }))
+    process.stdout.write(JSON.stringify(out) + '\n')
+    return
+  }
   out.plain = await roundTrip('plain', client('plain', 'alice', 'alice-secret'))
   out.scram256 = await roundTrip('scram256', client('scram-sha-256', 'alice', 'alice-scram'))
   out.scram512 = await roundTrip('scram512', client('scram-sha-512', 'alice', 'alice-scram'))
