@@ -1,8 +1,11 @@
 #include "security/sasl_config.h"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include "security/jws.h"
+#include "security/oauthbearer_jwks.h"
 #include "security/oauthbearer_unsecured.h"
 #include "security/scram_server.h"
 
@@ -44,11 +47,17 @@ failure<errc> invalid(const std::string& key, const std::string& reason) {
   return fail(errc::invalid_config, key + ": " + reason);
 }
 
+constexpr std::string_view jwks_handler =
+    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler";
+constexpr std::string_view jwks_handler_deprecated =
+    "org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerValidatorCallbackHandler";
 constexpr std::string_view unsecured_handler =
     "org.apache.kafka.common.security.oauthbearer.internals.unsecured."
     "OAuthBearerUnsecuredValidatorCallbackHandler";
 
-// OAUTHBEARER's validator on a listener: Kafka's unsecured one from the JAAS options.
+// OAUTHBEARER's validator on a listener: Kafka's unsecured one from the JAAS options, or, with
+// the JWKS callback handler class, a jwks_validator from the sasl.oauthbearer.* keys (each with
+// its listener.name.<l>.oauthbearer. override).
 result<std::shared_ptr<const token_validator>> load_oauth_validator(
     const std::string& listener_name, const sasl_inputs& in, const jaas_entry* jaas,
     const std::string& jaas_key) {
@@ -67,8 +76,44 @@ result<std::shared_ptr<const token_validator>> load_oauth_validator(
     if (!validator) return invalid(jaas_key, validator.message());
     return std::shared_ptr<const token_validator>(std::move(*validator));
   }
-  return invalid(class_key, "Sluice cannot load the class " + handler_class +
-                                "; it offers Kafka's default unsecured validator");
+  if (handler_class != jwks_handler && handler_class != jwks_handler_deprecated)
+    return invalid(class_key, "Sluice cannot load the class " + handler_class + "; it offers " +
+                                  std::string(jwks_handler) +
+                                  " (with a file:// JWKS) and the "
+                                  "default unsecured validator");
+  auto [url_key, url] = lookup("sasl.oauthbearer.jwks.endpoint.url");
+  if (!url || trim(*url).empty())
+    return invalid(url_key,
+                   "the OAuth configuration option sasl.oauthbearer.jwks.endpoint.url is "
+                   "required by " +
+                       handler_class);
+  std::string location = trim(*url);
+  if (location.rfind("file:", 0) != 0)
+    return invalid(url_key, "Sluice reads the key set from a file:// URL only, not " + location);
+  std::string path = location.substr(5);
+  if (path.rfind("//", 0) == 0) path = path.substr(2);  // file:///abs/path → /abs/path
+  std::ifstream file(path);
+  if (!file) return invalid(url_key, "cannot read the file " + path);
+  std::stringstream text;
+  text << file.rdbuf();
+
+  jwks_options options;
+  if (auto [k, v] = lookup("sasl.oauthbearer.expected.audience"); v)
+    options.expected_audience = split_list(*v);
+  if (auto [k, v] = lookup("sasl.oauthbearer.expected.issuer"); v && !trim(*v).empty())
+    options.expected_issuer = trim(*v);
+  if (auto [k, v] = lookup("sasl.oauthbearer.scope.claim.name"); v && !is_blank(*v))
+    options.scope_claim = trim(*v);
+  if (auto [k, v] = lookup("sasl.oauthbearer.sub.claim.name"); v && !is_blank(*v))
+    options.sub_claim = trim(*v);
+  if (auto [k, v] = lookup("sasl.oauthbearer.clock.skew.seconds"); v) {
+    auto skew = parse_number<int32_t>(*v);
+    if (!skew || *skew < 0) return invalid(k, "'" + *v + "' is not a non-negative int");
+    options.clock_skew_seconds = *skew;
+  }
+  auto validator = jwks_validator::make(text.str(), std::move(options));
+  if (!validator) return invalid(url_key, path + ": " + validator.message());
+  return std::shared_ptr<const token_validator>(std::move(*validator));
 }
 
 }  // namespace

@@ -573,6 +573,43 @@ std::vector<config_key> build_catalogue() {
               "than SaslHandshake after its session expired without re-authenticating. Per "
               "listener and mechanism: listener.name.<listener>[.<mechanism>].connections.max."
               "reauth.ms. 0 disables re-authentication."});
+  add({.name = "sasl.server.callback.handler.class",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "OAUTHBEARER's token validator; per listener: listener.name.<listener>.oauthbearer."
+              "sasl.server.callback.handler.class. Unset (or Kafka's OAuthBearerUnsecuredValidator"
+              "CallbackHandler): unsecured JWTs, checked with the JAAS entry's unsecuredValidator* "
+              "options. org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallback"
+              "Handler: signed JWTs checked against the key set of sasl.oauthbearer.jwks.endpoint."
+              "url. Other classes are refused at start-up."});
+  add({.name = "sasl.oauthbearer.jwks.endpoint.url",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The JSON Web Key Set of the signed-JWT validator, as a file:// URL, read at "
+              "start-up (Sluice does not fetch HTTPS key sets). Each sasl.oauthbearer.* key also "
+              "takes a listener.name.<listener>.oauthbearer. prefix."});
+  add({.name = "sasl.oauthbearer.expected.audience",
+       .type = t::list,
+       .default_value = std::nullopt,
+       .doc = "Audiences a signed JWT's aud claim must name one of; when empty, a token with an "
+              "aud claim is refused (as jose4j does for Kafka)."});
+  add({.name = "sasl.oauthbearer.expected.issuer",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The iss claim a signed JWT must carry, when set."});
+  add({.name = "sasl.oauthbearer.scope.claim.name",
+       .type = t::string,
+       .default_value = "scope",
+       .doc = "The claim of a signed JWT that holds its scope."});
+  add({.name = "sasl.oauthbearer.sub.claim.name",
+       .type = t::string,
+       .default_value = "sub",
+       .doc = "The claim of a signed JWT that names the principal."});
+  add({.name = "sasl.oauthbearer.clock.skew.seconds",
+       .type = t::int_,
+       .default_value = "30",
+       .doc = "Slack allowed between the broker's clock and the token's exp and nbf.",
+       .valid = at_least(0)});
   add({.name = "sasl.jaas.config",
        .type = t::password,
        .default_value = std::nullopt,

@@ -690,3 +690,71 @@ def test_oauthbearer_on_the_wire(oauth_broker):
         58, "Authentication failed: Client requested an authorization id (bob) that is different "
             "from the token's principal name (alice)")
     assert closed_by_peer(s)
+
+
+def test_oauthbearer_jwks_file_validator(tmp_path):
+    """Kafka's OAuthBearerValidatorCallbackHandler with a file:// key set: RS256 tokens signed with
+    a key made here are accepted (librdkafka through an oauth_cb, and on the wire); unsigned,
+    forged and wrong-audience ones get {"status":"invalid_token"}."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.public_key().public_numbers()
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def uint(n):
+        return b64(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+                                          "n": uint(numbers.n), "e": uint(numbers.e)}]}))
+
+    def signed(claims, signer=key):
+        text = (b64(json.dumps({"alg": "RS256", "kid": "k1"}).encode()) + "." +
+                b64(json.dumps(claims).encode()))
+        return text + "." + b64(signer.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256()))
+
+    handler = "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler"
+    b = sasl_broker(tmp_path / "b", **{
+        "sasl.enabled.mechanisms": "OAUTHBEARER",
+        "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class": handler,
+        "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config":
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+        "sasl.oauthbearer.jwks.endpoint.url": f"file://{jwks}",
+        "sasl.oauthbearer.expected.audience": "kafka"}).start()
+    try:
+        now = time.time()
+        good = {"sub": "alice", "aud": "kafka", "iat": int(now), "exp": int(now) + 600}
+        from confluent_kafka import Producer
+        producer = Producer({"bootstrap.servers": sasl_bootstrap(b),
+                             "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+                             "oauth_cb": lambda _config: (signed(good), now + 600)})
+        producer.produce("jwks", b"signed")
+        assert producer.flush(30) == 0
+
+        s = connect(b)
+        handshake(s, "OAUTHBEARER")
+        error, _, data, lifetime = authenticate(s, oauth_first(signed(good)))
+        assert (error, data) == (0, b"") and 590_000 < lifetime <= 600_000
+        s.close()
+        other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        for token in [signed(good, other_key), signed({**good, "aud": "other"}),
+                      unsecured_jwt(good)]:
+            s = connect(b)
+            handshake(s, "OAUTHBEARER")
+            assert authenticate(s, oauth_first(token))[:3] == (0, "", b'{"status":"invalid_token"}')
+            assert authenticate(s, b"\x01", correlation=3)[:2] == (58, '{"status":"invalid_token"}')
+            assert closed_by_peer(s)
+        assert b.stop() == 0
+    finally:
+        b.kill()
+    # A key set that cannot be read stops the broker at start-up, naming the key.
+    bad = sasl_broker(tmp_path / "bad", **{
+        "sasl.enabled.mechanisms": "OAUTHBEARER",
+        "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class": handler,
+        "sasl.oauthbearer.jwks.endpoint.url": f"file://{tmp_path}/missing.json"})
+    p = subprocess.run([str(bad.binary), str(bad.config_path)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode != 0
+    assert "sasl.oauthbearer.jwks.endpoint.url" in p.stdout + p.stderr
