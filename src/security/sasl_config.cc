@@ -211,6 +211,11 @@ result<listener_sasl_config> load_listener_sasl_config(const std::string& listen
     }
     auto entry = parse_jaas_config(*jaas_text);
     if (!entry) return invalid(jaas_key, entry.message());
+    if (entry->login_module != plain_login_module && entry->login_module != scram_login_module &&
+        entry->login_module != oauthbearer_login_module)
+      return invalid(jaas_key, "No LoginModule found for " + entry->login_module +
+                                   " (Sluice offers Kafka's PlainLoginModule, ScramLoginModule "
+                                   "and OAuthBearerLoginModule)");
     if (m == "PLAIN") {
       auto users = std::make_shared<plain_users>();
       for (const auto& [k, v] : entry->options)
@@ -249,9 +254,11 @@ result<sasl_client_credentials> inter_broker_credentials(const listener_sasl_con
   std::string jaas_key =
       listener_key(listener.listener_name, lower(mechanism) + ".sasl.jaas.config");
   if (!listener.enabled(mechanism))
-    return fail(errc::invalid_config, "sasl.mechanism.inter.broker.protocol: " + mechanism +
-                                          " must be enabled on the inter-broker listener " +
-                                          listener.listener_name);
+    return fail(errc::invalid_config,
+                "sasl.mechanism.inter.broker.protocol: must be included in sasl.enabled.mechanisms "
+                "when SASL is used for inter-broker communication (" +
+                    mechanism + " is not enabled on the inter-broker listener " +
+                    listener.listener_name + ")");
   auto it = listener.jaas.find(mechanism);
   if (it == listener.jaas.end())
     return invalid(jaas_key,
@@ -281,6 +288,41 @@ std::unique_ptr<sasl_client> make_sasl_client(const sasl_client_credentials& c) 
   if (const auto* scram = find_scram_mechanism(c.mechanism))
     return std::make_unique<scram_client>(*scram, c.username, c.password);
   return std::make_unique<plain_client>(c.username, c.password);
+}
+
+}  // namespace sluice::security
+
+namespace sluice::security {
+
+std::vector<std::string> ignored_sasl_keys(
+    const std::map<std::string, std::string>& properties,
+    const std::map<std::string, listener_sasl_config>& sasl_listeners) {
+  std::vector<std::string> out;
+  constexpr std::string_view prefix = "listener.name.";
+  for (const auto& [key, value] : properties) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    const bool jaas = key.ends_with(".sasl.jaas.config");
+    const bool mechanisms = key.ends_with(".sasl.enabled.mechanisms");
+    if (!jaas && !mechanisms) continue;
+    std::string_view rest = std::string_view(key).substr(prefix.size());
+    size_t dot = rest.find('.');
+    std::string listener(rest.substr(0, dot));
+    const listener_sasl_config* found = nullptr;
+    for (const auto& [name, config] : sasl_listeners)
+      if (lower(name) == listener) found = &config;
+    if (!found) {
+      out.push_back(key + " (no SASL listener is named " + listener + " in lower case)");
+      continue;
+    }
+    if (!jaas) continue;
+    std::string mechanism(rest.substr(dot + 1, rest.size() - dot - 1 - 17));
+    bool enabled = false;
+    for (const auto& m : found->enabled_mechanisms) enabled = enabled || lower(m) == mechanism;
+    if (!enabled)
+      out.push_back(key + " (listener " + found->listener_name + " does not enable " + mechanism +
+                    ")");
+  }
+  return out;
 }
 
 }  // namespace sluice::security

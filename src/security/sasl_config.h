@@ -53,6 +53,13 @@ bool mechanism_supported(std::string_view mechanism);
 result<listener_sasl_config> load_listener_sasl_config(const std::string& listener_name,
                                                        const sasl_inputs& in);
 
+// The listener.name.<l>.[<mechanism>.]sasl.jaas.config and .sasl.enabled.mechanisms keys that
+// nothing reads — a listener that is not a SASL one (or not in lower case), a mechanism the
+// listener does not enable — each with why, for a start-up warning (Kafka ignores them silently).
+std::vector<std::string> ignored_sasl_keys(
+    const std::map<std::string, std::string>& properties,
+    const std::map<std::string, listener_sasl_config>& sasl_listeners);
+
 // The listener-prefixed key: "listener.name.<l lower>.<rest>".
 std::string listener_key(std::string_view listener_name, std::string_view rest);
 

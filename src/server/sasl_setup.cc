@@ -28,6 +28,10 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
     }
     out.services->listeners.emplace(l.name, std::move(*listener));
   }
+  static const std::map<std::string, security::listener_sasl_config> none;
+  for (const auto& key :
+       security::ignored_sasl_keys(in.properties, out.services ? out.services->listeners : none))
+    spdlog::warn("Ignoring {}", key);
   for (const auto& l : c.listeners) {
     if (l.name != c.inter_broker_listener_name || l.security_protocol.rfind("SASL_", 0) != 0)
       continue;

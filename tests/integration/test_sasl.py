@@ -758,3 +758,26 @@ def test_oauthbearer_jwks_file_validator(tmp_path):
                        timeout=60)
     assert p.returncode != 0
     assert "sasl.oauthbearer.jwks.endpoint.url" in p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("overrides,key", [
+    ({"sasl.enabled.mechanisms": "GSSAPI"}, "sasl.enabled.mechanisms"),
+    ({"listener.name.sasl_plaintext.sasl.enabled.mechanisms": "PLAIN,DIGEST-MD5"},
+     "listener.name.sasl_plaintext.sasl.enabled.mechanisms"),
+    ({"listener.name.sasl_plaintext.plain.sasl.jaas.config": "com.example.Login required;"},
+     "listener.name.sasl_plaintext.plain.sasl.jaas.config"),
+    ({"listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS.rstrip(";")},
+     "listener.name.sasl_plaintext.plain.sasl.jaas.config"),
+    ({"inter.broker.listener.name": "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol": "GSSAPI"},
+     "sasl.mechanism.inter.broker.protocol"),
+    ({"inter.broker.listener.name": "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-256"},
+     "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config"),
+    ({"listener.name.sasl_plaintext.connections.max.reauth.ms": "soon"},
+     "listener.name.sasl_plaintext.connections.max.reauth.ms"),
+])
+def test_config_mistakes_stop_the_broker_naming_the_key(tmp_path, overrides, key):
+    b = sasl_broker(tmp_path / "b", **overrides)
+    p = subprocess.run([str(b.binary), str(b.config_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert key + ":" in p.stdout + p.stderr, p.stdout + p.stderr
+    assert "alice-secret" not in p.stdout + p.stderr  # a JAAS value is never echoed

@@ -187,3 +187,53 @@ TEST(CredentialCache, LoadsScramKeysOnly) {
 
 }  // namespace
 }  // namespace sluice::security
+
+namespace sluice::security {
+namespace {
+
+TEST(SaslConfig, StartUpChecksNameTheKey) {
+  sasl_inputs in;
+  in.enabled_mechanisms = {"SCRAM-SHA-256"};
+  in.properties["listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config"] =
+      "com.example.LoginModule required;";
+  auto unknown = load_listener_sasl_config("SASL_PLAINTEXT", in);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.message().rfind("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config: "
+                                    "No LoginModule found for com.example.LoginModule",
+                                    0),
+            0u)
+      << unknown.message();
+  in.properties["listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config"] =
+      "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"b\" "
+      "password=\"p\";";
+  auto c = load_listener_sasl_config("SASL_PLAINTEXT", in);
+  ASSERT_TRUE(c.ok()) << c.message();
+  auto not_enabled = inter_broker_credentials(*c, "PLAIN");
+  ASSERT_FALSE(not_enabled.ok());
+  EXPECT_EQ(not_enabled.message().rfind(
+                "sasl.mechanism.inter.broker.protocol: must be included in "
+                "sasl.enabled.mechanisms when SASL is used for inter-broker communication",
+                0),
+            0u);
+  EXPECT_TRUE(inter_broker_credentials(*c, "SCRAM-SHA-256").ok());
+
+  std::map<std::string, listener_sasl_config> listeners{{"SASL_PLAINTEXT", *c}};
+  auto ignored =
+      ignored_sasl_keys({{"listener.name.SASL_PLAINTEXT.plain.sasl.jaas.config", "x"},
+                         {"listener.name.sasl_plaintext.plain.sasl.jaas.config", "x"},
+                         {"listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", "x"},
+                         {"listener.name.sasl_plaintext.sasl.enabled.mechanisms", "x"},
+                         {"listener.name.plaintext.sasl.enabled.mechanisms", "x"},
+                         {"listener.name.plaintext.ssl.keystore.location", "x"}},
+                        listeners);
+  EXPECT_EQ(ignored, (std::vector<std::string>{
+                         "listener.name.SASL_PLAINTEXT.plain.sasl.jaas.config (no SASL listener is "
+                         "named SASL_PLAINTEXT in lower case)",
+                         "listener.name.plaintext.sasl.enabled.mechanisms (no SASL listener is "
+                         "named plaintext in lower case)",
+                         "listener.name.sasl_plaintext.plain.sasl.jaas.config (listener "
+                         "SASL_PLAINTEXT does not enable plain)"}));
+}
+
+}  // namespace
+}  // namespace sluice::security
