@@ -50,7 +50,8 @@ struct controller::impl {
         zk(session),
         state(state_options(options)),
         channel(options.broker_id, options.inter_broker_listener,
-                std::chrono::milliseconds(options.request_timeout_ms), deletion_listener(link)) {}
+                std::chrono::milliseconds(options.request_timeout_ms), deletion_listener(link),
+                options.security) {}
 
   static controller_state_options state_options(const controller_options& o) {
     controller_state_options s;

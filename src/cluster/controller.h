@@ -24,6 +24,7 @@
 
 #include "base/unique_function.h"
 #include "cluster/zk_session.h"
+#include "net/client_security.h"
 #include "protocol/generated/alter_partition.h"
 #include "protocol/generated/controlled_shutdown.h"
 #include "protocol/generated/elect_leaders.h"
@@ -39,6 +40,7 @@ struct controller_options {
   bool unclean_leader_election = false;  // broker default; topic configs may override
   bool delete_topic_enable = true;
   int32_t request_timeout_ms = 30000;
+  net::client_security security;  // how the channel reaches brokers (the inter-broker listener's)
 };
 
 class controller {

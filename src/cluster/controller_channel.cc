@@ -130,11 +130,12 @@ class controller_channel::sender {
 
 controller_channel::controller_channel(int32_t controller_id, std::string listener,
                                        std::chrono::milliseconds request_timeout,
-                                       answered_fn answered)
+                                       answered_fn answered, net::client_security security)
     : controller_id_(controller_id),
       listener_(std::move(listener)),
       request_timeout_(request_timeout),
-      answered_(std::move(answered)) {}
+      answered_(std::move(answered)),
+      security_(std::move(security)) {}
 
 controller_channel::~controller_channel() {
   clear();
@@ -165,6 +166,7 @@ void controller_channel::set_brokers(const std::map<int32_t, live_broker>& broke
     options.port = static_cast<uint16_t>(endpoint->port);
     options.client_id = "controller-" + std::to_string(controller_id_);
     options.request_timeout = request_timeout_;
+    options.security = security_;
     senders_.emplace(id, std::make_unique<sender>(id, b.epoch, std::move(options), &answered_));
   }
 }

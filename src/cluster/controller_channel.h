@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cluster/controller_state.h"
+#include "net/client_security.h"
 
 namespace sluice::cluster {
 
@@ -24,7 +25,8 @@ class controller_channel {
   using answered_fn = std::function<void(int32_t broker, const broker_request_body& request)>;
 
   controller_channel(int32_t controller_id, std::string listener,
-                     std::chrono::milliseconds request_timeout, answered_fn answered = nullptr);
+                     std::chrono::milliseconds request_timeout, answered_fn answered = nullptr,
+                     net::client_security security = {});
   ~controller_channel();
   controller_channel(const controller_channel&) = delete;
   controller_channel& operator=(const controller_channel&) = delete;
@@ -44,6 +46,7 @@ class controller_channel {
   std::string listener_;
   std::chrono::milliseconds request_timeout_;
   answered_fn answered_;
+  net::client_security security_;
   std::map<int32_t, std::unique_ptr<sender>> senders_;
 };
 

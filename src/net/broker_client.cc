@@ -11,11 +11,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <mutex>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "net/tls_context.h"
+#include "net/tls_settings.h"
 #include "protocol/generated/headers.h"
 
 namespace sluice::net {
@@ -49,8 +56,55 @@ struct broker_client::impl {
 
   void disconnect() {
     std::lock_guard lock(mutex);
+    if (ssl != nullptr) SSL_free(ssl);
+    ssl = nullptr;
     if (fd >= 0) ::close(fd);
     fd = -1;
+  }
+
+  bool wants_tls() const { return uses_tls(opts.security.protocol); }
+
+  // After an OpenSSL call on `ssl` returned `rc`: waits for the socket when OpenSSL asks to
+  // (true), or says why it failed.
+  result<void> tls_wait(int rc, steady::time_point deadline, const std::string& doing) {
+    int e = SSL_get_error(ssl, rc);
+    if (e == SSL_ERROR_WANT_READ) return wait_ready(fd, POLLIN, deadline);
+    if (e == SSL_ERROR_WANT_WRITE) return wait_ready(fd, POLLOUT, deadline);
+    if (closed.load()) return fail(errc::closed, "client closed");
+    std::string detail = e == SSL_ERROR_ZERO_RETURN ? std::string("the peer closed the connection")
+                         : e == SSL_ERROR_SYSCALL && errno != 0
+                             ? errno_text(errno)
+                             : tls_failure_detail(ssl, take_error());
+    ERR_clear_error();
+    return fail(errc::io_error, doing + " " + peer() + ": " + detail);
+  }
+
+  static std::string take_error() {
+    unsigned long e = ERR_get_error();
+    if (e == 0) return "the connection ended";
+    const char* reason = ERR_reason_error_string(e);
+    return reason != nullptr ? reason : "TLS error";
+  }
+
+  // The client side of the TLS handshake on the connected socket.
+  result<void> handshake(steady::time_point deadline) {
+    if (!opts.security.tls) return fail(errc::connect_failed, "no TLS configuration for " + peer());
+    {
+      std::lock_guard lock(mutex);
+      ssl = opts.security.tls->new_connection(opts.host);
+    }
+    if (ssl == nullptr) return fail(errc::connect_failed, "cannot set up TLS for " + peer());
+    SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_fd(ssl, fd);
+    ERR_clear_error();
+    for (;;) {
+      int rc = SSL_connect(ssl);
+      if (rc == 1) return ok_v;
+      if (auto w = tls_wait(rc, deadline, "TLS handshake with"); !w) {
+        if (w.code() == errc::closed || w.code() == errc::timed_out) return w;
+        return fail(errc::connect_failed, w.message());
+      }
+    }
   }
 
   // Waits until `fd` is ready for `events`, the deadline passes, or close() is called.
@@ -112,7 +166,12 @@ struct broker_client::impl {
         rc = error == 0 ? 0 : -1;
         errno = error;
       }
-      if (rc == 0) return ok_v;
+      if (rc == 0) {
+        if (!wants_tls()) return ok_v;
+        auto h = handshake(deadline);
+        if (!h) disconnect();
+        return h;
+      }
       last_error = errno_text(errno);
       disconnect();
     }
@@ -121,6 +180,18 @@ struct broker_client::impl {
 
   result<void> send_all(const protocol::bytes& data, steady::time_point deadline) {
     size_t done = 0;
+    if (ssl != nullptr) {
+      while (done < data.size()) {
+        ERR_clear_error();
+        int n = SSL_write(ssl, data.data() + done, static_cast<int>(data.size() - done));
+        if (n > 0) {
+          done += static_cast<size_t>(n);
+        } else if (auto w = tls_wait(n, deadline, "send to"); !w) {
+          return w;
+        }
+      }
+      return ok_v;
+    }
     while (done < data.size()) {
       ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
       if (n > 0) {
@@ -140,6 +211,19 @@ struct broker_client::impl {
 
   result<void> receive_exact(uint8_t* out, size_t size, steady::time_point deadline) {
     size_t done = 0;
+    if (ssl != nullptr) {
+      while (done < size) {
+        ERR_clear_error();
+        int n =
+            SSL_read(ssl, out + done, static_cast<int>(std::min<size_t>(size - done, INT32_MAX)));
+        if (n > 0) {
+          done += static_cast<size_t>(n);
+        } else if (auto w = tls_wait(n, deadline, "receive from"); !w) {
+          return w;
+        }
+      }
+      return ok_v;
+    }
     while (done < size) {
       ssize_t n = ::recv(fd, out + done, size - done, 0);
       if (n > 0) {
@@ -207,8 +291,9 @@ struct broker_client::impl {
   }
 
   broker_client_options opts;
-  std::mutex mutex;  // guards fd against close() on another thread
-  int fd = -1;       // written only by the owning thread (under mutex)
+  std::mutex mutex;    // guards fd against close() on another thread
+  int fd = -1;         // written only by the owning thread (under mutex)
+  SSL* ssl = nullptr;  // on fd, when the inter-broker listener runs TLS; the owning thread's
   int wake[2] = {-1, -1};
   std::atomic<bool> closed{false};
   int32_t correlation_id = 0;

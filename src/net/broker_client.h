@@ -6,7 +6,10 @@
 // One request at a time on one TCP connection; owned and used by one worker thread (never a
 // network thread). Connects lazily; after any failure the connection is closed and the next call
 // reconnects. Every call is bounded by the connect and request timeouts. close() may be called
-// from any thread and is final. Plain POSIX sockets and poll(); no Asio.
+// from any thread and is final. Plain POSIX sockets and poll(); no Asio. When the inter-broker
+// listener is SSL or SASL_SSL the connection runs TLS (OpenSSL on the same non-blocking socket),
+// verifying the peer against the listener's trust store and, with
+// ssl.endpoint.identification.algorithm=https, its host name.
 #pragma once
 
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "net/client_security.h"
 #include "net/errc.h"
 #include "protocol/wire.h"
 
@@ -26,6 +30,7 @@ struct broker_client_options {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{30000};
   int32_t receive_buffer_bytes = -1;  // -1: the OS default
+  client_security security;
 };
 
 class broker_client {

@@ -11,6 +11,8 @@
 #include "base/assert.h"
 #include "net/asio_util.h"
 #include "net/frame_sender.h"
+#include "net/tls_channel.h"
+#include "net/tls_context.h"
 
 namespace sluice::net {
 namespace {
@@ -115,8 +117,11 @@ bool connection_registry::wait_empty(clock::time_point deadline) {
 // ---- connection ----
 
 connection::connection(asio::ip::tcp::socket socket, connection_ref info, server_shared& shared,
-                       net_metrics::listener_instruments listener)
+                       net_metrics::listener_instruments listener, ssl_st* ssl,
+                       std::shared_ptr<const tls_context> tls)
     : socket_(std::move(socket)),
+      tls_(ssl != nullptr ? std::make_unique<tls_channel>(socket_, ssl) : nullptr),
+      tls_context_(std::move(tls)),
       info_(std::move(info)),
       shared_(shared),
       listener_(listener),
@@ -145,6 +150,16 @@ void connection::start() {
   }
   std::error_code ignored;
   socket_.native_non_blocking(true, ignored);  // sendfile needs EAGAIN, not a blocked loop
+  if (tls_) {
+    spawn(serve_tls());
+  } else {
+    spawn(read_loop());
+    spawn(write_loop());
+  }
+  spawn(idle_loop());
+}
+
+void connection::spawn(asio::awaitable<void> task) {
   auto self = shared_from_this();
   auto on_exit = [self](std::exception_ptr e) {
     if (!e) return;
@@ -159,9 +174,47 @@ void connection::start() {
     }
     self->close(close_reason::read_error);
   };
-  asio::co_spawn(socket_.get_executor(), read_loop(), on_exit);
-  asio::co_spawn(socket_.get_executor(), write_loop(), on_exit);
-  asio::co_spawn(socket_.get_executor(), idle_loop(), on_exit);
+  asio::co_spawn(socket_.get_executor(), std::move(task), on_exit);
+}
+
+asio::awaitable<void> connection::serve_tls() {
+  auto self = shared_from_this();
+  std::error_code ec = co_await tls_->handshake();
+  if (state_ != state::open) co_return;  // closed or drained meanwhile (idle, shutdown)
+  if (ec) {
+    spdlog::info("connection {} from {} on listener {}: TLS handshake failed: {}", info_->id,
+                 info_->client_address(), info_->listener_name,
+                 tls_failure_detail(tls_->native(), ec.message()));
+    close(close_reason::tls_handshake_failed);
+    co_return;
+  }
+  if (!authenticate_tls()) co_return;
+  last_activity_ = clock::now();
+  spawn(read_loop());
+  spawn(write_loop());
+}
+
+// SSL listeners: the client certificate's principal becomes the session's (SASL_SSL ones leave
+// the session to SASL). False, after closing, when no principal can be made of the certificate.
+bool connection::authenticate_tls() {
+  if (info_->security_protocol != "SSL") {
+    spdlog::debug("connection {} from {} on listener {}: {}; SASL authentication next", info_->id,
+                  info_->client_address(), info_->listener_name,
+                  tls_session_summary(tls_->native()));
+    return true;
+  }
+  auto principal = tls_context_->principal(tls_->native());
+  if (!principal) {
+    spdlog::info("connection {} from {} on listener {}: failed authentication: {}", info_->id,
+                 info_->client_address(), info_->listener_name, principal.message());
+    close(close_reason::tls_handshake_failed);
+    return false;
+  }
+  spdlog::debug("connection {} from {} on listener {}: {}, principal {}", info_->id,
+                info_->client_address(), info_->listener_name, tls_session_summary(tls_->native()),
+                *principal);
+  info_->session->authenticate(std::move(*principal));
+  return true;
 }
 
 asio::awaitable<void> connection::wait(asio::steady_timer& timer) {
@@ -183,18 +236,22 @@ asio::awaitable<std::error_code> connection::read_exact(std::span<uint8_t> out) 
     read_begin_ = read_end_ = 0;
     size_t want = out.size() - done;
     size_t n = 0;
-    if (want >= read_buffer_.size()) {  // a large frame: read straight into it
-      auto [ec, got] = co_await socket_.async_read_some(asio::buffer(out.data() + done, want),
-                                                        nothrow_awaitable);
-      if (ec) co_return ec;
-      done += got;
-      n = got;
-    } else {  // small: read ahead, so pipelined requests cost one syscall
-      auto [ec, got] =
-          co_await socket_.async_read_some(asio::buffer(read_buffer_), nothrow_awaitable);
-      if (ec) co_return ec;
-      read_end_ = got;
-      n = got;
+    // A large frame is read straight into it; a small one reads ahead, so pipelined requests
+    // cost one syscall.
+    bool direct = want >= read_buffer_.size();
+    std::span<uint8_t> into = direct ? out.subspan(done) : std::span<uint8_t>(read_buffer_);
+    std::error_code ec;
+    if (tls_) {
+      std::tie(ec, n) = co_await tls_->read_some(into);
+    } else {
+      std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(into.data(), into.size()),
+                                                         nothrow_awaitable);
+    }
+    if (ec) co_return ec;
+    if (direct) {
+      done += n;
+    } else {
+      read_end_ = n;
     }
     shared_.metrics.received_bytes().inc(n);
     last_activity_ = clock::now();
@@ -355,7 +412,12 @@ asio::awaitable<void> connection::write_loop() {
       }
     }
     send_stats stats;
-    std::error_code ec = co_await send_responses(socket_, batch, stats);
+    std::error_code ec;
+    if (tls_) {
+      ec = co_await send_responses(*tls_, batch, stats);
+    } else {
+      ec = co_await send_responses(socket_, batch, stats);
+    }
     shared_.metrics.sent_bytes().inc(stats.bytes);
     shared_.metrics.sendfile_bytes().inc(stats.sendfile_bytes);
     if (state_ == state::closed) co_return;

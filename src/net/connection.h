@@ -11,6 +11,12 @@
 // complete, and later ones wait for it), appends a pending slot and dispatches. It stops reading
 // while max_in_flight slots are pending. Completions land in the mailbox, move into their slots on
 // the network thread, and the writer sends the longest ready prefix of slots in order.
+//
+// On a TLS listener the connection first completes the server side of the TLS handshake (bounded
+// by the idle timeout like any silence), records the principal its client certificate gives in
+// the session (SSL listeners; a SASL_SSL connection stays unauthenticated for SASL), and only
+// then starts reading requests. Reads and writes go through its tls_channel; responses are
+// copied instead of sent with sendfile.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -32,9 +38,13 @@
 #include "net/request_frame.h"
 #include "net/tcp_server.h"
 
+struct ssl_st;
+
 namespace sluice::net {
 
 class connection;
+class tls_channel;
+class tls_context;
 
 // Thread-safe landing place for completed responses of one connection. Posts one wake-up to the
 // connection's loop per batch of completions. Closed (drops everything) once the connection is
@@ -100,8 +110,10 @@ struct server_shared {
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
+  // `ssl` (owned from here on) and `tls` are set for connections on TLS listeners, null otherwise.
   connection(asio::ip::tcp::socket socket, connection_ref info, server_shared& shared,
-             net_metrics::listener_instruments listener);
+             net_metrics::listener_instruments listener, ssl_st* ssl = nullptr,
+             std::shared_ptr<const tls_context> tls = nullptr);
   ~connection();
 
   // On the connection's loop: registers and spawns the coroutines.
@@ -125,6 +137,9 @@ class connection : public std::enable_shared_from_this<connection> {
     bool abandoned = false;
   };
 
+  void spawn(asio::awaitable<void> task);
+  asio::awaitable<void> serve_tls();  // the handshake, then the reader and the writer
+  bool authenticate_tls();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> idle_loop();
@@ -137,6 +152,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void finish_slot(const slot& s);
 
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<tls_channel> tls_;  // TLS listeners; destroyed before socket_
+  std::shared_ptr<const tls_context> tls_context_;
   connection_ref info_;
   server_shared& shared_;
   net_metrics::listener_instruments listener_;

@@ -2,15 +2,18 @@
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <asio/buffer.hpp>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <vector>
 
 #include "net/asio_util.h"
+#include "net/tls_channel.h"
 
 namespace sluice::net {
 namespace {
@@ -53,16 +56,30 @@ void plan(std::span<const outbound_response* const> responses,
   }
 }
 
+std::error_code check_sizes(std::span<const outbound_response* const> responses) {
+  for (const outbound_response* r : responses) {
+    if (!r->no_response && r->frame_body.size() > static_cast<size_t>(INT32_MAX)) {
+      return std::make_error_code(std::errc::message_size);
+    }
+  }
+  return {};
+}
+
+// Writes the first `filled` bytes of the staging buffer through TLS.
+asio::awaitable<std::error_code> flush(tls_channel& tls, size_t& filled, send_stats& stats) {
+  if (filled == 0) co_return std::error_code{};
+  auto ec = co_await tls.write_all(std::span(tls.staging().data(), filled));
+  if (!ec) stats.bytes += filled;
+  filled = 0;
+  co_return ec;
+}
+
 }  // namespace
 
 asio::awaitable<std::error_code> send_responses(asio::ip::tcp::socket& socket,
                                                 std::span<const outbound_response* const> responses,
                                                 send_stats& stats) {
-  for (const outbound_response* r : responses) {
-    if (!r->no_response && r->frame_body.size() > static_cast<size_t>(INT32_MAX)) {
-      co_return std::make_error_code(std::errc::message_size);
-    }
-  }
+  if (auto ec = check_sizes(responses)) co_return ec;
   std::vector<std::array<uint8_t, 4>> prefixes;
   std::vector<piece> pieces;
   plan(responses, prefixes, pieces);
@@ -120,6 +137,40 @@ asio::awaitable<std::error_code> send_responses(asio::ip::tcp::socket& socket,
     }
   }
   co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> send_responses(tls_channel& tls,
+                                                std::span<const outbound_response* const> responses,
+                                                send_stats& stats) {
+  if (auto ec = check_sizes(responses)) co_return ec;
+  std::vector<std::array<uint8_t, 4>> prefixes;
+  std::vector<piece> pieces;
+  plan(responses, prefixes, pieces);
+
+  std::vector<uint8_t>& staging = tls.staging();
+  size_t filled = 0;
+  for (const piece& p : pieces) {
+    size_t done = 0;
+    while (done < p.size) {
+      if (filled == staging.size()) {
+        if (auto ec = co_await flush(tls, filled, stats)) co_return ec;
+      }
+      size_t n = std::min(p.size - done, staging.size() - filled);
+      if (p.file == nullptr) {
+        std::memcpy(staging.data() + filled, p.data + done, n);
+      } else {
+        auto position = static_cast<off_t>(p.file->position + static_cast<int64_t>(done));
+        ssize_t got = ::pread(p.file->fd, staging.data() + filled, n, position);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) co_return std::error_code(errno, std::system_category());
+        if (got == 0) co_return std::make_error_code(std::errc::io_error);  // the file ends early
+        n = static_cast<size_t>(got);
+      }
+      filled += n;
+      done += n;
+    }
+  }
+  co_return co_await flush(tls, filled, stats);
 }
 
 }  // namespace sluice::net

@@ -20,6 +20,8 @@ std::string_view to_string(close_reason r) {
       return "lost_response";
     case close_reason::shutdown:
       return "shutdown";
+    case close_reason::tls_handshake_failed:
+      return "tls_handshake_failed";
   }
   return "unknown";
 }

@@ -27,8 +27,9 @@ enum class close_reason {
   requested,      // the dispatcher asked (unknown API, undecodable request)
   lost_response,  // a response_callback was dropped without being invoked (a bug)
   shutdown,
+  tls_handshake_failed,  // TLS listener: the handshake failed, or no principal could be mapped
 };
-inline constexpr size_t close_reason_count = 8;
+inline constexpr size_t close_reason_count = 9;
 std::string_view to_string(close_reason r);
 
 class net_metrics {

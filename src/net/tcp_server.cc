@@ -1,5 +1,6 @@
 #include "net/tcp_server.h"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
@@ -12,6 +13,8 @@
 #include "net/connection.h"
 #include "net/endpoint.h"
 #include "net/io_pool.h"
+#include "net/tls_context.h"
+#include "net/tls_settings.h"
 
 namespace sluice::net {
 namespace {
@@ -81,6 +84,10 @@ result<void> tcp_server::impl::bind() {
   if (options_.listeners.empty()) return fail(errc::invalid_argument, "no listeners configured");
   std::vector<std::unique_ptr<listener_state>> bound;
   for (const auto& l : options_.listeners) {
+    if (uses_tls(l.security_protocol) && !l.tls) {
+      return fail(errc::invalid_argument,
+                  "listener " + l.name + " (" + l.security_protocol + ") has no TLS configuration");
+    }
     auto acceptor = open_acceptor(pool_.at(0), l.host, l.port);
     if (!acceptor.ok()) {
       return fail(acceptor.code(), "listener " + l.name + ": " + acceptor.message());
@@ -160,10 +167,20 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
   info->local_host = plain(local.address());
   info->local_port = local.port();
   l.instruments.accepted.inc();
+  std::unique_ptr<ssl_st, decltype(&SSL_free)> ssl(nullptr, &SSL_free);
+  if (uses_tls(l.config.security_protocol)) {
+    ssl.reset(l.config.tls->new_connection());
+    if (!ssl) {
+      spdlog::error("listener {}: cannot set up TLS for a connection from {}", l.config.name,
+                    info->client_address());
+      return;
+    }
+  }
   auto executor = socket.get_executor();
-  asio::post(executor, [this, &l, socket = std::move(socket), info = std::move(info)]() mutable {
-    auto c =
-        std::make_shared<connection>(std::move(socket), std::move(info), shared_, l.instruments);
+  asio::post(executor, [this, &l, ssl = std::move(ssl), socket = std::move(socket),
+                        info = std::move(info)]() mutable {
+    auto c = std::make_shared<connection>(std::move(socket), std::move(info), shared_,
+                                          l.instruments, ssl.release(), l.config.tls);
     c->start();
   });
 }

@@ -1,6 +1,8 @@
 // tcp_server: the Kafka-protocol listener. Accepts connections on every configured listener,
 // reads size-prefixed request frames, hands them to a request_dispatcher and writes the responses
-// back in request order (memory parts with writev, file regions with sendfile).
+// back in request order (memory parts with writev, file regions with sendfile). Listeners whose
+// security protocol is SSL or SASL_SSL run TLS first (their tls_context), and copy file regions
+// through TLS instead of using sendfile.
 //
 // Owned by the broker. Runs `network_threads` event loops (one io_context per thread); a
 // connection lives on one loop for its whole life, assigned round-robin at accept. The public
@@ -22,11 +24,16 @@
 
 namespace sluice::net {
 
+class tls_context;
+
 struct listener_endpoint {
   std::string name;                             // listener name, e.g. "PLAINTEXT"
-  std::string security_protocol = "PLAINTEXT";  // only PLAINTEXT is served today
+  std::string security_protocol = "PLAINTEXT";  // PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
   std::string host;                             // empty: all interfaces
   uint16_t port = 0;                            // 0: any free port (tests)
+  // SSL and SASL_SSL: the server-side TLS configuration (required for them, unused otherwise).
+  // The owner may reload() it while the server runs.
+  std::shared_ptr<const tls_context> tls;
   // SASL_* listeners: the largest frame accepted before authentication completes
   // (sasl.server.max.receive.size).
   int32_t sasl_max_receive_bytes = 524288;

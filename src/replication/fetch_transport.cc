@@ -45,13 +45,14 @@ class network_fetch_transport final : public fetch_transport {
  public:
   network_fetch_transport(int32_t self_id, int32_t leader_id, int32_t fetcher_index,
                           broker_locator locate, int32_t socket_timeout_ms,
-                          int32_t fetch_wait_max_ms)
+                          int32_t fetch_wait_max_ms, net::client_security security)
       : self_id_(self_id),
         leader_id_(leader_id),
         fetcher_index_(fetcher_index),
         locate_(std::move(locate)),
         socket_timeout_ms_(socket_timeout_ms),
-        fetch_wait_max_ms_(fetch_wait_max_ms) {}
+        fetch_wait_max_ms_(fetch_wait_max_ms),
+        security_(std::move(security)) {}
 
   result<fetch_reply> fetch(const fetch_request_params& params) override {
     protocol::fetch_request req;
@@ -162,6 +163,7 @@ class network_fetch_transport final : public fetch_transport {
                   std::to_string(fetcher_index_) + "-from-" + std::to_string(leader_id_);
     o.connect_timeout = std::chrono::milliseconds(socket_timeout_ms_);
     o.request_timeout = std::chrono::milliseconds(socket_timeout_ms_ + fetch_wait_max_ms_);
+    o.security = security_;
     client_ = std::make_shared<net::broker_client>(std::move(o));
     return client_;
   }
@@ -179,6 +181,7 @@ class network_fetch_transport final : public fetch_transport {
   broker_locator locate_;
   const int32_t socket_timeout_ms_;
   const int32_t fetch_wait_max_ms_;
+  const net::client_security security_;
   std::mutex mutex_;
   bool closed_ = false;
   std::shared_ptr<net::broker_client> client_;
@@ -246,13 +249,12 @@ class local_fetch_transport final : public fetch_transport {
 
 }  // namespace
 
-std::unique_ptr<fetch_transport> make_network_fetch_transport(int32_t self_id, int32_t leader_id,
-                                                              int32_t fetcher_index,
-                                                              broker_locator locate,
-                                                              int32_t socket_timeout_ms,
-                                                              int32_t fetch_wait_max_ms) {
-  return std::make_unique<network_fetch_transport>(
-      self_id, leader_id, fetcher_index, std::move(locate), socket_timeout_ms, fetch_wait_max_ms);
+std::unique_ptr<fetch_transport> make_network_fetch_transport(
+    int32_t self_id, int32_t leader_id, int32_t fetcher_index, broker_locator locate,
+    int32_t socket_timeout_ms, int32_t fetch_wait_max_ms, net::client_security security) {
+  return std::make_unique<network_fetch_transport>(self_id, leader_id, fetcher_index,
+                                                   std::move(locate), socket_timeout_ms,
+                                                   fetch_wait_max_ms, std::move(security));
 }
 
 std::unique_ptr<fetch_transport> make_local_fetch_transport(replica_manager& leader) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "net/client_security.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::replication {
@@ -64,11 +65,9 @@ class fetch_transport {
 
 // Over the network: Fetch v12 / OffsetForLeaderEpoch v4 with net::broker_client, the leader
 // found with `locate` each time a connection is (re)made.
-std::unique_ptr<fetch_transport> make_network_fetch_transport(int32_t self_id, int32_t leader_id,
-                                                              int32_t fetcher_index,
-                                                              broker_locator locate,
-                                                              int32_t socket_timeout_ms,
-                                                              int32_t fetch_wait_max_ms);
+std::unique_ptr<fetch_transport> make_network_fetch_transport(
+    int32_t self_id, int32_t leader_id, int32_t fetcher_index, broker_locator locate,
+    int32_t socket_timeout_ms, int32_t fetch_wait_max_ms, net::client_security security = {});
 
 // In process: calls `leader`'s fetch()/end_offset_for_epoch() directly, copying the records out
 // of the log (tests; a leader that must outlive the transport).

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cluster/metadata_store.h"
+#include "net/client_security.h"
 #include "protocol/wire.h"
 #include "replication/errc.h"
 
@@ -245,6 +246,8 @@ class replica_manager {
     // must not run after shutdown() returned.
     isr_change_sender send_isr_change;
     broker_locator locate_broker;
+    // How fetchers' connections to leaders are secured (the inter-broker listener's protocol).
+    net::client_security security;
     // Tests: how fetchers reach leaders (default: the network, with locate_broker).
     fetch_transport_factory make_fetch_transport;
     // transaction.partition.verification.enable: how a transactional Produce is verified with

@@ -74,9 +74,9 @@ void replica_manager::impl::start_cluster_mode() {
   auto factory = opts.make_fetch_transport;
   if (!factory) {
     factory = [self = opts.broker_id, locate = opts.locate_broker,
-               timeout = opts.replica_socket_timeout_ms,
-               wait = opts.replica_fetch_wait_max_ms](int32_t leader, int32_t index) {
-      return make_network_fetch_transport(self, leader, index, locate, timeout, wait);
+               timeout = opts.replica_socket_timeout_ms, wait = opts.replica_fetch_wait_max_ms,
+               security = opts.security](int32_t leader, int32_t index) {
+      return make_network_fetch_transport(self, leader, index, locate, timeout, wait, security);
     };
   }
   fetchers = std::make_unique<fetcher_manager>(fs, opts.num_replica_fetchers, std::move(factory));

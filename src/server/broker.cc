@@ -21,10 +21,10 @@
 #include "replication/replica_manager.h"
 #include "server/config_provider.h"
 #include "server/controller_link.h"
-#include "server/sasl_setup.h"
 #include "server/coordinator_glue.h"
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
+#include "server/sasl_setup.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
 #include "storage/log_dir.h"
@@ -55,6 +55,11 @@ broker::~broker() {
 result<void> broker::start() {
   // 1. Metrics first: start-up itself can be watched.
   if (auto r = start_metrics_endpoint(); !r.ok()) {
+    stop();
+    return r;
+  }
+  // Key and trust stores next: a bad file or password stops start-up before anything is opened.
+  if (auto r = start_tls(); !r.ok()) {
     stop();
     return r;
   }
@@ -134,10 +139,9 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   settings.transaction_state_segment_bytes = c.transaction_state_log_segment_bytes;
   settings.rack = c.broker_rack.value_or("");
   settings.log_dirs = c.log_dirs;
-  services_ = std::make_unique<handlers::broker_services>(
-      handlers::broker_services{settings, *metadata_, *replicas_, *config_provider_, groups_.get(),
-                                controller_.get(), producer_ids_.get(), transactions_.get(),
-                                sasl_ ? sasl_->services.get() : nullptr});
+  services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
+      settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get(),
+      producer_ids_.get(), transactions_.get(), sasl_ ? sasl_->services.get() : nullptr});
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -309,6 +313,7 @@ result<void> broker::start_metadata() {
   ro.replica_fetch_backoff_ms = c.replica_fetch_backoff_ms;
   ro.replica_socket_timeout_ms = c.replica_socket_timeout_ms;
   ro.high_watermark_checkpoint_interval_ms = c.replica_high_watermark_checkpoint_interval_ms;
+  ro.security = inter_broker_security_;
   if (zk_) {
     ro.controller_managed = true;
     ro.send_isr_change = [link = link_.get()](replication::isr_change change, auto done) {
@@ -368,6 +373,7 @@ bool broker::apply_dynamic_configs() {
   replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
+  reload_tls(live);
   return true;
 }
 
@@ -384,6 +390,7 @@ void broker::start_controller() {
       static_cast<int32_t>(c.leader_imbalance_check_interval_seconds);
   co.leader_imbalance_per_broker_percentage = c.leader_imbalance_per_broker_percentage;
   co.request_timeout_ms = c.controller_socket_timeout_ms;
+  co.security = inter_broker_security_;
   controller_ = std::make_unique<cluster::controller>(co, *zk_);
   add_shutdown_step("stop the controller", [this] { controller_->stop(); });
 
@@ -391,6 +398,7 @@ void broker::start_controller() {
   lo.broker_id = c.broker_id;
   lo.listener_name = c.inter_broker_listener_name;
   lo.broker_epoch = [store = zk_store_] { return store->broker_epoch(); };
+  lo.security = inter_broker_security_;
   link_ = std::make_unique<controller_link>(lo, *metadata_);
   add_shutdown_step("stop the controller link", [this] { link_->stop(); });
 }
@@ -471,6 +479,7 @@ void broker::start_transaction_coordinator() {
   mo.broker_id = c.broker_id;
   mo.listener_name = c.inter_broker_listener_name;
   mo.request_timeout = std::chrono::milliseconds(c.controller_socket_timeout_ms);
+  mo.security = inter_broker_security_;
   mo.write_locally = [this](protocol::write_txn_markers_request request, int32_t timeout_ms,
                             std::function<void(protocol::write_txn_markers_response)> done) {
     if (!services_) return false;  // the request handlers are not set up yet
@@ -486,8 +495,9 @@ void broker::start_transaction_coordinator() {
             .count();
       },
       hooks);
-  txn_verifier_ = std::make_unique<txn_verifier>(c.broker_id, c.inter_broker_listener_name,
-                                                 *metadata_, *transactions_);
+  txn_verifier_ =
+      std::make_unique<txn_verifier>(c.broker_id, c.inter_broker_listener_name, *metadata_,
+                                     *transactions_, inter_broker_security_);
   txn_markers_->start();
   txn_timer_->start([t = transactions_.get()] { t->on_timer(); });
   transactions_->start();
@@ -507,7 +517,10 @@ net::tcp_server_options broker::network_options() const {
   const broker_config& c = config_.typed();
   net::tcp_server_options o;
   for (const auto& l : c.listeners) {
-    o.listeners.push_back(net::listener_endpoint{l.name, l.security_protocol, l.host, l.port});
+    auto tls = tls_contexts_.find(l.name);
+    o.listeners.push_back(
+        net::listener_endpoint{l.name, l.security_protocol, l.host, l.port,
+                               tls == tls_contexts_.end() ? nullptr : tls->second});
     if (const auto* sasl = sasl_ && sasl_->services ? sasl_->services->find(l.name) : nullptr)
       o.listeners.back().sasl_max_receive_bytes = sasl->max_receive_size;
   }

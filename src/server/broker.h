@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "net/client_security.h"
 #include "net/http_server.h"
 #include "net/request_dispatcher.h"
 #include "net/tcp_server.h"
@@ -24,6 +26,9 @@
 
 namespace sluice::storage {
 class log_manager;
+}
+namespace sluice::net {
+class tls_context;
 }
 namespace sluice::cluster {
 class metadata_store;
@@ -75,6 +80,8 @@ class broker {
 
  private:
   result<void> start_metrics_endpoint();
+  result<void> start_tls();
+  void reload_tls(const broker_config& live);
   result<void> start_zookeeper();
   void resolve_broker_id(std::optional<int32_t> generated);
   result<int32_t> generate_broker_id();
@@ -93,6 +100,10 @@ class broker {
   metrics::registry metrics_;
   metrics::collector_handle under_replicated_;
   std::unique_ptr<net::http_server> http_;
+  // TLS listeners' contexts by listener name, and how this broker reaches the others.
+  std::map<std::string, std::shared_ptr<net::tls_context>> tls_contexts_;
+  std::shared_ptr<net::tls_context> inter_broker_tls_;  // also in inter_broker_security_.tls
+  net::client_security inter_broker_security_;
   std::unique_ptr<storage::log_manager> logs_;
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   std::unique_ptr<cluster::metadata_store> metadata_;

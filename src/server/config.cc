@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/assert.h"
+#include "server/listener_configs.h"
 #include "server/listeners.h"
 
 namespace sluice::server {
@@ -75,7 +76,19 @@ std::vector<std::string> split_dirs(const std::string& s) {
   return out;
 }
 
-void build_network(builder& b, broker_config& c, const std::function<std::string()>& hostname) {
+// Each TLS listener's settings: its listener.name.<l>.ssl.* keys over the ssl.* ones.
+void build_tls(builder& b, broker_config& c, const listener_overrides& overrides) {
+  for (const auto& l : c.listeners) {
+    if (!net::uses_tls(l.security_protocol)) continue;
+    auto s = b.take(listener_tls_settings(
+        l, [&](std::string_view key) -> const config_value& { return b.entry(key).value; },
+        overrides));
+    if (s) c.listener_tls[l.name] = std::move(*s);
+  }
+}
+
+void build_network(builder& b, broker_config& c, const std::function<std::string()>& hostname,
+                   const listener_overrides& overrides) {
   c.num_network_threads = b.get<int32_t>("num.network.threads");
   c.socket_send_buffer_bytes = b.get<int32_t>("socket.send.buffer.bytes");
   c.socket_receive_buffer_bytes = b.get<int32_t>("socket.receive.buffer.bytes");
@@ -127,10 +140,6 @@ void build_network(builder& b, broker_config& c, const std::function<std::string
                    "not both");
   }
   std::string protocol = b.get<std::string>("security.inter.broker.protocol");
-  if (!named && protocol != "PLAINTEXT" && protocol != "SASL_PLAINTEXT") {
-    return b.error("security.inter.broker.protocol",
-                   "Sluice does not support " + protocol + " yet (only PLAINTEXT and SASL_PLAINTEXT)");
-  }
   std::string name = named ? *named : protocol;
   std::transform(name.begin(), name.end(), name.begin(),
                  [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch; });
@@ -145,6 +154,8 @@ void build_network(builder& b, broker_config& c, const std::function<std::string
                  : b.error(advertised_key, reason + "; set inter.broker.listener.name");
   }
   c.inter_broker_listener_name = name;
+  c.inter_broker_security_protocol = c.listener_security_protocol_map.at(name);
+  build_tls(b, c, overrides);
 }
 
 void build_log(builder& b, broker_config& c) {
@@ -187,7 +198,8 @@ void build_log(builder& b, broker_config& c) {
   c.log_cleaner_min_compaction_lag_ms = b.get<int64_t>("log.cleaner.min.compaction.lag.ms");
 }
 
-broker_config build(builder& b, const std::function<std::string()>& hostname) {
+broker_config build(builder& b, const std::function<std::string()>& hostname,
+                    const listener_overrides& overrides) {
   broker_config c;
   c.broker_id = b.get<int32_t>("broker.id");
   c.broker_id_generation_enable = b.get<bool>("broker.id.generation.enable");
@@ -212,7 +224,7 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
   c.controller_socket_timeout_ms = b.get<int32_t>("controller.socket.timeout.ms");
   c.controlled_shutdown_retry_backoff_ms = b.get<int64_t>("controlled.shutdown.retry.backoff.ms");
 
-  build_network(b, c, hostname);
+  build_network(b, c, hostname, overrides);
 
   c.num_partitions = b.get<int32_t>("num.partitions");
   c.default_replication_factor = b.get<int32_t>("default.replication.factor");
@@ -267,7 +279,8 @@ broker_config build(builder& b, const std::function<std::string()>& hostname) {
       b.get<int32_t>("producer.id.expiration.check.interval.ms");
 
   c.sasl_enabled_mechanisms = b.get<config_list>("sasl.enabled.mechanisms");
-  c.sasl_mechanism_inter_broker_protocol = b.get<std::string>("sasl.mechanism.inter.broker.protocol");
+  c.sasl_mechanism_inter_broker_protocol =
+      b.get<std::string>("sasl.mechanism.inter.broker.protocol");
   c.sasl_server_max_receive_size = b.get<int32_t>("sasl.server.max.receive.size");
   c.connections_max_reauth_ms = b.get<int64_t>("connections.max.reauth.ms");
 
@@ -363,7 +376,7 @@ result<server_config> load_layers(const std::vector<property>& file,
   for (const auto& [key, g] : raw) {
     const config_key* k = find_config_key(key);
     if (k == nullptr) {
-      out.unknown_keys_.push_back(key);
+      if (!parse_listener_key(key)) out.unknown_keys_.push_back(key);
     } else if (k->ignored) {
       out.ignored_keys_.push_back(key);
     }
@@ -419,10 +432,35 @@ result<server_config> load_layers(const std::vector<property>& file,
     if (winner) e.value = std::move(*winner);
     out.entries_.push_back(std::move(e));
   }
+  // listener.name.<l>.<key>: checked as <key> is, layer by layer (the last one given wins).
+  auto listener_layer = [&](const std::map<std::string, std::string>& layer) {
+    for (const auto& [name, text] : layer) {
+      auto lk = parse_listener_key(name);
+      if (!lk) continue;
+      auto parsed = parse_config_value(lk->key->type, text);
+      std::optional<std::string> problem;
+      if (!parsed.ok()) {
+        problem = parsed.message();
+      } else if (lk->key->valid.check) {
+        problem = lk->key->valid.check(*parsed);
+      }
+      if (problem) {
+        errors.push_back("invalid value '" + (lk->key->sensitive ? "[hidden]" : text) + "' for " +
+                         name + ": " + *problem);
+        continue;
+      }
+      out.listener_values_[name] = std::move(parsed).value();
+    }
+  };
+  std::map<std::string, std::string> static_layer;
+  for (const auto& [key, g] : raw) static_layer[key] = g.value;
+  listener_layer(static_layer);
+  listener_layer(dynamic.cluster_default);
+  listener_layer(dynamic.broker);
   if (!errors.empty()) return fail(errc::invalid_config, join_lines(errors));
 
   builder b(out.entries_);
-  out.typed_ = build(b, hostname);
+  out.typed_ = build(b, hostname, out.listener_values_);
   if (!b.errors().empty()) return fail(errc::invalid_config, join_lines(b.errors()));
   return out;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/tls_settings.h"
 #include "server/config_catalogue.h"
 #include "server/config_value.h"
 #include "server/errc.h"
@@ -62,6 +63,10 @@ struct broker_config {
   std::vector<listener_config> advertised_listeners;  // same order as their names in listeners
   std::map<std::string, std::string> listener_security_protocol_map;
   std::string inter_broker_listener_name;  // resolved; always an advertised listener's name
+  std::string inter_broker_security_protocol = "PLAINTEXT";  // that listener's protocol
+  // SSL and SASL_SSL listeners by name: the ssl.* keys with listener.name.<l>.ssl.* on top.
+  // The inter-broker client uses its listener's (the key and trust stores as a client's).
+  std::map<std::string, net::tls_settings> listener_tls;
   int32_t num_network_threads = 3;
   int32_t socket_send_buffer_bytes = 102400;
   int32_t socket_receive_buffer_bytes = 102400;
@@ -162,6 +167,10 @@ struct dynamic_layers {
   bool operator==(const dynamic_layers&) const = default;
 };
 
+// listener.name.<listener>.<key> values given (listener_configs.h), checked like their keys:
+// full key -> value, the highest layer winning.
+using listener_overrides = std::map<std::string, config_value, std::less<>>;
+
 struct config_entry {
   const config_key* key = nullptr;
   config_value value;  // parsed; monostate for null
@@ -178,6 +187,8 @@ class server_config {
   const broker_config& typed() const { return typed_; }
   // Every catalogue key, in catalogue order.
   const std::vector<config_entry>& entries() const { return entries_; }
+  // Per-listener keys given (listener.name.<listener>.<key>), after every layer.
+  const listener_overrides& listener_values() const { return listener_values_; }
   const config_entry* find(std::string_view key) const;
   // Keys given that the catalogue does not know (sorted), and catalogue keys given that Sluice
   // ignores: start-up logs both once.
@@ -212,6 +223,7 @@ class server_config {
   std::function<std::string()> hostname_;
   broker_config typed_;
   std::vector<config_entry> entries_;
+  listener_overrides listener_values_;
   std::vector<std::string> unknown_keys_;
   std::vector<std::string> ignored_keys_;
   std::vector<std::pair<std::string, std::string>> overrides_;

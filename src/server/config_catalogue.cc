@@ -1,5 +1,7 @@
 #include "server/config_catalogue.h"
 
+#include "server/config_catalogue_sections.h"
+
 #include <limits>
 
 namespace sluice::server {
@@ -151,7 +153,8 @@ std::vector<config_key> build_catalogue() {
        .default_value = "PLAINTEXT://:9092",
        .doc = "Comma-separated NAME://host:port endpoints to accept clients on. An empty host "
               "binds every interface; port 0 picks a free port. NAME must appear in "
-              "listener.security.protocol.map. Only PLAINTEXT listeners exist so far."});
+              "listener.security.protocol.map. PLAINTEXT and SSL listeners are served; "
+              "SASL_PLAINTEXT and SASL_SSL ones are refused until SASL is supported."});
   add({.name = "advertised.listeners",
        .type = t::list,
        .default_value = std::nullopt,
@@ -213,6 +216,8 @@ std::vector<config_key> build_catalogue() {
               "capped at 16 (clients pipeline at most 5 by default): once reached, the broker "
               "stops reading that connection until a response is written.",
        .valid = at_least(1)});
+
+  add_ssl_keys(keys);
 
   section = "Topics and messages";
   add({.name = "num.partitions",

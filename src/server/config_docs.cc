@@ -51,8 +51,12 @@ sluiced config/server.properties --override log.dirs=/var/lib/sluice --override 
   source (`DYNAMIC_BROKER_CONFIG`, `DYNAMIC_DEFAULT_BROKER_CONFIG`, `STATIC_BROKER_CONFIG`,
   `DEFAULT_CONFIG`) and the synonyms it overrides. Read-only keys, unknown keys and bad values
   are refused with INVALID_REQUEST naming them; unlike Kafka, an unknown key is never stored.
-- Only `PLAINTEXT` listeners exist so far; a listener mapped to `SSL`, `SASL_PLAINTEXT` or
-  `SASL_SSL` is refused at start-up.
+- **Listeners**: `PLAINTEXT` and `SSL` listeners are served; one mapped to `SASL_PLAINTEXT` or
+  `SASL_SSL` is refused at start-up until SASL is supported. Every key of the SSL section may
+  also be given for one listener as `listener.name.<listener>.<key>` (the listener's name in
+  lower case: `listener.name.internal.ssl.keystore.location`), which wins over the plain key for
+  that listener; the inter-broker client uses its listener's. `docs/security.md` shows how to set
+  up SSL and mutual TLS.
 )";
 
 std::string cell(std::string_view s) {

@@ -78,6 +78,7 @@ struct controller_link::impl {
       co.port = static_cast<uint16_t>(endpoint->port);
       co.client_id = "broker-" + std::to_string(options.broker_id) + "-controller-link";
       co.request_timeout = options.request_timeout;
+      co.security = options.security;
       std::lock_guard lock(mutex);
       client = std::make_unique<net::broker_client>(co);
       client_broker = id;
@@ -191,6 +192,7 @@ bool controller_link::controlled_shutdown(int attempts, std::chrono::millisecond
     co.port = static_cast<uint16_t>(endpoint->port);
     co.client_id = "broker-" + std::to_string(impl_->options.broker_id) + "-shutdown";
     co.request_timeout = impl_->options.request_timeout;
+    co.security = impl_->options.security;
     net::broker_client client(co);
     protocol::controlled_shutdown_request request;
     request.broker_id = impl_->options.broker_id;

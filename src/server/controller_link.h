@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cluster/metadata_store.h"
+#include "net/client_security.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::server {
@@ -25,6 +26,7 @@ struct controller_link_options {
   std::function<int64_t()> broker_epoch;
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds retry_backoff{500};
+  net::client_security security;  // the inter-broker listener's
 };
 
 class controller_link {

@@ -1,5 +1,8 @@
 #include "server/dynamic_broker_config.h"
 
+#include "net/tls_context.h"
+#include "server/listener_configs.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +26,9 @@ cluster::config_map dynamic_broker_config::applicable(std::optional<int32_t> bro
   cluster::config_map out;
   for (const auto& [key, value] : configs) {
     const config_key* k = find_config_key(key);
+    if (k == nullptr) {  // listener.name.<l>.<key> changes as <key> does
+      if (auto lk = parse_listener_key(key)) k = lk->key;
+    }
     if (k == nullptr || k->ignored) {
       unknown.push_back(key);
     } else if (k->mode == update_mode::read_only) {
@@ -77,6 +83,19 @@ std::optional<std::string> dynamic_broker_config::check_layers(const server_conf
   (broker ? others.broker : others.cluster_default) = std::move(wanted);
   auto next = base.with_dynamic(others);
   if (!next) return next.message();
+  return check_tls_stores(base.typed(), next->typed());
+}
+
+// Key and trust stores named by a dynamic change must load before the change is accepted, as
+// Kafka checks them: each TLS listener whose stores differ from `before`'s gets a trial context.
+std::optional<std::string> dynamic_broker_config::check_tls_stores(const broker_config& before,
+                                                                   const broker_config& after) {
+  for (const auto& [name, settings] : after.listener_tls) {
+    auto old = before.listener_tls.find(name);
+    if (old != before.listener_tls.end() && net::same_stores(old->second, settings)) continue;
+    auto trial = net::tls_context::create(net::tls_context::role::server, settings);
+    if (!trial) return "listener " + name + ": " + trial.message();
+  }
   return std::nullopt;
 }
 

@@ -54,6 +54,8 @@ class dynamic_broker_config {
   static cluster::config_map applicable(std::optional<int32_t> broker,
                                         const cluster::config_map& configs,
                                         std::vector<std::string>* problems);
+  static std::optional<std::string> check_tls_stores(const broker_config& before,
+                                                     const broker_config& after);
   // `configs` for `broker` (or the default) over `base` with the other layer from `others`.
   static std::optional<std::string> check_layers(const server_config& base,
                                                  std::optional<int32_t> broker,

@@ -6,11 +6,13 @@ namespace sluice::server {
 
 inter_broker_clients::inter_broker_clients(cluster::metadata_store& metadata,
                                            std::string listener_name, std::string client_id,
-                                           std::chrono::milliseconds request_timeout)
+                                           std::chrono::milliseconds request_timeout,
+                                           net::client_security security)
     : metadata_(metadata),
       listener_name_(std::move(listener_name)),
       client_id_(std::move(client_id)),
-      request_timeout_(request_timeout) {}
+      request_timeout_(request_timeout),
+      security_(std::move(security)) {}
 
 inter_broker_clients::~inter_broker_clients() = default;
 
@@ -32,6 +34,7 @@ net::broker_client* inter_broker_clients::client_for(int32_t broker) {
     o.port = static_cast<uint16_t>(endpoint->port);
     o.client_id = client_id_;
     o.request_timeout = request_timeout_;
+    o.security = security_;
     slot = {*endpoint, std::make_unique<net::broker_client>(o)};
   }
   return slot.second.get();

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cluster/metadata_store.h"
+#include "net/client_security.h"
 
 namespace sluice::net {
 class broker_client;
@@ -24,7 +25,8 @@ namespace sluice::server {
 class inter_broker_clients {
  public:
   inter_broker_clients(cluster::metadata_store& metadata, std::string listener_name,
-                       std::string client_id, std::chrono::milliseconds request_timeout);
+                       std::string client_id, std::chrono::milliseconds request_timeout,
+                       net::client_security security = {});
   ~inter_broker_clients();
   inter_broker_clients(const inter_broker_clients&) = delete;
   inter_broker_clients& operator=(const inter_broker_clients&) = delete;
@@ -38,6 +40,7 @@ class inter_broker_clients {
   const std::string listener_name_;
   const std::string client_id_;
   const std::chrono::milliseconds request_timeout_;
+  const net::client_security security_;
   std::mutex mutex_;
   bool closed_ = false;  // mutex_
   std::map<int32_t, std::pair<cluster::broker_endpoint, std::unique_ptr<net::broker_client>>>

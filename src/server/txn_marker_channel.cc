@@ -50,7 +50,7 @@ txn_marker_channel::txn_marker_channel(txn_marker_channel_options options,
       metadata_(metadata),
       clients_(metadata, options_.listener_name,
                "broker-" + std::to_string(options_.broker_id) + "-txn-markers",
-               options_.request_timeout) {}
+               options_.request_timeout, options_.security) {}
 
 txn_marker_channel::~txn_marker_channel() {
   stop();

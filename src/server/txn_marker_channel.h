@@ -35,6 +35,7 @@ struct txn_marker_channel_options {
   std::string listener_name;  // inter.broker.listener.name
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds retry_backoff{100};
+  net::client_security security;  // the inter-broker listener's
   // Writes markers to partitions led here; nullopt (not ready yet) is retried later.
   using local_writer =
       std::function<bool(protocol::write_txn_markers_request, int32_t timeout_ms,

@@ -107,13 +107,13 @@ protocol::add_partitions_to_txn_request to_request(const replication::verificati
 
 txn_verifier::txn_verifier(int32_t broker_id, std::string listener_name,
                            cluster::metadata_store& metadata,
-                           transaction::txn_coordinator& coordinator)
+                           transaction::txn_coordinator& coordinator, net::client_security security)
     : broker_id_(broker_id),
       metadata_(metadata),
       coordinator_(coordinator),
       clients_(metadata, std::move(listener_name),
                "broker-" + std::to_string(broker_id) + "-txn-verification",
-               std::chrono::milliseconds(30000)) {
+               std::chrono::milliseconds(30000), std::move(security)) {
   worker_ = std::thread([this] { loop(); });
 }
 

@@ -35,7 +35,7 @@ namespace sluice::server {
 class txn_verifier {
  public:
   txn_verifier(int32_t broker_id, std::string listener_name, cluster::metadata_store& metadata,
-               transaction::txn_coordinator& coordinator);
+               transaction::txn_coordinator& coordinator, net::client_security security = {});
   ~txn_verifier();
   txn_verifier(const txn_verifier&) = delete;
   txn_verifier& operator=(const txn_verifier&) = delete;

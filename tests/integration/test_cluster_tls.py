@@ -1,0 +1,204 @@
+"""The seed's three-broker ZooKeeper cluster with SSL between brokers (issue #13): every broker
+has a PLAINTEXT listener for clients and an SSL one that requires client certificates, and
+inter.broker.listener.name=SSL, so replica fetchers, the controller channel and link, and the
+transaction marker channel all run mutual TLS with the brokers' own certificates (checked against
+the test CA, host names verified: ssl.endpoint.identification.algorithm=https).
+
+- A topic with RF 3 and min.insync.replicas=2 reaches a full ISR over TLS; librdkafka (acks=all,
+  no idempotence, one request in flight) writes numbered messages while the test SIGKILLs a
+  partition leader three times (each restarted a few seconds later); everything acknowledged is
+  read back at the offset it was acknowledged with, nothing acknowledged is lost, and every
+  broker's SSL listener did serve the inter-broker connections (its accepted-connection count).
+- The controller's LeaderAndIsr and UpdateMetadata reach every broker over TLS: a new controller
+  (the old one SIGKILLed) moves leaders and the topic stays writable.
+
+Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
+-p no:cacheprovider test_cluster_tls.py"""
+import threading
+import time
+import urllib.request
+
+import pytest
+from confluent_kafka import Producer
+
+from conftest import free_port
+from test_cluster_failover import create_topic, read_partition
+from tls_certs import Pki
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+
+pytestmark = requires_cluster_mode
+
+SESSION_TIMEOUT_MS = 6000
+PARTITIONS = 3
+TOTAL = 30000
+RATE = 1200
+
+
+def tls_cluster(workdir, pki):
+    ensemble = ZooKeeperEnsemble(workdir / "zk").start()
+    cluster = BrokerCluster(workdir / "brokers", ensemble, overrides={
+        "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS),
+        "replica.lag.time.max.ms": "8000"})
+    for b in cluster.brokers:
+        b.ssl_port = free_port()
+        listeners = f"PLAINTEXT://127.0.0.1:{b.port},SSL://127.0.0.1:{b.ssl_port}"
+        props = {"listeners": listeners, "advertised.listeners": listeners,
+                 "inter.broker.listener.name": "SSL",
+                 **pki.broker_ssl_configs(client_auth="required")}
+        with open(b.config_path, "a") as f:
+            f.write("".join(f"{k}={v}\n" for k, v in props.items()))
+    try:
+        cluster.start()
+    except Exception:
+        print(cluster.logs())
+        cluster.close()
+        ensemble.close()
+        raise
+    return ensemble, cluster
+
+
+def ssl_connections_accepted(broker):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{broker.metrics_port}/metrics",
+                                  timeout=5).read().decode()
+    for line in text.splitlines():
+        if line.startswith('sluice_network_connections_accepted_total{listener="SSL"} '):
+            return float(line.split()[-1])
+    return 0.0
+
+
+class NumberedProducer(threading.Thread):
+    """0..TOTAL-1 at RATE per second, message i to partition i % PARTITIONS, acks=all."""
+
+    def __init__(self, bootstrap, topic):
+        super().__init__(daemon=True)
+        self.topic = topic
+        self.config = {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": False,
+                       "max.in.flight.requests.per.connection": 1, "linger.ms": 5,
+                       "message.timeout.ms": 240000, "request.timeout.ms": 10000,
+                       "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 2000}
+        self.acked = {}
+        self.failed = []
+        self.produced = 0
+        self.done = threading.Event()
+        self.exception = None
+
+    def delivered(self, err, msg):
+        if err is None:
+            self.acked[int(msg.value())] = (msg.partition(), msg.offset())
+        else:
+            self.failed.append((int(msg.value()), err.name()))
+
+    def run(self):
+        try:
+            producer = Producer(self.config)
+            start = time.monotonic()
+            for i in range(TOTAL):
+                ahead = start + i / RATE - time.monotonic()
+                if ahead > 0:
+                    producer.poll(ahead)
+                while True:
+                    try:
+                        producer.produce(self.topic, value=str(i).encode(),
+                                         partition=i % PARTITIONS, on_delivery=self.delivered)
+                        break
+                    except BufferError:
+                        producer.poll(0.1)
+                self.produced = i + 1
+                producer.poll(0)
+            if producer.flush(300):
+                self.exception = AssertionError("messages never reported")
+        except Exception as e:
+            self.exception = e
+        finally:
+            self.done.set()
+
+
+def full_isr(cluster, topic, timeout=90):
+    for p in range(PARTITIONS):
+        cluster.wait_for_isr(topic, p, 3, timeout=timeout)
+
+
+@pytest.fixture
+def pki(tmp_path):
+    return Pki(tmp_path / "pki")
+
+
+def test_replication_and_fail_over_with_ssl_between_brokers(tmp_path, pki):
+    ensemble, cluster = tls_cluster(tmp_path, pki)
+    topic = "tls-numbered"
+    try:
+        create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
+        full_isr(cluster, topic)
+        # Followers fetch from leaders over the SSL listener (and the controller talks to every
+        # broker there), so each broker has accepted TLS connections from the others.
+        wait_until(lambda: all(ssl_connections_accepted(b) > 0 for b in cluster.brokers), 30,
+                   "every broker served inter-broker connections on its SSL listener")
+
+        producer = NumberedProducer(cluster.bootstrap, topic)
+        producer.start()
+        wait_until(lambda: len(producer.acked) >= 3000 or producer.done.is_set(), 60,
+                   "the producer under way")
+        for round_ in range(3):
+            partition = round_ % PARTITIONS
+            leader = cluster.leader(topic, partition)
+            cluster.broker(leader).kill()
+            wait_until(lambda: cluster.leader(topic, partition) not in (None, leader), 60,
+                       f"{topic}-{partition} gets a new leader after broker {leader} died")
+            time.sleep(2)
+            cluster.restart(leader)
+            full_isr(cluster, topic)
+        assert producer.done.wait(400), "producer did not finish"
+        if producer.exception:
+            raise producer.exception
+
+        consumed = {}
+        for p in range(PARTITIONS):
+            records, high = read_partition(cluster.bootstrap, topic, p)
+            assert [o for o, _ in records] == list(range(high)), f"{topic}-{p}: offsets not dense"
+            consumed[p] = records
+        lost = [(seq, p, offset) for seq, (p, offset) in producer.acked.items()
+                if offset >= len(consumed[p]) or consumed[p][offset][1] != seq]
+        print(f"acknowledged {len(producer.acked)} of {TOTAL}, failed {len(producer.failed)}")
+        assert not lost, f"{len(lost)} acknowledged messages lost, e.g. {lost[:10]}"
+        assert not producer.failed, producer.failed[:10]
+        assert len(producer.acked) == TOTAL
+    except BaseException:
+        print(cluster.logs())
+        raise
+    finally:
+        cluster.close()
+        ensemble.close()
+
+
+def test_a_new_controller_reaches_every_broker_over_ssl(tmp_path, pki):
+    ensemble, cluster = tls_cluster(tmp_path, pki)
+    topic = "tls-controller"
+    try:
+        create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
+        full_isr(cluster, topic)
+        old = cluster.controller_id()
+        epoch = cluster.controller_epoch()
+        led_by_old = [p for p in range(PARTITIONS) if cluster.leader(topic, p) == old]
+        cluster.broker(old).kill()
+        wait_until(lambda: cluster.controller_id() not in (None, old)
+                   and cluster.controller_epoch() > epoch, SESSION_TIMEOUT_MS / 1000 + 30,
+                   "another broker becomes controller")
+        for p in led_by_old:
+            wait_until(lambda: cluster.leader(topic, p) not in (None, old), 60,
+                       f"{topic}-{p} moves away from the dead controller")
+        survivors = ",".join(b.bootstrap for b in cluster.brokers if b.broker_id != old)
+        producer = Producer({"bootstrap.servers": survivors, "acks": "all"})
+        delivered = []
+        for i in range(300):
+            producer.produce(topic, value=str(i).encode(), partition=i % PARTITIONS,
+                             on_delivery=lambda err, msg: delivered.append(err))
+        assert producer.flush(60) == 0
+        assert delivered.count(None) == 300, [e for e in delivered if e is not None][:5]
+        cluster.restart(old)
+        full_isr(cluster, topic)  # the restarted broker catches up over TLS
+    except BaseException:
+        print(cluster.logs())
+        raise
+    finally:
+        cluster.close()
+        ensemble.close()
