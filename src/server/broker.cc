@@ -71,6 +71,9 @@ result<void> broker::start() {
     return std::move(s).error();
   } else {
     sasl_ = std::make_unique<sasl_setup>(std::move(*s));
+    if (sasl_->inter_broker)
+      inter_broker_security_.sasl =
+          std::make_shared<const security::sasl_client_credentials>(*sasl_->inter_broker);
   }
 
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
