@@ -46,6 +46,9 @@ class embedded_metadata_store final : public metadata_store {
   config_map broker_configs(std::optional<int32_t> broker) const override;
   std::map<std::string, config_map> user_configs() const override;
   result<void> update_user_configs(const std::string& user, const config_edit& edit) override;
+  std::map<std::string, std::string> delegation_tokens() const override;
+  result<void> put_delegation_token(const std::string& token_id,
+                                    const std::optional<std::string>& json) override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
@@ -68,8 +71,9 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, topic_metadata> topics_;
   // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
   std::map<std::string, config_map> broker_configs_;
-  std::map<std::string, config_map> user_configs_;  // /config/users' equivalent, by user
-  std::optional<producer_id_block> producer_ids_;  // the last block claimed
+  std::map<std::string, config_map> user_configs_;        // /config/users' equivalent, by user
+  std::map<std::string, std::string> delegation_tokens_;  // token id → Kafka's token JSON
+  std::optional<producer_id_block> producer_ids_;         // the last block claimed
   std::vector<watcher> watchers_;
 };
 

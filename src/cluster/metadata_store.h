@@ -80,8 +80,9 @@ struct metadata_change {
     partitions_added,
     configs_changed,
     leadership,
-    broker_configs_changed,  // a dynamic broker config set (topic empty)
-    user_configs_changed,    // a user's config entity (topic: the user name)
+    broker_configs_changed,    // a dynamic broker config set (topic empty)
+    user_configs_changed,      // a user's config entity (topic: the user name)
+    delegation_token_changed,  // a delegation token stored, changed or removed (topic: its id)
   };
   kind what;
   std::string topic;
@@ -152,6 +153,16 @@ class metadata_store {
   virtual result<void> update_user_configs(const std::string& /*user*/,
                                            const config_edit& /*edit*/) {
     return fail(errc::invalid_request, "this metadata store keeps no user configs");
+  }
+
+  // Delegation tokens, Kafka's /delegation_token/tokens/<id> (the token's JSON, see
+  // security/delegation_token.h): every stored token by id, and one token's write (nullopt
+  // deletes it) with Kafka's /delegation_token/token_changes notice. Watchers get
+  // delegation_token_changed with the token id. Blocking like the other writers.
+  virtual std::map<std::string, std::string> delegation_tokens() const { return {}; }
+  virtual result<void> put_delegation_token(const std::string& /*token_id*/,
+                                            const std::optional<std::string>& /*json*/) {
+    return fail(errc::invalid_request, "this metadata store keeps no delegation tokens");
   }
 
   virtual void watch(watcher w) = 0;

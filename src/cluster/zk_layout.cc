@@ -76,20 +76,14 @@ std::string format_endpoint(const broker_endpoint& e) {
 }  // namespace
 
 std::vector<std::string> persistent_paths() {
-  return {"/consumers",
-          std::string(broker_ids),
-          std::string(broker_topics),
-          "/brokers/seqid",
-          std::string(config_changes),
-          std::string(delete_topics),
-          std::string(isr_change_notification),
-          std::string(latest_producer_id_block),
-          "/log_dir_event_notification",
-          std::string(config_topics),
-          "/config/clients",
-          "/config/users",
-          std::string(config_brokers),
-          "/config/ips"};
+  return {"/consumers", std::string(broker_ids), std::string(broker_topics), "/brokers/seqid",
+          std::string(config_changes), std::string(delete_topics),
+          std::string(isr_change_notification), std::string(latest_producer_id_block),
+          "/log_dir_event_notification", std::string(config_topics), "/config/clients",
+          "/config/users", std::string(config_brokers), "/config/ips",
+          // Kafka creates these when delegation tokens are on (createDelegationTokenPaths); they
+          // exist here from the start so every broker's watches are set before a token is made.
+          std::string(delegation_tokens), std::string(delegation_token_changes)};
 }
 
 std::string sanitize_entity_name(std::string_view name) {
@@ -131,6 +125,10 @@ std::optional<std::string> desanitize_entity_name(std::string_view znode) {
     }
   }
   return out;
+}
+
+std::string delegation_token_path(const std::string& token_id) {
+  return fmt::format("{}/{}", delegation_tokens, token_id);
 }
 
 std::string user_config_path(const std::string& user) {

@@ -110,6 +110,7 @@ result<void> zk_metadata_cache::load_all() {
   load_broker_configs(std::nullopt);
   load_broker_configs(broker_id_);
   load_users();
+  load_delegation_tokens();
   return load_topics();
 }
 
@@ -425,6 +426,68 @@ void zk_metadata_cache::load_user_config(const std::string& znode) {
     user_configs_[znode] = std::move(*configs);
   }
   notify_later(metadata_change::kind::user_configs_changed, user);
+}
+
+void zk_metadata_cache::reload_delegation_token(const std::string& token_id) {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_delegation_token(token_id);
+}
+
+// Tokens: a children watch on /delegation_token/tokens finds new and removed tokens, a data watch
+// on each its renewals (Kafka's brokers follow /delegation_token/token_changes instead; both are
+// written).
+void zk_metadata_cache::load_delegation_tokens() {
+  const std::string root(zk_layout::delegation_tokens);
+  auto ids = read_children(root, [](zk_metadata_cache& c) { c.load_delegation_tokens(); });
+  if (!ids) {
+    if (ids.code() != zk_errc::no_node) spdlog::warn("Cannot read {}: {}", root, ids.message());
+    return;
+  }
+  std::set<std::string> live(ids->begin(), ids->end());
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, json] : delegation_tokens_)
+      if (!live.contains(id)) removed.push_back(id);
+    for (const auto& id : removed) delegation_tokens_.erase(id);
+  }
+  for (const auto& id : removed) notify_later(metadata_change::kind::delegation_token_changed, id);
+  for (const auto& id : live) {
+    bool known;
+    {
+      std::lock_guard lock(mutex_);
+      known = delegation_tokens_.contains(id);
+    }
+    if (!known || !armed_.contains("d:" + zk_layout::delegation_token_path(id)))
+      load_delegation_token(id);
+  }
+}
+
+void zk_metadata_cache::load_delegation_token(const std::string& token_id) {
+  const auto path = zk_layout::delegation_token_path(token_id);
+  auto node = read(path, /*watch_absent=*/false,
+                   [token_id](zk_metadata_cache& c) { c.load_delegation_token(token_id); });
+  if (!node) {
+    spdlog::warn("Cannot read {}: {}", path, node.message());
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!node->has_value()) {
+      if (delegation_tokens_.erase(token_id) == 0) return;
+    } else {
+      auto& slot = delegation_tokens_[token_id];
+      if (slot == (*node)->data) return;
+      slot = (*node)->data;
+    }
+  }
+  notify_later(metadata_change::kind::delegation_token_changed, token_id);
+}
+
+std::map<std::string, std::string> zk_metadata_cache::delegation_tokens() const {
+  std::lock_guard lock(mutex_);
+  return delegation_tokens_;
 }
 
 std::map<std::string, config_map> zk_metadata_cache::user_configs() const {

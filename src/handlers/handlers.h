@@ -48,6 +48,12 @@ void handle_describe_user_scram_credentials(request_context& ctx, protocol::read
                                             responder reply);
 void handle_alter_user_scram_credentials(request_context& ctx, protocol::reader& body,
                                          responder reply);
+// Delegation tokens (delegation_tokens.cc).
+void handle_create_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_renew_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_expire_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_delegation_token(request_context& ctx, protocol::reader& body,
+                                      responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 

@@ -103,7 +103,7 @@ token_outcome evaluate_token(const net::connection_ref& connection, sasl_exchang
   spdlog::debug("Connection from {} {} as {} with {}", connection->client_address(),
                 ex.reauthenticating ? "re-authenticated" : "authenticated", principal,
                 ex.mechanism);
-  session.authenticate(principal, expiry, ex.mechanism);
+  session.authenticate(principal, expiry, ex.mechanism, ex.server->token_authenticated());
   session.set_raw_tokens(false);
   session.set_sasl_exchange(nullptr);
   return out;
@@ -197,8 +197,8 @@ void handle_sasl_handshake(request_context& ctx, protocol::reader& body, respond
                                 ex->previous_mechanism + "'";
     return reply.send(response);
   }
-  auto server =
-      security::make_sasl_server(*listener, request.mechanism, ctx.services.sasl->credentials);
+  auto server = security::make_sasl_server(
+      *listener, request.mechanism, ctx.services.sasl->credentials, ctx.services.sasl->tokens);
   if (!server) return reply.close();
   ex->server = std::move(server).value();
   ex->mechanism = request.mechanism;

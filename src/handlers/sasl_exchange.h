@@ -27,6 +27,9 @@ namespace sluice::handlers {
 struct sasl_services {
   std::map<std::string, security::listener_sasl_config> listeners;  // by listener name
   std::shared_ptr<security::credential_cache> credentials;
+  // Delegation tokens: set when delegation.token.secret.key is.
+  std::shared_ptr<security::token_cache> tokens;
+  std::unique_ptr<security::token_manager> token_manager;
   const security::listener_sasl_config* find(const std::string& listener) const {
     auto it = listeners.find(listener);
     return it == listeners.end() ? nullptr : &it->second;

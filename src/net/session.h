@@ -57,13 +57,19 @@ class connection_session {
   // An authentication (SASL, or the TLS handshake) established `principal`; with `expiry`, the
   // session ends then unless the client re-authenticates (KIP-368).
   // `mechanism`: the SASL mechanism used, which a re-authentication must use again.
+  // `token_authenticated`: with a delegation token (such a connection may not ask for tokens).
   void authenticate(std::string principal, std::optional<clock::time_point> expiry = std::nullopt,
-                    std::string mechanism = {}) {
+                    std::string mechanism = {}, bool token_authenticated = false) {
     std::lock_guard lock(mutex_);
     principal_ = std::move(principal);
     authenticated_ = true;
     expiry_ = expiry;
     mechanism_ = std::move(mechanism);
+    token_authenticated_ = token_authenticated;
+  }
+  bool token_authenticated() const {
+    std::lock_guard lock(mutex_);
+    return token_authenticated_;
   }
   std::string sasl_mechanism() const {
     std::lock_guard lock(mutex_);
@@ -116,6 +122,7 @@ class connection_session {
   std::optional<clock::time_point> expiry_;
   std::optional<clock::time_point> last_reauth_start_;
   std::string mechanism_;
+  bool token_authenticated_ = false;
   std::shared_ptr<exchange> exchange_;
   bool raw_tokens_ = false;
 };

@@ -234,7 +234,8 @@ result<listener_sasl_config> load_listener_sasl_config(const std::string& listen
 
 result<std::unique_ptr<sasl_server>> make_sasl_server(
     const listener_sasl_config& listener, std::string_view mechanism,
-    std::shared_ptr<const credential_cache> credentials) {
+    std::shared_ptr<const credential_cache> credentials,
+    std::shared_ptr<const token_cache> tokens) {
   if (!listener.enabled(mechanism))
     return fail(errc::invalid_argument, "Unsupported SASL mechanism " + std::string(mechanism));
   if (mechanism == "PLAIN") return std::unique_ptr<sasl_server>(new plain_server(listener.plain));
@@ -244,7 +245,13 @@ result<std::unique_ptr<sasl_server>> make_sasl_server(
     auto lookup = [scram, credentials](const std::string& user) {
       return credentials ? credentials->find(*scram, user) : std::nullopt;
     };
-    return std::unique_ptr<sasl_server>(new scram_server(*scram, lookup));
+    token_credential_lookup token_lookup;
+    if (tokens)
+      token_lookup = [scram, tokens](const std::string& id) {
+        return tokens->credential(*scram, id);
+      };
+    return std::unique_ptr<sasl_server>(
+        new scram_server(*scram, lookup, std::nullopt, std::move(token_lookup)));
   }
   return fail(errc::invalid_argument, "Unsupported SASL mechanism " + std::string(mechanism));
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "security/credential_cache.h"
+#include "security/delegation_token.h"
 #include "security/jaas.h"
 #include "security/oauthbearer.h"
 #include "security/plain.h"
@@ -63,10 +64,12 @@ std::vector<std::string> ignored_sasl_keys(
 // The listener-prefixed key: "listener.name.<l lower>.<rest>".
 std::string listener_key(std::string_view listener_name, std::string_view rest);
 
-// A fresh server for `mechanism` on `listener` (it must be enabled there).
+// A fresh server for `mechanism` on `listener` (it must be enabled there); SCRAM ones accept
+// delegation tokens when `tokens` is given.
 result<std::unique_ptr<sasl_server>> make_sasl_server(
     const listener_sasl_config& listener, std::string_view mechanism,
-    std::shared_ptr<const credential_cache> credentials);
+    std::shared_ptr<const credential_cache> credentials,
+    std::shared_ptr<const token_cache> tokens = nullptr);
 
 // The client the broker uses on its own inter-broker connections: the inter-broker mechanism with
 // the username/password options of that mechanism's JAAS entry on the inter-broker listener (for

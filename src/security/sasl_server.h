@@ -29,6 +29,9 @@ class sasl_server {
   // When the credential used expires (ms since the epoch), for the session lifetime (KIP-368):
   // OAUTHBEARER tokens have one, passwords do not.
   virtual std::optional<int64_t> credential_expiry_ms() const { return std::nullopt; }
+  // Authenticated with a delegation token (SCRAM with tokenauth=true): such a connection may not
+  // ask for delegation tokens itself.
+  virtual bool token_authenticated() const { return false; }
 };
 
 // The client side, for the broker's own inter-broker connections and for tests.

@@ -14,8 +14,12 @@ byte_string xor_bytes(std::span<const uint8_t> a, std::span<const uint8_t> b) {
 }  // namespace
 
 scram_server::scram_server(const scram_mechanism& mechanism, scram_credential_lookup lookup,
-                           std::optional<std::string> server_nonce)
-    : mechanism_(mechanism), lookup_(std::move(lookup)), server_nonce_(std::move(server_nonce)) {}
+                           std::optional<std::string> server_nonce,
+                           token_credential_lookup token_lookup)
+    : mechanism_(mechanism),
+      lookup_(std::move(lookup)),
+      server_nonce_(std::move(server_nonce)),
+      token_lookup_(std::move(token_lookup)) {}
 
 result<byte_string> scram_server::evaluate(std::span<const uint8_t> token) {
   result<byte_string> out = fail(errc::illegal_state, "");
@@ -44,11 +48,20 @@ result<byte_string> scram_server::on_first(std::span<const uint8_t> token) {
   auto username = scram_username(first->sasl_name);
   if (!username)
     return fail(errc::sasl_failed, "Authentication failed: Credentials could not be obtained");
-  if (first->token_authenticated())  // delegation tokens are not served
-    return fail(errc::sasl_failed, "Token Authentication failed: Invalid tokenId : " + *username);
-  credential_ = lookup_(*username);
-  if (!credential_)
-    return fail(errc::sasl_failed, "Authentication failed: Invalid user credentials");
+  std::string authorization_id = *username;
+  if (first->token_authenticated()) {
+    // A delegation token: the user name is the token id, the principal its owner.
+    auto token = token_lookup_ ? token_lookup_(*username) : std::nullopt;
+    if (!token)
+      return fail(errc::sasl_failed, "Token Authentication failed: Invalid tokenId : " + *username);
+    credential_ = token->credential;
+    authorization_id = token->owner_name;
+    token_expiry_ms_ = token->expiry_timestamp;
+  } else {
+    credential_ = lookup_(*username);
+    if (!credential_)
+      return fail(errc::sasl_failed, "Authentication failed: Invalid user credentials");
+  }
   if (!first->authorization_id.empty() && first->authorization_id != *username)
     return fail(errc::authentication_failed,
                 "Authentication failed: Client requested an authorization id that is different "
@@ -58,7 +71,7 @@ result<byte_string> scram_server::on_first(std::span<const uint8_t> token) {
                                        " is less than the minimum " +
                                        std::to_string(mechanism_.min_iterations) + " for " +
                                        std::string(mechanism_.name));
-  authorization_id_ = *username;
+  authorization_id_ = std::move(authorization_id);
   server_first_message reply;
   reply.nonce = first->nonce + (server_nonce_ ? *server_nonce_ : secure_random_string());
   reply.salt = credential_->salt;
@@ -92,10 +105,12 @@ result<byte_string> scram_server::on_final(std::span<const uint8_t> token) {
 }
 
 scram_client::scram_client(const scram_mechanism& mechanism, std::string username,
-                           std::string password, std::optional<std::string> client_nonce)
+                           std::string password, std::optional<std::string> client_nonce,
+                           scram_extensions extensions)
     : mechanism_(mechanism), username_(std::move(username)), password_(std::move(password)) {
   client_first_.sasl_name = scram_sasl_name(username_);
   client_first_.nonce = client_nonce ? *client_nonce : secure_random_string();
+  client_first_.extensions = std::move(extensions);
 }
 
 result<byte_string> scram_client::evaluate(std::span<const uint8_t> server_token) {

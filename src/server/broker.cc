@@ -93,7 +93,10 @@ result<void> broker::start() {
     return r;
   }
 
-  if (sasl_->services) follow_user_credentials(*metadata_, sasl_->services->credentials);
+  if (sasl_->services) {
+    follow_user_credentials(*metadata_, sasl_->services->credentials);
+    follow_delegation_tokens(*metadata_, *sasl_->services, sasl_->token_settings);
+  }
 
   // 3. The request dispatcher: the one place where request handling plugs in.
   dispatcher_ = make_dispatcher();

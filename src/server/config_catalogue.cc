@@ -615,6 +615,30 @@ std::vector<config_key> build_catalogue() {
        .default_value = "30",
        .doc = "Slack allowed between the broker's clock and the token's exp and nbf.",
        .valid = at_least(0)});
+  add({.name = "delegation.token.secret.key",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "The secret delegation-token HMACs are made with (the same on every broker); "
+              "unset, delegation tokens are off and their requests answer "
+              "DELEGATION_TOKEN_AUTH_DISABLED. Tokens are kept as Kafka keeps them, under "
+              "/delegation_token/tokens (docs/security.md).",
+       .sensitive = true});
+  add({.name = "delegation.token.master.key",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "Kafka's deprecated name of delegation.token.secret.key, used when that is unset.",
+       .sensitive = true});
+  add({.name = "delegation.token.max.lifetime.ms",
+       .type = t::long_,
+       .default_value = "604800000",
+       .doc = "The longest a delegation token lives, however often it is renewed.",
+       .valid = at_least(1)});
+  add({.name = "delegation.token.expiry.time.ms",
+       .type = t::long_,
+       .default_value = "86400000",
+       .doc = "How long a delegation token lives after its creation or a renewal, unless the "
+              "request names a period.",
+       .valid = at_least(1)});
   add({.name = "sasl.jaas.config",
        .type = t::password,
        .default_value = std::nullopt,

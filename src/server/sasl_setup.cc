@@ -28,6 +28,24 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
     }
     out.services->listeners.emplace(l.name, std::move(*listener));
   }
+  // Delegation tokens (Kafka's tokenAuthEnabled: a secret key is set).
+  auto text_of = [&](std::string_view key) -> std::optional<std::string> {
+    const auto* e = config.find(key);
+    return e ? e->text() : std::nullopt;
+  };
+  auto secret = text_of("delegation.token.secret.key");
+  if (!secret || secret->empty()) secret = text_of("delegation.token.master.key");
+  if (secret && !secret->empty()) {
+    if (!out.services) {
+      out.services = std::make_unique<handlers::sasl_services>();
+      out.services->credentials = std::make_shared<security::credential_cache>();
+    }
+    security::token_settings settings;
+    settings.max_lifetime_ms = std::stoll(text_of("delegation.token.max.lifetime.ms").value());
+    settings.renew_time_ms = std::stoll(text_of("delegation.token.expiry.time.ms").value());
+    out.services->tokens = std::make_shared<security::token_cache>(*secret);
+    out.token_settings = settings;
+  }
   static const std::map<std::string, security::listener_sasl_config> none;
   for (const auto& key :
        security::ignored_sasl_keys(in.properties, out.services ? out.services->listeners : none))
@@ -42,6 +60,47 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
     out.inter_broker = std::move(*creds);
   }
   return out;
+}
+
+void follow_delegation_tokens(cluster::metadata_store& store, handlers::sasl_services& services,
+                              const security::token_settings& settings) {
+  if (!services.tokens) return;
+  std::weak_ptr<security::token_cache> weak = services.tokens;
+  // Writes go to the store (which tells every broker, this one included); the manager updates
+  // its own cache at once so an answer never runs ahead of it.
+  services.token_manager = std::make_unique<security::token_manager>(
+      *services.tokens, settings,
+      [&store](const std::string& id, const security::token_info* info) {
+        auto r = store.put_delegation_token(
+            id,
+            info ? std::optional<std::string>(security::encode_token_info(*info)) : std::nullopt);
+        if (!r) spdlog::error("Cannot store delegation token {}: {}", id, r.message());
+        return r.ok();
+      });
+  store.watch([&store, weak](const cluster::metadata_change& change) {
+    if (change.what != cluster::metadata_change::kind::delegation_token_changed) return;
+    auto cache = weak.lock();
+    if (!cache) return;
+    auto tokens = store.delegation_tokens();
+    auto it = tokens.find(change.topic);
+    if (it == tokens.end()) return cache->remove(change.topic);
+    auto info = security::decode_token_info(it->second);
+    if (!info)
+      return spdlog::warn("Ignoring delegation token {}: {}", change.topic, info.message());
+    if (auto known = cache->find(change.topic); known && *known == *info) return;
+    cache->update(*info);
+  });
+  std::vector<security::token_info> all;
+  for (const auto& [id, json] : store.delegation_tokens()) {
+    auto info = security::decode_token_info(json);
+    if (!info) {
+      spdlog::warn("Ignoring delegation token {}: {}", id, info.message());
+      continue;
+    }
+    all.push_back(std::move(*info));
+  }
+  services.tokens->replace_all(all);
+  spdlog::info("Delegation tokens loaded: {}", all.size());
 }
 
 void follow_user_credentials(cluster::metadata_store& store,

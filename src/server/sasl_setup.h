@@ -23,9 +23,15 @@ struct sasl_setup {
   std::unique_ptr<handlers::sasl_services> services;  // null: no SASL listener
   // Set when the inter-broker listener is a SASL one.
   std::optional<security::sasl_client_credentials> inter_broker;
+  security::token_settings token_settings;  // when services->tokens is set
 };
 
 result<sasl_setup> make_sasl_setup(const server_config& config);
+
+// Loads the delegation tokens into services.tokens (when tokens are on), keeps them current (a
+// store watcher) and makes services.token_manager, which writes through the store.
+void follow_delegation_tokens(cluster::metadata_store& store, handlers::sasl_services& services,
+                              const security::token_settings& settings);
 
 // Fills the cache from the store's user configs and keeps it current (a store watcher).
 void follow_user_credentials(cluster::metadata_store& store,

@@ -10,7 +10,8 @@ with RF 3 and min.insync.replicas=2 while the test SIGKILLs a partition leader t
 restarted after a moment); everything acknowledged is read back at its offset. Every broker's SASL
 listener served the inter-broker connections (its accepted-connection count) and logged no failed
 authentication. A broker whose inter-broker password is wrong never joins the ISR: without working
-inter-broker authentication the test cannot pass.
+inter-broker authentication the test cannot pass. A delegation token made on one broker is stored in
+ZooKeeper as Kafka stores it and logs in on every broker until it is expired on another.
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
 -p no:cacheprovider test_cluster_sasl.py"""
@@ -41,7 +42,8 @@ SCRAM_JAAS = ('org.apache.kafka.common.security.scram.ScramLoginModule required 
 def sasl_cluster(workdir, protocol, mechanism, pki=None, wrong_password_on=None):
     ensemble = ZooKeeperEnsemble(workdir / "zk").start()
     cluster = BrokerCluster(workdir / "brokers", ensemble, overrides={
-        "zookeeper.session.timeout.ms": "6000", "replica.lag.time.max.ms": "8000"})
+        "zookeeper.session.timeout.ms": "6000", "replica.lag.time.max.ms": "8000",
+        "delegation.token.secret.key": "cluster-secret"})
     if mechanism.startswith("SCRAM"):
         p = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--zookeeper",
                             ensemble.connect_string(cluster.chroot), "--alter", "--entity-type",
@@ -174,12 +176,52 @@ def test_replication_and_fail_over_with_sasl_between_brokers(tmp_path, protocol,
         assert len(producer.acked) == TOTAL
         for b in cluster.brokers:
             assert "Failed authentication" not in b.log_text(), b.broker_id
+        if mechanism.startswith("SCRAM"):
+            tokens_across_brokers(cluster, mechanism)
     except BaseException:
         print(cluster.logs())
         raise
     finally:
         cluster.close()
         ensemble.close()
+
+
+def tokens_across_brokers(cluster, mechanism):
+    """A delegation token made on broker 1 is kept in ZooKeeper as Kafka keeps it and logs in on
+    every broker (each follows /delegation_token); expired on broker 2, it stops working on 3."""
+    import base64
+    import json
+    import socket
+    from test_sasl import Scram, authenticate, create_token, handshake, renew_or_expire
+
+    def login(b, user, password, tokenauth=False):
+        s = socket.create_connection(("127.0.0.1", b.sasl_port), timeout=10)
+        handshake(s, mechanism)
+        c = Scram(mechanism, user, password)
+        first = c.first()
+        if tokenauth:
+            first += b",tokenauth=true"
+            c.bare += ",tokenauth=true"
+        error, message, server_first, _ = authenticate(s, first)
+        if error == 0:
+            error, message, _, _ = authenticate(s, c.final(server_first), correlation=3)
+        return s, error
+
+    s, error = login(cluster.broker(1), "broker", "broker-secret")
+    assert error == 0
+    made = create_token(s)
+    assert made["error"] == 0, made
+    data, _ = cluster.zk.get(f"/delegation_token/tokens/{made['token_id']}")
+    assert json.loads(data)["owner"] == "User%3Abroker"
+    assert cluster.zk.get_children("/delegation_token/token_changes")
+    password = base64.b64encode(made["hmac"]).decode()
+    for b in cluster.brokers:
+        wait_until(lambda: login(b, made["token_id"], password, tokenauth=True)[1] == 0, 30,
+                   f"the token logs in on broker {b.broker_id}")
+    s2, _ = login(cluster.broker(2), "broker", "broker-secret")
+    assert renew_or_expire(s2, 40, made["hmac"], -1)[0] == 0
+    wait_until(lambda: login(cluster.broker(3), made["token_id"], password, tokenauth=True)[1] == 58,
+               30, "the expired token refused on broker 3")
 
 
 def test_a_broker_with_a_wrong_inter_broker_password_stays_out(tmp_path):

@@ -781,3 +781,113 @@ def test_config_mistakes_stop_the_broker_naming_the_key(tmp_path, overrides, key
     assert p.returncode != 0
     assert key + ":" in p.stdout + p.stderr, p.stdout + p.stderr
     assert "alice-secret" not in p.stdout + p.stderr  # a JAAS value is never echoed
+
+
+# ---- delegation tokens ----
+
+def token_request(sock, api_key, version, body, correlation):
+    sock.sendall(frame(api_key, version, correlation, body))
+    r = R(read_frame(sock), False)
+    assert r.i32() == correlation
+    return r
+
+
+def create_token(sock, renewers=(), max_lifetime_ms=-1, correlation=10):
+    body = W(False).arr(list(renewers), lambda w, p: w.str("User").str(p)).i64(max_lifetime_ms).b
+    r = token_request(sock, 38, 1, body, correlation)
+    out = {"error": r.i16(), "owner": f"{r.str()}:{r.str()}", "issue": r.i64(), "expiry": r.i64(),
+           "max": r.i64(), "token_id": r.str(), "hmac": r.records()}
+    return out
+
+
+def renew_or_expire(sock, api_key, hmac_bytes, period_ms, correlation=11):
+    r = token_request(sock, api_key, 1, W(False).records(hmac_bytes).i64(period_ms).b, correlation)
+    return r.i16(), r.i64()
+
+
+def describe_tokens(sock, owners=None, correlation=12):
+    owners_fn = (lambda w, p: w.str("User").str(p))
+    r = token_request(sock, 41, 1, W(False).arr(owners, owners_fn).b, correlation)
+    error = r.i16()
+    tokens = r.arr(lambda x: {"owner": f"{x.str()}:{x.str()}", "issue": x.i64(), "expiry": x.i64(),
+                              "max": x.i64(), "token_id": x.str(), "hmac": x.records(),
+                              "renewers": x.arr(lambda y: f"{y.str()}:{y.str()}")})
+    return error, tokens
+
+
+def plain_login(b, user, password):
+    s = connect(b)
+    assert handshake(s, "PLAIN")[0] == 0
+    assert authenticate(s, f"\0{user}\0{password}".encode())[0] == 0
+    return s
+
+
+def test_delegation_tokens(tmp_path):
+    """Kafka's token life cycle over the wire (Create/Describe/Renew/Expire), SCRAM logins with
+    tokenauth=true as the token's owner, Kafka's refusals, and tokens kept across a restart."""
+    b = sasl_broker(tmp_path / "tokens", **{"delegation.token.secret.key": "s3cret",
+                                            "delegation.token.max.lifetime.ms": "3600000"}).start()
+    try:
+        alice = plain_login(b, "alice", "alice-secret")
+        made = create_token(alice, renewers=["admin"])
+        assert made["error"] == 0 and made["owner"] == "User:alice", made
+        assert made["max"] - made["issue"] == 3600000
+        assert made["hmac"] == hmac.new(b"s3cret", made["token_id"].encode(), "sha512").digest()
+
+        # A SCRAM login with the token: the user name is the token id, the password the HMAC's
+        # Base64, and the principal the owner's. Such a connection may not ask for tokens.
+        for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+            s = connect(b)
+            handshake(s, mechanism)
+            c = Scram(mechanism, made["token_id"], base64.b64encode(made["hmac"]).decode())
+            first = c.first() + b",tokenauth=true"
+            c.bare += ",tokenauth=true"  # the extension is part of client-first-message-bare
+            _, _, server_first, _ = authenticate(s, first)
+            error, message, server_final, lifetime = authenticate(s, c.final(server_first),
+                                                                  correlation=3)
+            assert error == 0, message
+            assert c.check_server_final(server_final)
+            assert 0 < lifetime <= made["expiry"] - made["issue"]  # the session ends with the token
+            assert create_token(s, correlation=4)["error"] == 64  # REQUEST_NOT_ALLOWED
+            s.close()
+
+        error, tokens = describe_tokens(alice)
+        assert error == 0 and [t["token_id"] for t in tokens] == [made["token_id"]]
+        assert tokens[0]["renewers"] == ["User:admin"] and tokens[0]["hmac"] == made["hmac"]
+        assert describe_tokens(alice, owners=[], correlation=13) == (0, [])
+
+        admin = plain_login(b, "admin", "admin-secret")
+        error, expiry = renew_or_expire(admin, 39, made["hmac"], 60000)
+        assert error == 0 and expiry <= int(time.time() * 1000) + 60000
+        assert renew_or_expire(admin, 39, b"not-a-token", 60000, correlation=14)[0] == 62  # NOT_FOUND
+        other = create_token(admin, correlation=15)  # admin's own token: alice may not renew it
+        assert renew_or_expire(alice, 39, other["hmac"], 1000, correlation=16) == (63, -1)  # OWNER_MISMATCH
+
+        # PLAINTEXT connections may not ask for tokens at all.
+        plain = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+        assert create_token(plain)["error"] == 64
+        plain.close()
+
+        # Kept across a restart.
+        assert b.stop() == 0
+        doc = json.loads((b.data_dir / "sluice-metadata.json").read_text())
+        stored = json.loads(doc["delegation_tokens"][made["token_id"]])
+        assert stored["owner"] == "User%3Aalice" and stored["version"] == 3
+        b.start()
+        alice = plain_login(b, "alice", "alice-secret")
+        assert [t["token_id"] for t in describe_tokens(alice, owners=["alice"])[1]] == [made["token_id"]]
+        # Expired at once: the token stops working.
+        assert renew_or_expire(alice, 40, made["hmac"], -1, correlation=17)[0] == 0
+        s = connect(b)
+        handshake(s, "SCRAM-SHA-256")
+        c = Scram("SCRAM-SHA-256", made["token_id"], base64.b64encode(made["hmac"]).decode())
+        assert authenticate(s, c.first() + b",tokenauth=true")[:2] == (58, bad_scram("SCRAM-SHA-256"))
+        assert b.stop() == 0
+    finally:
+        b.kill()
+
+
+def test_delegation_tokens_are_off_without_a_secret(broker):
+    s = plain_login(broker, "alice", "alice-secret")
+    assert create_token(s)["error"] == 61  # DELEGATION_TOKEN_AUTH_DISABLED
+    assert describe_tokens(s, correlation=13)[0] == 61
