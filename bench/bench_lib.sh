@@ -71,11 +71,11 @@ stop_code=""
 
 # start_broker <data-dir> [key=value...]: sluiced with a minimal single-node config, the extra
 # settings, then $BENCH_BROKER_PROPERTIES (space-separated; the last occurrence of a key wins); sets
-# broker_pid and port.
+# broker_pid and port (the PLAINTEXT listener's: $start_port when set, else a free one).
 start_broker() {
   local dir=$1 metrics_port
   shift
-  port=$(free_port)
+  port=${start_port:-$(free_port)}
   metrics_port=$(free_port)
   mkdir -p "$dir"
   cat >"$dir.properties" <<EOF
@@ -179,3 +179,18 @@ stop_cluster() {  # SIGTERM to the brokers, SIGKILL after 10 s; then ZooKeeper
   fi
   zk_config=""
 }
+
+# ---- summaries over rounds (the caller sets n, the number of rounds done) ----
+rounds_of() {  # rounds_of <expression using $r>: the values of each round, space-separated
+  local r out=()
+  for ((r = 1; r <= n; ++r)); do out+=("$(eval "$1")"); done
+  echo "${out[*]}"
+}
+cells() {  # "a / b / c (median m)"
+  local values joined
+  read -r -a values <<<"$1"
+  joined=$(printf '%s / ' "${values[@]}")
+  echo "${joined% / } (median $(median "${values[@]}"))"
+}
+# Broker CPU seconds per GiB of a kafka_load line with broker_cpu_s and bytes fields.
+cpu_per_gib() { per_gib "$(field "$1" broker_cpu_s)" "$(field "$1" bytes)" 3; }

@@ -218,18 +218,6 @@ load_end=$(load_average)
 
 # ---- summary ----
 n=$done_rounds
-rounds_of() {  # rounds_of <expression using $r>: the values of each round, space-separated
-  local r out=()
-  for ((r = 1; r <= n; ++r)); do out+=("$(eval "$1")"); done
-  echo "${out[*]}"
-}
-cells() {  # "a / b / c (median m)"
-  local values joined
-  read -r -a values <<<"$1"
-  joined=$(printf '%s / ' "${values[@]}")
-  echo "${joined% / } (median $(median "${values[@]}"))"
-}
-cpu_per_gib() { per_gib "$(field "$1" broker_cpu_s)" "$(field "$1" bytes)" 3; }
 
 echo
 echo "== summary: $mode; $n round(s), $((SECONDS - started)) s; load average $load_start at start," \

@@ -19,6 +19,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-producer-perf-test", kafka_producer_perf_test_main},
       {"kafka-consumer-perf-test", kafka_consumer_perf_test_main},
       {"kafka-transactions", kafka_transactions_main},
+      {"kafka-acls", kafka_acls_main},
   };
   return tools;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-benchmarks.sh <build-dir>: what `make bench` runs. First every Google Benchmark program
 # <build-dir>/bench/*_bench (bench/*_bench.cc), each with a short --benchmark_min_time, then the
-# single-broker benchmarks bench/broker_bench.sh and bench/txn_bench.sh, then the three-broker
+# single-broker benchmarks bench/broker_bench.sh, bench/txn_bench.sh and bench/tls_bench.sh (SSL
+# against PLAINTEXT), then the three-broker
 # bench/txn_bench.sh --cluster (named txn_bench_cluster; skipped when ZooKeeper is not installed),
 # all against the same build; prints a summary at the end.
 # Figures and the machines they came from: docs/benchmarks.md.
@@ -60,6 +61,9 @@ fi
 if [[ txn_bench =~ $only ]]; then
   run txn_bench "$here/bench/txn_bench.sh" "$build"
 fi
+if [[ tls_bench =~ $only ]]; then
+  run tls_bench "$here/bench/tls_bench.sh" "$build"
+fi
 if [[ txn_bench_cluster =~ $only ]]; then
   if [[ -f "${SLUICE_ZOOKEEPER_JAR:-/usr/share/java/zookeeper.jar}" ]] && command -v java >/dev/null; then
     run txn_bench_cluster "$here/bench/txn_bench.sh" --cluster "$build"
@@ -71,7 +75,7 @@ fi
 echo "== summary ($(date -u +%FT%TZ); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%s\n' "${summary[@]}"
 # The scripts end with their own summaries; repeat them here so they are the last thing printed.
-for name in broker_bench txn_bench txn_bench_cluster; do
+for name in broker_bench txn_bench tls_bench txn_bench_cluster; do
   if [[ -f "$out/$name.txt" ]]; then
     echo
     echo "== $name"

@@ -119,6 +119,10 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [k, v] : configs.items())
         m[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
+    if (auto acls = doc.find("acls"); acls != doc.end() && acls->is_object()) {
+      for (const auto& [path, document] : acls->items())
+        store->acl_documents_[path] = document.dump();
+    }
     if (auto block = doc.find("producer_id_block"); block != doc.end()) {
       auto decoded = zk_layout::decode_producer_id_block(block->dump());
       if (!decoded)
@@ -146,6 +150,12 @@ result<void> embedded_metadata_store::persist_locked() {
   if (producer_ids_)
     doc["producer_id_block"] =
         nlohmann::json::parse(zk_layout::encode_producer_id_block(*producer_ids_));
+  if (!acl_documents_.empty()) {
+    nlohmann::json acls = nlohmann::json::object();
+    for (const auto& [path, document] : acl_documents_)
+      acls[path] = nlohmann::json::parse(document);
+    doc["acls"] = std::move(acls);
+  }
   std::string text = doc.dump(2) + "\n";
 
   auto path = options_.dir / kStateFile;
@@ -464,6 +474,36 @@ result<void> embedded_metadata_store::update_broker_configs(std::optional<int32_
   }
   serial.unlock();  // watchers may start their own changes
   notify({metadata_change::kind::broker_configs_changed, {}});
+  return ok_v;
+}
+
+std::map<std::string, std::string> embedded_metadata_store::acl_documents() const {
+  std::lock_guard lock(mutex_);
+  return acl_documents_;
+}
+
+result<void> embedded_metadata_store::update_acl_document(const std::string& path,
+                                                          const document_edit& edit) {
+  std::unique_lock serial(update_mutex_);
+  std::optional<std::string> current;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = acl_documents_.find(path); it != acl_documents_.end()) current = it->second;
+  }
+  auto next = edit(current);
+  if (!next) return std::move(next).error();
+  if (*next && nlohmann::json::parse(**next, nullptr, /*allow_exceptions=*/false).is_discarded())
+    return fail(errc::invalid_request, path + ": not JSON");
+  std::lock_guard lock(mutex_);
+  auto saved = acl_documents_;
+  if (*next)
+    acl_documents_[path] = std::move(**next);
+  else
+    acl_documents_.erase(path);
+  if (auto r = persist_locked(); !r) {
+    acl_documents_ = std::move(saved);
+    return std::move(r).error();
+  }
   return ok_v;
 }
 

@@ -54,6 +54,17 @@ class embedded_metadata_store final : public metadata_store {
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
   void watch(watcher w) override;
 
+  // ACLs (issue #13; security::embedded_acl_store reads and writes them): each resource
+  // pattern's ACL set as the JSON of Kafka's znode, keyed by that znode's path
+  // ("/kafka-acl/Topic/t"), kept in the state file with everything else.
+  std::map<std::string, std::string> acl_documents() const;
+  // Read-modify-write of one document, atomic against every other update of this store: `edit`
+  // gets the stored document (nullopt: none) and returns the new one (nullopt: remove it), or an
+  // error passed back unchanged (nothing is written then). Called once.
+  using document_edit =
+      std::function<result<std::optional<std::string>>(const std::optional<std::string>& current)>;
+  result<void> update_acl_document(const std::string& path, const document_edit& edit);
+
   // A fresh random cluster id: 16 random bytes as URL-safe base64 (22 characters), as Kafka's.
   static std::string new_cluster_id();
 
@@ -74,6 +85,7 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, config_map> user_configs_;        // /config/users' equivalent, by user
   std::map<std::string, std::string> delegation_tokens_;  // token id → Kafka's token JSON
   std::optional<producer_id_block> producer_ids_;         // the last block claimed
+  std::map<std::string, std::string> acl_documents_;      // by znode path
   std::vector<watcher> watchers_;
 };
 

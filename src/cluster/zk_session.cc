@@ -70,7 +70,8 @@ zk_stat to_stat(const Stat& s) {
   return {.version = s.version,
           .ephemeral_owner = s.ephemeralOwner,
           .czxid = s.czxid,
-          .num_children = s.numChildren};
+          .num_children = s.numChildren,
+          .ctime_ms = s.ctime};
 }
 
 std::string parent_of(const std::string& path) {

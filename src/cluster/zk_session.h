@@ -47,6 +47,7 @@ struct zk_stat {
   int64_t ephemeral_owner = 0;  // session id of an ephemeral node's owner, 0 if persistent
   int64_t czxid = 0;            // creation zxid (Kafka uses it as the broker epoch)
   int32_t num_children = 0;
+  int64_t ctime_ms = 0;  // creation time, ms since the epoch (the server's clock)
 };
 
 struct zk_node {

@@ -4,6 +4,7 @@
 // without storing. For a BROKER resource (this broker's id, or "" for the cluster-wide default) it
 // replaces the dynamic broker configs the same way; BROKER_LOGGER and unknown types are
 // INVALID_REQUEST, as Kafka answers this deprecated API. A resource given twice fails both times.
+// Each resource needs ALTER_CONFIGS (topic: on it; broker: on the cluster), as in Kafka.
 #include <fmt/format.h>
 
 #include "handlers/broker_services.h"
@@ -53,7 +54,12 @@ void handle_alter_configs(request_context& ctx, protocol::reader& body, responde
   if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
 
   reply.send(answer_each_resource<protocol::alter_configs_response>(
-      request, [&](const auto& resource) { return alter(ctx, resource, request.validate_only); }));
+      request, [&, acl = access(ctx)](const auto& resource) {
+        if (auto refused = config_access_refused(
+                acl, resource.resource_type, resource.resource_name, acl_operation::alter_configs))
+          return *refused;
+        return alter(ctx, resource, request.validate_only);
+      }));
 }
 
 }  // namespace sluice::handlers

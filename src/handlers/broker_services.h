@@ -23,6 +23,9 @@ namespace sluice::cluster {
 class controller;
 class producer_id_manager;
 }  // namespace sluice::cluster
+namespace sluice::security {
+class acl_manager;
+}
 
 namespace sluice::handlers {
 
@@ -114,6 +117,9 @@ struct broker_services {
   transaction::txn_coordinator* transactions = nullptr;
   // SASL listeners' mechanisms and the SCRAM credentials (issue #13); null: no SASL listener.
   const sasl_services* sasl = nullptr;
+  // Authorization (issue #13): the ACLs and their authorizer, or null when authorizer.class.name
+  // is empty (everything allowed; the ACL APIs answer SECURITY_DISABLED). See authorization.h.
+  security::acl_manager* acls = nullptr;
 };
 
 }  // namespace sluice::handlers

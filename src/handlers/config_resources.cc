@@ -186,6 +186,21 @@ bool set_root_log_level(const std::string& level) {
   return parsed.has_value();
 }
 
+std::optional<resource_error> config_access_refused(const access& acl, int8_t type,
+                                                    const std::string& name, acl_operation op) {
+  switch (static_cast<config_resource>(type)) {
+    case config_resource::topic:
+      if (acl.allows_topic(op, name)) return std::nullopt;
+      return resource_error{protocol::error_code::topic_authorization_failed, std::nullopt};
+    case config_resource::broker:
+    case config_resource::broker_logger:
+      if (acl.allows_cluster(op)) return std::nullopt;
+      return resource_error{protocol::error_code::cluster_authorization_failed, std::nullopt};
+    default:
+      return std::nullopt;
+  }
+}
+
 resource_error check_config_keys(const std::vector<std::string>& names,
                                  const std::vector<std::string>& null_valued) {
   std::set<std::string> seen;

@@ -1,6 +1,7 @@
 // config_resources: what DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share — the
-// resource types, Kafka's checks of a resource's name, changing a topic's config overrides or a
-// broker resource's dynamic configs, and the root log level (BROKER_LOGGER).
+// resource types, Kafka's checks of a resource's name, who may describe or change a resource,
+// changing a topic's config overrides or a broker resource's dynamic configs, and the root log
+// level (BROKER_LOGGER).
 // Stateless functions; any network thread.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "cluster/metadata_store.h"
+#include "handlers/authorization.h"
 #include "protocol/error_code.h"
 
 namespace sluice::handlers {
@@ -77,6 +79,12 @@ bool is_log4j_level(const std::string& level);
 // Sets the root level from a log4j level name; false (and nothing changed) when it is not one.
 bool set_root_log_level(const std::string& level);
 inline constexpr const char* log4j_levels = "OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL";
+
+// Kafka's authorization of a config resource: `op` (DESCRIBE_CONFIGS or ALTER_CONFIGS) on the
+// topic for a TOPIC, on the cluster for BROKER and BROKER_LOGGER; refused: TOPIC_ or
+// CLUSTER_AUTHORIZATION_FAILED without a message. nullopt when allowed (or another type).
+std::optional<resource_error> config_access_refused(const access& acl, int8_t type,
+                                                    const std::string& name, acl_operation op);
 
 // Kafka's checks of one resource before any change: no key twice (`names`), and no null values
 // (`null_valued`: the keys given a null value where one is not allowed).

@@ -2,9 +2,11 @@
 // leaderships away first. Answered by the active controller; any other broker answers
 // NOT_CONTROLLER (the stopping broker then retries against the current controller). v0 uses a
 // header without client id and is not served.
+// Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
 #include "protocol/generated/controlled_shutdown.h"
 
 #include "cluster/controller.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
@@ -15,6 +17,11 @@ void handle_controlled_shutdown(request_context& ctx, protocol::reader& body, re
   const int16_t version = ctx.api_version();
   protocol::controlled_shutdown_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
+  if (!access(ctx).allows_inter_broker()) {
+    protocol::controlled_shutdown_response refused;
+    refused.error_code = code_of(protocol::error_code::cluster_authorization_failed);
+    return reply.send(refused);
+  }
   cluster::controller* controller = ctx.services.controller;
   if (controller == nullptr || !controller->active()) {
     protocol::controlled_shutdown_response response;

@@ -2,11 +2,13 @@
 // partitions' replicas given explicitly or placed by the store; validate_only checks without
 // changing anything. Errors per topic with Kafka's messages: an unknown topic, a count that is not
 // an increase (INVALID_PARTITIONS), an assignment that does not match the increase or names
-// unknown brokers (INVALID_REPLICA_ASSIGNMENT), a topic named twice (INVALID_REQUEST).
+// unknown brokers (INVALID_REPLICA_ASSIGNMENT), a topic named twice (INVALID_REQUEST), a topic the
+// principal may not ALTER (TOPIC_AUTHORIZATION_FAILED).
 #include <fmt/format.h>
 
 #include <map>
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -67,9 +69,15 @@ void handle_create_partitions(request_context& ctx, protocol::reader& body, resp
   std::map<std::string, int> occurrences;
   for (const auto& topic : request.topics) ++occurrences[topic.name];
 
+  const access acl(ctx);
   response_t response;
   for (const auto& topic : request.topics) {
     if (occurrences[topic.name] > 1) continue;
+    if (!acl.allows_topic(acl_operation::alter, topic.name)) {
+      response.results.push_back(error_result(topic.name, error_code::topic_authorization_failed,
+                                              "The topic authorization is failed."));
+      continue;
+    }
     response.results.push_back(grow(ctx.services.metadata, topic, request.validate_only));
   }
   // Kafka answers each duplicated name once, after the others.

@@ -3,13 +3,17 @@
 // defaults) or an explicit replica assignment, and its config overrides. Per-topic errors carry
 // Kafka's messages; v5+ answers with the topic's partition count, replication factor and every
 // config with its source, v7+ with its id. Names given twice, internal topics and null config
-// values are refused before the store is asked.
+// values are refused before the store is asked. Authorization as Kafka's: CREATE on the cluster,
+// or on the topic (else TOPIC_AUTHORIZATION_FAILED, "Authorization failed."); without
+// DESCRIBE_CONFIGS on the topic, v5+ answers leave out its configs, partition count and
+// replication factor and carry topic_config_error_code TOPIC_AUTHORIZATION_FAILED.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <map>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -97,6 +101,8 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
   std::map<std::string, int> occurrences;
   for (const auto& topic : request.topics) ++occurrences[topic.name];
 
+  const access acl(ctx);
+  const bool cluster_create = acl.allows_cluster(acl_operation::create);
   response_t response;
   for (const auto& topic : request.topics) {
     auto& out = response.topics.emplace_back();
@@ -106,8 +112,16 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
       out.error_code = code_of(e.code);
       out.error_message = e.message;
     };
+    const bool describe_configs = topic.name == cluster_metadata_topic ||
+                                  acl.allows_topic(acl_operation::describe_configs, topic.name);
+    if (!describe_configs && version >= 5)
+      out.topic_config_error_code = code_of(error_code::topic_authorization_failed);
     if (auto e = precheck(topic, occurrences[topic.name])) {
       refuse(*e);
+      continue;
+    }
+    if (!cluster_create && !acl.allows_topic(acl_operation::create, topic.name)) {
+      refuse({error_code::topic_authorization_failed, "Authorization failed."});
       continue;
     }
     cluster::new_topic spec;
@@ -123,9 +137,11 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
     auto created = services.metadata.create_topic(spec, request.validate_only);
     if (!created) {
       refuse({to_kafka(created.code()), created.message()});
+      out.topic_config_error_code = 0;  // Kafka resets it when the creation failed
       continue;
     }
-    if (version >= 5) describe_created(*created, services.configs, out);
+    // Without DESCRIBE_CONFIGS Kafka leaves the configs, partitions and replication factor out.
+    if (version >= 5 && describe_configs) describe_created(*created, services.configs, out);
     if (version >= 7) out.topic_id = created->id;  // zero when only validated
   }
   reply.send(response);

@@ -4,12 +4,15 @@
 // every topic gets TOPIC_DELETION_DISABLED (INVALID_REQUEST before v3, as Kafka answers).
 // Internal topics (__consumer_offsets, __transaction_state) are protected here: Kafka itself
 // lets an unrestricted client delete them, which silently breaks every group, so Sluice answers
-// TOPIC_AUTHORIZATION_FAILED as Kafka does for a topic the client may not delete.
+// TOPIC_AUTHORIZATION_FAILED as Kafka does for a topic the client may not delete. Authorization as
+// Kafka's: DELETE on the topic (else TOPIC_AUTHORIZATION_FAILED); a topic named by id that the
+// principal may not DESCRIBE is answered without its name.
 #include <fmt/format.h>
 
 #include <map>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -52,6 +55,7 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
   for (const auto& t : topics)
     if (t.name) ++occurrences[*t.name];
 
+  const access acl(ctx);
   response_t response;
   std::map<std::string, bool> answered_duplicate;
   for (const auto& t : topics) {
@@ -93,6 +97,15 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
       if (version >= 6) {
         if (auto found = store.topic(name)) out.topic_id = found->id;
       }
+    }
+    if (!t.name && !acl.allows_topic(acl_operation::describe, name)) {
+      out.name = std::nullopt;
+      refuse(error_code::topic_authorization_failed);
+      continue;
+    }
+    if (!acl.allows_topic(acl_operation::remove, name)) {
+      refuse(error_code::topic_authorization_failed);
+      continue;
     }
     if (cluster::is_internal_topic(name)) {
       refuse(error_code::topic_authorization_failed,

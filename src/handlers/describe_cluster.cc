@@ -1,10 +1,12 @@
 // DescribeCluster (key 60), v0–v1: the cluster id, the controller and every broker with its
 // endpoint on the listener the client connected to. This is a broker endpoint: a request for
 // controllers (endpoint_type 2, v1) gets MISMATCHED_ENDPOINT_TYPE, an unknown type
-// UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST in v0), as Kafka answers. With no authorizer every
-// cluster operation is allowed, which is what include_cluster_authorized_operations reports.
+// UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST in v0), as Kafka answers. Asked for,
+// cluster_authorized_operations carries the principal's cluster operations when it may DESCRIBE
+// the cluster, else 0 (with no authorizer: every cluster operation), as Kafka's.
 #include <fmt/format.h>
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -18,11 +20,6 @@ using protocol::error_code;
 
 constexpr int8_t broker_endpoints = 1;
 constexpr int8_t controller_endpoints = 2;
-
-// CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE:
-// Kafka's AclOperation codes 5, 7, 8, 9, 10, 11, 12 as a bit field.
-constexpr int32_t all_cluster_operations =
-    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
 }  // namespace
 
@@ -62,8 +59,13 @@ void handle_describe_cluster(request_context& ctx, protocol::reader& body, respo
   }
   // Kafka reports -1 rather than a controller the client cannot see.
   response.controller_id = controller_listed ? controller : -1;
-  if (request.include_cluster_authorized_operations)
-    response.cluster_authorized_operations = all_cluster_operations;
+  if (request.include_cluster_authorized_operations) {
+    const access acl(ctx);
+    response.cluster_authorized_operations =
+        acl.allows_cluster(acl_operation::describe)
+            ? acl.operations(resource_type::cluster, security::cluster_resource_name)
+            : 0;
+  }
   reply.send(response);
 }
 

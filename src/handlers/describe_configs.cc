@@ -7,7 +7,9 @@
 //   BROKER_LOGGER (8): this broker's id → the root log level, as Kafka lists its loggers.
 //   CLIENT_METRICS (16): no subscriptions exist, so a named one has no configs.
 //   GROUP (32): group configs (KIP-848) are not supported → INVALID_REQUEST.
-// An unknown resource type fails every resource with INVALID_REQUEST, as in Kafka. Fields follow
+// An unknown resource type fails every resource with INVALID_REQUEST, as in Kafka. Each resource
+// needs DESCRIBE_CONFIGS (topic: on it; broker and broker logger: on the cluster), else
+// TOPIC_/CLUSTER_AUTHORIZATION_FAILED. Fields follow
 // the version: config_source and synonyms (when asked for) from v1, config_type and
 // documentation (when asked for) from v3.
 #include <fmt/format.h>
@@ -48,6 +50,7 @@ config_result to_wire(const config_entry& e, const options& o) {
   c.value = e.sensitive ? std::nullopt : e.value;
   c.read_only = e.read_only;
   c.config_source = static_cast<int8_t>(e.from);
+  c.is_default = e.from == config_entry::source::default_config;  // v0's form of the source
   c.is_sensitive = e.sensitive;
   if (o.synonyms) {
     for (const auto& s : e.synonyms) {
@@ -140,6 +143,7 @@ void handle_describe_configs(request_context& ctx, protocol::reader& body, respo
   for (const auto& resource : request.resources)
     if (!unknown && !is_known_config_resource(resource.resource_type)) unknown = &resource;
 
+  const access acl(ctx);
   response_t response;
   for (const auto& resource : request.resources) {
     auto& out = response.results.emplace_back();
@@ -149,6 +153,12 @@ void handle_describe_configs(request_context& ctx, protocol::reader& body, respo
       out.error_code = code_of(error_code::invalid_request);
       out.error_message = fmt::format("Unexpected resource type {} for resource {}",
                                       unknown->resource_type, unknown->resource_name);
+      continue;
+    }
+    if (auto refused = config_access_refused(acl, resource.resource_type, resource.resource_name,
+                                             acl_operation::describe_configs)) {
+      out.error_code = refused->wire_code();
+      out.error_message = std::nullopt;
       continue;
     }
     auto described = describe(ctx, resource);

@@ -1,13 +1,15 @@
 // DescribeLogDirs (key 35), v1–v4 (Kafka 4 dropped v0): every log dir of this broker with the
 // partitions it holds — all of them, or those the request names — and their sizes on disk. On one
 // broker no replica lags (offset_lag 0) and no partition is being moved (is_future_key false).
-// v4 adds the file system's total and usable bytes (statvfs; -1 when it cannot be read).
+// v4 adds the file system's total and usable bytes (statvfs; -1 when it cannot be read). Needs
+// DESCRIBE on the cluster: refused, the answer lists no dirs (v3+: CLUSTER_AUTHORIZATION_FAILED).
 #include <sys/statvfs.h>
 
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/registry.h"
 #include "protocol/generated/describe_log_dirs.h"
@@ -44,6 +46,11 @@ void handle_describe_log_dirs(request_context& ctx, protocol::reader& body, resp
   const int16_t version = ctx.api_version();
   protocol::describe_log_dirs_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
+  if (!access(ctx).allows_cluster(acl_operation::describe)) {
+    response_t refused;
+    refused.error_code = static_cast<int16_t>(protocol::error_code::cluster_authorization_failed);
+    return reply.send(refused);
+  }
 
   // Which partitions to report: null means all.
   std::optional<std::set<std::pair<std::string, int32_t>>> wanted;

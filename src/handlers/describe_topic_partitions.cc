@@ -4,11 +4,14 @@
 // at 2000, at least 1) go in one answer, and next_cursor says where the next request resumes.
 // Named topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for a
 // bad name); a cursor outside the listed topics, or with a negative partition, fails the request
-// with INVALID_REQUEST, as in Kafka.
+// with INVALID_REQUEST, as in Kafka. Topics the principal may not DESCRIBE are skipped, and
+// answered TOPIC_AUTHORIZATION_FAILED (after the page) when named; topic_authorized_operations
+// carries the principal's operations on each described topic.
 #include <algorithm>
 #include <set>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -24,10 +27,6 @@ using topic_out = response_t::describe_topic_partitions_response_topic;
 using partition_out = topic_out::describe_topic_partitions_response_partition;
 
 constexpr int32_t max_partitions_per_response = 2000;  // Kafka's max.request.partition.size.limit
-
-// READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (no authorizer).
-constexpr int32_t all_topic_operations =
-    (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 
 topic_out topic_error(const std::string& name, error_code code) {
   topic_out t;
@@ -77,6 +76,14 @@ void handle_describe_topic_partitions(request_context& ctx, protocol::reader& bo
     return reply.send(response);
   }
 
+  const access acl(ctx);
+  std::vector<std::string> refused;
+  std::erase_if(names, [&](const std::string& name) {
+    if (acl.allows_topic(acl_operation::describe, name)) return false;
+    if (!all_topics) refused.push_back(name);
+    return true;
+  });
+
   int32_t remaining =
       std::max(std::min(max_partitions_per_response, request.response_partition_limit), 1);
   for (const auto& name : names) {
@@ -96,7 +103,7 @@ void handle_describe_topic_partitions(request_context& ctx, protocol::reader& bo
     out.name = name;
     out.topic_id = topic->id;
     out.is_internal = topic->internal;
-    out.topic_authorized_operations = all_topic_operations;
+    out.topic_authorized_operations = acl.operations(resource_type::topic, name);
     auto total = static_cast<int32_t>(topic->partitions.size());
     int32_t start = request.cursor && name == cursor_topic ? request.cursor->partition_index : 0;
     auto end = static_cast<int32_t>(std::min<int64_t>(total, int64_t{start} + remaining));
@@ -106,6 +113,11 @@ void handle_describe_topic_partitions(request_context& ctx, protocol::reader& bo
       break;
     }
     remaining -= std::max(0, end - start);
+  }
+  for (const auto& name : refused) {
+    auto& out =
+        response.topics.emplace_back(topic_error(name, error_code::topic_authorization_failed));
+    out.is_internal = false;
   }
   reply.send(response);
 }

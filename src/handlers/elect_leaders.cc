@@ -3,10 +3,12 @@
 // the controller Metadata names). On one broker every partition is already led by its only,
 // preferred replica, so each named partition answers ELECTION_NOT_NEEDED (or
 // UNKNOWN_TOPIC_OR_PARTITION); a request for all partitions (null) lists only partitions where an
-// election happened or failed — none there — as Kafka does.
+// election happened or failed — none there — as Kafka does. Needs ALTER on the cluster: refused,
+// the request's error and each named partition's is CLUSTER_AUTHORIZATION_FAILED.
 #include "protocol/generated/elect_leaders.h"
 
 #include "cluster/controller.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
@@ -18,6 +20,23 @@ void handle_elect_leaders(request_context& ctx, protocol::reader& body, responde
   protocol::elect_leaders_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
   protocol::elect_leaders_response response;
+  if (!access(ctx).allows_cluster(acl_operation::alter)) {
+    const auto refused = code_of(protocol::error_code::cluster_authorization_failed);
+    if (version >= 1) response.error_code = refused;
+    if (request.topic_partitions) {
+      for (const auto& wanted : *request.topic_partitions) {
+        auto& out = response.replica_election_results.emplace_back();
+        out.topic = wanted.topic;
+        for (int32_t p : wanted.partitions) {
+          auto& result = out.partition_result.emplace_back();
+          result.partition_id = p;
+          result.error_code = refused;
+          result.error_message = std::nullopt;
+        }
+      }
+    }
+    return reply.send(response);
+  }
   if (cluster::controller* controller = ctx.services.controller) {
     if (!controller->active()) {
       if (version >= 1) response.error_code = code_of(protocol::error_code::not_controller);

@@ -1,12 +1,25 @@
-// Fetch (key 1), v4–v17. Consumers and (issue #7) followers. Records go out as file regions the
-// network layer sends with sendfile. Fetch sessions (KIP-227): this broker answers every fetch in
-// full and never creates a session (session id 0), which the protocol allows and every client
-// handles by sending full fetches; an incremental fetch for an unknown session gets
-// FETCH_SESSION_ID_NOT_FOUND.
+// Fetch (key 1), v0–v17. Consumers and (issue #7) followers. Records go out as file regions the
+// network layer sends with sendfile. v0–v3 (old consumers) cannot read v2 batches: their records
+// are read into memory and down-converted (protocol/legacy_records.h) to magic 0 (v0-1) or 1
+// (v2-3), bounded by the partition's max bytes; a copying path, as Kafka's. With the topic's
+// message.downconversion.enable false they get UNSUPPORTED_VERSION, and zstd batches
+// UNSUPPORTED_COMPRESSION_TYPE, as in Kafka. Fetch sessions (KIP-227): this broker answers every
+// fetch in full and never creates a session (session id 0), which the protocol allows and every
+// client handles by sending full fetches; an incremental fetch for an unknown session gets
+// FETCH_SESSION_ID_NOT_FOUND. Authorization as Kafka's: a follower (replica id >= 0) needs
+// CLUSTER_ACTION, a consumer READ on each topic; refused partitions get
+// TOPIC_AUTHORIZATION_FAILED.
 #include "protocol/generated/fetch.h"
+
+#include <unistd.h>
+
+#include <map>
+
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
+#include "protocol/legacy_records.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -15,6 +28,47 @@ namespace {
 
 using protocol::error_code;
 using response_t = protocol::fetch_response;
+
+// The topic's message.downconversion.enable (its override, else the broker default).
+bool down_conversion_enabled(const broker_services& services, const std::string& topic) {
+  auto meta = services.metadata.topic(topic);
+  if (!meta) return true;
+  for (const auto& entry : services.configs.topic_configs(meta->configs))
+    if (entry.name == "message.downconversion.enable") return entry.value != "false";
+  return true;
+}
+
+// Fetch v0-3: the read batches as a magic 0/1 message set in `out`, or the partition's error.
+std::optional<error_code> down_convert(const protocol::records& records, int16_t version,
+                                       int64_t fetch_offset, int32_t max_bytes,
+                                       std::vector<uint8_t>& out) {
+  std::vector<uint8_t> raw;
+  protocol::bytes_view data = records.data();
+  if (records.is_file()) {
+    const auto& region = records.region();
+    raw.resize(static_cast<size_t>(region.size));
+    size_t filled = 0;
+    while (filled < raw.size()) {
+      ssize_t got = ::pread(region.fd, raw.data() + filled, raw.size() - filled,
+                            region.position + static_cast<int64_t>(filled));
+      if (got <= 0) return error_code::unknown_server_error;
+      filled += static_cast<size_t>(got);
+    }
+    data = raw;
+  }
+  protocol::legacy::down_convert_options options;
+  options.magic = version <= 1 ? 0 : 1;
+  options.fetch_offset = fetch_offset;
+  options.max_bytes = static_cast<size_t>(std::max(max_bytes, 0));
+  auto converted = protocol::legacy::down_convert(data, options);
+  if (!converted) {
+    return converted.error().code == protocol::legacy::legacy_errc::unsupported_compression
+               ? error_code::unsupported_compression_type
+               : error_code::unknown_server_error;
+  }
+  out = std::move(*converted);
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -36,8 +90,31 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
   params.min_bytes = request.min_bytes;
   params.max_bytes = request.max_bytes;
   params.read_committed = request.isolation_level == 1;
+  // A follower needs CLUSTER_ACTION; a consumer READ on each topic. Refused partitions are
+  // answered TOPIC_AUTHORIZATION_FAILED and not read.
+  const access acl(ctx);
+  const bool follower = params.replica_id >= 0;
+  const bool follower_allowed = follower && acl.allows_inter_broker();
+  std::map<std::string, bool> readable;
+  auto refused = [&](const auto& topic) {
+    if (follower) return !follower_allowed;
+    if (!acl.enabled()) return false;
+    std::optional<std::string> name = version >= 13 ? std::nullopt : std::optional(topic.topic);
+    if (!name) {
+      auto t = ctx.services.metadata.topic_by_id(topic.topic_id);
+      if (!t) return false;  // the replica manager answers UNKNOWN_TOPIC_ID
+      name = t->name;
+    }
+    auto [it, fresh] = readable.try_emplace(*name, false);
+    if (fresh) it->second = acl.allows_topic(acl_operation::read, *name);
+    return !it->second;
+  };
+  std::vector<bool> skipped;
   for (const auto& topic : request.topics) {
+    const bool refuse = refused(topic);
     for (const auto& part : topic.partitions) {
+      skipped.push_back(refuse);
+      if (refuse) continue;
       replication::fetch_partition_request p;
       if (version >= 13) {
         p.topic_id = topic.topic_id;
@@ -58,13 +135,19 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     protocol::fetch_request request;
     int16_t version;
     bool read_committed;
+    std::vector<bool> skipped;  // per partition in request order: refused, not fetched
     responder reply;
+    const broker_services* services;  // for down-conversion settings (v0-3)
   };
-  auto state = std::make_shared<pending>(
-      pending{std::move(request), version, params.read_committed, std::move(reply)});
+  const bool nothing_to_read = params.partitions.empty() && !skipped.empty();
+  auto state =
+      std::make_shared<pending>(pending{std::move(request), version, params.read_committed,
+                                        std::move(skipped), std::move(reply), &ctx.services});
   auto finish = [state](std::vector<replication::fetch_partition_result> results) {
     response_t response;
-    size_t i = 0;
+    std::vector<std::vector<uint8_t>> converted;  // v0-3: alive until the response is encoded
+    std::map<std::string, bool> convertible;
+    size_t i = 0, slot = 0;
     for (const auto& topic : state->request.topics) {
       auto& topic_out = response.responses.emplace_back();
       if (state->version >= 13) {
@@ -73,9 +156,18 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
         topic_out.topic = topic.topic;
       }
       for (const auto& part : topic.partitions) {
-        auto& r = results[i++];
         auto& out = topic_out.partitions.emplace_back();
         out.partition_index = part.partition;
+        if (state->skipped[slot++]) {
+          out.error_code = code_of(error_code::topic_authorization_failed);
+          out.high_watermark = -1;
+          out.last_stable_offset = -1;
+          out.log_start_offset = -1;
+          out.aborted_transactions = std::nullopt;
+          out.records = protocol::records::view({});
+          continue;
+        }
+        auto& r = results[i++];
         out.error_code = code_of(r.error);
         out.high_watermark = r.high_watermark;
         out.last_stable_offset = r.last_stable_offset;
@@ -92,6 +184,16 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
           out.aborted_transactions = std::nullopt;
         }
         out.records = r.records.is_null() ? protocol::records::view({}) : std::move(r.records);
+        if (state->version <= 3 && !r.error) {
+          auto [it, fresh] = convertible.try_emplace(topic.topic, true);
+          if (fresh) it->second = down_conversion_enabled(*state->services, topic.topic);
+          auto& set = converted.emplace_back();
+          auto error = it->second ? down_convert(out.records, state->version, part.fetch_offset,
+                                                 part.partition_max_bytes, set)
+                                  : std::optional(error_code::unsupported_version);
+          if (error) out.error_code = code_of(*error);
+          out.records = protocol::records::view(set);
+        }
         if (state->version >= 12 && r.diverging_epoch >= 0) {
           out.diverging_epoch.epoch = r.diverging_epoch;
           out.diverging_epoch.end_offset = r.diverging_end_offset;
@@ -100,6 +202,7 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     }
     state->reply.send(response);
   };
+  if (nothing_to_read) return finish({});  // every partition refused: no need to wait
   ctx.services.replicas.fetch(std::move(params), std::move(finish));
 }
 

@@ -2,7 +2,9 @@
 // (groups) or __transaction_state (transactional ids); the answer itself is computed by
 // coordinator/find_coordinator.cc. The first request for a group or a transactional id creates
 // the topic, as Kafka does; with fewer live brokers than its replication factor that fails and
-// clients get COORDINATOR_NOT_AVAILABLE until enough brokers register.
+// clients get COORDINATOR_NOT_AVAILABLE until enough brokers register. A group key needs DESCRIBE
+// on the group, a transactional id DESCRIBE on it (else GROUP_ or
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED and no node), as in Kafka.
 #include "coordinator/find_coordinator.h"
 
 #include <spdlog/spdlog.h>
@@ -10,6 +12,7 @@
 #include <atomic>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/handlers.h"
 
@@ -94,9 +97,42 @@ void handle_find_coordinator(request_context& ctx, protocol::reader& body, respo
   auto offsets = view_of(ctx.services, cluster::consumer_offsets_topic, listener);
   auto transactions = view_of(ctx.services, cluster::transaction_state_topic, listener);
   auto answer = coordinator::find_coordinator(request, ctx.api_version(), offsets, transactions);
-  if (answer.offsets_topic_missing) create_offsets_topic(ctx.services);
-  if (answer.transaction_topic_missing) create_transaction_state_topic(ctx.services);
-  reply.send(answer.response);
+
+  // Keys the principal may not DESCRIBE get Kafka's authorization error and no node.
+  const access acl(ctx);
+  const bool transactional = request.key_type == 1;
+  const auto type = transactional ? resource_type::transactional_id : resource_type::group;
+  const auto refused_code = static_cast<int16_t>(authorization_error(type));
+  auto refused = [&](const std::string& key) {
+    return request.key_type <= 1 && !acl.allows(acl_operation::describe, type, key);
+  };
+  bool any_allowed = false;
+  auto& response = answer.response;
+  if (ctx.api_version() < 4) {
+    any_allowed = !refused(request.key);
+    if (!any_allowed) {
+      response.error_code = refused_code;
+      response.error_message = std::nullopt;
+      response.node_id = -1;
+      response.host.clear();
+      response.port = -1;
+    }
+  } else {
+    for (auto& c : response.coordinators) {
+      if (!refused(c.key)) {
+        any_allowed = true;
+        continue;
+      }
+      c.error_code = refused_code;
+      c.error_message = std::nullopt;
+      c.node_id = -1;
+      c.host.clear();
+      c.port = -1;
+    }
+  }
+  if (any_allowed && answer.offsets_topic_missing) create_offsets_topic(ctx.services);
+  if (any_allowed && answer.transaction_topic_missing) create_transaction_state_topic(ctx.services);
+  reply.send(response);
 }
 
 }  // namespace sluice::handlers

@@ -57,6 +57,11 @@ void handle_describe_delegation_token(request_context& ctx, protocol::reader& bo
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 
+// ACLs (issue #13, acl_apis.cc).
+void handle_describe_acls(request_context& ctx, protocol::reader& body, responder reply);
+void handle_create_acls(request_context& ctx, protocol::reader& body, responder reply);
+void handle_delete_acls(request_context& ctx, protocol::reader& body, responder reply);
+
 // Consumer groups (group_apis.cc, find_coordinator.cc).
 void handle_find_coordinator(request_context& ctx, protocol::reader& body, responder reply);
 void handle_join_group(request_context& ctx, protocol::reader& body, responder reply);

@@ -7,7 +7,8 @@
 // default) changes the dynamic broker configs the same way (see dynamic_broker_config.h).
 // BROKER_LOGGER changes the root log level at runtime (KIP-412). validate_only checks without
 // storing. CLIENT_METRICS and GROUP are refused; unknown types are INVALID_REQUEST. A resource
-// given twice fails both times.
+// given twice fails both times. Each resource needs ALTER_CONFIGS (topic: on it; broker and
+// broker logger: on the cluster), as in Kafka.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -180,7 +181,12 @@ void handle_incremental_alter_configs(request_context& ctx, protocol::reader& bo
   if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
 
   reply.send(answer_each_resource<protocol::incremental_alter_configs_response>(
-      request, [&](const auto& resource) { return alter(ctx, resource, request.validate_only); }));
+      request, [&, acl = access(ctx)](const auto& resource) {
+        if (auto refused = config_access_refused(
+                acl, resource.resource_type, resource.resource_name, acl_operation::alter_configs))
+          return *refused;
+        return alter(ctx, resource, request.validate_only);
+      }));
 }
 
 }  // namespace sluice::handlers

@@ -4,10 +4,13 @@
 // idempotent producer's state lives in the partitions, not with a coordinator. A producer id
 // without an epoch (or the reverse) is INVALID_REQUEST. With a transactional id the request goes
 // to the transaction coordinator. Runs on a request worker: claiming a block of ids may wait on
-// ZooKeeper.
+// ZooKeeper. Authorization as Kafka 3.x's: WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without one IDEMPOTENT_WRITE on the cluster or WRITE on
+// at least one topic (KIP-679; else CLUSTER_AUTHORIZATION_FAILED).
 #include <spdlog/spdlog.h>
 
 #include "cluster/producer_id_manager.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
@@ -36,6 +39,14 @@ protocol::init_producer_id_response error_response(error_code e) {
 void handle_init_producer_id(request_context& ctx, protocol::reader& body, responder reply) {
   protocol::init_producer_id_request request;
   if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
+  const access acl(ctx);
+  if (request.transactional_id) {
+    if (!acl.allows_transactional_id(acl_operation::write, *request.transactional_id))
+      return reply.send(error_response(error_code::transactional_id_authorization_failed));
+  } else if (!acl.allows_cluster(acl_operation::idempotent_write) &&
+             !acl.allows_any(acl_operation::write, resource_type::topic)) {
+    return reply.send(error_response(error_code::cluster_authorization_failed));
+  }
   if ((request.producer_id == no_producer_id) != (request.producer_epoch == no_producer_epoch))
     return reply.send(error_response(error_code::invalid_request));
 

@@ -2,10 +2,12 @@
 // which it follows (topic-grouped states from v2, topic ids from v5). Each partition's outcome is
 // the replica manager's; a broker without a controller (embedded mode) refuses the whole request
 // with STALE_CONTROLLER_EPOCH, since no controller can be current for it.
+// Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
 #include "protocol/generated/leader_and_isr.h"
 
 #include <map>
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/controller_requests.h"
 #include "handlers/error_mapping.h"
@@ -18,6 +20,11 @@ void handle_leader_and_isr(request_context& ctx, protocol::reader& body, respond
   const int16_t version = ctx.api_version();
   protocol::leader_and_isr_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
+  if (!access(ctx).allows_inter_broker()) {
+    protocol::leader_and_isr_response refused;
+    refused.error_code = code_of(protocol::error_code::cluster_authorization_failed);
+    return reply.send(refused);
+  }
   protocol::leader_and_isr_response response;
   if (from_stale_controller(ctx.services, request.controller_epoch)) {
     response.error_code = code_of(protocol::error_code::stale_controller_epoch);

@@ -1,9 +1,15 @@
 // Metadata (key 3): brokers, cluster id, controller, and topics with their partitions' leaders,
 // epochs, replicas and ISR. Creates missing topics when auto.create.topics.enable allows it and
 // the request does (v4+ asks explicitly; earlier versions always allow it, as in Kafka).
+// Authorization as Kafka's: topics the principal may not DESCRIBE are left out of an all-topics
+// answer and answered TOPIC_AUTHORIZATION_FAILED when named (existing or not, so nothing is
+// disclosed); auto-creation also needs CREATE on the cluster or the topic. Asked for (v8+),
+// topic_authorized_operations and (v8-v10) cluster_authorized_operations carry the principal's
+// operations.
 #include <spdlog/spdlog.h>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
@@ -71,17 +77,35 @@ void handle_metadata(request_context& ctx, protocol::reader& body, responder rep
   if (version >= 2) response.cluster_id = store.cluster_id();
   if (version >= 1) response.controller_id = store.controller_id();
 
+  const access acl(ctx);
+  // Kafka looks the ops up only for topics it describes, not for error entries.
+  auto add = [&](const cluster::topic_metadata& t) {
+    auto& out = response.topics.emplace_back(describe(t, version));
+    if (version >= 8 && request.include_topic_authorized_operations)
+      out.topic_authorized_operations = acl.operations(resource_type::topic, t.name);
+  };
+  auto refused = [&](std::optional<std::string> name, protocol::uuid id) {
+    response.topics.push_back(
+        topic_error(std::move(name), id, error_code::topic_authorization_failed, version));
+  };
+
   // v0: an empty list means every topic; v1+: null means every topic, empty means none.
   bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
   if (all_topics) {
-    for (const auto& t : store.topics()) response.topics.push_back(describe(t, version));
+    for (const auto& t : store.topics())
+      if (acl.allows_topic(acl_operation::describe, t.name)) add(t);
   } else {
     bool may_create =
         services.settings.auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
     for (const auto& wanted : *request.topics) {
       if (!wanted.name.has_value() || wanted.name->empty()) {
         if (auto t = store.topic_by_id(wanted.topic_id)) {
-          response.topics.push_back(describe(*t, version));
+          // Topic ids are not secret: the error keeps the id, never the name.
+          if (!acl.allows_topic(acl_operation::describe, t->name)) {
+            refused(std::nullopt, wanted.topic_id);
+          } else {
+            add(*t);
+          }
         } else {
           response.topics.push_back(
               topic_error(std::nullopt, wanted.topic_id, error_code::unknown_topic_id, version));
@@ -89,8 +113,12 @@ void handle_metadata(request_context& ctx, protocol::reader& body, responder rep
         continue;
       }
       const std::string& name = *wanted.name;
+      if (!acl.allows_topic(acl_operation::describe, name)) {
+        refused(name, {});
+        continue;
+      }
       if (auto t = store.topic(name)) {
-        response.topics.push_back(describe(*t, version));
+        add(*t);
         continue;
       }
       if (auto valid = cluster::validate_topic_name(name); !valid) {
@@ -103,18 +131,28 @@ void handle_metadata(request_context& ctx, protocol::reader& body, responder rep
             topic_error(name, {}, error_code::unknown_topic_or_partition, version));
         continue;
       }
+      if (!acl.allows_cluster(acl_operation::create) &&
+          !acl.allows_topic(acl_operation::create, name)) {
+        refused(name, {});
+        continue;
+      }
       auto created = store.create_topic({.name = name}, false);
       if (created) {
         spdlog::info("Auto-created topic {} for client {} ({})", name, ctx.client_id(),
                      ctx.connection->client_address());
-        response.topics.push_back(describe(*created, version));
+        add(*created);
       } else if (created.code() == cluster::errc::topic_exists) {
-        if (auto t = store.topic(name)) response.topics.push_back(describe(*t, version));
+        if (auto t = store.topic(name)) add(*t);
       } else {
         response.topics.push_back(topic_error(name, {}, to_kafka(created.code()), version));
       }
     }
   }
+  if (version >= 8 && version <= 10 && request.include_cluster_authorized_operations)
+    response.cluster_authorized_operations =
+        acl.allows_cluster(acl_operation::describe)
+            ? acl.operations(resource_type::cluster, security::cluster_resource_name)
+            : 0;
   reply.send(response);
 }
 

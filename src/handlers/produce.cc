@@ -1,17 +1,26 @@
-// Produce (key 0), v3–v11 served; v0–v2 (legacy message formats) are advertised, as Kafka 4 does
-// for librdkafka's sake, but refused by closing the connection. Each partition's records must be
-// exactly one v2 batch; it is appended as received (offsets and epoch patched in place, no copy).
+// Produce (key 0), v0–v11. From v3 each partition's records must be exactly one v2 batch; it is
+// appended as received (offsets and epoch patched in place, no copy). v0–v2 carry a legacy
+// (magic 0/1) message set, or a v2 batch: a legacy set is parsed and up-converted to one v2 batch
+// (protocol/legacy_records.h, as Kafka 3.x's LogValidator does; magic 0 records get no
+// timestamp), which then takes the same road; only this path copies.
 // The partition leader checks idempotent and transactional batches against the producer's state
 // (replication, storage), and a transactional batch that would open a transaction in a partition
 // is first verified with its transaction coordinator (KIP-890, see replica_manager::append).
-#include <spdlog/spdlog.h>
+// Authorization as Kafka's: WRITE on the transactional id for transactional batches (else the
+// whole request is TRANSACTIONAL_ID_AUTHORIZATION_FAILED), WRITE on each topic
+// (TOPIC_AUTHORIZATION_FAILED); idempotent batches need nothing more (KIP-679: topic WRITE
+// implies idempotent writes).
+
+#include <variant>
 
 #include "cluster/topic_name.h"
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
 #include "protocol/batch_header.h"
 #include "protocol/generated/produce.h"
+#include "protocol/legacy_records.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -46,36 +55,57 @@ bool exactly_one_batch(const protocol::records& records) {
 }
 
 bool is_transactional(const protocol::records& records) {
-  auto header = protocol::batch_header::parse(records.data());
+  auto data = records.data();
+  if (data.size() <= protocol::batch_header::magic_at ||
+      data[protocol::batch_header::magic_at] != 2)
+    return false;  // legacy message sets have no producer fields
+  auto header = protocol::batch_header::parse(data);
   return header && header->is_transactional();
+}
+
+// Produce v0-2: a legacy message set up-converted to one v2 batch, or the error to answer with.
+// Clients of these versions predate INVALID_RECORD, so malformed sets are CORRUPT_MESSAGE.
+std::variant<std::vector<uint8_t>, partition_response> up_convert(
+    int32_t index, const protocol::records& records) {
+  auto set = protocol::legacy::parse_message_set(records.data());
+  if (set && set->messages.empty())
+    return error_response(index, error_code::corrupt_message, "empty message set");
+  if (!set) {
+    const bool too_large =
+        set.error().code == protocol::legacy::legacy_errc::decompressed_too_large;
+    return error_response(index,
+                          too_large ? error_code::message_too_large : error_code::corrupt_message,
+                          set.error().message);
+  }
+  auto batch = protocol::legacy::to_record_batch(*set, set->compression);
+  if (!batch) return error_response(index, error_code::unknown_server_error, batch.message());
+  return std::move(*batch);
 }
 
 }  // namespace
 
 void handle_produce(request_context& ctx, protocol::reader& body, responder reply) {
   const int16_t version = ctx.api_version();
-  if (version < 3) {
-    spdlog::warn(
-        "closing connection from {}: Produce v{} uses a legacy message format, which "
-        "this broker does not accept (v3+ is required)",
-        ctx.connection->client_address(), version);
-    return reply.close();
-  }
   protocol::produce_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
 
   bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
-  // Transactional batches need the transactional id they belong to (Kafka refuses the whole
-  // request otherwise, as unauthorized for that id).
-  bool id_missing = false;
-  if (!request.transactional_id) {
-    for (const auto& topic : request.topic_data)
-      for (const auto& part : topic.partition_data)
-        if (!part.records.is_null() && is_transactional(part.records)) id_missing = true;
-  }
+  // Transactional batches need the transactional id they belong to, and WRITE on it (Kafka
+  // refuses the whole request otherwise); every topic needs WRITE.
+  const access acl(ctx);
+  bool transactional = false;
+  for (const auto& topic : request.topic_data)
+    for (const auto& part : topic.partition_data)
+      if (!part.records.is_null() && is_transactional(part.records)) transactional = true;
+  const bool id_refused = transactional && (!request.transactional_id ||
+                                            !acl.allows_transactional_id(
+                                                acl_operation::write, *request.transactional_id));
+  const auto writable = acl.allowed(acl_operation::write, resource_type::topic, request.topic_data,
+                                    [](const auto& t) -> const std::string& { return t.name; });
   response_t response;
   std::vector<replication::append_entry> entries;
   std::vector<slot> slots;
+  std::vector<std::vector<uint8_t>> converted;  // up-converted legacy sets (v0-2)
   auto* frame_start = const_cast<uint8_t*>(ctx.frame->data());
   for (const auto& topic : request.topic_data) {
     auto& topic_out = response.responses.emplace_back();
@@ -84,20 +114,38 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     for (const auto& part : topic.partition_data) {
       size_t t = response.responses.size() - 1;
       size_t p = topic_out.partition_responses.size();
+      if (id_refused) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::transactional_id_authorization_failed));
+        continue;
+      }
+      if (!writable.contains(topic.name)) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::topic_authorization_failed));
+        continue;
+      }
       if (!acks_valid) {
         topic_out.partition_responses.push_back(
             error_response(part.index, error_code::invalid_required_acks));
-        continue;
-      }
-      if (id_missing) {
-        topic_out.partition_responses.push_back(
-            error_response(part.index, error_code::transactional_id_authorization_failed));
         continue;
       }
       if (internal) {
         topic_out.partition_responses.push_back(
             error_response(part.index, error_code::invalid_topic_exception,
                            "Cannot append to internal topic " + topic.name));
+        continue;
+      }
+      if (version < 3 && !part.records.is_null() &&
+          protocol::legacy::is_legacy(part.records.data())) {
+        auto batch = up_convert(part.index, part.records);
+        if (auto* error = std::get_if<partition_response>(&batch)) {
+          topic_out.partition_responses.push_back(std::move(*error));
+          continue;
+        }
+        topic_out.partition_responses.push_back(error_response(part.index, error_code::none));
+        converted.push_back(std::get<std::vector<uint8_t>>(std::move(batch)));
+        slots.push_back({t, p, entries.size()});
+        entries.push_back({topic.name, part.index, std::span<uint8_t>(converted.back())});
         continue;
       }
       if (part.records.is_null() || !exactly_one_batch(part.records)) {
@@ -122,10 +170,12 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
     int16_t acks;
     int16_t version;
     std::shared_ptr<const protocol::bytes> frame;  // keeps the batches alive until answered
+    std::vector<std::vector<uint8_t>> converted;   // so do these (moving keeps their buffers)
     responder reply;
   };
-  auto state = std::make_shared<pending>(pending{
-      std::move(response), std::move(slots), request.acks, version, ctx.frame, std::move(reply)});
+  auto state = std::make_shared<pending>(pending{std::move(response), std::move(slots),
+                                                 request.acks, version, ctx.frame,
+                                                 std::move(converted), std::move(reply)});
   auto finish = [state](std::vector<replication::append_outcome> outcomes) {
     for (const auto& s : state->slots) {
       auto& out = state->response.responses[s.topic].partition_responses[s.partition];

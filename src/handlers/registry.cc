@@ -10,12 +10,12 @@ namespace sluice::handlers {
 namespace {
 
 // `true` at the end: the handler may block (ZooKeeper, metadata fsync) and runs on a request
-// worker. Version ranges follow Kafka 4.x where it dropped old versions (FACTS.md §5), and the 3.9
-// schemas' maxima otherwise. Every version listed here is served.
+// worker. Version ranges are Kafka 3.9's (old clients work: issue #14), except ControlledShutdown
+// v0 (request header v0), not yet served. Every version listed here is served.
 constexpr std::array kTable{
-    handler_entry{0, 3, 11, handle_produce, 0},  // Produce: v0-2 advertised, refused
-    handler_entry{1, 4, 17, handle_fetch},
-    handler_entry{2, 1, 9, handle_list_offsets},
+    handler_entry{0, 0, 11, handle_produce},  // v0-2: legacy message sets, up-converted
+    handler_entry{1, 0, 17, handle_fetch},
+    handler_entry{2, 0, 9, handle_list_offsets},
     handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
     handler_entry{4, 2, 7, handle_leader_and_isr, std::nullopt,
                   true},  // inter-broker (cluster mode)
@@ -33,19 +33,22 @@ constexpr std::array kTable{
     handler_entry{16, 0, 5, handle_list_groups},
     handler_entry{17, 0, 1, handle_sasl_handshake},
     handler_entry{18, 0, 4, handle_api_versions},
-    handler_entry{19, 2, 7, handle_create_topics, std::nullopt, true},
-    handler_entry{20, 1, 6, handle_delete_topics, std::nullopt, true},
+    handler_entry{19, 0, 7, handle_create_topics, std::nullopt, true},
+    handler_entry{20, 0, 6, handle_delete_topics, std::nullopt, true},
     handler_entry{21, 0, 2, handle_delete_records},
     handler_entry{22, 0, 5, handle_init_producer_id, std::nullopt, true},
-    handler_entry{23, 2, 4, handle_offset_for_leader_epoch},
+    handler_entry{23, 0, 4, handle_offset_for_leader_epoch},
     handler_entry{24, 0, 5, handle_add_partitions_to_txn},
     handler_entry{25, 0, 4, handle_add_offsets_to_txn},
     handler_entry{26, 0, 4, handle_end_txn},
     handler_entry{27, 0, 1, handle_write_txn_markers, std::nullopt, true},  // inter-broker
     handler_entry{28, 0, 4, handle_txn_offset_commit},
-    handler_entry{32, 1, 4, handle_describe_configs},
+    handler_entry{29, 0, 3, handle_describe_acls},
+    handler_entry{30, 0, 3, handle_create_acls, std::nullopt, true},  // store writes
+    handler_entry{31, 0, 3, handle_delete_acls, std::nullopt, true},
+    handler_entry{32, 0, 4, handle_describe_configs},
     handler_entry{33, 0, 2, handle_alter_configs, std::nullopt, true},
-    handler_entry{35, 1, 4, handle_describe_log_dirs},
+    handler_entry{35, 0, 4, handle_describe_log_dirs},
     handler_entry{36, 0, 2, handle_sasl_authenticate},
     handler_entry{37, 0, 3, handle_create_partitions, std::nullopt, true},
     handler_entry{38, 0, 3, handle_create_delegation_token, std::nullopt, true},

@@ -2,8 +2,10 @@
 // to delete their logs when a topic is deleted or a replica moved away. v0 lists partitions
 // ungrouped, v1–v2 by topic with one delete flag for all, v3+ per-partition states (leader epoch,
 // delete flag). Embedded mode refuses with STALE_CONTROLLER_EPOCH.
+// Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
 #include "protocol/generated/stop_replica.h"
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/controller_requests.h"
 #include "handlers/error_mapping.h"
@@ -16,6 +18,11 @@ void handle_stop_replica(request_context& ctx, protocol::reader& body, responder
   const int16_t version = ctx.api_version();
   protocol::stop_replica_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
+  if (!access(ctx).allows_inter_broker()) {
+    protocol::stop_replica_response refused;
+    refused.error_code = code_of(protocol::error_code::cluster_authorization_failed);
+    return reply.send(refused);
+  }
   protocol::stop_replica_response response;
   if (from_stale_controller(ctx.services, request.controller_epoch)) {
     response.error_code = code_of(protocol::error_code::stale_controller_epoch);

@@ -3,8 +3,10 @@
 // the push is acknowledged after checking it comes from a controller at all; it is what a Kafka
 // controller expects to send, and the watch-fed cache already holds the same state. Embedded
 // mode refuses with STALE_CONTROLLER_EPOCH.
+// Needs CLUSTER_ACTION (else CLUSTER_AUTHORIZATION_FAILED), as every inter-broker request.
 #include "protocol/generated/update_metadata.h"
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
@@ -15,6 +17,11 @@ void handle_update_metadata(request_context& ctx, protocol::reader& body, respon
   const int16_t version = ctx.api_version();
   protocol::update_metadata_request request;
   if (auto r = request.decode(body, version); !r) return reply.close();
+  if (!access(ctx).allows_inter_broker()) {
+    protocol::update_metadata_response refused;
+    refused.error_code = code_of(protocol::error_code::cluster_authorization_failed);
+    return reply.send(refused);
+  }
   protocol::update_metadata_response response;
   if (ctx.services.controller == nullptr)
     response.error_code = code_of(protocol::error_code::stale_controller_epoch);

@@ -28,7 +28,6 @@
 #include "protocol/generated/headers.h"
 #include "protocol/generated/sasl_authenticate.h"
 #include "protocol/generated/sasl_handshake.h"
-#include "security/sasl_config.h"
 
 namespace sluice::net {
 
@@ -285,17 +284,17 @@ struct broker_client::impl {
     if (hr.error_code != 0)
       return fail(errc::auth_failed, peer() + " refused SASL mechanism " + creds.mechanism +
                                          " (error " + std::to_string(hr.error_code) + ")");
-    auto client = security::make_sasl_client(creds);
+    auto client = creds.start ? creds.start() : nullptr;
+    if (!client) return fail(errc::auth_failed, "no SASL " + creds.mechanism + " client");
     std::vector<uint8_t> server_token;
     int64_t lifetime_ms = 0;
     for (int round = 0; round < 8; ++round) {
       auto token = client->evaluate(server_token);
-      if (!token)
-        return fail(errc::auth_failed,
-                    "SASL " + creds.mechanism + " with " + peer() + ": " + token.message());
+      if (auto* why = std::get_if<std::string>(&token))
+        return fail(errc::auth_failed, "SASL " + creds.mechanism + " with " + peer() + ": " + *why);
       if (client->complete() && round > 0) break;  // the server's last token is checked
       protocol::sasl_authenticate_request request;
-      request.auth_bytes = std::move(*token);
+      request.auth_bytes = std::move(std::get<std::vector<uint8_t>>(token));
       protocol::writer aw;
       if (auto e = request.encode(aw, 1); !e) return fail(errc::protocol_error, e.message());
       auto answer = send_request(protocol::sasl_authenticate_request::api_key, 1, aw.take_buffer());

@@ -1,10 +1,13 @@
-// tls_channel: the TLS layer of one client connection on an SSL or SASL_SSL listener — Asio's
-// OpenSSL stream over the connection's socket. Internal to net/ (includes Asio, but not
-// asio/ssl.hpp: only tls_channel.cc pays for that).
+// tls_channel: the TLS layer of one client connection on an SSL or SASL_SSL listener — OpenSSL
+// reading the connection's non-blocking socket directly (large read-ahead) and writing through a
+// buffer flushed once per write, its WANT_READ/WANT_WRITE turned into Asio waits on the socket.
+// Several TLS records per system call each way: Asio's SSL stream made one call per 16 KiB
+// record, which cost more than the cipher (docs/benchmarks.md, "TLS against PLAINTEXT").
+// Internal to net/ (includes Asio, not OpenSSL).
 //
 // Owned by its connection, which keeps the socket alive longer than the channel. Every member
 // runs on the connection's network thread; one read and one write may be in progress at once
-// (the connection's reader and writer), as Asio's SSL stream allows.
+// (the connection's reader and writer).
 #pragma once
 
 #include <asio/awaitable.hpp>

@@ -19,6 +19,8 @@
 #include "protocol/error_code.h"
 #include "protocol/generated/api_table.h"
 #include "replication/replica_manager.h"
+#include "security/acl_manager.h"
+#include "server/authorizer_setup.h"
 #include "server/config_provider.h"
 #include "server/controller_link.h"
 #include "server/coordinator_glue.h"
@@ -72,8 +74,7 @@ result<void> broker::start() {
   } else {
     sasl_ = std::make_unique<sasl_setup>(std::move(*s));
     if (sasl_->inter_broker)
-      inter_broker_security_.sasl =
-          std::make_shared<const security::sasl_client_credentials>(*sasl_->inter_broker);
+      inter_broker_security_.sasl = inter_broker_client_sasl(*sasl_->inter_broker);
   }
 
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
@@ -89,6 +90,10 @@ result<void> broker::start() {
     return r;
   }
   if (auto r = start_metadata(); !r.ok()) {
+    stop();
+    return r;
+  }
+  if (auto r = start_authorizer(); !r.ok()) {
     stop();
     return r;
   }
@@ -148,6 +153,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
       settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get(),
       producer_ids_.get(), transactions_.get(), sasl_ ? sasl_->services.get() : nullptr});
+  services_->acls = acls_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -292,6 +298,7 @@ result<void> broker::start_metadata() {
     };
     auto store = cluster::embedded_metadata_store::open(std::move(eo), cluster_id_);
     if (!store) return fail(errc::start_failed, store.message());
+    embedded_store_ = store->get();
     metadata_ = std::move(*store);
   }
   producer_ids_ = std::make_unique<cluster::producer_id_manager>(*metadata_, c.broker_id);
@@ -367,6 +374,14 @@ result<void> broker::start_metadata() {
     transactions_->stop();
     txn_timer_->stop();
   });
+  return ok_v;
+}
+
+// Authorization (authorizer.class.name): the ACLs, before the first request can need them.
+result<void> broker::start_authorizer() {
+  auto acls = open_authorizer(config_.typed(), zk_.get(), embedded_store_);
+  if (!acls) return std::move(acls).error();
+  acls_ = std::move(*acls);
   return ok_v;
 }
 
@@ -613,6 +628,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   dispatcher_.reset();
   workers_.reset();
   services_.reset();
+  acls_.reset();  // stops following the ACL change notices before the session closes
   txn_verifier_.reset();
   transactions_.reset();
   txn_markers_.reset();
@@ -625,6 +641,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   link_.reset();
   controller_.reset();
   producer_ids_.reset();
+  embedded_store_ = nullptr;
   metadata_.reset();
   if (zk_) {
     spdlog::info("shutdown: close the ZooKeeper session");

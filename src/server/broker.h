@@ -32,6 +32,7 @@ class tls_context;
 }
 namespace sluice::cluster {
 class metadata_store;
+class embedded_metadata_store;
 class zk_session;
 class zk_metadata_store;
 class controller;
@@ -45,6 +46,9 @@ class group_coordinator;
 }
 namespace sluice::transaction {
 class txn_coordinator;
+}
+namespace sluice::security {
+class acl_manager;
 }
 namespace sluice::handlers {
 struct broker_services;
@@ -88,6 +92,7 @@ class broker {
   void start_controller();
   result<void> start_storage();
   result<void> start_metadata();
+  result<void> start_authorizer();
   bool apply_dynamic_configs();
   void start_group_coordinator();
   void start_transaction_coordinator();
@@ -108,7 +113,9 @@ class broker {
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   std::unique_ptr<cluster::metadata_store> metadata_;
   std::unique_ptr<cluster::producer_id_manager> producer_ids_;
-  cluster::zk_metadata_store* zk_store_ = nullptr;  // metadata_, in cluster mode
+  cluster::zk_metadata_store* zk_store_ = nullptr;              // metadata_, in cluster mode
+  cluster::embedded_metadata_store* embedded_store_ = nullptr;  // metadata_, without ZooKeeper
+  std::unique_ptr<security::acl_manager> acls_;                 // authorizer.class.name set
   std::unique_ptr<cluster::controller> controller_;
   std::unique_ptr<class controller_link> link_;
   std::unique_ptr<replication::replica_manager> replicas_;

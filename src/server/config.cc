@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/assert.h"
+#include "security/acl_authorizer.h"
 #include "server/listener_configs.h"
 #include "server/listeners.h"
 
@@ -283,6 +284,15 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
       b.get<std::string>("sasl.mechanism.inter.broker.protocol");
   c.sasl_server_max_receive_size = b.get<int32_t>("sasl.server.max.receive.size");
   c.connections_max_reauth_ms = b.get<int64_t>("connections.max.reauth.ms");
+  c.authorizer_class_name = b.get<std::string>("authorizer.class.name");
+  if (auto users = b.get_optional<std::string>("super.users")) {
+    auto parsed = security::parse_super_users(*users);
+    if (parsed)
+      c.super_users.assign(parsed->begin(), parsed->end());
+    else
+      b.error("super.users", parsed.message());
+  }
+  c.allow_everyone_if_no_acl_found = b.get<bool>("allow.everyone.if.no.acl.found");
 
   c.zookeeper_connect = b.get_optional<std::string>("zookeeper.connect");
   if (c.zookeeper_connect && c.zookeeper_connect->empty()) c.zookeeper_connect.reset();

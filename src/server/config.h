@@ -141,6 +141,11 @@ struct broker_config {
   int32_t sasl_server_max_receive_size = 524288;
   int64_t connections_max_reauth_ms = 0;
 
+  // Authorization (issue #13; empty authorizer_class_name: no authorization)
+  std::string authorizer_class_name;
+  std::vector<std::string> super_users;  // "User:admin"
+  bool allow_everyone_if_no_acl_found = false;
+
   // ZooKeeper (unset zookeeper_connect: embedded single-broker mode)
   std::optional<std::string> zookeeper_connect;
   int32_t zookeeper_session_timeout_ms = 18000;

@@ -253,6 +253,15 @@ std::vector<config_key> build_catalogue() {
        .mode = m::cluster_wide,
        .topic_config = "message.timestamp.type"});
 
+  add({.name = "log.message.downconversion.enable",
+       .type = t::boolean,
+       .default_value = "true",
+       .doc = "Whether Fetch v0-3 (old consumers) are served by down-converting record batches to "
+              "the legacy message formats (magic 0 and 1), a copying path. When false they get "
+              "UNSUPPORTED_VERSION, as in Kafka.",
+       .mode = m::cluster_wide,
+       .topic_config = "message.downconversion.enable"});
+
   section = "Log segments and flushing";
   add({.name = "log.segment.bytes",
        .type = t::int_,
@@ -646,6 +655,35 @@ std::vector<config_key> build_catalogue() {
               "are per listener and mechanism, "
               "listener.name.<listener>.<mechanism>.sasl.jaas.config.",
        .sensitive = true});
+
+  section = "Authorization";
+  add({.name = "authorizer.class.name",
+       .type = t::string,
+       .default_value = "",
+       .doc = "The authorizer. Empty: none, every principal may do everything. "
+              "kafka.security.authorizer.AclAuthorizer (or its pre-2.4 name "
+              "kafka.security.auth.SimpleAclAuthorizer): Kafka's ACLs, kept in ZooKeeper in "
+              "Kafka's layout (or in the data directory without zookeeper.connect) and managed "
+              "with kafka-acls.sh; see docs/security.md.",
+       .valid = {[](const config_value& v) -> std::optional<std::string> {
+                   auto* s = std::get_if<std::string>(&v);
+                   if (!s || s->empty() || *s == "kafka.security.authorizer.AclAuthorizer" ||
+                       *s == "kafka.security.auth.SimpleAclAuthorizer")
+                     return std::nullopt;
+                   return "Sluice's authorizer is Kafka's kafka.security.authorizer.AclAuthorizer "
+                          "(or empty for none)";
+                 },
+                 ""}});
+  add({.name = "super.users",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "Principals the authorizer allows everything, without looking at ACLs: "
+              "'User:admin;User:alice' (principalType:name, separated by ';')."});
+  add({.name = "allow.everyone.if.no.acl.found",
+       .type = t::boolean,
+       .default_value = "false",
+       .doc = "Allow every principal on resources that have no ACL at all (a resource with any "
+              "ACL, even for another principal or operation, is governed by its ACLs)."});
 
   section = "ZooKeeper";
   add({.name = "zookeeper.connect",

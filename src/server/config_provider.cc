@@ -102,7 +102,7 @@ const std::vector<topic_key>& topic_keys() {
       {"max.compaction.lag.ms", t::long_, "A record is compacted at the latest after this long."},
       {"max.message.bytes", t::int_, "Largest record batch the topic accepts."},
       {"message.downconversion.enable", t::boolean,
-       "Down-convert messages for old consumers (legacy formats are not served).", "true"},
+       "Down-convert record batches for old consumers (Fetch v0-3).", "true"},
       {"message.timestamp.after.max.ms", t::long_,
        "How far in the future a CreateTime timestamp may be."},
       {"message.timestamp.before.max.ms", t::long_,

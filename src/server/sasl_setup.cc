@@ -62,6 +62,36 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
   return out;
 }
 
+namespace {
+
+class client_exchange final : public net::sasl_client_exchange {
+ public:
+  explicit client_exchange(std::unique_ptr<security::sasl_client> client)
+      : client_(std::move(client)) {}
+  std::variant<std::vector<uint8_t>, std::string> evaluate(
+      std::span<const uint8_t> server_token) override {
+    auto token = client_->evaluate(server_token);
+    if (!token) return token.message();
+    return std::move(token).value();
+  }
+  bool complete() const override { return client_->complete(); }
+
+ private:
+  std::unique_ptr<security::sasl_client> client_;
+};
+
+}  // namespace
+
+std::shared_ptr<const net::client_sasl> inter_broker_client_sasl(
+    const security::sasl_client_credentials& credentials) {
+  auto out = std::make_shared<net::client_sasl>();
+  out->mechanism = credentials.mechanism;
+  out->start = [credentials]() -> std::unique_ptr<net::sasl_client_exchange> {
+    return std::make_unique<client_exchange>(security::make_sasl_client(credentials));
+  };
+  return out;
+}
+
 void follow_delegation_tokens(cluster::metadata_store& store, handlers::sasl_services& services,
                               const security::token_settings& settings) {
   if (!services.tokens) return;

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "handlers/sasl_exchange.h"
+#include "net/client_security.h"
 #include "security/sasl_config.h"
 #include "server/config.h"
 #include "server/errc.h"
@@ -27,6 +28,11 @@ struct sasl_setup {
 };
 
 result<sasl_setup> make_sasl_setup(const server_config& config);
+
+// What net::broker_client authenticates inter-broker connections with: the security module's
+// client for the mechanism and the broker's credentials.
+std::shared_ptr<const net::client_sasl> inter_broker_client_sasl(
+    const security::sasl_client_credentials& credentials);
 
 // Loads the delegation tokens into services.tokens (when tokens are on), keeps them current (a
 // store watcher) and makes services.token_manager, which writes through the store.

@@ -1,6 +1,7 @@
 // libFuzzer target for the request decoder: read a request header, decode the body of that API and
 // version; whatever decodes must re-encode, decode again to an equal value and re-encode to the
-// same bytes. The rest of the frame is also tried as that API's response body. Seeds:
+// same bytes. The rest of the frame is also tried as that API's response body, and as a legacy
+// (magic 0/1) message set and v2 batches to convert (protocol/legacy_records.h). Seeds:
 // tests/fixtures/client-requests (tests/fuzz/run-smoke.sh).
 #include <cstdint>
 #include <cstdio>
@@ -9,6 +10,8 @@
 
 #include "protocol/generated/headers.h"
 #include "protocol/generated/visit.h"
+#include "protocol/legacy_records.h"
+#include "protocol/record_batch.h"
 #include "protocol/wire.h"
 
 namespace {
@@ -48,10 +51,33 @@ void check_body(bytes_view body, int16_t api_key, int16_t version) {
   }
 }
 
+// Legacy message sets: whatever parses must up-convert to a batch that validates; down-conversion
+// of arbitrary bytes must fail cleanly or give a set that parses back.
+void check_legacy(bytes_view data) {
+  legacy::parse_options options;
+  options.max_decompressed_bytes = 1 << 20;
+  auto set = legacy::parse_message_set(data, options);
+  if (set && !set->messages.empty()) {
+    auto batch = legacy::to_record_batch(*set, compression_type::none);
+    if (!batch || !validate_for_append(*batch).ok())
+      broken("an up-converted legacy set does not validate", -1, -1);
+  }
+  for (int8_t magic : {0, 1}) {
+    legacy::down_convert_options down;
+    down.magic = magic;
+    down.max_bytes = 1 << 20;
+    down.max_decompressed_bytes = 1 << 20;
+    auto converted = legacy::down_convert(data, down);
+    if (converted && !legacy::parse_message_set(*converted).ok())
+      broken("a down-converted set does not parse", -1, magic);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bytes_view frame(data, size);
+  check_legacy(frame);
   reader peek(frame);
   const int16_t api_key = peek.read_int16();
   const int16_t version = peek.read_int16();

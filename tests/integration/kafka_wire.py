@@ -1,9 +1,11 @@
 """A minimal Kafka wire codec for integration tests that speak the protocol on a raw socket:
 request/response encoders (W, R), a one-connection client, CRC-32C and a v2 record-batch builder
-with producer ids, sequences, the transactional flag and control markers. Tests use it for the
+with producer ids, sequences, the transactional flag and control markers, and legacy (magic 0/1)
+message sets with Produce v0-2, Fetch v0-3 and ListOffsets v0. Tests use it for the
 versions and requests no client library here sends, and to send hostile input on purpose."""
 import socket
 import struct
+import zlib
 
 
 class W:
@@ -112,8 +114,10 @@ class R:
 
 
 class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, port, source=None):
+        """`source`: the local address to connect from (another loopback address, e.g. 127.0.0.2)."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                             source_address=(source, 0) if source else None)
         self.correlation = 0
 
     def close(self):
@@ -190,3 +194,94 @@ def end_txn_marker(producer_id, producer_epoch, commit, coordinator_epoch=0):
     value = struct.pack(">hi", 0, coordinator_epoch)
     return record_batch([(key, value)], producer_id, producer_epoch, -1, transactional=True,
                         control=True)
+
+
+# --- legacy message sets (magic 0 and 1): Produce v0-2, Fetch v0-3 -----------------------------
+
+def legacy_message(offset, magic, key, value, timestamp=-1, attributes=0):
+    """One message entry: offset, size, crc (CRC-32 IEEE over magic..end), magic, attributes,
+    [timestamp, magic 1], key, value."""
+    body = struct.pack(">bb", magic, attributes)
+    if magic == 1:
+        body += struct.pack(">q", timestamp)
+    for field in (key, value):
+        body += struct.pack(">i", -1) if field is None else struct.pack(">i", len(field)) + field
+    message = struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF) + body
+    return struct.pack(">qi", offset, len(message)) + message
+
+
+def legacy_gzip_wrapper(magic, records, timestamp=-1):
+    """A gzip wrapper around (key, value) records: magic 1 inner offsets are relative and the
+    wrapper carries the last one; magic 0 inner offsets are absolute (from 0 here)."""
+    inner = b"".join(legacy_message(i, magic, k, v, timestamp) for i, (k, v) in enumerate(records))
+    compressor = zlib.compressobj(wbits=31)
+    value = compressor.compress(inner) + compressor.flush()
+    return legacy_message(len(records) - 1, magic, None, value, timestamp, attributes=1)
+
+
+def parse_legacy(data):
+    """[(offset, magic, timestamp or None, key, value)] of a message set, wrappers opened; a partial
+    entry at the end (as a fetch may cut one) is ignored."""
+    out, pos = [], 0
+    while pos + 12 <= len(data):
+        offset, size = struct.unpack_from(">qi", data, pos)
+        if pos + 12 + size > len(data):
+            break
+        m = data[pos + 12:pos + 12 + size]
+        pos += 12 + size
+        crc, magic, attributes = struct.unpack_from(">Ibb", m, 0)
+        assert zlib.crc32(m[4:]) & 0xFFFFFFFF == crc, "legacy message CRC"
+        at, timestamp = 6, None
+        if magic == 1:
+            timestamp = struct.unpack_from(">q", m, at)[0]
+            at += 8
+        fields = []
+        for _ in range(2):
+            n = struct.unpack_from(">i", m, at)[0]
+            at += 4
+            fields.append(None if n < 0 else bytes(m[at:at + n]))
+            at += max(n, 0)
+        codec = attributes & 7
+        if codec == 0:
+            out.append((offset, magic, timestamp, fields[0], fields[1]))
+            continue
+        assert codec == 1, f"test helper reads gzip wrappers only (codec {codec})"
+        inner = parse_legacy(zlib.decompress(fields[1], wbits=47))
+        base = offset - inner[-1][0] if magic == 1 else 0
+        out += [(base + o, mg, ts, k, v) for o, mg, ts, k, v in inner]
+    return out
+
+
+def produce_legacy(client, version, topic, partition, message_set, acks=1):
+    """Produce v0-2 of one message set; returns (error, base offset)."""
+    r = client.call(0, version, False, lambda w: w.i16(acks).i32(10000).arr(
+        [topic], lambda w, t: w.str(t).arr([partition], lambda w, p: w.i32(p).records(message_set))))
+    topics = r.arr(lambda r: (r.str(), r.arr(lambda r: (r.i32(), r.i16(), r.i64(),
+                                                         r.i64() if version >= 2 else None))))
+    (_, [(_, error, base, _)]) = topics[0]
+    return error, base
+
+
+def fetch_legacy(client, version, topic, partition, offset, max_bytes=1 << 20):
+    """Fetch v0-3 of one partition; returns (error, high watermark, records bytes)."""
+    def build(w):
+        w.i32(-1).i32(100).i32(0)
+        if version >= 3:
+            w.i32(max_bytes)
+        w.arr([topic], lambda w, t: w.str(t).arr(
+            [partition], lambda w, p: w.i32(p).i64(offset).i32(max_bytes)))
+    r = client.call(1, version, False, build)
+    if version >= 1:
+        r.i32()  # throttle time
+    topics = r.arr(lambda r: (r.str(), r.arr(lambda r: (r.i32(), r.i16(), r.i64(), r.records()))))
+    (_, [(_, error, hw, records)]) = topics[0]
+    return error, hw, records or b""
+
+
+def list_offsets_v0(client, topic, partition, timestamp, max_num_offsets=1):
+    """ListOffsets v0; returns (error, [offsets])."""
+    r = client.call(2, 0, False, lambda w: w.i32(-1).arr([topic], lambda w, t: w.str(t).arr(
+        [partition], lambda w, p: w.i32(p).i64(timestamp).i32(max_num_offsets))))
+    topics = r.arr(lambda r: (r.str(), r.arr(lambda r: (r.i32(), r.i16(), r.arr(lambda r: r.i64())))))
+    (_, [(_, error, offsets)]) = topics[0]
+    return error, offsets

@@ -294,11 +294,11 @@ def topic_names(c):
 
 def test_api_versions_advertise_the_admin_ranges(client):
     versions = api_versions(client)
-    assert versions[19] == (2, 7)  # CreateTopics
-    assert versions[20] == (1, 6)  # DeleteTopics
-    assert versions[32] == (1, 4)  # DescribeConfigs
+    assert versions[19] == (0, 7)  # CreateTopics
+    assert versions[20] == (0, 6)  # DeleteTopics
+    assert versions[32] == (0, 4)  # DescribeConfigs
     assert versions[33] == (0, 2)  # AlterConfigs
-    assert versions[35] == (1, 4)  # DescribeLogDirs
+    assert versions[35] == (0, 4)  # DescribeLogDirs
     assert versions[37] == (0, 3)  # CreatePartitions
     assert versions[44] == (0, 1)  # IncrementalAlterConfigs
     assert versions[60] == (0, 1)  # DescribeCluster

@@ -6,10 +6,13 @@ operator would (docs/security.md walks through the same commands):
     pki.identity("alice", "/C=NL/O=Sluice/OU=eng/CN=alice")   # more client certificates
     pki.pkcs12(pki.broker, "secret")     # a PKCS12 key store
 
+or from a shell (bench/tls_bench.sh): python3 tests/integration/tls_certs.py <directory>.
+
 Keys are P-256 EC keys (quick to make) in PKCS#8 PEM, which Java, librdkafka and Python all read.
 """
 import pathlib
 import subprocess
+import sys
 
 DAYS = "30"
 
@@ -112,3 +115,9 @@ class Pki:
         if client_auth:
             configs[f"{prefix}ssl.client.auth"] = client_auth
         return configs
+
+
+if __name__ == "__main__":  # tls_certs.py <dir>: the certificates in <dir>, for benchmarks
+    if len(sys.argv) != 2:
+        sys.exit("usage: tls_certs.py <directory>")
+    Pki(sys.argv[1])

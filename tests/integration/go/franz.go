@@ -46,7 +46,7 @@ func franzProduce(args []string) int {
 	if *partition >= 0 {
 		opts = append(opts, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, franzSecurity()...)...)
 	if err != nil {
 		st.failed(err)
 		emit(st.report(r, started))
@@ -122,7 +122,7 @@ func franzConsume(args []string) int {
 	if *group != "" {
 		opts = append(opts, kgo.ConsumerGroup(*group))
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, franzSecurity()...)...)
 	if err != nil {
 		r["error"] = err.Error()
 		emit(t.report(r))
@@ -240,7 +240,7 @@ func franzTxn(args []string) int {
 	base := []kgo.Opt{kgo.SeedBrokers(*bootstrap), kgo.TransactionalID(*txnID), kgo.DefaultProduceTopic(*output),
 		kgo.ClientID("sluice-franz-txn"), kgo.AllowAutoTopicCreation()}
 	if *input == "" {
-		cl, err := kgo.NewClient(base...)
+		cl, err := kgo.NewClient(append(base, franzSecurity()...)...)
 		if err != nil {
 			emit(c.report(r))
 			return c.fail(err)
@@ -357,7 +357,8 @@ func franzAdmin(args []string) int {
 	r := result("franz-go", "admin")
 	var mu sync.Mutex
 	deadline(*timeout, func() map[string]any { mu.Lock(); defer mu.Unlock(); return r })
-	cl, err := kgo.NewClient(kgo.SeedBrokers(*bootstrap), kgo.ClientID("sluice-franz-admin"))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(*bootstrap), kgo.ClientID("sluice-franz-admin")},
+		franzSecurity()...)...)
 	if err != nil {
 		r["error"] = err.Error()
 		emit(r)

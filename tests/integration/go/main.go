@@ -12,7 +12,8 @@
 //	                               [--describe-cluster] [--describe-topic=T]
 //	sluice-goclients sarama produce|consume   (the same flags as franz's)
 //
-// Every subcommand also takes --timeout-ms (default 120000) and prints exactly one JSON object on
+// Every subcommand also takes --timeout-ms (default 120000), the security flags of security.go
+// (--tls-ca, --sasl-mechanism, ...), and prints exactly one JSON object on
 // stdout, with the same field names as the Java programs in ../java/src (client logs, if any, go to
 // stderr). Records follow the Java Produce pattern: key k-<i>, value v-<i>. Exit codes: 0 done,
 // 2 a client error (named in "error" or "errors"), 3 the deadline passed, 64 bad usage.
@@ -69,6 +70,7 @@ func flags(name string) (*flag.FlagSet, *string, *int64) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	bootstrap := fs.String("bootstrap", "", "host:port of a broker")
 	timeout := fs.Int64("timeout-ms", 120000, "the run's deadline")
+	addSecurityFlags(fs)
 	return fs, bootstrap, timeout
 }
 

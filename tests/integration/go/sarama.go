@@ -23,6 +23,7 @@ func saramaConfig(version string, clientID string) (*sarama.Config, error) {
 		}
 		cfg.Version = v
 	}
+	saramaSecurity(cfg)
 	return cfg, nil
 }
 

@@ -20,7 +20,7 @@
 //       group's committed offsets); prints {transactions, committed, aborted, records_committed,
 //       records_aborted, error}
 //
-// Every mode takes --timeout-ms (default 120000): past it the run prints what it has with
+// Every mode takes the security options of security() below and --timeout-ms (default 120000): past it the run prints what it has with
 // "timed_out": true and exits 3. Exit 2: a client error (in "error"/"errors"), 64: bad usage.
 import {
   Consumer, Producer, ProduceAcks, FetchIsolationLevels, stringDeserializers, stringSerializers,
@@ -78,6 +78,25 @@ const deadline = partial => {
 }
 
 const bootstrap = () => [need('bootstrap')]
+// Secured listeners: --tls-ca=FILE [--tls-cert=FILE --tls-key=FILE] for TLS,
+// --sasl-mechanism=M --sasl-user=U --sasl-password=P for SASL (OAUTHBEARER: the password is the token).
+const security = () => {
+  const out = {}
+  if (opts['tls-ca'] !== undefined) {
+    out.tls = { ca: readFileSync(opts['tls-ca']) }
+    if (opts['tls-cert'] !== undefined) {
+      out.tls.cert = readFileSync(opts['tls-cert'])
+      out.tls.key = readFileSync(need('tls-key'))
+    }
+  }
+  if (opts['sasl-mechanism'] !== undefined) {
+    const mechanism = opts['sasl-mechanism']
+    out.sasl = mechanism === 'OAUTHBEARER'
+      ? { mechanism, token: need('sasl-password') }
+      : { mechanism, username: need('sasl-user'), password: need('sasl-password') }
+  }
+  return out
+}
 
 const produce = async () => {
   const topic = need('topic')
@@ -92,7 +111,7 @@ const produce = async () => {
   const report = () => ({ ...base('produce'), ...st, elapsed_ms: Date.now() - started })
   deadline(report)
 
-  const producer = new Producer({ clientId: 'sluice-platformatic-produce', bootstrapBrokers: bootstrap(),
+  const producer = new Producer({ clientId: 'sluice-platformatic-produce', bootstrapBrokers: bootstrap(), ...security(),
     serializers: stringSerializers, idempotent, acks, autocreateTopics: true, retries: 3 })
   try {
     for (let start = first; start < first + count; start += batch) {
@@ -183,7 +202,7 @@ const consume = async () => {
   const report = () => ({ ...base('consume'), ...tally.report() })
   deadline(report)
 
-  const consumer = new Consumer({ clientId: 'sluice-platformatic-consume', bootstrapBrokers: bootstrap(),
+  const consumer = new Consumer({ clientId: 'sluice-platformatic-consume', bootstrapBrokers: bootstrap(), ...security(),
     groupId: opts.group || `sluice-platformatic-${process.pid}-${Date.now()}`, deserializers: stringDeserializers,
     maxWaitTime: 250, sessionTimeout: 10000, heartbeatInterval: 500 })
   let timedOut = false
@@ -236,7 +255,7 @@ const txn = async () => {
     if (abort) { c.aborted++; c.records_aborted += n } else { c.committed++; c.records_committed += n }
   }
 
-  const producer = new Producer({ clientId: 'sluice-platformatic-txn', bootstrapBrokers: bootstrap(),
+  const producer = new Producer({ clientId: 'sluice-platformatic-txn', bootstrapBrokers: bootstrap(), ...security(),
     serializers: stringSerializers, idempotent: true, transactionalId, autocreateTopics: true })
   let consumer = null
   try {
@@ -256,7 +275,7 @@ const txn = async () => {
     } else {
       // Reading from the group's committed offsets, in a fresh consumer after every abort.
       const open = async () => {
-        consumer = new Consumer({ clientId: 'sluice-platformatic-txn-consumer', bootstrapBrokers: bootstrap(),
+        consumer = new Consumer({ clientId: 'sluice-platformatic-txn-consumer', bootstrapBrokers: bootstrap(), ...security(),
           groupId: opts.group, deserializers: stringDeserializers, maxWaitTime: 250, sessionTimeout: 10000,
           heartbeatInterval: 500 })
         const stream = await consumer.consume({ topics: [input], mode: 'committed', fallbackMode: 'earliest',

@@ -23,7 +23,6 @@
 #include "protocol/generated/metadata.h"
 #include "protocol/generated/sasl_authenticate.h"
 #include "protocol/generated/sasl_handshake.h"
-#include "security/sasl_config.h"
 
 namespace sluice::net {
 namespace {
@@ -276,8 +275,21 @@ TEST(broker_client, authenticates_with_sasl_and_re_authenticates_in_place) {
 
   auto o = options_for(server.port());
   o.security.protocol = "SASL_PLAINTEXT";
-  o.security.sasl = std::make_shared<const security::sasl_client_credentials>(
-      security::sasl_client_credentials{"PLAIN", "broker", "broker-secret", {}});
+  // PLAIN's client side: one token.
+  struct plain_exchange final : sasl_client_exchange {
+    bool sent = false;
+    std::variant<std::vector<uint8_t>, std::string> evaluate(std::span<const uint8_t>) override {
+      if (sent) return std::vector<uint8_t>{};
+      sent = true;
+      std::string token("\0broker\0broker-secret", 21);
+      return std::vector<uint8_t>(token.begin(), token.end());
+    }
+    bool complete() const override { return sent; }
+  };
+  auto sasl = std::make_shared<client_sasl>();
+  sasl->mechanism = "PLAIN";
+  sasl->start = [] { return std::make_unique<plain_exchange>(); };
+  o.security.sasl = sasl;
   broker_client client(o);
   protocol::api_versions_request req;
   ASSERT_TRUE(client.call<protocol::api_versions_response>(req, 0).ok());

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,13 @@
 #include "net_test_support.h"
 
 namespace sluice::net::testing {
+
+// OpenSSL writes to its socket with write(2): a test whose peer closed first would die of
+// SIGPIPE. sluiced and the command-line tools ignore it at start; the test programs do so here.
+inline const bool sigpipe_ignored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 inline evp_pkey_ptr make_key() {
   return evp_pkey_ptr(EVP_EC_gen("P-256"));

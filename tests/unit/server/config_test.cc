@@ -262,5 +262,26 @@ TEST(config, a_broker_id_above_the_reserved_range_needs_generation_off) {
   EXPECT_EQ(typed({{"broker.id", "1001"}, {"reserved.broker.max.id", "2000"}}).broker_id, 1001);
 }
 
+TEST(config, authorization_keys_as_kafkas) {
+  auto none = typed({});
+  EXPECT_TRUE(none.authorizer_class_name.empty());
+  EXPECT_TRUE(none.super_users.empty());
+  EXPECT_FALSE(none.allow_everyone_if_no_acl_found);
+  auto acl = typed({{"authorizer.class.name", "kafka.security.authorizer.AclAuthorizer"},
+                    {"super.users", "User:admin; User:alice"},
+                    {"allow.everyone.if.no.acl.found", "true"}});
+  EXPECT_EQ(acl.authorizer_class_name, "kafka.security.authorizer.AclAuthorizer");
+  EXPECT_EQ(acl.super_users, (std::vector<std::string>{"User:admin", "User:alice"}));
+  EXPECT_TRUE(acl.allow_everyone_if_no_acl_found);
+  EXPECT_EQ(typed({{"authorizer.class.name", "kafka.security.auth.SimpleAclAuthorizer"}})
+                .authorizer_class_name,
+            "kafka.security.auth.SimpleAclAuthorizer");
+  EXPECT_NE(error_of({{"authorizer.class.name", "org.example.MyAuthorizer"}})
+                .find("authorizer.class.name"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"super.users", "admin"}}).find("principalType:principalName"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::server
