@@ -50,7 +50,8 @@ config_result to_wire(const config_entry& e, const options& o) {
   c.value = e.sensitive ? std::nullopt : e.value;
   c.read_only = e.read_only;
   c.config_source = static_cast<int8_t>(e.from);
-  c.is_default = e.from == config_entry::source::default_config;  // v0's form of the source
+  // v0's form of the source (a v0-only field: setting it in later versions cannot be encoded).
+  if (o.version == 0) c.is_default = e.from == config_entry::source::default_config;
   c.is_sensitive = e.sensitive;
   if (o.synonyms) {
     for (const auto& s : e.synonyms) {
