@@ -261,6 +261,18 @@ token_manager::timestamp_result token_manager::expire(const std::string& princip
   return {token_errc::none, t->expiry_timestamp};
 }
 
+std::vector<std::string> token_manager::remove_expired(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> removed;
+  for (const auto& t : cache_.all()) {
+    if (t.max_timestamp >= now_ms && t.expiry_timestamp >= now_ms) continue;
+    if (!persist_(t.token_id, nullptr)) continue;  // tried again at the next check
+    cache_.remove(t.token_id);
+    removed.push_back(t.token_id);
+  }
+  return removed;
+}
+
 std::vector<token_info> token_manager::describe(
     const std::string& principal, const std::optional<std::vector<std::string>>& owners,
     bool authorizer_allows_all) const {

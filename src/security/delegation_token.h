@@ -89,8 +89,9 @@ enum class token_errc {
 };
 
 struct token_settings {
-  int64_t max_lifetime_ms = 604800000;  // delegation.token.max.lifetime.ms
-  int64_t renew_time_ms = 86400000;     // delegation.token.expiry.time.ms
+  int64_t max_lifetime_ms = 604800000;         // delegation.token.max.lifetime.ms
+  int64_t renew_time_ms = 86400000;            // delegation.token.expiry.time.ms
+  int64_t expiry_check_interval_ms = 3600000;  // delegation.token.expiry.check.interval.ms
 };
 
 class token_manager {
@@ -121,6 +122,9 @@ class token_manager {
   std::vector<token_info> describe(const std::string& principal,
                                    const std::optional<std::vector<std::string>>& owners,
                                    bool authorizer_allows_all = true) const;
+  // Kafka's expireTokens: removes every token past its expiry or max timestamp; returns their ids.
+  std::vector<std::string> remove_expired(int64_t now_ms);
+  const token_settings& settings() const { return settings_; }
 
  private:
   token_cache& cache_;

@@ -247,8 +247,11 @@ result<std::unique_ptr<sasl_server>> make_sasl_server(
     };
     token_credential_lookup token_lookup;
     if (tokens)
-      token_lookup = [scram, tokens](const std::string& id) {
-        return tokens->credential(*scram, id);
+      // A token past its expiry is refused at once, not only once the expiry check removes it.
+      token_lookup = [scram, tokens](const std::string& id) -> std::optional<token_credential> {
+        auto c = tokens->credential(*scram, id);
+        if (c && c->expiry_timestamp < system_now_ms()) return std::nullopt;
+        return c;
       };
     return std::unique_ptr<sasl_server>(
         new scram_server(*scram, lookup, std::nullopt, std::move(token_lookup)));

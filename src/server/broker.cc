@@ -101,6 +101,7 @@ result<void> broker::start() {
   if (sasl_->services) {
     follow_user_credentials(*metadata_, sasl_->services->credentials);
     follow_delegation_tokens(*metadata_, *sasl_->services, sasl_->token_settings);
+    start_token_expiry();
   }
 
   // 3. The request dispatcher: the one place where request handling plugs in.
@@ -377,6 +378,27 @@ result<void> broker::start_metadata() {
   return ok_v;
 }
 
+// Delegation tokens past their expiry leave the store every
+// delegation.token.expiry.check.interval.ms, as Kafka's "delete-expired-tokens" task does.
+void broker::start_token_expiry() {
+  auto* manager = sasl_->services->token_manager.get();
+  if (!manager) return;
+  const int64_t interval = manager->settings().expiry_check_interval_ms;
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  token_timer_ = std::make_unique<coordinator_timer>();
+  token_timer_->start([this, manager, interval, now] {
+    for (const auto& id : manager->remove_expired(now()))
+      spdlog::info("Delegation token {} expired and removed", id);
+    token_timer_->arm(now() + interval);
+  });
+  token_timer_->arm(now() + interval);
+  add_shutdown_step("stop expiring delegation tokens", [this] { token_timer_->stop(); });
+}
+
 // Authorization (authorizer.class.name): the ACLs, before the first request can need them.
 result<void> broker::start_authorizer() {
   auto acls = open_authorizer(config_.typed(), zk_.get(), embedded_store_);
@@ -633,6 +655,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   transactions_.reset();
   txn_markers_.reset();
   txn_timer_.reset();
+  token_timer_.reset();
   txn_log_.reset();
   groups_.reset();
   coordinator_timer_.reset();

@@ -642,6 +642,12 @@ std::vector<config_key> build_catalogue() {
        .default_value = "604800000",
        .doc = "The longest a delegation token lives, however often it is renewed.",
        .valid = at_least(1)});
+  add({.name = "delegation.token.expiry.check.interval.ms",
+       .type = t::long_,
+       .default_value = "3600000",
+       .doc = "How often each broker removes the delegation tokens past their expiry from the "
+              "store (a login with one is refused at once regardless).",
+       .valid = at_least(1)});
   add({.name = "delegation.token.expiry.time.ms",
        .type = t::long_,
        .default_value = "86400000",

@@ -43,6 +43,8 @@ result<sasl_setup> make_sasl_setup(const server_config& config) {
     security::token_settings settings;
     settings.max_lifetime_ms = std::stoll(text_of("delegation.token.max.lifetime.ms").value());
     settings.renew_time_ms = std::stoll(text_of("delegation.token.expiry.time.ms").value());
+    settings.expiry_check_interval_ms =
+        std::stoll(text_of("delegation.token.expiry.check.interval.ms").value());
     out.services->tokens = std::make_shared<security::token_cache>(*secret);
     out.token_settings = settings;
   }

@@ -826,7 +826,8 @@ def test_delegation_tokens(tmp_path):
     """Kafka's token life cycle over the wire (Create/Describe/Renew/Expire), SCRAM logins with
     tokenauth=true as the token's owner, Kafka's refusals, and tokens kept across a restart."""
     b = sasl_broker(tmp_path / "tokens", **{"delegation.token.secret.key": "s3cret",
-                                            "delegation.token.max.lifetime.ms": "3600000"}).start()
+                                            "delegation.token.max.lifetime.ms": "3600000",
+                                            "delegation.token.expiry.check.interval.ms": "300"}).start()
     try:
         alice = plain_login(b, "alice", "alice-secret")
         made = create_token(alice, renewers=["admin"])
@@ -882,7 +883,14 @@ def test_delegation_tokens(tmp_path):
         handshake(s, "SCRAM-SHA-256")
         c = Scram("SCRAM-SHA-256", made["token_id"], base64.b64encode(made["hmac"]).decode())
         assert authenticate(s, c.first() + b",tokenauth=true")[:2] == (58, bad_scram("SCRAM-SHA-256"))
+        # A token past its max lifetime leaves the store at the next expiry check.
+        short = create_token(alice, max_lifetime_ms=500, correlation=18)
+        assert short["error"] == 0
+        wait_until(lambda: describe_tokens(alice, owners=["alice"], correlation=19)[1] == [], 30,
+                   "the short-lived token removed", interval=0.2)
         assert b.stop() == 0
+        kept = json.loads((b.data_dir / "sluice-metadata.json").read_text())["delegation_tokens"]
+        assert list(kept) == [other["token_id"]]  # admin's token lives on
     finally:
         b.kill()
 

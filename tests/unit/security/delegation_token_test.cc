@@ -78,6 +78,12 @@ TEST(TokenManager, CreateRenewExpireAsKafka) {
   EXPECT_EQ(f.manager.describe("User:carol", std::nullopt, false).size(), 0u);
   EXPECT_EQ(f.manager.describe("User:bob", std::nullopt, false).size(), 1u);
 
+  auto short_lived = f.manager.create("User:alice", "User:alice", {}, 100, now_ms);
+  EXPECT_TRUE(f.manager.remove_expired(now_ms + 50).empty());
+  EXPECT_EQ(f.manager.remove_expired(now_ms + 101),
+            (std::vector<std::string>{short_lived.info.token_id}));
+  EXPECT_FALSE(f.stored.at(short_lived.info.token_id).has_value());
+
   auto expired = f.manager.expire("User:alice", made.hmac, -1, now_ms);
   EXPECT_EQ(expired.error, token_errc::none);
   EXPECT_EQ(expired.timestamp, now_ms);
