@@ -899,3 +899,35 @@ def test_delegation_tokens_are_off_without_a_secret(broker):
     s = plain_login(broker, "alice", "alice-secret")
     assert create_token(s)["error"] == 61  # DELEGATION_TOKEN_AUTH_DISABLED
     assert describe_tokens(s, correlation=13)[0] == 61
+
+
+def test_java_delegation_tokens(tmp_path):
+    """Kafka's Java AdminClient creates, describes and expires a token (CreateDelegationToken v3,
+    flexible versions), and the Java producer logs in with it (ScramLoginModule tokenauth)."""
+    from clients import java
+    b = sasl_broker(tmp_path / "java-tokens", **{"delegation.token.secret.key": "s3cret"}).start()
+    try:
+        plain = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+                 'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule '
+                 'required username="alice" password="alice-secret";']
+        out = java("AdminOps", f"--bootstrap={sasl_bootstrap(b)}", "--create-token",
+                   "--describe-tokens", *plain)
+        token = out["token"]
+        assert token["owner"] == "User:alice" and out["tokens"] == [token], out
+        scram = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=SCRAM-SHA-512",
+                 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule '
+                 f'required username="{token["token_id"]}" password="{token["hmac"]}" '
+                 'tokenauth="true";']
+        out = java("Produce", f"--bootstrap={sasl_bootstrap(b)}", "--topic=java-token",
+                   "--count=20", *scram)
+        assert out["acked"] == 20, out
+        # A token-authenticated client may not create tokens (DELEGATION_TOKEN_REQUEST_NOT_ALLOWED).
+        out = java("AdminOps", f"--bootstrap={sasl_bootstrap(b)}", "--create-token", *scram,
+                   check=False)
+        assert "UnsupportedByAuthenticationException" in out["error"], out
+        out = java("AdminOps", f"--bootstrap={sasl_bootstrap(b)}", "--create-token",
+                   "--expire-token", *plain)
+        assert out["expired"] > 0, out
+        assert b.stop() == 0
+    finally:
+        b.kill()
