@@ -26,8 +26,16 @@ result<std::vector<std::pair<std::string, std::string>>> parse_add_config(std::s
   std::vector<std::pair<std::string, std::string>> out;
   for (const std::string& item : items) {
     if (trim(item).empty()) continue;
-    size_t eq = item.find('=');
-    if (eq == std::string::npos || item.find('=', eq + 1) != std::string::npos) {
+    // '=' inside brackets belongs to the value (SCRAM-SHA-256=[iterations=8192,password=x]).
+    size_t eq = std::string::npos;
+    int equals = 0;
+    int level = 0;
+    for (size_t i = 0; i < item.size(); ++i) {
+      if (item[i] == '[') ++level;
+      if (item[i] == ']' && level > 0) --level;
+      if (item[i] == '=' && level == 0 && equals++ == 0) eq = i;
+    }
+    if (eq == std::string::npos || equals > 1) {
       return fail(errc::usage,
                   "requirement failed: Invalid entity config: all configs to be added must be in "
                   "the format \"key=val\".");

@@ -13,6 +13,7 @@
 #include "cli/kafka_args.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
+#include "cli/user_scram.h"
 #include "cli/zk_configs.h"
 
 namespace sluice::cli {
@@ -49,15 +50,15 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
   p.list(o.entity_type, "--entity-type", "String",
-         "The entity's type: topics, brokers, broker-loggers, users, clients (ips are not "
-         "supported by Sluice).");
+         "The entity's type: topics, brokers, broker-loggers, users (quotas and SCRAM "
+         "credentials), clients (ips are not supported by Sluice).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
   p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
   p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
   p.text(o.user, "--user", "String", "The user (same as --entity-type users).");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
-         "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics and "
-         "brokers only, as Kafka's tool.");
+         "DEPRECATED: the ZooKeeper connection string (host:port[,...][/chroot]); topics, "
+         "brokers and users' SCRAM credentials, as Kafka's tool.");
 }
 
 // Kafka's singular of an entity type: topic, broker, broker-logger.
@@ -126,6 +127,13 @@ parse_changes(const configs_options& o) {
   return std::make_pair(std::move(add), std::move(remove));
 }
 
+// Whether --add-config/--delete-config name SCRAM credentials (SCRAM-SHA-256, SCRAM-SHA-512).
+bool mentions_scram(const configs_options& o) {
+  auto scram = [](const std::string& item) { return item.find("SCRAM-SHA-") != std::string::npos; };
+  return std::any_of(o.add_config.begin(), o.add_config.end(), scram) ||
+         std::any_of(o.delete_config.begin(), o.delete_config.end(), scram);
+}
+
 // --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server.
 int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
   std::vector<quota_entity_arg> entity;
@@ -173,6 +181,42 @@ int alter(kafka_client& c, const configs_options& o, const std::string& type,
   return 0;
 }
 
+// --entity-type users: SCRAM credentials (user_scram.h).
+int users_main(kafka_tool_parser& p, const configs_options& o,
+               const std::optional<std::string>& name) {
+  if (name && name->empty())
+    return failed(
+        "The use of --entity-default or --user-defaults is not allowed with User SCRAM "
+        "Credentials using --bootstrap-server.");
+  std::vector<std::pair<std::string, std::string>> add;
+  std::vector<std::string> remove;
+  if (o.alter) {
+    auto changes = parse_changes(o);
+    if (!changes) return failed(changes.message());
+    std::tie(add, remove) = std::move(*changes);
+  }
+  if (p.has("--zookeeper")) {
+    auto out = o.describe ? describe_user_configs_zookeeper(o.zookeeper, name)
+                          : alter_user_configs_zookeeper(o.zookeeper, *name, add, remove);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
+  auto settings = make_settings(o.bootstrap_server, o.command_config);
+  if (!settings) return failed(settings.message());
+  auto client = kafka_client::create(client_kind::admin, *settings);
+  if (!client) return failed(client.message());
+  if (o.describe) {
+    auto out = describe_user_scram(*client, name);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
+  if (auto r = alter_user_scram(*client, *name, add, remove); !r) return failed(r.message());
+  std::printf("Completed updating config for user %s.\n", name->c_str());
+  return 0;
+}
+
 }  // namespace
 
 int kafka_configs_main(const args_t& args) {
@@ -201,21 +245,27 @@ int kafka_configs_main(const args_t& args) {
   if (p.has("--broker")) types = {"brokers"}, names = {o.broker};
   if (o.broker_defaults) types = {"brokers"};
   if (p.has("--broker-logger")) types = {"broker-loggers"}, names = {o.broker_logger};
-  if (p.has("--user")) types = {"users"};
+  if (p.has("--user")) types = {"users"}, names = {o.user};
   if (p.has("--client")) types = {"clients"};
   if (p.has("--ip")) types = {"ips"};
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
-  if (type == "users" || type == "clients") {
+  // A user's SCRAM credentials go to users_main (AlterUserScramCredentials, or the user's znode
+  // with --zookeeper); quotas of users and clients to client_quotas. Describing a user over
+  // --bootstrap-server shows both, as Kafka's tool does.
+  const bool one_user = type == "users" && types.size() == 1 && !p.has("--client");
+  const bool scram = one_user && (p.has("--zookeeper") || mentions_scram(o));
+  if ((type == "users" || type == "clients") && !scram) {
     if (o.alter && !p.has("--add-config") && !p.has("--add-config-file") &&
         !p.has("--delete-config")) {
       return failed(
           "At least one of --add-config, --add-config-file, or --delete-config must be specified "
           "with --alter");
     }
-    return client_quotas(p, o);
+    if (!(o.describe && one_user && !p.has("--zookeeper"))) return client_quotas(p, o);
+    if (int rc = client_quotas(p, o); rc != 0) return rc;
   }
-  if (type != "topics" && type != "brokers" && type != "broker-loggers") {
+  if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users") {
     if (type == "ips") {
       return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
     }
@@ -261,6 +311,7 @@ int kafka_configs_main(const args_t& args) {
       return failed("Only one of --add-config or --add-config-file must be specified");
     }
   }
+  if (type == "users") return users_main(p, o, name);
   if (p.has("--zookeeper")) {
     if (type == "broker-loggers") {
       return failed("--entity-type broker-loggers is only supported with --bootstrap-server");

@@ -110,6 +110,15 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [k, v] : configs.items())
         m[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
+    const nlohmann::json tokens = doc.value("delegation_tokens", nlohmann::json::object());
+    for (const auto& [id, json] : tokens.items())
+      store->delegation_tokens_[id] = json.is_string() ? json.get<std::string>() : json.dump();
+    const nlohmann::json users = doc.value("user_configs", nlohmann::json::object());
+    for (const auto& [user, configs] : users.items()) {
+      config_map& m = store->user_configs_[user];
+      for (const auto& [k, v] : configs.items())
+        m[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
     if (auto acls = doc.find("acls"); acls != doc.end() && acls->is_object()) {
       for (const auto& [path, document] : acls->items())
         store->acl_documents_[path] = document.dump();
@@ -142,6 +151,8 @@ result<void> embedded_metadata_store::persist_locked() {
   nlohmann::json doc = {{"version", 1}, {"cluster_id", cluster_id_}, {"topics", topics}};
   if (!broker_configs_.empty()) doc["broker_configs"] = broker_configs_;
   if (!client_configs_.empty()) doc["client_configs"] = client_configs_;
+  if (!user_configs_.empty()) doc["user_configs"] = user_configs_;
+  if (!delegation_tokens_.empty()) doc["delegation_tokens"] = delegation_tokens_;
   // The same JSON as Kafka's /latest_producer_id_block znode.
   if (producer_ids_)
     doc["producer_id_block"] =
@@ -387,6 +398,62 @@ std::string broker_entity(std::optional<int32_t> broker) {
   return broker ? std::to_string(*broker) : std::string("<default>");
 }
 }  // namespace
+
+std::map<std::string, config_map> embedded_metadata_store::user_configs() const {
+  std::lock_guard lock(mutex_);
+  return user_configs_;
+}
+
+result<void> embedded_metadata_store::update_user_configs(const std::string& user,
+                                                          const config_edit& edit) {
+  std::unique_lock serial(update_mutex_);
+  config_map current;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = user_configs_.find(user); it != user_configs_.end()) current = it->second;
+  }
+  auto configs = edit(current);
+  if (!configs) return std::move(configs).error();
+  {
+    std::lock_guard lock(mutex_);
+    auto saved = user_configs_;
+    if (configs->empty())
+      user_configs_.erase(user);
+    else
+      user_configs_[user] = std::move(*configs);
+    if (auto r = persist_locked(); !r) {
+      user_configs_ = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  serial.unlock();
+  notify({metadata_change::kind::user_configs_changed, user});
+  return ok_v;
+}
+
+std::map<std::string, std::string> embedded_metadata_store::delegation_tokens() const {
+  std::lock_guard lock(mutex_);
+  return delegation_tokens_;
+}
+
+result<void> embedded_metadata_store::put_delegation_token(const std::string& token_id,
+                                                           const std::optional<std::string>& json) {
+  {
+    std::unique_lock serial(update_mutex_);
+    std::lock_guard lock(mutex_);
+    auto saved = delegation_tokens_;
+    if (json)
+      delegation_tokens_[token_id] = *json;
+    else
+      delegation_tokens_.erase(token_id);
+    if (auto r = persist_locked(); !r) {
+      delegation_tokens_ = std::move(saved);
+      return std::move(r).error();
+    }
+  }
+  notify({metadata_change::kind::delegation_token_changed, token_id});
+  return ok_v;
+}
 
 config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker) const {
   std::lock_guard lock(mutex_);

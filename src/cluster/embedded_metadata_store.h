@@ -44,6 +44,11 @@ class embedded_metadata_store final : public metadata_store {
                                  bool validate_only) override;
   result<void> update_topic_configs(const std::string& name, const config_edit& edit) override;
   config_map broker_configs(std::optional<int32_t> broker) const override;
+  std::map<std::string, config_map> user_configs() const override;
+  result<void> update_user_configs(const std::string& user, const config_edit& edit) override;
+  std::map<std::string, std::string> delegation_tokens() const override;
+  result<void> put_delegation_token(const std::string& token_id,
+                                    const std::optional<std::string>& json) override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
   result<std::map<std::string, config_map>> client_configs() const override;
@@ -80,10 +85,12 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, topic_metadata> topics_;
   // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
   std::map<std::string, config_map> broker_configs_;
-  // User and client-id entities' configs by entity path, as under /config in ZooKeeper.
+  // User and client-id entities' quota configs by entity path, as under /config in ZooKeeper.
   std::map<std::string, config_map> client_configs_;
-  std::optional<producer_id_block> producer_ids_;     // the last block claimed
-  std::map<std::string, std::string> acl_documents_;  // by znode path
+  std::map<std::string, config_map> user_configs_;        // SCRAM credentials, by user
+  std::map<std::string, std::string> delegation_tokens_;  // token id → Kafka's token JSON
+  std::optional<producer_id_block> producer_ids_;         // the last block claimed
+  std::map<std::string, std::string> acl_documents_;      // by znode path
   std::vector<watcher> watchers_;
 };
 

@@ -80,8 +80,10 @@ struct metadata_change {
     partitions_added,
     configs_changed,
     leadership,
-    broker_configs_changed,  // a dynamic broker config set (topic empty)
-    client_configs_changed,  // a user or client-id entity's configs (quotas; topic empty)
+    broker_configs_changed,    // a dynamic broker config set (topic empty)
+    client_configs_changed,    // a user or client-id entity's configs (quotas; topic empty)
+    user_configs_changed,      // a user's config entity (topic: the user name)
+    delegation_token_changed,  // a delegation token stored, changed or removed (topic: its id)
   };
   kind what;
   std::string topic;
@@ -158,6 +160,27 @@ class metadata_store {
   // round trips, an fsync): call it from a request worker. errc::unavailable when the store
   // cannot be reached, errc::invalid_request when the ids are exhausted.
   virtual result<producer_id_block> allocate_producer_ids(int32_t broker) = 0;
+
+  // User config entities, Kafka's /config/users/<user> (SCRAM credentials under the mechanism
+  // names, "SCRAM-SHA-256" → "salt=...,stored_key=...,server_key=...,iterations=4096"; quotas):
+  // every user's stored set, and a read-modify-write of one user's set (an empty set removes the
+  // user). Watchers get user_configs_changed with the user's name. Blocking like the other
+  // writers. A store without users (test doubles) has none and refuses changes.
+  virtual std::map<std::string, config_map> user_configs() const { return {}; }
+  virtual result<void> update_user_configs(const std::string& /*user*/,
+                                           const config_edit& /*edit*/) {
+    return fail(errc::invalid_request, "this metadata store keeps no user configs");
+  }
+
+  // Delegation tokens, Kafka's /delegation_token/tokens/<id> (the token's JSON, see
+  // security/delegation_token.h): every stored token by id, and one token's write (nullopt
+  // deletes it) with Kafka's /delegation_token/token_changes notice. Watchers get
+  // delegation_token_changed with the token id. Blocking like the other writers.
+  virtual std::map<std::string, std::string> delegation_tokens() const { return {}; }
+  virtual result<void> put_delegation_token(const std::string& /*token_id*/,
+                                            const std::optional<std::string>& /*json*/) {
+    return fail(errc::invalid_request, "this metadata store keeps no delegation tokens");
+  }
 
   virtual void watch(watcher w) = 0;
 };

@@ -76,20 +76,63 @@ std::string format_endpoint(const broker_endpoint& e) {
 }  // namespace
 
 std::vector<std::string> persistent_paths() {
-  return {"/consumers",
-          std::string(broker_ids),
-          std::string(broker_topics),
-          "/brokers/seqid",
-          std::string(config_changes),
-          std::string(delete_topics),
-          std::string(isr_change_notification),
-          std::string(latest_producer_id_block),
-          "/log_dir_event_notification",
-          std::string(config_topics),
-          "/config/clients",
-          "/config/users",
-          std::string(config_brokers),
-          "/config/ips"};
+  return {"/consumers", std::string(broker_ids), std::string(broker_topics), "/brokers/seqid",
+          std::string(config_changes), std::string(delete_topics),
+          std::string(isr_change_notification), std::string(latest_producer_id_block),
+          "/log_dir_event_notification", std::string(config_topics), "/config/clients",
+          "/config/users", std::string(config_brokers), "/config/ips",
+          // Kafka creates these when delegation tokens are on (createDelegationTokenPaths); they
+          // exist here from the start so every broker's watches are set before a token is made.
+          std::string(delegation_tokens), std::string(delegation_token_changes)};
+}
+
+std::string sanitize_entity_name(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '-' || c == '_';
+    if (plain) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> desanitize_entity_name(std::string_view znode) {
+  std::string out;
+  for (size_t i = 0; i < znode.size(); ++i) {
+    char c = znode[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= znode.size()) return std::nullopt;
+      int value = 0;
+      for (size_t k = i + 1; k <= i + 2; ++k) {
+        char h = znode[k];
+        int d = h >= '0' && h <= '9'   ? h - '0'
+                : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                       : -1;
+        if (d < 0) return std::nullopt;
+        value = value * 16 + d;
+      }
+      out += static_cast<char>(value);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string delegation_token_path(const std::string& token_id) {
+  return fmt::format("{}/{}", delegation_tokens, token_id);
+}
+
+std::string user_config_path(const std::string& user) {
+  return fmt::format("{}/{}", config_users, sanitize_entity_name(user));
 }
 
 std::string broker_path(int32_t broker_id) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ inline constexpr std::string_view broker_topics = "/brokers/topics";
 inline constexpr std::string_view config_topics = "/config/topics";
 inline constexpr std::string_view config_brokers = "/config/brokers";
 inline constexpr std::string_view config_changes = "/config/changes";
+inline constexpr std::string_view config_users = "/config/users";
+inline constexpr std::string_view delegation_tokens = "/delegation_token/tokens";
+inline constexpr std::string_view delegation_token_changes = "/delegation_token/token_changes";
 inline constexpr std::string_view delete_topics = "/admin/delete_topics";
 inline constexpr std::string_view controller = "/controller";
 inline constexpr std::string_view controller_epoch = "/controller_epoch";
@@ -39,6 +43,12 @@ std::string topic_config_path(const std::string& topic);                // /conf
 std::string broker_config_entity(std::optional<int32_t> broker);
 std::string broker_config_path(std::optional<int32_t> broker);  // /config/brokers/<entity>
 std::string delete_topic_path(const std::string& topic);        // /admin/delete_topics/<t>
+// Kafka's Sanitizer: an entity name as a znode name (URL encoding, with "%20" for a space and
+// "%2A" for '*'), and back (nullopt for a bad %-escape).
+std::string sanitize_entity_name(std::string_view name);
+std::optional<std::string> desanitize_entity_name(std::string_view znode);
+std::string user_config_path(const std::string& user);           // /config/users/<sanitized user>
+std::string delegation_token_path(const std::string& token_id);  // /delegation_token/tokens/<id>
 
 // /brokers/ids/<id>: {"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},
 // "endpoints":["PLAINTEXT://host:9092"],"jmx_port":-1,"port":9092,"host":"host",

@@ -110,6 +110,8 @@ result<void> zk_metadata_cache::load_all() {
   load_broker_configs(std::nullopt);
   load_broker_configs(broker_id_);
   load_config_changes();
+  load_users();
+  load_delegation_tokens();
   return load_topics();
 }
 
@@ -129,6 +131,12 @@ void zk_metadata_cache::reload_broker_configs(std::optional<int32_t> broker) {
   load_scope scope(*this);
   if (closed_) return;
   load_broker_configs(broker);
+}
+
+void zk_metadata_cache::reload_user_config(const std::string& user) {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_user_config(zk_layout::sanitize_entity_name(user));
 }
 
 void zk_metadata_cache::reload_brokers() {
@@ -382,6 +390,125 @@ void zk_metadata_cache::load_broker_configs(std::optional<int32_t> broker) {
     current = std::move(*configs);
   }
   notify_later(metadata_change::kind::broker_configs_changed, {});
+}
+
+// Users: a children watch on /config/users finds new and removed users, a data watch on each
+// user's znode its changes (Kafka's tools write the znode, then a /config/changes notice).
+void zk_metadata_cache::load_users() {
+  auto names = read_children(std::string(zk_layout::config_users),
+                             [](zk_metadata_cache& c) { c.load_users(); });
+  if (!names) {
+    if (names.code() != zk_errc::no_node)
+      spdlog::warn("Cannot read {}: {}", zk_layout::config_users, names.message());
+    return;
+  }
+  std::set<std::string> live(names->begin(), names->end());
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [znode, configs] : user_configs_)
+      if (!live.contains(znode)) removed.push_back(znode);
+    for (const auto& znode : removed) user_configs_.erase(znode);
+  }
+  for (const auto& znode : removed)
+    notify_later(metadata_change::kind::user_configs_changed,
+                 zk_layout::desanitize_entity_name(znode).value_or(znode));
+  for (const auto& znode : live) {
+    bool known;
+    {
+      std::lock_guard lock(mutex_);
+      known = user_configs_.contains(znode);
+    }
+    if (!known || !armed_.contains("d:" + std::string(zk_layout::config_users) + "/" + znode))
+      load_user_config(znode);
+  }
+}
+
+void zk_metadata_cache::load_user_config(const std::string& znode) {
+  const auto path = std::string(zk_layout::config_users) + "/" + znode;
+  auto user = zk_layout::desanitize_entity_name(znode).value_or(znode);
+  auto configs = read_entity_config(path, "user " + user,
+                                    [znode](zk_metadata_cache& c) { c.load_user_config(znode); });
+  if (!configs) return;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = user_configs_.find(znode);
+    if (it != user_configs_.end() && it->second == *configs) return;
+    user_configs_[znode] = std::move(*configs);
+  }
+  notify_later(metadata_change::kind::user_configs_changed, user);
+}
+
+void zk_metadata_cache::reload_delegation_token(const std::string& token_id) {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_delegation_token(token_id);
+}
+
+// Tokens: a children watch on /delegation_token/tokens finds new and removed tokens, a data watch
+// on each its renewals (Kafka's brokers follow /delegation_token/token_changes instead; both are
+// written).
+void zk_metadata_cache::load_delegation_tokens() {
+  const std::string root(zk_layout::delegation_tokens);
+  auto ids = read_children(root, [](zk_metadata_cache& c) { c.load_delegation_tokens(); });
+  if (!ids) {
+    if (ids.code() != zk_errc::no_node) spdlog::warn("Cannot read {}: {}", root, ids.message());
+    return;
+  }
+  std::set<std::string> live(ids->begin(), ids->end());
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, json] : delegation_tokens_)
+      if (!live.contains(id)) removed.push_back(id);
+    for (const auto& id : removed) delegation_tokens_.erase(id);
+  }
+  for (const auto& id : removed) notify_later(metadata_change::kind::delegation_token_changed, id);
+  for (const auto& id : live) {
+    bool known;
+    {
+      std::lock_guard lock(mutex_);
+      known = delegation_tokens_.contains(id);
+    }
+    if (!known || !armed_.contains("d:" + zk_layout::delegation_token_path(id)))
+      load_delegation_token(id);
+  }
+}
+
+void zk_metadata_cache::load_delegation_token(const std::string& token_id) {
+  const auto path = zk_layout::delegation_token_path(token_id);
+  auto node = read(path, /*watch_absent=*/false,
+                   [token_id](zk_metadata_cache& c) { c.load_delegation_token(token_id); });
+  if (!node) {
+    spdlog::warn("Cannot read {}: {}", path, node.message());
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!node->has_value()) {
+      if (delegation_tokens_.erase(token_id) == 0) return;
+    } else {
+      auto& slot = delegation_tokens_[token_id];
+      if (slot == (*node)->data) return;
+      slot = (*node)->data;
+    }
+  }
+  notify_later(metadata_change::kind::delegation_token_changed, token_id);
+}
+
+std::map<std::string, std::string> zk_metadata_cache::delegation_tokens() const {
+  std::lock_guard lock(mutex_);
+  return delegation_tokens_;
+}
+
+std::map<std::string, config_map> zk_metadata_cache::user_configs() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, config_map> out;
+  for (const auto& [znode, configs] : user_configs_) {
+    if (configs.empty()) continue;
+    out[zk_layout::desanitize_entity_name(znode).value_or(znode)] = configs;
+  }
+  return out;
 }
 
 config_map zk_metadata_cache::broker_configs(std::optional<int32_t> broker) const {

@@ -33,6 +33,8 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   void reload_topic_config(const std::string& name);
   void reload_brokers();
   void reload_broker_configs(std::optional<int32_t> broker);
+  void reload_user_config(const std::string& user);
+  void reload_delegation_token(const std::string& token_id);
 
   void add_watcher(metadata_store::watcher w);
   // Stops loading and telling watchers; returns once no watcher call is in progress, after which
@@ -47,6 +49,10 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   std::vector<std::string> topic_names() const;
   // Dynamic broker configs of this broker or (nullopt) the cluster default; others: empty.
   config_map broker_configs(std::optional<int32_t> broker) const;
+  // Every user's config entity (/config/users/<user>), by user name.
+  std::map<std::string, config_map> user_configs() const;
+  // Every delegation token (/delegation_token/tokens/<id>), id → its JSON.
+  std::map<std::string, std::string> delegation_tokens() const;
 
  private:
   class load_scope;
@@ -73,6 +79,10 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
                                                on_fire fire);
   void load_partition_state(const std::string& name, int32_t partition);
   void load_broker_configs(std::optional<int32_t> broker);
+  void load_users();
+  void load_user_config(const std::string& znode);  // the sanitized name
+  void load_delegation_tokens();
+  void load_delegation_token(const std::string& token_id);
 
   void notify_later(metadata_change::kind what, const std::string& topic);
 
@@ -89,7 +99,9 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   int32_t controller_id_ = -1;
   std::map<int32_t, broker_info> brokers_;
   std::map<std::string, topic_metadata> topics_;
-  std::map<std::string, config_map> broker_configs_;  // by entity: "<default>", "<id>"
+  std::map<std::string, config_map> broker_configs_;      // by entity: "<default>", "<id>"
+  std::map<std::string, config_map> user_configs_;        // by znode (sanitized) name
+  std::map<std::string, std::string> delegation_tokens_;  // token id → JSON
   std::vector<metadata_store::watcher> watchers_;
 };
 

@@ -443,6 +443,51 @@ result<void> zk_metadata_store::update_client_configs(const std::string& entity_
   return update_entity_config(impl_->zk, "/config/" + entity_path, entity_path, edit);
 }
 
+std::map<std::string, config_map> zk_metadata_store::user_configs() const {
+  return impl_->cache->user_configs();
+}
+
+result<void> zk_metadata_store::update_user_configs(const std::string& user,
+                                                    const config_edit& edit) {
+  auto& s = *impl_;
+  if (auto r = update_entity_config(s.zk, zk_layout::user_config_path(user),
+                                    "users/" + zk_layout::sanitize_entity_name(user), edit);
+      !r)
+    return r;
+  s.cache->reload_user_config(user);
+  return ok_v;
+}
+
+std::map<std::string, std::string> zk_metadata_store::delegation_tokens() const {
+  return impl_->cache->delegation_tokens();
+}
+
+// As Kafka's KafkaZkClient.setOrCreateDelegationToken / deleteDelegationToken, then the
+// createTokenChangeNotification its other brokers follow.
+result<void> zk_metadata_store::put_delegation_token(const std::string& token_id,
+                                                     const std::optional<std::string>& json) {
+  auto& s = *impl_;
+  const auto path = zk_layout::delegation_token_path(token_id);
+  if (json) {
+    auto set = s.zk.set(path, *json, -1);
+    std::string problem = set ? std::string() : set.message();
+    if (!set && set.code() == zk_errc::no_node) {
+      auto created = s.zk.create_recursive(path, *json);
+      problem = created ? std::string() : created.message();
+    }
+    if (!problem.empty()) return fail(errc::unavailable, path + ": " + problem);
+  } else if (auto removed = s.zk.remove(path, -1); !removed && removed.code() != zk_errc::no_node) {
+    return fail(errc::unavailable, path + ": " + removed.message());
+  }
+  auto notice =
+      s.zk.create_recursive(std::string(zk_layout::delegation_token_changes) + "/token_change_",
+                            token_id, zk_create_mode::persistent_sequential);
+  if (!notice)
+    spdlog::warn("Cannot write the token change notice of {}: {}", token_id, notice.message());
+  s.cache->reload_delegation_token(token_id);
+  return ok_v;
+}
+
 result<producer_id_block> zk_metadata_store::allocate_producer_ids(int32_t broker) {
   auto& zk = impl_->zk;
   const std::string path(zk_layout::latest_producer_id_block);

@@ -66,6 +66,11 @@ class zk_metadata_store final : public metadata_store {
                                  bool validate_only) override;
   result<void> update_topic_configs(const std::string& name, const config_edit& edit) override;
   config_map broker_configs(std::optional<int32_t> broker) const override;
+  std::map<std::string, config_map> user_configs() const override;
+  result<void> update_user_configs(const std::string& user, const config_edit& edit) override;
+  std::map<std::string, std::string> delegation_tokens() const override;
+  result<void> put_delegation_token(const std::string& token_id,
+                                    const std::optional<std::string>& json) override;
   result<void> update_broker_configs(std::optional<int32_t> broker,
                                      const config_edit& edit) override;
   result<std::map<std::string, config_map>> client_configs() const override;

@@ -33,6 +33,8 @@ class client_quotas;
 
 namespace sluice::handlers {
 
+struct sasl_services;  // handlers/sasl_exchange.h
+
 // One configuration value as DescribeConfigs reports it.
 struct config_entry {
   enum class source : int8_t {
@@ -117,6 +119,8 @@ struct broker_services {
   // Producer ids for InitProducerId (idempotent producers and the transaction coordinator).
   cluster::producer_id_manager* producer_ids = nullptr;
   transaction::txn_coordinator* transactions = nullptr;
+  // SASL listeners' mechanisms and the SCRAM credentials (issue #13); null: no SASL listener.
+  const sasl_services* sasl = nullptr;
   // Authorization (issue #13): the ACLs and their authorizer, or null when authorizer.class.name
   // is empty (everything allowed; the ACL APIs answer SECURITY_DISABLED). See authorization.h.
   security::acl_manager* acls = nullptr;

@@ -4,6 +4,7 @@
 
 #include "handlers/api_versions.h"
 #include "handlers/registry.h"
+#include "handlers/sasl_exchange.h"
 #include "protocol/generated/api_table.h"
 #include "protocol/generated/api_versions.h"
 
@@ -15,6 +16,9 @@ void dispatcher::dispatch(const net::connection_ref& connection, net::request_fr
   // lives as long as any of them keeps `owned`.
   auto holder = std::make_shared<net::request_frame>(std::move(frame));
   std::shared_ptr<const protocol::bytes> owned(holder, &holder->bytes());
+  // After a v0 SaslHandshake the client sends raw SASL tokens, not requests.
+  if (connection->session->raw_tokens())
+    return handle_raw_sasl_token(connection, std::move(owned), services_, std::move(done));
   protocol::reader r(*owned);
   // The first four fields are laid out alike in every header version: peek key and version.
   protocol::reader peek(*owned);
@@ -25,6 +29,11 @@ void dispatcher::dispatch(const net::connection_ref& connection, net::request_fr
                  connection->client_address(), owned->size());
     return done(net::outbound_response::close());
   }
+
+  // SASL listeners: only ApiVersions and the SASL requests before authentication; an expired
+  // session closes (KIP-368). One gate here rather than in every handler.
+  if (sasl_admit(connection, api_key) == sasl_verdict::close)
+    return done(net::outbound_response::close());
 
   protocol::request_header header;
   auto header_version = protocol::request_header_version(api_key, api_version);

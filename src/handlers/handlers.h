@@ -43,6 +43,20 @@ void handle_describe_transactions(request_context& ctx, protocol::reader& body, 
 void handle_list_transactions(request_context& ctx, protocol::reader& body, responder reply);
 void handle_describe_producers(request_context& ctx, protocol::reader& body, responder reply);
 
+// SASL (issue #13; sasl_apis.cc, with the dispatcher's gate).
+void handle_sasl_handshake(request_context& ctx, protocol::reader& body, responder reply);
+void handle_sasl_authenticate(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_user_scram_credentials(request_context& ctx, protocol::reader& body,
+                                            responder reply);
+void handle_alter_user_scram_credentials(request_context& ctx, protocol::reader& body,
+                                         responder reply);
+// Delegation tokens (delegation_tokens.cc).
+void handle_create_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_renew_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_expire_delegation_token(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_delegation_token(request_context& ctx, protocol::reader& body,
+                                      responder reply);
+
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
 
 // ACLs (issue #13, acl_apis.cc).

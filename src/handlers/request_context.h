@@ -44,18 +44,20 @@ class responder {
   // Answers at another version than requested (ApiVersions falls back to v0 for unknown versions).
   void override_version(int16_t version) { version_ = version; }
 
-  // Encodes `response` at the request's version, after the right response header.
+  // Encodes `response` at the request's version, after the right response header. With
+  // `then_close`, the connection closes once it is written (a failed SASL authentication).
   template <class Response>
-  void send(const Response& response) {
+  void send(const Response& response, bool then_close = false) {
     protocol::writer w;
     protocol::response_header header;
     header.correlation_id = correlation_id_;
     auto header_version = protocol::response_header_version(api_key_, version_);
     if (auto r = header.encode(w, header_version); !r) return encoding_failed(r.code());
     if (auto r = response.encode(w, version_); !r) return encoding_failed(r.code());
-    auto r = net::outbound_response::with(std::move(w));
-    r.throttle = throttle_;
-    done_(std::move(r));
+    auto out = net::outbound_response::with(std::move(w));
+    out.throttle = throttle_;
+    out.close_connection = then_close;
+    done_(std::move(out));
   }
 
   // No response at all (Produce with acks=0).

@@ -9,7 +9,10 @@
 // from any thread and is final. Plain POSIX sockets and poll(); no Asio. When the inter-broker
 // listener is SSL or SASL_SSL the connection runs TLS (OpenSSL on the same non-blocking socket),
 // verifying the peer against the listener's trust store and, with
-// ssl.endpoint.identification.algorithm=https, its host name.
+// ssl.endpoint.identification.algorithm=https, its host name. When it is SASL_PLAINTEXT or
+// SASL_SSL each new connection then authenticates (SaslHandshake, SaslAuthenticate) with the
+// broker's own credentials before its first request, and re-authenticates in place when the
+// peer's session lifetime nears its end (KIP-368).
 #pragma once
 
 #include <chrono>

@@ -27,6 +27,8 @@ constexpr size_t spare_frames = 2;
 constexpr size_t max_spare_frame_bytes = 4 * 1024 * 1024;
 // How long after a quota mute a connection's requests are served one at a time.
 constexpr std::chrono::seconds throttled_serially{1};
+// Raw SASL tokens are counted as SaslAuthenticate, the request that carries tokens since KIP-152.
+constexpr int16_t raw_sasl_token_api_key = 36;
 
 using clock = std::chrono::steady_clock;
 
@@ -291,6 +293,17 @@ asio::awaitable<void> connection::read_loop() {
       close(close_reason::oversize_request);
       break;
     }
+    // Before authentication (and during a re-authentication) a SASL listener takes small frames
+    // only, as Kafka's authenticator: "invalid receive size" closes the connection.
+    const bool restricted = info_->session->restricted();
+    if (restricted && size > info_->session->max_sasl_bytes()) {
+      spdlog::info(
+          "closing connection from {} on listener {}: Failing SASL authentication due to invalid "
+          "receive size ({} bytes; sasl.server.max.receive.size = {})",
+          info_->client_address(), info_->listener_name, size, info_->session->max_sasl_bytes());
+      close(close_reason::oversize_request);
+      break;
+    }
     request_frame frame = frame_pool_->make(static_cast<size_t>(size));
     if (auto ec = co_await read_exact(frame.bytes())) {
       on_read_end(ec);
@@ -298,7 +311,10 @@ asio::awaitable<void> connection::read_loop() {
     }
     const auto& bytes = frame.bytes();
     int16_t api_key = bytes.size() >= 2 ? static_cast<int16_t>((bytes[0] << 8) | bytes[1]) : -1;
-    bool overlaps = shared_.options.may_overlap && shared_.options.may_overlap(api_key);
+    // A frame read while authentication is under way never overlaps: it may be a raw SASL token
+    // whose meaning is known only once the request before it (a v0 SaslHandshake) completes.
+    bool overlaps =
+        !restricted && shared_.options.may_overlap && shared_.options.may_overlap(api_key);
     // Throttled by a client quota lately: one request at a time, as Kafka serves every
     // connection, so each is charged and throttled on its own instead of in a pipelined burst.
     bool throttled = clock::now() < muted_until_ + throttled_serially;
@@ -310,6 +326,7 @@ asio::awaitable<void> connection::read_loop() {
       co_await reader_wake_.async_wait(nothrow_awaitable);
     }
     if (state_ != state::open) break;
+    if (restricted && info_->session->raw_tokens()) api_key = raw_sasl_token_api_key;
     dispatch(api_key, overlaps, std::move(frame));
   }
 }

@@ -22,6 +22,8 @@ std::string_view to_string(errc e) {
       return "protocol_error";
     case errc::closed:
       return "closed";
+    case errc::auth_failed:
+      return "SASL authentication failed";
   }
   return "unknown";
 }

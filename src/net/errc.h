@@ -19,6 +19,7 @@ enum class errc {
   protocol_error,    // broker_client: a request that does not encode or a response that does not
                      // decode (bad size, wrong correlation id)
   closed,            // broker_client: close() was called
+  auth_failed,       // broker_client: the peer refused our SASL authentication
 };
 
 std::string_view to_string(errc e);

@@ -215,8 +215,9 @@ void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_s
   info->listener_name = l.config.name;
   info->security_protocol = l.config.security_protocol;
   // A SASL listener's connections authenticate before anything but ApiVersions and SASL.
-  info->session =
-      std::make_shared<connection_session>(info->security_protocol.rfind("SASL_", 0) != 0);
+  info->session = std::make_shared<connection_session>(
+      info->security_protocol.rfind("SASL_", 0) != 0, std::string(anonymous_principal),
+      l.config.sasl_max_receive_bytes);
   info->client_host = plain_address(remote.address());
   info->client_port = remote.port();
   info->local_host = plain_address(local.address());

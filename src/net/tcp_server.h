@@ -39,6 +39,9 @@ struct listener_endpoint {
   // SSL and SASL_SSL: the server-side TLS configuration (required for them, unused otherwise).
   // The owner may reload() it while the server runs.
   std::shared_ptr<const tls_context> tls;
+  // SASL_* listeners: the largest frame accepted before authentication completes
+  // (sasl.server.max.receive.size).
+  int32_t sasl_max_receive_bytes = 524288;
 };
 
 // The default overlap policy: Produce (0) and Fetch (1) may overlap other requests of their

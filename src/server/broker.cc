@@ -28,6 +28,7 @@
 #include "server/dynamic_broker_config.h"
 #include "server/log_defaults.h"
 #include "server/quota_refresher.h"
+#include "server/sasl_setup.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
 #include "storage/log_dir.h"
@@ -67,6 +68,17 @@ result<void> broker::start() {
     return r;
   }
 
+  // 1b. SASL listeners' mechanisms and the inter-broker credentials, checked before anything
+  //     talks to another broker.
+  if (auto s = make_sasl_setup(config_); !s) {
+    stop();
+    return std::move(s).error();
+  } else {
+    sasl_ = std::make_unique<sasl_setup>(std::move(*s));
+    if (sasl_->inter_broker)
+      inter_broker_security_.sasl = inter_broker_client_sasl(*sasl_->inter_broker);
+  }
+
   // 2. Subsystems, in dependency order (ZooKeeper in cluster mode — it decides the cluster id —,
   //    storage, then metadata, then coordinators). Each one registers what it must do at
   //    shutdown with add_shutdown_step().
@@ -86,6 +98,12 @@ result<void> broker::start() {
   if (auto r = start_authorizer(); !r.ok()) {
     stop();
     return r;
+  }
+
+  if (sasl_->services) {
+    follow_user_credentials(*metadata_, sasl_->services->credentials);
+    follow_delegation_tokens(*metadata_, *sasl_->services, sasl_->token_settings);
+    start_token_expiry();
   }
 
   // 3. The request dispatcher: the one place where request handling plugs in.
@@ -147,7 +165,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   add_shutdown_step("stop following client quotas", [this] { quota_refresher_->stop(); });
   services_ = std::make_unique<handlers::broker_services>(handlers::broker_services{
       settings, *metadata_, *replicas_, *config_provider_, groups_.get(), controller_.get(),
-      producer_ids_.get(), transactions_.get()});
+      producer_ids_.get(), transactions_.get(), sasl_ ? sasl_->services.get() : nullptr});
   services_->acls = acls_.get();
   services_->quotas = client_quotas_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
@@ -373,6 +391,27 @@ result<void> broker::start_metadata() {
   return ok_v;
 }
 
+// Delegation tokens past their expiry leave the store every
+// delegation.token.expiry.check.interval.ms, as Kafka's "delete-expired-tokens" task does.
+void broker::start_token_expiry() {
+  auto* manager = sasl_->services->token_manager.get();
+  if (!manager) return;
+  const int64_t interval = manager->settings().expiry_check_interval_ms;
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  token_timer_ = std::make_unique<coordinator_timer>();
+  token_timer_->start([this, manager, interval, now] {
+    for (const auto& id : manager->remove_expired(now()))
+      spdlog::info("Delegation token {} expired and removed", id);
+    token_timer_->arm(now() + interval);
+  });
+  token_timer_->arm(now() + interval);
+  add_shutdown_step("stop expiring delegation tokens", [this] { token_timer_->stop(); });
+}
+
 // Authorization (authorizer.class.name): the ACLs, before the first request can need them.
 result<void> broker::start_authorizer() {
   auto acls = open_authorizer(config_.typed(), zk_.get(), embedded_store_);
@@ -542,6 +581,8 @@ net::tcp_server_options broker::network_options() const {
     o.listeners.push_back(
         net::listener_endpoint{l.name, l.security_protocol, l.host, l.port,
                                tls == tls_contexts_.end() ? nullptr : tls->second});
+    if (const auto* sasl = sasl_ && sasl_->services ? sasl_->services->find(l.name) : nullptr)
+      o.listeners.back().sasl_max_receive_bytes = sasl->max_receive_size;
   }
   o.network_threads = c.num_network_threads;
   o.max_request_bytes = c.socket_request_max_bytes;
@@ -632,6 +673,7 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   transactions_.reset();
   txn_markers_.reset();
   txn_timer_.reset();
+  token_timer_.reset();
   txn_log_.reset();
   groups_.reset();
   coordinator_timer_.reset();

@@ -94,6 +94,7 @@ class broker {
   result<void> start_storage();
   result<void> start_metadata();
   result<void> start_authorizer();
+  void start_token_expiry();
   bool apply_dynamic_configs();
   void start_group_coordinator();
   void start_transaction_coordinator();
@@ -129,10 +130,12 @@ class broker {
   std::unique_ptr<coordinator::group_coordinator> groups_;
   std::unique_ptr<class internal_topic_log> txn_log_;
   std::unique_ptr<class coordinator_timer> txn_timer_;
+  std::unique_ptr<class coordinator_timer> token_timer_;  // delegation-token expiry
   std::unique_ptr<class txn_marker_channel> txn_markers_;
   std::unique_ptr<transaction::txn_coordinator> transactions_;
   std::unique_ptr<class txn_verifier> txn_verifier_;
   std::unique_ptr<handlers::broker_services> services_;
+  std::unique_ptr<struct sasl_setup> sasl_;  // SASL listeners and inter-broker credentials
   std::unique_ptr<handlers::request_workers> workers_;
   std::unique_ptr<net::request_dispatcher> dispatcher_;
   std::shared_ptr<net::connection_quotas> connection_quotas_;  // the acceptor's limits

@@ -319,6 +319,11 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.producer_id_expiration_check_interval_ms =
       b.get<int32_t>("producer.id.expiration.check.interval.ms");
 
+  c.sasl_enabled_mechanisms = b.get<config_list>("sasl.enabled.mechanisms");
+  c.sasl_mechanism_inter_broker_protocol =
+      b.get<std::string>("sasl.mechanism.inter.broker.protocol");
+  c.sasl_server_max_receive_size = b.get<int32_t>("sasl.server.max.receive.size");
+  c.connections_max_reauth_ms = b.get<int64_t>("connections.max.reauth.ms");
   c.authorizer_class_name = b.get<std::string>("authorizer.class.name");
   if (auto users = b.get_optional<std::string>("super.users")) {
     auto parsed = security::parse_super_users(*users);
@@ -367,6 +372,13 @@ const config_entry* server_config::find(std::string_view key) const {
     if (e.key->name == key) return &e;
   }
   return nullptr;
+}
+
+std::map<std::string, std::string> server_config::given_properties() const {
+  std::map<std::string, std::string> out;
+  for (const auto& p : file_) out[p.key] = p.value;
+  for (const auto& p : override_props_) out[p.key] = p.value;
+  return out;
 }
 
 void server_config::resolve_bound_ports(const std::map<std::string, uint16_t>& bound_ports) {

@@ -146,6 +146,12 @@ struct broker_config {
   int64_t producer_id_expiration_ms = 86400000;
   int64_t producer_id_expiration_check_interval_ms = 600000;
 
+  // SASL authentication (the per-listener keys are read by sasl_setup.h)
+  std::vector<std::string> sasl_enabled_mechanisms{"GSSAPI"};
+  std::string sasl_mechanism_inter_broker_protocol = "GSSAPI";
+  int32_t sasl_server_max_receive_size = 524288;
+  int64_t connections_max_reauth_ms = 0;
+
   // Authorization (issue #13; empty authorizer_class_name: no authorization)
   std::string authorizer_class_name;
   std::vector<std::string> super_users;  // "User:admin"
@@ -204,6 +210,9 @@ class server_config {
   // ignores: start-up logs both once.
   const std::vector<std::string>& unknown_keys() const { return unknown_keys_; }
   const std::vector<std::string>& ignored_keys() const { return ignored_keys_; }
+  // Every property given (the file, then --override arguments winning), by name: for the keys
+  // whose names embed a listener or mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config).
+  std::map<std::string, std::string> given_properties() const;
   // --override arguments as given (key, value), for the start-up summary.
   const std::vector<std::pair<std::string, std::string>>& overrides() const { return overrides_; }
 

@@ -555,6 +555,114 @@ std::vector<config_key> build_catalogue() {
               "partition is in its transaction before appending it (KIP-890), so a late write "
               "from an ended transaction cannot hang the partition."});
 
+  section = "SASL authentication";
+  add({.name = "sasl.enabled.mechanisms",
+       .type = t::list,
+       .default_value = "GSSAPI",
+       .doc = "The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer, in handshake "
+              "order; per listener: listener.name.<listener>.sasl.enabled.mechanisms. Sluice "
+              "implements PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER: Kafka's default, "
+              "GSSAPI (Kerberos), is refused at start-up, so a SASL listener needs this set. PLAIN "
+              "takes its users from listener.name.<listener>.plain.sasl.jaas.config "
+              "(PlainLoginModule's user_<name>=\"<password>\" options); SCRAM users are created "
+              "with kafka-configs.sh --entity-type users; OAUTHBEARER validates unsecured JWTs "
+              "with the unsecuredValidator* options of listener.name.<listener>.oauthbearer.sasl."
+              "jaas.config (docs/security.md)."});
+  add({.name = "sasl.mechanism.inter.broker.protocol",
+       .type = t::string,
+       .default_value = "GSSAPI",
+       .doc = "The mechanism brokers authenticate to each other with when the inter-broker "
+              "listener is a SASL one, with the username and password options of "
+              "listener.name.<inter-broker listener>.<mechanism>.sasl.jaas.config."});
+  add({.name = "sasl.server.max.receive.size",
+       .type = t::int_,
+       .default_value = "524288",
+       .doc = "The largest frame a SASL listener reads before authentication completes; a "
+              "larger one closes the connection.",
+       .valid = at_least(1)});
+  add({.name = "connections.max.reauth.ms",
+       .type = t::long_,
+       .default_value = "0",
+       .doc = "When positive, a SASL session lasts this long (KIP-368): the broker tells the "
+              "client in SaslAuthenticate v1+ and closes a connection that sends a request other "
+              "than SaslHandshake after its session expired without re-authenticating. Per "
+              "listener and mechanism: listener.name.<listener>[.<mechanism>].connections.max."
+              "reauth.ms. 0 disables re-authentication."});
+  add({.name = "sasl.server.callback.handler.class",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "OAUTHBEARER's token validator; per listener: listener.name.<listener>.oauthbearer."
+              "sasl.server.callback.handler.class. Unset (or Kafka's OAuthBearerUnsecuredValidator"
+              "CallbackHandler): unsecured JWTs, checked with the JAAS entry's unsecuredValidator* "
+              "options. org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallback"
+              "Handler: signed JWTs checked against the key set of sasl.oauthbearer.jwks.endpoint."
+              "url. Other classes are refused at start-up."});
+  add({.name = "sasl.oauthbearer.jwks.endpoint.url",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The JSON Web Key Set of the signed-JWT validator, as a file:// URL, read at "
+              "start-up (Sluice does not fetch HTTPS key sets). Each sasl.oauthbearer.* key also "
+              "takes a listener.name.<listener>.oauthbearer. prefix."});
+  add({.name = "sasl.oauthbearer.expected.audience",
+       .type = t::list,
+       .default_value = std::nullopt,
+       .doc = "Audiences a signed JWT's aud claim must name one of; when empty, a token with an "
+              "aud claim is refused (as jose4j does for Kafka)."});
+  add({.name = "sasl.oauthbearer.expected.issuer",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The iss claim a signed JWT must carry, when set."});
+  add({.name = "sasl.oauthbearer.scope.claim.name",
+       .type = t::string,
+       .default_value = "scope",
+       .doc = "The claim of a signed JWT that holds its scope."});
+  add({.name = "sasl.oauthbearer.sub.claim.name",
+       .type = t::string,
+       .default_value = "sub",
+       .doc = "The claim of a signed JWT that names the principal."});
+  add({.name = "sasl.oauthbearer.clock.skew.seconds",
+       .type = t::int_,
+       .default_value = "30",
+       .doc = "Slack allowed between the broker's clock and the token's exp and nbf.",
+       .valid = at_least(0)});
+  add({.name = "delegation.token.secret.key",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "The secret delegation-token HMACs are made with (the same on every broker); "
+              "unset, delegation tokens are off and their requests answer "
+              "DELEGATION_TOKEN_AUTH_DISABLED. Tokens are kept as Kafka keeps them, under "
+              "/delegation_token/tokens (docs/security.md).",
+       .sensitive = true});
+  add({.name = "delegation.token.master.key",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "Kafka's deprecated name of delegation.token.secret.key, used when that is unset.",
+       .sensitive = true});
+  add({.name = "delegation.token.max.lifetime.ms",
+       .type = t::long_,
+       .default_value = "604800000",
+       .doc = "The longest a delegation token lives, however often it is renewed.",
+       .valid = at_least(1)});
+  add({.name = "delegation.token.expiry.check.interval.ms",
+       .type = t::long_,
+       .default_value = "3600000",
+       .doc = "How often each broker removes the delegation tokens past their expiry from the "
+              "store (a login with one is refused at once regardless).",
+       .valid = at_least(1)});
+  add({.name = "delegation.token.expiry.time.ms",
+       .type = t::long_,
+       .default_value = "86400000",
+       .doc = "How long a delegation token lives after its creation or a renewal, unless the "
+              "request names a period.",
+       .valid = at_least(1)});
+  add({.name = "sasl.jaas.config",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "Ignored on a broker, as Kafka ignores it (with a warning): broker JAAS configs "
+              "are per listener and mechanism, "
+              "listener.name.<listener>.<mechanism>.sasl.jaas.config.",
+       .sensitive = true});
+
   section = "Authorization";
   add({.name = "authorizer.class.name",
        .type = t::string,

@@ -114,11 +114,6 @@ result<std::vector<listener_config>> parse_listeners(std::string_view key,
                      " has no security protocol in listener.security.protocol.map");
     }
     l.security_protocol = protocol->second;
-    if (l.security_protocol == "SASL_PLAINTEXT" || l.security_protocol == "SASL_SSL") {
-      return bad(key, e,
-                 "listener " + l.name + " uses " + l.security_protocol +
-                     ", which Sluice does not support yet (PLAINTEXT and SSL listeners exist)");
-    }
     if (!names.insert(l.name).second) {
       return bad(key, e, "listener name " + l.name + " appears more than once");
     }

@@ -17,12 +17,14 @@ TEST(zk_layout, paths) {
   EXPECT_EQ(partition_state_path("orders", 2), "/brokers/topics/orders/partitions/2/state");
   EXPECT_EQ(topic_config_path("orders"), "/config/topics/orders");
   EXPECT_EQ(delete_topic_path("orders"), "/admin/delete_topics/orders");
+  EXPECT_EQ(delegation_token_path("tok"), "/delegation_token/tokens/tok");
   auto paths = persistent_paths();
   for (const char* p :
        {"/consumers", "/brokers/ids", "/brokers/topics", "/brokers/seqid", "/config/changes",
         "/admin/delete_topics", "/isr_change_notification", "/latest_producer_id_block",
         "/log_dir_event_notification", "/config/topics", "/config/clients", "/config/users",
-        "/config/brokers", "/config/ips"})
+        "/config/brokers", "/config/ips", "/delegation_token/tokens",
+        "/delegation_token/token_changes"})
     EXPECT_NE(std::find(paths.begin(), paths.end(), p), paths.end()) << p;
 }
 

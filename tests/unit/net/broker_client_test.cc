@@ -21,6 +21,8 @@
 #include "protocol/generated/fetch.h"
 #include "protocol/generated/headers.h"
 #include "protocol/generated/metadata.h"
+#include "protocol/generated/sasl_authenticate.h"
+#include "protocol/generated/sasl_handshake.h"
 
 namespace sluice::net {
 namespace {
@@ -226,6 +228,88 @@ TEST(broker_client, connect_failure_is_reported) {
   auto out = client.call<protocol::metadata_response>(protocol::metadata_request{}, 1);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.code(), errc::connect_failed);
+}
+
+// A SASL inter-broker listener: the scripted server plays Kafka's SaslServerAuthenticator for PLAIN
+// with a short session lifetime; the client authenticates before its first request and again, on
+// the same connection, once the session nears its end (KIP-368).
+TEST(broker_client, authenticates_with_sasl_and_re_authenticates_in_place) {
+  std::mutex mu;
+  std::vector<int16_t> keys;
+  std::vector<std::string> tokens;
+  std::atomic<bool> refuse{false};
+  scripted_server server([&](const protocol::bytes& frame) -> std::optional<protocol::bytes> {
+    auto req = parse(frame);
+    protocol::reader r(req.body);
+    {
+      std::lock_guard lock(mu);
+      keys.push_back(req.header.request_api_key);
+    }
+    const int16_t v = req.header.request_api_version;
+    if (req.header.request_api_key == protocol::sasl_handshake_request::api_key) {
+      protocol::sasl_handshake_request h;
+      if (!h.decode(r, v).ok() || h.mechanism != "PLAIN") return std::nullopt;
+      protocol::sasl_handshake_response resp;
+      resp.mechanisms = {"PLAIN"};
+      return reply_to(req.header, [&](protocol::writer& w) { (void)resp.encode(w, v); });
+    }
+    if (req.header.request_api_key == protocol::sasl_authenticate_request::api_key) {
+      protocol::sasl_authenticate_request a;
+      if (!a.decode(r, v).ok()) return std::nullopt;
+      {
+        std::lock_guard lock(mu);
+        tokens.emplace_back(a.auth_bytes.begin(), a.auth_bytes.end());
+      }
+      protocol::sasl_authenticate_response resp;
+      if (refuse) {
+        resp.error_code = 58;
+        resp.error_message = "Authentication failed: Invalid username or password";
+      } else {
+        resp.session_lifetime_ms = 100;
+      }
+      return reply_to(req.header, [&](protocol::writer& w) { (void)resp.encode(w, v); });
+    }
+    protocol::api_versions_response resp;
+    return reply_to(req.header, [&](protocol::writer& w) { (void)resp.encode(w, 0); });
+  });
+
+  auto o = options_for(server.port());
+  o.security.protocol = "SASL_PLAINTEXT";
+  // PLAIN's client side: one token.
+  struct plain_exchange final : sasl_client_exchange {
+    bool sent = false;
+    std::variant<std::vector<uint8_t>, std::string> evaluate(std::span<const uint8_t>) override {
+      if (sent) return std::vector<uint8_t>{};
+      sent = true;
+      std::string token("\0broker\0broker-secret", 21);
+      return std::vector<uint8_t>(token.begin(), token.end());
+    }
+    bool complete() const override { return sent; }
+  };
+  auto sasl = std::make_shared<client_sasl>();
+  sasl->mechanism = "PLAIN";
+  sasl->start = [] { return std::make_unique<plain_exchange>(); };
+  o.security.sasl = sasl;
+  broker_client client(o);
+  protocol::api_versions_request req;
+  ASSERT_TRUE(client.call<protocol::api_versions_response>(req, 0).ok());
+  ASSERT_TRUE(client.call<protocol::api_versions_response>(req, 0).ok());  // within the session
+  std::this_thread::sleep_for(120ms);
+  ASSERT_TRUE(client.call<protocol::api_versions_response>(req, 0).ok());
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(keys, (std::vector<int16_t>{17, 36, 18, 18, 17, 36, 18}));
+    ASSERT_EQ(tokens.size(), 2u);
+    EXPECT_EQ(tokens[0], std::string("\0broker\0broker-secret", 21));
+  }
+  EXPECT_EQ(server.connections(), 1);  // re-authenticated in place
+
+  refuse = true;
+  std::this_thread::sleep_for(120ms);
+  auto refused = client.call<protocol::api_versions_response>(req, 0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), errc::auth_failed);
+  EXPECT_NE(refused.message().find("Invalid username or password"), std::string::npos);
 }
 
 }  // namespace

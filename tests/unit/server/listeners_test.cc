@@ -56,13 +56,19 @@ TEST(listeners, bound_ports_replace_port_zero) {
   EXPECT_EQ(c->typed().advertised_listeners[0].to_string(), "PLAINTEXT://127.0.0.1:40001");
 }
 
-TEST(listeners, sasl_is_refused_for_now) {
-  for (std::string protocol : {"SASL_PLAINTEXT", "SASL_SSL"}) {
-    std::string message = error_of({{"listeners", protocol + "://:9093"}});
-    EXPECT_NE(message.find("listeners"), std::string::npos) << message;
-    EXPECT_NE(message.find(protocol + "://:9093"), std::string::npos) << message;
-    EXPECT_NE(message.find("does not support yet"), std::string::npos) << message;
+TEST(listeners, every_kafka_security_protocol_is_accepted) {
+  for (std::string protocol : {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}) {
+    auto c = load(
+        {{"listeners", protocol + "://127.0.0.1:9093"}, {"inter.broker.listener.name", protocol}});
+    ASSERT_TRUE(c.ok()) << protocol << ": " << c.message();
+    EXPECT_EQ(c->typed().listeners[0].security_protocol, protocol);
   }
+}
+
+TEST(listeners, sasl_plaintext_listeners_are_accepted) {
+  auto c = load({{"listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093"}});
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->typed().listeners[1].security_protocol, "SASL_PLAINTEXT");
 }
 
 TEST(listeners, malformed_entries_name_the_key_and_the_entry) {

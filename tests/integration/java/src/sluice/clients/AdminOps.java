@@ -1,6 +1,7 @@
 package sluice.clients;
 
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,18 +16,22 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.security.token.delegation.DelegationToken;
+import org.apache.kafka.common.security.token.delegation.TokenInformation;
 
 /**
  * The Java AdminClient: each option is one call, done in this order, and each adds its answer.
  *
  * <pre>
  * AdminOps --bootstrap=H:P [--create-topic=T [--partitions=1] [--replication-factor=1]]
- *          [--describe-cluster] [--describe-topic=T] [--list-topics] [--timeout-ms=60000]
- *          [admin property=value ...]
+ *          [--describe-cluster] [--describe-topic=T] [--list-topics] [--create-token]
+ *          [--describe-tokens] [--expire-token] [--timeout-ms=60000] [admin property=value ...]
  * </pre>
  *
  * Prints {"created", "cluster" {cluster_id, controller, nodes [{id, host, port}]}, "topic"
- * {name, internal, partitions [{partition, leader, replicas, isr}]}, "topics" [...], "error"};
+ * {name, internal, partitions [{partition, leader, replicas, isr}]}, "topics" [...], "token"
+ * {token_id, hmac (Base64), owner, issue, expiry, max}, "tokens" [the same], "expired" (expiry
+ * timestamp of the created token, expired at once), "error"};
  * exits 0, or 2 on the first failed call (its error named in "error").
  */
 public final class AdminOps {
@@ -87,11 +92,41 @@ public final class AdminOps {
         var names = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
         r.put("topics", new ArrayList<>(new TreeSet<>(names)));
       }
+      DelegationToken created = null;
+      if (cli.flag("create-token")) {
+        created = admin.createDelegationToken().delegationToken()
+            .get(timeoutMs, TimeUnit.MILLISECONDS);
+        r.put("token", token(created));
+      }
+      if (cli.flag("describe-tokens")) {
+        List<Object> tokens = new ArrayList<>();
+        for (DelegationToken t : admin.describeDelegationToken().delegationTokens()
+            .get(timeoutMs, TimeUnit.MILLISECONDS)) tokens.add(token(t));
+        r.put("tokens", tokens);
+      }
+      if (cli.flag("expire-token") && created != null) {
+        long at = admin.expireDelegationToken(created.hmac(),
+            new org.apache.kafka.clients.admin.ExpireDelegationTokenOptions().expiryTimePeriodMs(-1))
+            .expiryTimestamp().get(timeoutMs, TimeUnit.MILLISECONDS);
+        r.put("expired", at);
+      }
     } catch (Exception e) {
       r.put("error", Cli.describe(e));
       code = 2;
     }
     Cli.finish(r, code);
+  }
+
+  private static Map<String, Object> token(DelegationToken t) {
+    TokenInformation info = t.tokenInfo();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("token_id", info.tokenId());
+    m.put("hmac", Base64.getEncoder().encodeToString(t.hmac()));
+    m.put("owner", info.ownerAsString());
+    m.put("issue", info.issueTimestamp());
+    m.put("expiry", info.expiryTimestamp());
+    m.put("max", info.maxTimestamp());
+    return m;
   }
 
   private static Map<String, Object> node(Node n) {

@@ -1,0 +1,19 @@
+// Base64 as Java's java.util.Base64 basic encoder and decoder (RFC 4648 alphabet, '=' padding),
+// which Kafka uses for SCRAM salts, keys, proofs and signatures. Pure functions; any thread.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "security/bytes.h"
+
+namespace sluice::security {
+
+std::string base64_encode(std::span<const uint8_t> data);
+// nullopt on a character outside the alphabet, bad padding or a dangling single character.
+// Padding may be left out, as Java's decoder allows.
+std::optional<byte_string> base64_decode(std::string_view text);
+
+}  // namespace sluice::security
