@@ -134,6 +134,18 @@ bool mentions_scram(const configs_options& o) {
          std::any_of(o.delete_config.begin(), o.delete_config.end(), scram);
 }
 
+// Whether --add-config/--delete-config name a client quota (producer_byte_rate, ...).
+bool mentions_quota(const configs_options& o) {
+  auto quota = [](const std::string& item) {
+    for (std::string_view key : {"producer_byte_rate", "consumer_byte_rate", "request_percentage",
+                                 "controller_mutation_rate"})
+      if (item.find(key) != std::string::npos) return true;
+    return false;
+  };
+  return std::any_of(o.add_config.begin(), o.add_config.end(), quota) ||
+         std::any_of(o.delete_config.begin(), o.delete_config.end(), quota);
+}
+
 // --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server.
 int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
   std::vector<quota_entity_arg> entity;
@@ -255,6 +267,11 @@ int kafka_configs_main(const args_t& args) {
   // --bootstrap-server shows both, as Kafka's tool does.
   const bool one_user = type == "users" && types.size() == 1 && !p.has("--client");
   const bool scram = one_user && (p.has("--zookeeper") || mentions_scram(o));
+  if (scram && !p.has("--zookeeper") && mentions_quota(o)) {
+    return failed(
+        "Give a user's SCRAM credentials and quotas in separate commands (Kafka's tool takes "
+        "both in one; Sluice's does not yet)");
+  }
   if ((type == "users" || type == "clients") && !scram) {
     if (o.alter && !p.has("--add-config") && !p.has("--add-config-file") &&
         !p.has("--delete-config")) {
