@@ -98,4 +98,23 @@ client_quota_manager::time_ms client_quota_manager::record(std::string_view user
   return time_ms(ms);
 }
 
+void client_quota_manager::unrecord(std::string_view user, std::string_view client_id, double value,
+                                    time_ms now) {
+  std::lock_guard lock(mu_);
+  auto r = resolve(user, client_id);
+  if (!r.bound) return;
+  auto it = rates_.find(r.key);
+  if (it != rates_.end()) it->second.record(-value, now);
+}
+
+std::optional<double> client_quota_manager::max_value_in_window(std::string_view user,
+                                                                std::string_view client_id) const {
+  std::lock_guard lock(mu_);
+  if (quotas_.empty()) return std::nullopt;
+  auto bound = resolve(user, client_id).bound;
+  if (!bound) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(window_.size).count();
+  return *bound * (window_.samples - 1) * seconds;
+}
+
 }  // namespace sluice::quota

@@ -53,6 +53,13 @@ class client_quota_manager {
   // Charges `value` (bytes, or percent of a thread's second) at `now`; returns how long the
   // client must wait, 0 when it is within its quota or has none.
   time_ms record(std::string_view user, std::string_view client_id, double value, time_ms now);
+  // Takes back a value recorded at `now` (Kafka's unrecordQuotaSensor): a throttled Fetch is
+  // answered empty, so the bytes it would have sent are not charged.
+  void unrecord(std::string_view user, std::string_view client_id, double value, time_ms now);
+  // The most that can be recorded at once without a certain throttle (Kafka's
+  // getMaxValueInQuotaWindow): the bound over samples-1 windows; nullopt when there is no bound.
+  std::optional<double> max_value_in_window(std::string_view user,
+                                            std::string_view client_id) const;
 
   bool enabled() const;  // any quota of this type set
 
