@@ -118,6 +118,7 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
   // A consumer never asks for more than its fetch quota allows in one window, which would be
   // throttled however long it waited (Kafka's maxQuotaWindowBytes).
   quota::client_quotas* quotas = follower ? nullptr : ctx.services.quotas;
+  if (follower) reply.exempt_from_request_quota();
   const std::string quota_user =
       quotas ? quota::quota_user(ctx.connection->session->principal()) : std::string();
   if (quotas) {
