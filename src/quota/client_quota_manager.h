@@ -35,6 +35,15 @@ enum class quota_type { produce, fetch, request };
 // The config key of a type: producer_byte_rate, consumer_byte_rate, request_percentage.
 std::string_view quota_key(quota_type t);
 
+// The metric key and bound Kafka's precedence picks for (user, client id) among `quotas` (by
+// entity path); the key is (user, client id) with "" for the part the entity does not name.
+struct quota_resolution {
+  std::pair<std::string, std::string> key;
+  std::optional<double> bound;
+};
+quota_resolution resolve_quota(const std::map<std::string, double>& quotas, std::string_view user,
+                               std::string_view client_id);
+
 class client_quota_manager {
  public:
   using time_ms = sampled_rate::time_ms;
@@ -65,12 +74,7 @@ class client_quota_manager {
 
  private:
   using metric_key = std::pair<std::string, std::string>;  // (user, client id), "" when unused
-  struct resolved {
-    metric_key key;
-    std::optional<double> bound;
-  };
-  resolved resolve(std::string_view user, std::string_view client_id) const;  // mu_ held
-  std::optional<double> find(const cluster::client_quota_entity& e) const;    // mu_ held
+  quota_resolution resolve(std::string_view user, std::string_view client_id) const;  // mu_ held
 
   const quota_type type_;
   const rate_window window_;
