@@ -13,6 +13,7 @@
 #include "cli/kafka_args.h"
 #include "cli/tool_support.h"
 #include "cli/tools.h"
+#include "cli/zk_client_quotas.h"
 #include "cli/zk_configs.h"
 
 namespace sluice::cli {
@@ -126,7 +127,8 @@ parse_changes(const configs_options& o) {
   return std::make_pair(std::move(add), std::move(remove));
 }
 
-// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server.
+// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server (the
+// AdminClient APIs) or --zookeeper (the znodes, zk_client_quotas.h).
 int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
   std::vector<quota_entity_arg> entity;
   if (p.has("--user")) entity.push_back({"users", o.user});
@@ -147,8 +149,20 @@ int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
           "an entity-name or default entity must be specified with --alter of users, clients, "
           "brokers or ips");
   }
-  if (p.has("--zookeeper"))
-    return failed("Sluice's kafka-configs supports client quotas with --bootstrap-server only");
+  if (p.has("--zookeeper")) {
+    std::vector<std::pair<std::string, std::string>> add;
+    std::vector<std::string> remove;
+    if (o.alter) {
+      auto changes = parse_changes(o);
+      if (!changes) return failed(changes.message());
+      std::tie(add, remove) = std::move(*changes);
+    }
+    auto out = o.describe ? describe_zookeeper_client_quotas(o.zookeeper, entity)
+                          : alter_zookeeper_client_quotas(o.zookeeper, entity, add, remove);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
   auto settings = make_settings(o.bootstrap_server, o.command_config);
   if (!settings) return failed(settings.message());
   if (o.describe) return describe_client_quotas(*settings, entity);
