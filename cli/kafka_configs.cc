@@ -14,6 +14,7 @@
 #include "cli/tool_support.h"
 #include "cli/tools.h"
 #include "cli/user_scram.h"
+#include "cli/zk_client_quotas.h"
 #include "cli/zk_configs.h"
 
 namespace sluice::cli {
@@ -146,7 +147,8 @@ bool mentions_quota(const configs_options& o) {
          std::any_of(o.delete_config.begin(), o.delete_config.end(), quota);
 }
 
-// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server.
+// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server (the
+// AdminClient APIs) or --zookeeper (the znodes, zk_client_quotas.h).
 int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
   std::vector<quota_entity_arg> entity;
   if (p.has("--user")) entity.push_back({"users", o.user});
@@ -167,8 +169,20 @@ int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
           "an entity-name or default entity must be specified with --alter of users, clients, "
           "brokers or ips");
   }
-  if (p.has("--zookeeper"))
-    return failed("Sluice's kafka-configs supports client quotas with --bootstrap-server only");
+  if (p.has("--zookeeper")) {
+    std::vector<std::pair<std::string, std::string>> add;
+    std::vector<std::string> remove;
+    if (o.alter) {
+      auto changes = parse_changes(o);
+      if (!changes) return failed(changes.message());
+      std::tie(add, remove) = std::move(*changes);
+    }
+    auto out = o.describe ? describe_zookeeper_client_quotas(o.zookeeper, entity)
+                          : alter_zookeeper_client_quotas(o.zookeeper, entity, add, remove);
+    if (!out) return failed(out.message());
+    std::fputs(out->c_str(), stdout);
+    return 0;
+  }
   auto settings = make_settings(o.bootstrap_server, o.command_config);
   if (!settings) return failed(settings.message());
   if (o.describe) return describe_client_quotas(*settings, entity);
@@ -263,11 +277,11 @@ int kafka_configs_main(const args_t& args) {
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
   // A user's SCRAM credentials go to users_main (AlterUserScramCredentials, or the user's znode
-  // with --zookeeper); quotas of users and clients to client_quotas. Describing a user over
-  // --bootstrap-server shows both, as Kafka's tool does.
+  // with --zookeeper); quotas of users and clients to client_quotas (AlterClientQuotas, or the
+  // znodes). Describing a user over --bootstrap-server shows both, as Kafka's tool does.
   const bool one_user = type == "users" && types.size() == 1 && !p.has("--client");
-  const bool scram = one_user && (p.has("--zookeeper") || mentions_scram(o));
-  if (scram && !p.has("--zookeeper") && mentions_quota(o)) {
+  const bool scram = one_user && mentions_scram(o);
+  if (scram && mentions_quota(o)) {
     return failed(
         "Give a user's SCRAM credentials and quotas in separate commands (Kafka's tool takes "
         "both in one; Sluice's does not yet)");

@@ -11,6 +11,7 @@
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
+#include "handlers/mutation_quota.h"
 #include "handlers/registry.h"
 #include "protocol/generated/create_partitions.h"
 
@@ -32,11 +33,14 @@ topic_result error_result(const std::string& name, error_code code, std::string 
 }
 
 topic_result grow(cluster::metadata_store& store, const request_t::create_partitions_topic& topic,
-                  bool validate_only) {
+                  bool validate_only, mutation_quota& mutations) {
   auto current = store.topic(topic.name);
   if (!current)
     return error_result(topic.name, error_code::unknown_topic_or_partition,
                         fmt::format("The topic '{}' does not exist.", topic.name));
+  if (!validate_only && mutations.refused())
+    return error_result(topic.name, error_code::throttling_quota_exceeded,
+                        "The throttling quota has been exceeded.");
   std::vector<std::vector<int32_t>> assignment;
   if (topic.assignments) {
     auto increase = topic.count - static_cast<int32_t>(current->partitions.size());
@@ -55,6 +59,8 @@ topic_result grow(cluster::metadata_store& store, const request_t::create_partit
                           fmt::format("The topic '{}' does not exist.", topic.name));
     return error_result(topic.name, to_kafka(grown.code()), grown.message());
   }
+  if (!validate_only)
+    mutations.record(topic.count - static_cast<int64_t>(current->partitions.size()));
   topic_result ok;
   ok.name = topic.name;
   return ok;
@@ -71,6 +77,8 @@ void handle_create_partitions(request_context& ctx, protocol::reader& body, resp
 
   const access acl(ctx);
   response_t response;
+  // controller_mutation_rate (KIP-599): strict from v3, which knows THROTTLING_QUOTA_EXCEEDED.
+  mutation_quota mutations(ctx, ctx.api_version() >= 3);
   for (const auto& topic : request.topics) {
     if (occurrences[topic.name] > 1) continue;
     if (!acl.allows_topic(acl_operation::alter, topic.name)) {
@@ -78,13 +86,18 @@ void handle_create_partitions(request_context& ctx, protocol::reader& body, resp
                                               "The topic authorization is failed."));
       continue;
     }
-    response.results.push_back(grow(ctx.services.metadata, topic, request.validate_only));
+    response.results.push_back(
+        grow(ctx.services.metadata, topic, request.validate_only, mutations));
   }
   // Kafka answers each duplicated name once, after the others.
   for (const auto& [name, count] : occurrences) {
     if (count > 1)
       response.results.push_back(
           error_result(name, error_code::invalid_request, "Duplicate topic in request."));
+  }
+  if (auto t = mutations.throttle(); t.count() > 0) {
+    response.throttle_time_ms = static_cast<int32_t>(t.count());
+    reply.throttle(t);
   }
   reply.send(response);
 }

@@ -16,6 +16,7 @@
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
+#include "handlers/mutation_quota.h"
 #include "handlers/registry.h"
 #include "protocol/generated/create_topics.h"
 
@@ -104,6 +105,8 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
   const access acl(ctx);
   const bool cluster_create = acl.allows_cluster(acl_operation::create);
   response_t response;
+  // controller_mutation_rate (KIP-599): strict from v6, which knows THROTTLING_QUOTA_EXCEEDED.
+  mutation_quota mutations(ctx, version >= 6);
   for (const auto& topic : request.topics) {
     auto& out = response.topics.emplace_back();
     out.name = topic.name;
@@ -133,6 +136,11 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
       continue;
     }
     for (const auto& c : topic.configs) spec.configs[c.name] = *c.value;
+    if (!request.validate_only && mutations.refused()) {
+      refuse({error_code::throttling_quota_exceeded, "The throttling quota has been exceeded."});
+      out.topic_config_error_code = 0;
+      continue;
+    }
 
     auto created = services.metadata.create_topic(spec, request.validate_only);
     if (!created) {
@@ -140,9 +148,14 @@ void handle_create_topics(request_context& ctx, protocol::reader& body, responde
       out.topic_config_error_code = 0;  // Kafka resets it when the creation failed
       continue;
     }
+    if (!request.validate_only) mutations.record(static_cast<int64_t>(created->partitions.size()));
     // Without DESCRIBE_CONFIGS Kafka leaves the configs, partitions and replication factor out.
     if (version >= 5 && describe_configs) describe_created(*created, services.configs, out);
     if (version >= 7) out.topic_id = created->id;  // zero when only validated
+  }
+  if (auto t = mutations.throttle(); t.count() > 0) {
+    response.throttle_time_ms = static_cast<int32_t>(t.count());
+    reply.throttle(t);
   }
   reply.send(response);
 }

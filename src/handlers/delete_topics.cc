@@ -15,6 +15,7 @@
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
+#include "handlers/mutation_quota.h"
 #include "handlers/registry.h"
 #include "protocol/generated/delete_topics.h"
 
@@ -58,6 +59,8 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
   const access acl(ctx);
   response_t response;
   std::map<std::string, bool> answered_duplicate;
+  // controller_mutation_rate (KIP-599): strict from v5, which knows THROTTLING_QUOTA_EXCEEDED.
+  mutation_quota mutations(ctx, version >= 5);
   for (const auto& t : topics) {
     topic_result out;
     out.name = t.name;
@@ -112,6 +115,11 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
              fmt::format("Internal topic {} cannot be deleted.", name));
       continue;
     }
+    if (mutations.refused()) {
+      refuse(error_code::throttling_quota_exceeded, "The throttling quota has been exceeded.");
+      continue;
+    }
+    const auto before = store.topic(name);
     auto deleted = store.delete_topic(name);
     if (!deleted) {
       switch (deleted.code()) {
@@ -127,7 +135,12 @@ void handle_delete_topics(request_context& ctx, protocol::reader& body, responde
       }
       continue;
     }
+    if (before) mutations.record(static_cast<int64_t>(before->partitions.size()));
     response.responses.push_back(std::move(out));
+  }
+  if (auto t = mutations.throttle(); t.count() > 0) {
+    response.throttle_time_ms = static_cast<int32_t>(t.count());
+    reply.throttle(t);
   }
   reply.send(response);
 }

@@ -2,13 +2,70 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
+
 #include "handlers/api_versions.h"
 #include "handlers/registry.h"
 #include "handlers/sasl_exchange.h"
 #include "protocol/generated/api_table.h"
 #include "protocol/generated/api_versions.h"
+#include "quota/client_quotas.h"
 
 namespace sluice::handlers {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// The APIs Kafka never charges to request_percentage: version discovery and authentication
+// (ApiVersions, SaslHandshake, SaslAuthenticate) and the inter-broker cluster actions
+// (LeaderAndIsr, StopReplica, UpdateMetadata, ControlledShutdown, WriteTxnMarkers, Envelope,
+// AlterPartition). Followers' Fetches are exempted by the Fetch handler.
+bool exempt_from_request_quota(int16_t api_key) {
+  switch (api_key) {
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 17:
+    case 18:
+    case 27:
+    case 36:
+    case 58:
+    case 56:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One request's charge to the request-time quota (Kafka's ClientRequestQuotaManager): the time
+// its handler ran, as a percentage of one thread's second. A handler that answers at once is
+// charged up to its answer; one that answers later (a delayed Fetch, an acks=-1 Produce) the
+// time it ran before returning, not the wait.
+struct request_timing {
+  steady::time_point start = steady::now();
+  std::atomic<int64_t> ran_ns{-1};  // set when the handler returns
+};
+
+responder::request_time_charge charge_of(quota::client_quotas& quotas, const request_context& ctx,
+                                         std::shared_ptr<request_timing> timing) {
+  return
+      [&quotas, timing = std::move(timing),
+       user = quota::quota_user(ctx.connection->session->principal()), client = ctx.client_id()] {
+        const auto now = steady::now();
+        int64_t ns = timing->ran_ns.load();
+        if (ns < 0)
+          ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - timing->start).count();
+        const double percent = static_cast<double>(ns) * 100.0 / 1e9;
+        return quotas.request.record(
+            user, client, percent,
+            std::chrono::duration_cast<sampled_rate::time_ms>(now.time_since_epoch()));
+      };
+}
+
+}  // namespace
 
 void dispatcher::dispatch(const net::connection_ref& connection, net::request_frame frame,
                           net::response_callback done) {
@@ -67,14 +124,29 @@ void dispatcher::dispatch(const net::connection_ref& connection, net::request_fr
 
   request_context ctx{connection, std::move(header), owned, services_};
   responder reply(ctx.header, std::move(done));
+  std::shared_ptr<request_timing> timing;
+  if (services_.quotas != nullptr && !exempt_from_request_quota(api_key) &&
+      services_.quotas->request.enabled()) {
+    timing = std::make_shared<request_timing>();
+    reply.charge_request_time_with(charge_of(*services_.quotas, ctx, timing));
+  }
+  auto ran = [](const std::shared_ptr<request_timing>& t) {
+    if (t) {
+      t->ran_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - t->start).count();
+    }
+  };
   if (entry->blocking && workers_ != nullptr) {
     // `r` and `ctx` view the frame that `ctx.frame` keeps alive.
-    return workers_->post(
-        [handle = entry->handle, ctx = std::move(ctx), r, reply = std::move(reply)]() mutable {
-          handle(ctx, r, std::move(reply));
-        });
+    return workers_->post([handle = entry->handle, ctx = std::move(ctx), r,
+                           reply = std::move(reply), timing, ran]() mutable {
+      if (timing) timing->start = steady::now();  // the queue's wait is not the handler's time
+      handle(ctx, r, std::move(reply));
+      ran(timing);
+    });
   }
   entry->handle(ctx, r, std::move(reply));
+  ran(timing);
 }
 
 }  // namespace sluice::handlers

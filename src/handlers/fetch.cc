@@ -8,7 +8,11 @@
 // client handles by sending full fetches; an incremental fetch for an unknown session gets
 // FETCH_SESSION_ID_NOT_FOUND. Authorization as Kafka's: a follower (replica id >= 0) needs
 // CLUSTER_ACTION, a consumer READ on each topic; refused partitions get
-// TOPIC_AUTHORIZATION_FAILED.
+// TOPIC_AUTHORIZATION_FAILED. Client quotas (KIP-219) as Kafka's handleFetchRequest: a consumer's
+// max_bytes is capped at what its consumer_byte_rate allows in one quota window; the response's
+// record bytes are charged, and over the quota the consumer gets an empty response with
+// throttle_time_ms and its connection is muted that long (the bytes are not charged). Followers
+// are exempt (replication quotas are theirs).
 #include "protocol/generated/fetch.h"
 
 #include <unistd.h>
@@ -20,6 +24,7 @@
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
 #include "protocol/legacy_records.h"
+#include "quota/client_quotas.h"
 #include "replication/replica_manager.h"
 
 namespace sluice::handlers {
@@ -70,6 +75,21 @@ std::optional<error_code> down_convert(const protocol::records& records, int16_t
   return std::nullopt;
 }
 
+sampled_rate::time_ms quota_clock_now() {
+  return std::chrono::duration_cast<sampled_rate::time_ms>(
+      std::chrono::steady_clock::now().time_since_epoch());
+}
+
+// The bytes a response charges to the fetch quota: its records (before down-conversion, as
+// Kafka sizes the response before converting) and a few bytes of framing per partition.
+double response_bytes(const std::vector<replication::fetch_partition_result>& results) {
+  constexpr double per_partition = 40;  // index, error, offsets, aborted list, records length
+  double total = 0;
+  for (const auto& r : results)
+    total += per_partition + (r.records.is_null() ? 0 : r.records.size());
+  return total;
+}
+
 }  // namespace
 
 void handle_fetch(request_context& ctx, protocol::reader& body, responder reply) {
@@ -95,6 +115,19 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
   const access acl(ctx);
   const bool follower = params.replica_id >= 0;
   const bool follower_allowed = follower && acl.allows_inter_broker();
+  // A consumer never asks for more than its fetch quota allows in one window, which would be
+  // throttled however long it waited (Kafka's maxQuotaWindowBytes).
+  quota::client_quotas* quotas = follower ? nullptr : ctx.services.quotas;
+  if (follower) reply.exempt_from_request_quota();
+  const std::string quota_user =
+      quotas ? quota::quota_user(ctx.connection->session->principal()) : std::string();
+  if (quotas) {
+    if (auto most = quotas->fetch.max_value_in_window(quota_user, ctx.client_id())) {
+      params.max_bytes =
+          static_cast<int32_t>(std::min<double>(params.max_bytes, std::max(*most, 1.0)));
+      params.min_bytes = std::min(params.min_bytes, params.max_bytes);
+    }
+  }
   std::map<std::string, bool> readable;
   auto refused = [&](const auto& topic) {
     if (follower) return !follower_allowed;
@@ -138,13 +171,29 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     std::vector<bool> skipped;  // per partition in request order: refused, not fetched
     responder reply;
     const broker_services* services;  // for down-conversion settings (v0-3)
+    quota::client_quotas* quotas;     // null for followers, which client quotas exempt
+    std::string user, client_id;      // the quota entity's parts
   };
   const bool nothing_to_read = params.partitions.empty() && !skipped.empty();
-  auto state =
-      std::make_shared<pending>(pending{std::move(request), version, params.read_committed,
-                                        std::move(skipped), std::move(reply), &ctx.services});
+  auto state = std::make_shared<pending>(
+      pending{std::move(request), version, params.read_committed, std::move(skipped),
+              std::move(reply), &ctx.services, quotas, quota_user, ctx.client_id()});
   auto finish = [state](std::vector<replication::fetch_partition_result> results) {
     response_t response;
+    // Over the fetch quota: an empty response that says how long to wait, the connection muted
+    // that long, and the bytes not sent not charged (Kafka's unrecordQuotaSensor).
+    if (state->quotas != nullptr) {
+      const auto now = quota_clock_now();
+      const double bytes = response_bytes(results);
+      auto throttle = state->quotas->fetch.record(state->user, state->client_id, bytes, now);
+      if (throttle.count() > 0) {
+        state->quotas->fetch.unrecord(state->user, state->client_id, bytes, now);
+        response.throttle_time_ms = static_cast<int32_t>(throttle.count());
+        response.session_id = 0;
+        state->reply.throttle(throttle);
+        return state->reply.send(response);
+      }
+    }
     std::vector<std::vector<uint8_t>> converted;  // v0-3: alive until the response is encoded
     std::map<std::string, bool> convertible;
     size_t i = 0, slot = 0;

@@ -9,6 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "net/request_dispatcher.h"
@@ -46,8 +49,40 @@ class responder {
 
   // Encodes `response` at the request's version, after the right response header. With
   // `then_close`, the connection closes once it is written (a failed SASL authentication).
+  // The request-time quota (request_percentage) is charged here; over it the response carries
+  // the larger throttle time and the connection is muted that long.
   template <class Response>
   void send(const Response& response, bool then_close = false) {
+    if (auto t = charge_request_time(); t.count() > 0) {
+      throttle_ = std::max(throttle_, t);
+      if constexpr (requires(Response & x) { x.throttle_time_ms = 0; }) {
+        if (response.throttle_time_ms < t.count()) {
+          Response throttled = response;
+          throttled.throttle_time_ms = static_cast<int32_t>(t.count());
+          return encode(throttled, then_close);
+        }
+      }
+    }
+    encode(response, then_close);
+  }
+
+  // The request-time quota's hook, set by the dispatcher for the requests Kafka charges: called
+  // once, when the response is sent, it records the handler's time and returns the throttle.
+  using request_time_charge = std::function<std::chrono::milliseconds()>;
+  void charge_request_time_with(request_time_charge charge) { charge_ = std::move(charge); }
+  // Kafka exempts some requests of charged APIs (a follower's Fetch): no charge for this one.
+  void exempt_from_request_quota() { charge_ = nullptr; }
+
+ private:
+  std::chrono::milliseconds charge_request_time() {
+    if (!charge_) return std::chrono::milliseconds(0);
+    auto charge = std::move(charge_);
+    charge_ = nullptr;
+    return charge();
+  }
+
+  template <class Response>
+  void encode(const Response& response, bool then_close) {
     protocol::writer w;
     protocol::response_header header;
     header.correlation_id = correlation_id_;
@@ -60,7 +95,8 @@ class responder {
     done_(std::move(out));
   }
 
-  // No response at all (Produce with acks=0).
+ public:
+  // No response at all (Produce with acks=0: exempt from the request quota, as in Kafka).
   void send_nothing() {
     auto r = net::outbound_response::none();
     r.throttle = throttle_;
@@ -83,6 +119,7 @@ class responder {
   int16_t api_key_;
   int16_t version_;
   std::chrono::milliseconds throttle_{0};
+  request_time_charge charge_;
   net::response_callback done_;
 };
 

@@ -46,21 +46,25 @@ bool client_quota_manager::enabled() const {
   return !quotas_.empty();
 }
 
-std::optional<double> client_quota_manager::find(const client_quota_entity& e) const {
-  auto it = quotas_.find(e.path());
-  if (it == quotas_.end()) return std::nullopt;
-  return it->second;
+quota_resolution client_quota_manager::resolve(std::string_view user,
+                                               std::string_view client_id) const {
+  return resolve_quota(quotas_, user, client_id);
 }
 
-client_quota_manager::resolved client_quota_manager::resolve(std::string_view user_name,
-                                                             std::string_view client_name) const {
+quota_resolution resolve_quota(const std::map<std::string, double>& quotas,
+                               std::string_view user_name, std::string_view client_name) {
+  auto find = [&](const client_quota_entity& e) -> std::optional<double> {
+    auto it = quotas.find(e.path());
+    if (it == quotas.end()) return std::nullopt;
+    return it->second;
+  };
   const quota_entity_name user{std::string(user_name)}, client{std::string(client_name)};
   const quota_entity_name any{std::nullopt};
   const std::string u(user_name), c(client_name);
   // Kafka's precedence, most specific first, with the metric key each level is measured under.
   const struct {
     client_quota_entity e;
-    metric_key key;
+    std::pair<std::string, std::string> key;
   } levels[] = {
       {entity(user, client), {u, c}},
       {entity(user, any), {u, c}},
@@ -96,6 +100,25 @@ client_quota_manager::time_ms client_quota_manager::record(std::string_view user
   int64_t ms = quota_throttle_ms(rate.measure(now), *r.bound, rate.window_size(now));
   if (max_throttle_) ms = std::min<int64_t>(ms, max_throttle_->count());
   return time_ms(ms);
+}
+
+void client_quota_manager::unrecord(std::string_view user, std::string_view client_id, double value,
+                                    time_ms now) {
+  std::lock_guard lock(mu_);
+  auto r = resolve(user, client_id);
+  if (!r.bound) return;
+  auto it = rates_.find(r.key);
+  if (it != rates_.end()) it->second.record(-value, now);
+}
+
+std::optional<double> client_quota_manager::max_value_in_window(std::string_view user,
+                                                                std::string_view client_id) const {
+  std::lock_guard lock(mu_);
+  if (quotas_.empty()) return std::nullopt;
+  auto bound = resolve(user, client_id).bound;
+  if (!bound) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(window_.size).count();
+  return *bound * (window_.samples - 1) * seconds;
 }
 
 }  // namespace sluice::quota

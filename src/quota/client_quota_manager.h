@@ -35,6 +35,15 @@ enum class quota_type { produce, fetch, request };
 // The config key of a type: producer_byte_rate, consumer_byte_rate, request_percentage.
 std::string_view quota_key(quota_type t);
 
+// The metric key and bound Kafka's precedence picks for (user, client id) among `quotas` (by
+// entity path); the key is (user, client id) with "" for the part the entity does not name.
+struct quota_resolution {
+  std::pair<std::string, std::string> key;
+  std::optional<double> bound;
+};
+quota_resolution resolve_quota(const std::map<std::string, double>& quotas, std::string_view user,
+                               std::string_view client_id);
+
 class client_quota_manager {
  public:
   using time_ms = sampled_rate::time_ms;
@@ -53,17 +62,19 @@ class client_quota_manager {
   // Charges `value` (bytes, or percent of a thread's second) at `now`; returns how long the
   // client must wait, 0 when it is within its quota or has none.
   time_ms record(std::string_view user, std::string_view client_id, double value, time_ms now);
+  // Takes back a value recorded at `now` (Kafka's unrecordQuotaSensor): a throttled Fetch is
+  // answered empty, so the bytes it would have sent are not charged.
+  void unrecord(std::string_view user, std::string_view client_id, double value, time_ms now);
+  // The most that can be recorded at once without a certain throttle (Kafka's
+  // getMaxValueInQuotaWindow): the bound over samples-1 windows; nullopt when there is no bound.
+  std::optional<double> max_value_in_window(std::string_view user,
+                                            std::string_view client_id) const;
 
   bool enabled() const;  // any quota of this type set
 
  private:
   using metric_key = std::pair<std::string, std::string>;  // (user, client id), "" when unused
-  struct resolved {
-    metric_key key;
-    std::optional<double> bound;
-  };
-  resolved resolve(std::string_view user, std::string_view client_id) const;  // mu_ held
-  std::optional<double> find(const cluster::client_quota_entity& e) const;    // mu_ held
+  quota_resolution resolve(std::string_view user, std::string_view client_id) const;  // mu_ held
 
   const quota_type type_;
   const rate_window window_;

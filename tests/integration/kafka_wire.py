@@ -114,8 +114,9 @@ class R:
 
 
 class Client:
-    def __init__(self, port, source=None):
+    def __init__(self, port, source=None, client_id="test"):
         """`source`: the local address to connect from (another loopback address, e.g. 127.0.0.2)."""
+        self.client_id = client_id.encode()
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30,
                                              source_address=(source, 0) if source else None)
         self.correlation = 0
@@ -137,7 +138,7 @@ class Client:
         self.correlation += 1
         body = W(flex)
         build(body)
-        header = struct.pack(">hhi", api_key, version, self.correlation) + struct.pack(">h", 4) + b"test"
+        header = struct.pack(">hhi", api_key, version, self.correlation) + struct.pack(">h", len(self.client_id)) + self.client_id
         if flex:
             header += b"\x00"
         frame = header + bytes(body.b)

@@ -56,6 +56,25 @@ TEST(client_quota_manager, a_user_quota_is_shared_by_the_users_clients) {
   EXPECT_EQ(m.record("bob", "b", 1000, ms(0)), ms(0));
 }
 
+TEST(client_quota_manager, a_throttled_fetch_is_unrecorded) {
+  client_quota_manager m(quota_type::fetch, rate_window{11, ms(1000)});
+  m.set_quotas({{"clients/app", 1000}});
+  EXPECT_EQ(m.record("ANONYMOUS", "app", 10000, ms(0)), ms(0));
+  // A fetch that would take the client over is throttled, answered empty, and not charged: the
+  // next small fetch is within the quota again.
+  EXPECT_GT(m.record("ANONYMOUS", "app", 5000, ms(0)), ms(0));
+  m.unrecord("ANONYMOUS", "app", 5000, ms(0));
+  EXPECT_EQ(m.record("ANONYMOUS", "app", 0, ms(0)), ms(0));
+}
+
+TEST(client_quota_manager, max_fetch_bytes_is_the_quota_over_all_but_one_window) {
+  client_quota_manager m(quota_type::fetch, rate_window{11, ms(1000)});
+  EXPECT_FALSE(m.max_value_in_window("ANONYMOUS", "app"));
+  m.set_quotas({{"clients/app", 1000}});
+  EXPECT_EQ(m.max_value_in_window("ANONYMOUS", "app"), 10000);
+  EXPECT_FALSE(m.max_value_in_window("ANONYMOUS", "other"));
+}
+
 TEST(client_quota_manager, request_quota_throttle_is_capped_at_a_window) {
   client_quota_manager m(quota_type::request, rate_window{11, ms(1000)}, ms(1000));
   m.set_quotas({{"clients/<default>", 1}});
