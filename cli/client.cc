@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/java_security.h"
+
 namespace sluice::cli {
 
 std::string_view to_string(errc e) {
@@ -195,7 +197,9 @@ result<kafka_client> kafka_client::create(client_kind kind, const client_setting
   if (!settings.client_id.empty()) {
     if (auto r = set("client.id", settings.client_id); !r) return std::move(r).error();
   }
-  for (const auto& [key, value] : settings.properties) {
+  property_map properties = settings.properties;
+  if (auto r = translate_java_security(properties); !r) return std::move(r).error();
+  for (const auto& [key, value] : properties) {
     if (key == "bootstrap.servers") continue;
     if (auto r = set(key, value); !r) return std::move(r).error();
   }
