@@ -1,14 +1,21 @@
-"""Secured listeners (issue #13) with the clients people run, beside test_tls.py's librdkafka,
-kafka-python, Java and kcat: franz-go, sarama, @platformatic/kafka and the newest confluent-kafka
-from PyPI, each producing and consuming in a group over mutual TLS — the client presents a
-certificate from the test's CA and trusts the broker's — on a broker that requires client
-certificates. A client whose certificate the broker does not trust is refused.
+"""Secured listeners (issue #13) with the clients people run, beside test_tls.py's and
+test_sasl.py's librdkafka, kafka-python, Java, kafkajs and kcat: franz-go, sarama, @platformatic/kafka
+and the newest confluent-kafka from PyPI, each producing and consuming in a group
+- over mutual TLS — the client presents a certificate from the test's CA and trusts the broker's —
+  on a broker that requires client certificates; a certificate the broker does not trust is refused;
+- over SASL_SSL with the mechanisms each client offers (franz-go and @platformatic/kafka: SCRAM;
+  sarama: PLAIN; franz-go also PLAIN), and a wrong password is refused;
+- and Kafka's own scripts (kafka-console-producer/consumer.sh, kafka-topics.sh) given a Java
+  client.properties — sasl.jaas.config, a PEM trust store — as a Kafka user has it.
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -q
 -p no:cacheprovider test_client_security.py"""
+import subprocess
+
 import pytest
 
 from clients import confluent_latest, franz, platformatic, sarama
+from conftest import SOURCE_DIR
 from test_real_clients import assert_all_acked, assert_exactly_once
 from test_tls import closed_reason, metric, ssl_broker, stop
 from tls_certs import Pki
@@ -76,3 +83,93 @@ def test_a_certificate_from_another_ca_is_refused(mtls, pki):
     assert refused["acked"] == 0, refused
     assert refused.get("timed_out") or refused.get("errors") or refused.get("error"), refused
     assert metric(mtls, closed_reason("tls_handshake_failed")) > failed_before
+
+
+# ---- SASL_SSL ----------------------------------------------------------------------------------
+
+PLAIN_JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
+              'password="admin-secret" user_admin="admin-secret" user_alice="alice-plain";')
+
+
+@pytest.fixture(scope="module")
+def sasl_ssl(tmp_path_factory, pki):
+    """SASL_SSL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on b.ssl_port, PLAINTEXT beside it."""
+    b = ssl_broker(tmp_path_factory.mktemp("sasl-ssl"), pki, {
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SSL:SASL_SSL",
+        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        "listener.name.ssl.plain.sasl.jaas.config": PLAIN_JAAS})
+    p = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server", b.bootstrap,
+                        "--alter", "--entity-type", "users", "--entity-name", "alice", "--add-config",
+                        "SCRAM-SHA-256=[password=alice-scram],SCRAM-SHA-512=[password=alice-scram]"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    yield b
+    stop(b)
+
+
+def sasl_flags(b, pki, mechanism, password):
+    user_password = "alice-plain" if mechanism == "PLAIN" else "alice-scram"
+    return [f"--bootstrap={b.ssl_bootstrap}", f"--tls-ca={pki.ca.cert}", f"--sasl-mechanism={mechanism}",
+            "--sasl-user=alice", f"--sasl-password={password or user_password}"]
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
+def test_franz_go_over_sasl_ssl(sasl_ssl, pki, mechanism):
+    flags = sasl_flags(sasl_ssl, pki, mechanism, None)
+    topic = f"franz-{mechanism.lower()}"
+    produced = franz("produce", *flags, f"--topic={topic}", "--count=1000")
+    assert_all_acked(produced, 1000, f"franz-go {mechanism}")
+    consumed = franz("consume", *flags, f"--topic={topic}", "--count=1000", f"--group={topic}")
+    assert_exactly_once(consumed, 1000, f"franz-go {mechanism}")
+    # franz-go retries a refused login until its deadline; the broker's log says why it refused.
+    failures_before = sasl_ssl.log_text().count("Failed authentication with")
+    refused = franz("produce", *sasl_flags(sasl_ssl, pki, mechanism, "wrong"), f"--topic={topic}",
+                    "--count=1", "--timeout-ms=5000", check=False)
+    assert refused["acked"] == 0, refused
+    assert sasl_ssl.log_text().count("Failed authentication with") > failures_before
+
+
+def test_sarama_over_sasl_ssl_plain(sasl_ssl, pki):
+    flags = sasl_flags(sasl_ssl, pki, "PLAIN", None)
+    produced = sarama("produce", *flags, "--topic=sarama-sasl", "--count=500", "--acks=leader")
+    assert_all_acked(produced, 500, "sarama PLAIN")
+    consumed = sarama("consume", *flags, "--topic=sarama-sasl", "--count=500", "--group=sarama-sasl")
+    assert_exactly_once(consumed, 500, "sarama PLAIN")
+
+
+def test_platformatic_kafka_over_sasl_ssl_scram(sasl_ssl, pki):
+    flags = sasl_flags(sasl_ssl, pki, "SCRAM-SHA-256", None)
+    produced = platformatic("produce", *flags, "--topic=platformatic-sasl", "--count=500", "--acks=leader")
+    assert_all_acked(produced, 500, "@platformatic/kafka SCRAM")
+    consumed = platformatic("consume", *flags, "--topic=platformatic-sasl", "--count=500",
+                            "--group=platformatic-sasl")
+    assert_exactly_once(consumed, 500, "@platformatic/kafka SCRAM")
+
+
+def test_kafka_scripts_take_a_java_client_properties_file(sasl_ssl, pki, tmp_path):
+    props = tmp_path / "alice.properties"
+    props.write_text(
+        "security.protocol=SASL_SSL\n"
+        "sasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n"
+        '    username="alice" password="alice-scram";\n'
+        "ssl.truststore.type=PEM\n"
+        f"ssl.truststore.location={pki.ca.cert}\n")
+    bin_dir = SOURCE_DIR / "bin"
+
+    def script(name, *args, stdin=None):
+        return subprocess.run([str(bin_dir / f"{name}.sh"), "--bootstrap-server", sasl_ssl.ssl_bootstrap,
+                               *args], input=stdin, capture_output=True, text=True, timeout=120)
+
+    p = script("kafka-topics", "--command-config", str(props), "--create", "--topic", "scripted")
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = script("kafka-console-producer", "--producer.config", str(props), "--topic", "scripted",
+               stdin="one\ntwo\n")
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = script("kafka-console-consumer", "--consumer.config", str(props), "--topic", "scripted",
+               "--from-beginning", "--max-messages", "2", "--timeout-ms", "30000")
+    assert p.stdout.split() == ["one", "two"], p.stdout + p.stderr
+    wrong = tmp_path / "wrong.properties"
+    wrong.write_text(props.read_text().replace("alice-scram", "nope"))
+    p = script("kafka-topics", "--command-config", str(wrong), "--list")
+    assert p.returncode != 0 and "uthentication" in p.stdout + p.stderr, p.stdout + p.stderr
