@@ -3,15 +3,6 @@
 namespace sluice::security {
 namespace {
 
-int value_of(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
 result<nlohmann::json> json_part(std::string_view part) {
   auto bytes = base64url_decode(part);
   if (!bytes) return fail(errc::invalid_argument, "malformed Base64 URL encoded value");
@@ -52,50 +43,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
   return std::string(s);
-}
-
-std::string base64url_encode(std::span<const uint8_t> data) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (uint8_t b : data) {
-    acc = acc << 8 | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += alphabet[acc >> bits & 63];
-    }
-  }
-  if (bits > 0) out += alphabet[acc << (6 - bits) & 63];
-  return out;
-}
-
-std::optional<byte_string> base64url_decode(std::string_view text) {
-  size_t end = text.size();
-  size_t padding = 0;
-  while (end > 0 && text[end - 1] == '=' && padding < 2) {
-    --end;
-    ++padding;
-  }
-  if (padding > 0 && text.size() % 4 != 0) return std::nullopt;
-  if (end % 4 == 1) return std::nullopt;
-  byte_string out;
-  out.reserve(end * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < end; ++i) {
-    int v = value_of(text[i]);
-    if (v < 0) return std::nullopt;
-    acc = acc << 6 | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits & 0xff));
-    }
-  }
-  return out;
 }
 
 result<compact_jws> parse_compact_jws(std::string_view text) {

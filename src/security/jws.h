@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "security/base64.h"
 #include "security/bytes.h"
 #include "security/errc.h"
 
@@ -29,10 +30,6 @@ struct compact_jws {
 // and claims are Base64 (URL or basic alphabet, padding optional) of JSON. Errors are
 // errc::invalid_argument with Kafka's reason ("malformed JSON", ...), for the log.
 result<compact_jws> parse_compact_jws(std::string_view text);
-
-// Base64URL without padding (RFC 7515 §2); the decoder also takes the basic alphabet and padding.
-std::string base64url_encode(std::span<const uint8_t> data);
-std::optional<byte_string> base64url_decode(std::string_view text);
 
 // Claim accessors: absent → nullopt; present with another type → errc::invalid_argument
 // ("The 'exp' claim was not of type Number: String"). Strings are any non-number, non-array
