@@ -107,10 +107,16 @@ void handle_create_delegation_token(request_context& ctx, protocol::reader& body
   reply.send(response);
 }
 
-void handle_renew_delegation_token(request_context& ctx, protocol::reader& body, responder reply) {
-  protocol::renew_delegation_token_request request;
+namespace {
+
+// Renew and Expire: the same checks, then `change` (the manager's renew or expire) on the token
+// the HMAC names; the answer carries its new expiry time.
+template <class Request, class Response, class Change>
+void change_token_expiry(request_context& ctx, protocol::reader& body, responder reply,
+                         Change change) {
+  Request request;
   if (auto d = request.decode(body, ctx.api_version()); !d) return reply.close();
-  protocol::renew_delegation_token_response response;
+  Response response;
   response.expiry_timestamp_ms = -1;
   if (!token_requests_allowed(ctx)) {
     response.error_code = not_allowed;
@@ -121,32 +127,28 @@ void handle_renew_delegation_token(request_context& ctx, protocol::reader& body,
     response.error_code = disabled;
     return reply.send(response);
   }
-  auto r = manager->renew(ctx.connection->session->principal(), request.hmac,
-                          request.renew_period_ms, now_ms());
+  auto r = change(*manager, ctx.connection->session->principal(), request);
   response.error_code = code_of(r.error);
   response.expiry_timestamp_ms = r.timestamp;
   reply.send(response);
 }
 
+}  // namespace
+
+void handle_renew_delegation_token(request_context& ctx, protocol::reader& body, responder reply) {
+  change_token_expiry<protocol::renew_delegation_token_request,
+                      protocol::renew_delegation_token_response>(
+      ctx, body, std::move(reply), [](auto& manager, const auto& principal, const auto& request) {
+        return manager.renew(principal, request.hmac, request.renew_period_ms, now_ms());
+      });
+}
+
 void handle_expire_delegation_token(request_context& ctx, protocol::reader& body, responder reply) {
-  protocol::expire_delegation_token_request request;
-  if (auto d = request.decode(body, ctx.api_version()); !d) return reply.close();
-  protocol::expire_delegation_token_response response;
-  response.expiry_timestamp_ms = -1;
-  if (!token_requests_allowed(ctx)) {
-    response.error_code = not_allowed;
-    return reply.send(response);
-  }
-  auto* manager = manager_of(ctx);
-  if (!manager) {
-    response.error_code = disabled;
-    return reply.send(response);
-  }
-  auto r = manager->expire(ctx.connection->session->principal(), request.hmac,
-                           request.expiry_time_period_ms, now_ms());
-  response.error_code = code_of(r.error);
-  response.expiry_timestamp_ms = r.timestamp;
-  reply.send(response);
+  change_token_expiry<protocol::expire_delegation_token_request,
+                      protocol::expire_delegation_token_response>(
+      ctx, body, std::move(reply), [](auto& manager, const auto& principal, const auto& request) {
+        return manager.expire(principal, request.hmac, request.expiry_time_period_ms, now_ms());
+      });
 }
 
 void handle_describe_delegation_token(request_context& ctx, protocol::reader& body,
