@@ -26,12 +26,10 @@
 Skipped while sluiced refuses zookeeper.connect (the broker side of #7 not built yet).
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
 test_cluster_failover.py (-s shows the report lines)."""
-import collections
 import json
 import re
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
@@ -39,7 +37,8 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 from conftest import SOURCE_DIR
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, full_isr,
+                        requires_cluster_mode, wait_until)
 
 pytestmark = requires_cluster_mode
 
@@ -406,86 +405,12 @@ PARTITIONS = 3
 RATE = 1300  # messages per second: production lasts about as long as the faults below
 
 
-class NumberedProducer(threading.Thread):
-    """Produces 0..TOTAL-1 (message i to partition i % PARTITIONS) at RATE per second, acks=all,
-    and records every delivery report with the time it arrived."""
-
-    def __init__(self, bootstrap, topic):
-        super().__init__(daemon=True)
-        self.topic = topic
-        self.config = {
-            "bootstrap.servers": bootstrap,
-            "acks": "all",
-            "enable.idempotence": False,
-            "max.in.flight.requests.per.connection": 1,  # order within a partition on retries
-            "linger.ms": 5,
-            "message.timeout.ms": 240000,
-            "request.timeout.ms": 10000,
-            "retry.backoff.ms": 100,
-            "topic.metadata.refresh.interval.ms": 2000,
-        }
-        self.acked = {}  # seq -> (partition, offset)
-        self.ack_times = collections.defaultdict(list)  # partition -> [monotonic]
-        self.errors = collections.Counter()
-        self.failed = []
-        self.produced = 0
-        self.done = threading.Event()
-        self.exception = None
-
-    def delivered(self, err, msg):
-        if err is None:
-            self.acked[int(msg.value())] = (msg.partition(), msg.offset())
-            self.ack_times[msg.partition()].append(time.monotonic())
-        else:
-            self.errors[err.name()] += 1
-            self.failed.append(int(msg.value()))
-
-    def run(self):
-        try:
-            producer = Producer(self.config)
-            start = time.monotonic()
-            for i in range(TOTAL):
-                ahead = start + i / RATE - time.monotonic()
-                if ahead > 0:
-                    producer.poll(ahead)
-                while True:
-                    try:
-                        producer.produce(self.topic, value=str(i).encode(), partition=i % PARTITIONS,
-                                         on_delivery=self.delivered)
-                        break
-                    except BufferError:
-                        producer.poll(0.1)
-                self.produced = i + 1
-                producer.poll(0)
-            remaining = producer.flush(300)
-            if remaining:
-                self.exception = AssertionError(f"{remaining} messages never reported")
-        except Exception as e:  # reported by the test thread
-            self.exception = e
-        finally:
-            self.done.set()
-
-    def longest_gap(self):
-        """The longest time between consecutive acknowledgements of one partition, and which."""
-        best = (0.0, None)
-        for p, times in self.ack_times.items():
-            for a, b in zip(times, times[1:]):
-                if b - a > best[0]:
-                    best = (b - a, p)
-        return best
-
-
-def all_isr_full(cluster, topic, replicas=3, timeout=90):
-    for p in range(PARTITIONS):
-        cluster.wait_for_isr(topic, p, replicas, timeout=timeout)
-
-
 def test_acknowledged_messages_survive_leader_kills_and_a_paused_broker(tmp_path):
     ensemble, cluster = make_cluster(tmp_path)
     topic = "numbered"
     try:
         create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
-        producer = NumberedProducer(cluster.bootstrap, topic)
+        producer = NumberedProducer(cluster.bootstrap, topic, TOTAL, RATE, PARTITIONS)
         producer.start()
         events = []
         t0 = time.monotonic()
@@ -508,7 +433,7 @@ def test_acknowledged_messages_survive_leader_kills_and_a_paused_broker(tmp_path
             time.sleep(3)
             cluster.restart(leader)
             note(f"broker {leader} restarted")
-            all_isr_full(cluster, topic)
+            full_isr(cluster, topic, PARTITIONS)
             note("every ISR has 3 replicas again")
 
         # One broker paused for longer than its ZooKeeper session: it is declared dead, its
@@ -528,7 +453,7 @@ def test_acknowledged_messages_survive_leader_kills_and_a_paused_broker(tmp_path
         note(f"SIGCONT broker {victim}")
         wait_until(lambda: victim in cluster.registered_ids(), 60,
                    f"broker {victim} registered again after its session expired")
-        all_isr_full(cluster, topic)
+        full_isr(cluster, topic, PARTITIONS)
         note("every ISR has 3 replicas again")
 
         faults_done_at = producer.produced

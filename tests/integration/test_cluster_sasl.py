@@ -16,17 +16,15 @@ ZooKeeper as Kafka stores it and logs in on every broker until it is expired on 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
 -p no:cacheprovider test_cluster_sasl.py"""
 import subprocess
-import threading
 import time
-import urllib.request
 
 import pytest
-from confluent_kafka import Producer
 
 from conftest import SOURCE_DIR, free_port
 from test_cluster_failover import create_topic, read_partition
 from tls_certs import Pki
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, connections_accepted,
+                        full_isr, requires_cluster_mode, wait_until)
 
 pytestmark = requires_cluster_mode
 
@@ -76,65 +74,6 @@ def sasl_cluster(workdir, protocol, mechanism, pki=None, wrong_password_on=None)
     return ensemble, cluster
 
 
-def connections_accepted(broker, listener):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{broker.metrics_port}/metrics",
-                                  timeout=5).read().decode()
-    prefix = f'sluice_network_connections_accepted_total{{listener="{listener}"}} '
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            return float(line.split()[-1])
-    return 0.0
-
-
-class NumberedProducer(threading.Thread):
-    """0..TOTAL-1 at RATE per second, message i to partition i % PARTITIONS, acks=all."""
-
-    def __init__(self, bootstrap, topic):
-        super().__init__(daemon=True)
-        self.topic, self.bootstrap = topic, bootstrap
-        self.acked, self.failed, self.exception = {}, [], None
-        self.done = threading.Event()
-
-    def delivered(self, err, msg):
-        if err is None:
-            self.acked[int(msg.value())] = (msg.partition(), msg.offset())
-        else:
-            self.failed.append((int(msg.value()), err.name()))
-
-    def run(self):
-        try:
-            producer = Producer({"bootstrap.servers": self.bootstrap, "acks": "all",
-                                 "enable.idempotence": False,
-                                 "max.in.flight.requests.per.connection": 1, "linger.ms": 5,
-                                 "message.timeout.ms": 240000, "request.timeout.ms": 10000,
-                                 "retry.backoff.ms": 100,
-                                 "topic.metadata.refresh.interval.ms": 2000})
-            start = time.monotonic()
-            for i in range(TOTAL):
-                ahead = start + i / RATE - time.monotonic()
-                if ahead > 0:
-                    producer.poll(ahead)
-                while True:
-                    try:
-                        producer.produce(self.topic, value=str(i).encode(),
-                                         partition=i % PARTITIONS, on_delivery=self.delivered)
-                        break
-                    except BufferError:
-                        producer.poll(0.1)
-                producer.poll(0)
-            if producer.flush(300):
-                self.exception = AssertionError("messages never reported")
-        except Exception as e:
-            self.exception = e
-        finally:
-            self.done.set()
-
-
-def full_isr(cluster, topic, timeout=90):
-    for p in range(PARTITIONS):
-        cluster.wait_for_isr(topic, p, 3, timeout=timeout)
-
-
 @pytest.mark.parametrize("protocol,mechanism", [("SASL_PLAINTEXT", "SCRAM-SHA-512"),
                                                 ("SASL_SSL", "PLAIN")])
 def test_replication_and_fail_over_with_sasl_between_brokers(tmp_path, protocol, mechanism):
@@ -143,11 +82,11 @@ def test_replication_and_fail_over_with_sasl_between_brokers(tmp_path, protocol,
     topic = "sasl-numbered"
     try:
         create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
-        full_isr(cluster, topic)
+        full_isr(cluster, topic, PARTITIONS)
         wait_until(lambda: all(connections_accepted(b, protocol) > 0 for b in cluster.brokers), 30,
                    f"every broker served inter-broker connections on its {protocol} listener")
 
-        producer = NumberedProducer(cluster.bootstrap, topic)
+        producer = NumberedProducer(cluster.bootstrap, topic, TOTAL, RATE, PARTITIONS)
         producer.start()
         wait_until(lambda: len(producer.acked) >= 2000 or producer.done.is_set(), 60,
                    "the producer under way")
@@ -159,7 +98,7 @@ def test_replication_and_fail_over_with_sasl_between_brokers(tmp_path, protocol,
                        f"{topic}-{partition} gets a new leader after broker {leader} died")
             time.sleep(1)
             cluster.restart(leader)
-            full_isr(cluster, topic)  # the restarted broker authenticates and catches up
+            full_isr(cluster, topic, PARTITIONS)  # the restarted broker authenticates and catches up
         assert producer.done.wait(400), "producer did not finish"
         if producer.exception:
             raise producer.exception

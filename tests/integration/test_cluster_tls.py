@@ -14,9 +14,7 @@ the test CA, host names verified: ssl.endpoint.identification.algorithm=https).
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -s -q
 -p no:cacheprovider test_cluster_tls.py"""
-import threading
 import time
-import urllib.request
 
 import pytest
 from confluent_kafka import Producer
@@ -24,7 +22,8 @@ from confluent_kafka import Producer
 from conftest import free_port
 from test_cluster_failover import create_topic, read_partition
 from tls_certs import Pki
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, connections_accepted,
+                        full_isr, requires_cluster_mode, wait_until)
 
 pytestmark = requires_cluster_mode
 
@@ -57,67 +56,6 @@ def tls_cluster(workdir, pki):
     return ensemble, cluster
 
 
-def ssl_connections_accepted(broker):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{broker.metrics_port}/metrics",
-                                  timeout=5).read().decode()
-    for line in text.splitlines():
-        if line.startswith('sluice_network_connections_accepted_total{listener="SSL"} '):
-            return float(line.split()[-1])
-    return 0.0
-
-
-class NumberedProducer(threading.Thread):
-    """0..TOTAL-1 at RATE per second, message i to partition i % PARTITIONS, acks=all."""
-
-    def __init__(self, bootstrap, topic):
-        super().__init__(daemon=True)
-        self.topic = topic
-        self.config = {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": False,
-                       "max.in.flight.requests.per.connection": 1, "linger.ms": 5,
-                       "message.timeout.ms": 240000, "request.timeout.ms": 10000,
-                       "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 2000}
-        self.acked = {}
-        self.failed = []
-        self.produced = 0
-        self.done = threading.Event()
-        self.exception = None
-
-    def delivered(self, err, msg):
-        if err is None:
-            self.acked[int(msg.value())] = (msg.partition(), msg.offset())
-        else:
-            self.failed.append((int(msg.value()), err.name()))
-
-    def run(self):
-        try:
-            producer = Producer(self.config)
-            start = time.monotonic()
-            for i in range(TOTAL):
-                ahead = start + i / RATE - time.monotonic()
-                if ahead > 0:
-                    producer.poll(ahead)
-                while True:
-                    try:
-                        producer.produce(self.topic, value=str(i).encode(),
-                                         partition=i % PARTITIONS, on_delivery=self.delivered)
-                        break
-                    except BufferError:
-                        producer.poll(0.1)
-                self.produced = i + 1
-                producer.poll(0)
-            if producer.flush(300):
-                self.exception = AssertionError("messages never reported")
-        except Exception as e:
-            self.exception = e
-        finally:
-            self.done.set()
-
-
-def full_isr(cluster, topic, timeout=90):
-    for p in range(PARTITIONS):
-        cluster.wait_for_isr(topic, p, 3, timeout=timeout)
-
-
 @pytest.fixture
 def pki(tmp_path):
     return Pki(tmp_path / "pki")
@@ -128,13 +66,13 @@ def test_replication_and_fail_over_with_ssl_between_brokers(tmp_path, pki):
     topic = "tls-numbered"
     try:
         create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
-        full_isr(cluster, topic)
+        full_isr(cluster, topic, PARTITIONS)
         # Followers fetch from leaders over the SSL listener (and the controller talks to every
         # broker there), so each broker has accepted TLS connections from the others.
-        wait_until(lambda: all(ssl_connections_accepted(b) > 0 for b in cluster.brokers), 30,
+        wait_until(lambda: all(connections_accepted(b, "SSL") > 0 for b in cluster.brokers), 30,
                    "every broker served inter-broker connections on its SSL listener")
 
-        producer = NumberedProducer(cluster.bootstrap, topic)
+        producer = NumberedProducer(cluster.bootstrap, topic, TOTAL, RATE, PARTITIONS)
         producer.start()
         wait_until(lambda: len(producer.acked) >= 3000 or producer.done.is_set(), 60,
                    "the producer under way")
@@ -146,7 +84,7 @@ def test_replication_and_fail_over_with_ssl_between_brokers(tmp_path, pki):
                        f"{topic}-{partition} gets a new leader after broker {leader} died")
             time.sleep(2)
             cluster.restart(leader)
-            full_isr(cluster, topic)
+            full_isr(cluster, topic, PARTITIONS)
         assert producer.done.wait(400), "producer did not finish"
         if producer.exception:
             raise producer.exception
@@ -175,7 +113,7 @@ def test_a_new_controller_reaches_every_broker_over_ssl(tmp_path, pki):
     topic = "tls-controller"
     try:
         create_topic(cluster, topic, PARTITIONS, 3, {"min.insync.replicas": "2"})
-        full_isr(cluster, topic)
+        full_isr(cluster, topic, PARTITIONS)
         old = cluster.controller_id()
         epoch = cluster.controller_epoch()
         led_by_old = [p for p in range(PARTITIONS) if cluster.leader(topic, p) == old]
@@ -195,7 +133,7 @@ def test_a_new_controller_reaches_every_broker_over_ssl(tmp_path, pki):
         assert producer.flush(60) == 0
         assert delivered.count(None) == 300, [e for e in delivered if e is not None][:5]
         cluster.restart(old)
-        full_isr(cluster, topic)  # the restarted broker catches up over TLS
+        full_isr(cluster, topic, PARTITIONS)  # the restarted broker catches up over TLS
     except BaseException:
         print(cluster.logs())
         raise

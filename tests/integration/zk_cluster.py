@@ -9,6 +9,7 @@ read ZooKeeper (kazoo in-process, or zkCli.sh as an operator would).
 
 Nothing here fakes a server or a client.
 """
+import collections
 import contextlib
 import json
 import os
@@ -17,9 +18,12 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
+import urllib.request
 
 import pytest
+from confluent_kafka import Producer
 
 from conftest import SOURCE_DIR, Broker, find_binary, free_port
 
@@ -398,3 +402,90 @@ def zk_ensemble(tmp_path):
     ensemble = ZooKeeperEnsemble(tmp_path / "zk").start()
     yield ensemble
     ensemble.close()
+
+
+class NumberedProducer(threading.Thread):
+    """Produces 0..total-1 (message i to partition i % partitions) at `rate` per second, acks=all
+    without idempotence, one request in flight, and records every delivery report with the time
+    it arrived: the load the cluster tests kill brokers under."""
+
+    def __init__(self, bootstrap, topic, total, rate, partitions=3):
+        super().__init__(daemon=True)
+        self.topic, self.total, self.rate, self.partitions = topic, total, rate, partitions
+        self.config = {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": False,
+            "max.in.flight.requests.per.connection": 1,  # order within a partition on retries
+            "linger.ms": 5,
+            "message.timeout.ms": 240000,
+            "request.timeout.ms": 10000,
+            "retry.backoff.ms": 100,
+            "topic.metadata.refresh.interval.ms": 2000,
+        }
+        self.acked = {}  # seq -> (partition, offset)
+        self.ack_times = collections.defaultdict(list)  # partition -> [monotonic]
+        self.errors = collections.Counter()
+        self.failed = []
+        self.produced = 0
+        self.done = threading.Event()
+        self.exception = None
+
+    def delivered(self, err, msg):
+        if err is None:
+            self.acked[int(msg.value())] = (msg.partition(), msg.offset())
+            self.ack_times[msg.partition()].append(time.monotonic())
+        else:
+            self.errors[err.name()] += 1
+            self.failed.append(int(msg.value()))
+
+    def run(self):
+        try:
+            producer = Producer(self.config)
+            start = time.monotonic()
+            for i in range(self.total):
+                ahead = start + i / self.rate - time.monotonic()
+                if ahead > 0:
+                    producer.poll(ahead)
+                while True:
+                    try:
+                        producer.produce(self.topic, value=str(i).encode(), partition=i % self.partitions,
+                                         on_delivery=self.delivered)
+                        break
+                    except BufferError:
+                        producer.poll(0.1)
+                self.produced = i + 1
+                producer.poll(0)
+            remaining = producer.flush(300)
+            if remaining:
+                self.exception = AssertionError(f"{remaining} messages never reported")
+        except Exception as e:  # reported by the test thread
+            self.exception = e
+        finally:
+            self.done.set()
+
+    def longest_gap(self):
+        """The longest time between consecutive acknowledgements of one partition, and which."""
+        best = (0.0, None)
+        for p, times in self.ack_times.items():
+            for a, b in zip(times, times[1:]):
+                if b - a > best[0]:
+                    best = (b - a, p)
+        return best
+
+
+def full_isr(cluster, topic, partitions=3, replicas=3, timeout=90):
+    """Waits until every partition of `topic` has `replicas` in its ISR."""
+    for p in range(partitions):
+        cluster.wait_for_isr(topic, p, replicas, timeout=timeout)
+
+
+def connections_accepted(broker, listener):
+    """The broker's count of connections accepted on `listener` (its metrics endpoint)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{broker.metrics_port}/metrics",
+                                  timeout=5).read().decode()
+    prefix = f'sluice_network_connections_accepted_total{{listener="{listener}"}} '
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.split()[-1])
+    return 0.0
