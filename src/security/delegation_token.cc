@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/zk_layout.h"
 #include "security/base64.h"
 #include "security/crypto.h"
 #include "security/jws.h"
@@ -14,47 +15,14 @@ namespace {
 constexpr int32_t token_iterations = 4096;  // Kafka's DelegationTokenManager
 constexpr int current_version = 3;
 
-// Kafka's Sanitizer (URL encoding, "%20" for a space, "%2A" for '*').
+// Kafka's Sanitizer (URL encoding) for the principals in a token's JSON: the same as for
+// config entity znodes.
 std::string sanitize(std::string_view name) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : name) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '-' || c == '_') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return cluster::zk_layout::sanitize_entity_name(name);
 }
 
 std::optional<std::string> desanitize(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int value = 0;
-      for (size_t k = i + 1; k <= i + 2; ++k) {
-        char h = text[k];
-        int d = h >= '0' && h <= '9'   ? h - '0'
-                : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                       : -1;
-        if (d < 0) return std::nullopt;
-        value = value * 16 + d;
-      }
-      out += static_cast<char>(value);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
+  return cluster::zk_layout::desanitize_entity_name(text);
 }
 
 std::string principal_name(const std::string& principal) {
