@@ -245,7 +245,9 @@ def test_transactional_requests_for_ids_and_transactions_that_do_not_exist(txn_b
     assert list_offset(c, "tx-bad", 0, True) == 0  # open: the LSO stays at its first offset
     assert end_txn(c, "real", pid, epoch, True) == NONE
     wait_until(lambda: list_offset(c, "tx-bad", 0, True) == 2, what="the COMMIT marker")
-    _, _, new_epoch = init_producer_id(c, "real")
+    # The marker can be in the log before the coordinator records COMPLETE_COMMIT; until then
+    # InitProducerId answers CONCURRENT_TRANSACTIONS, which clients retry (init_transactional does).
+    _, new_epoch = init_transactional(c, "real")
     assert new_epoch == epoch + 1
     assert add_partitions(c, "real", pid, epoch, "tx-bad", [0]) == {0: 90}  # PRODUCER_FENCED
     assert values(b, "tx-bad", "read_committed") == ["in"]
