@@ -62,6 +62,7 @@ const topic_info* cluster_metadata::find(std::string_view topic) const {
 
 struct kafka_client::state {
   std::string brokers;
+  property_map properties;
   std::chrono::milliseconds timeout = default_timeout;
   bool verbose = false;
   bool all_brokers_down = false;
@@ -127,6 +128,9 @@ rd_kafka_t* kafka_client::get() const {
 const std::string& kafka_client::brokers() const {
   return state_->brokers;
 }
+const property_map& kafka_client::properties() const {
+  return state_->properties;
+}
 std::chrono::milliseconds kafka_client::timeout() const {
   return state_->timeout;
 }
@@ -135,6 +139,7 @@ result<kafka_client> kafka_client::create(client_kind kind, const client_setting
                                           std::vector<std::string>* warnings) {
   auto st = std::make_unique<state>();
   st->brokers = settings.brokers;
+  st->properties = settings.properties;
   st->timeout = settings.timeout;
   st->verbose = settings.verbose;
   if (auto it = settings.properties.find("default.api.timeout.ms");

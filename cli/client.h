@@ -99,6 +99,9 @@ class kafka_client {
   rd_kafka_t* get() const;
   client_kind kind() const { return kind_; }
   const std::string& brokers() const;
+  // The user's client settings (as given: Java names not yet translated), for the tools'
+  // raw-protocol connections to secure themselves the same way (raw_connection).
+  const property_map& properties() const;
   std::chrono::milliseconds timeout() const;
   deadline make_deadline() const { return deadline::after(timeout()); }
 

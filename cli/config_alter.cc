@@ -30,7 +30,7 @@ constexpr int8_t broker_resource = 4;
 // defaults).
 result<std::vector<config_entry>> raw_describe(kafka_client& c, int8_t resource,
                                                const std::string& name, deadline d) {
-  auto conn = raw_connection::open_any(c.brokers(), d);
+  auto conn = raw_connection::open_any(c.brokers(), c.properties(), d);
   if (!conn) return std::move(conn).error();
   using protocol::describe_configs_request;
   using protocol::describe_configs_response;
@@ -101,7 +101,7 @@ std::optional<result<void>> incremental_alter(
     kafka_client& c, int8_t resource, const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& add,
     const std::vector<std::string>& remove, deadline d) {
-  auto conn = raw_connection::open_any(c.brokers(), d);
+  auto conn = raw_connection::open_any(c.brokers(), c.properties(), d);
   if (!conn) return result<void>(std::move(conn).error());
   using protocol::incremental_alter_configs_request;
   using protocol::incremental_alter_configs_response;

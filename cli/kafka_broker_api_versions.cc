@@ -81,7 +81,7 @@ int kafka_broker_api_versions_main(const args_t& args) {
   if (!md) return failed(md.message());
   for (const broker_info& b : md->brokers) {
     std::string node = fmt::format("{}:{} (id: {} rack: null)", b.host, b.port, b.id);
-    auto conn = raw_connection::open(b.host, b.port, d);
+    auto conn = raw_connection::open(b.host, b.port, settings->properties, d);
     if (!conn) {
       std::printf("%s -> ERROR: %s\n", node.c_str(), conn.message().c_str());
       continue;

@@ -72,7 +72,7 @@ result<partition_rule> parse_rule(const std::string& spec) {
 // of each partition's leader over raw_connection: librdkafka 2.0.2 cannot send that version.
 result<std::vector<partition_offset>> max_timestamp_offsets(
     const cluster_metadata& md, const std::vector<std::pair<std::string, int32_t>>& partitions,
-    bool read_committed, deadline d) {
+    bool read_committed, const property_map& settings, deadline d) {
   using protocol::list_offsets_request;
   using protocol::list_offsets_response;
   std::map<int32_t, list_offsets_request> by_leader;
@@ -96,7 +96,7 @@ result<std::vector<partition_offset>> max_timestamp_offsets(
       if (bi.id == leader) b = &bi;
     }
     if (b == nullptr) continue;
-    auto conn = raw_connection::open(b->host, b->port, d);
+    auto conn = raw_connection::open(b->host, b->port, settings, d);
     if (!conn) return std::move(conn).error();
     auto version =
         conn->pick_version(list_offsets_request::api_key, 7, list_offsets_request::max_version);
@@ -252,7 +252,7 @@ int kafka_get_offsets_main(const args_t& args) {
       found.push_back(po);
     }
   } else if (when == -3) {
-    auto r = max_timestamp_offsets(*md, chosen, read_committed, d);
+    auto r = max_timestamp_offsets(*md, chosen, read_committed, settings->properties, d);
     if (!r) return error_occurred(r.message());
     found = std::move(*r);
   } else {

@@ -128,7 +128,7 @@ int kafka_leader_election_main(const args_t& args) {
   }
   if (controller == nullptr && !md->brokers.empty()) controller = &md->brokers.front();
   if (controller == nullptr) return failed("No broker to send the election to");
-  auto conn = raw_connection::open(controller->host, controller->port, d);
+  auto conn = raw_connection::open(controller->host, controller->port, settings->properties, d);
   if (!conn) return failed(conn.message());
   using protocol::elect_leaders_request;
   using protocol::elect_leaders_response;

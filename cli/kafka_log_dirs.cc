@@ -95,7 +95,7 @@ int kafka_log_dirs_main(const args_t& args) {
   nlohmann::ordered_json brokers = nlohmann::ordered_json::array();
   for (const broker_info& b : md->brokers) {
     if (!queried.contains(b.id)) continue;
-    auto conn = raw_connection::open(b.host, b.port, d);
+    auto conn = raw_connection::open(b.host, b.port, settings->properties, d);
     if (!conn) return failed(conn.message());
     auto version = conn->pick_version(describe_log_dirs_request::api_key, 0,
                                       describe_log_dirs_request::max_version);

@@ -1,29 +1,38 @@
-// Kafka requests over a plain socket, encoded and decoded by Sluice's generated codec.
+// Kafka requests over the broker's own client connection (plain, TLS, SASL), encoded and decoded
+// by Sluice's generated codec.
 #include "cli/raw_client.h"
 
 #include <fmt/format.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <fcntl.h>
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
+#include <chrono>
 
+#include "cli/client/connection_security.h"
 #include "protocol/generated/metadata.h"
 
 namespace sluice::cli {
 namespace {
 
-result<void> wait_fd(int fd, short events, deadline d, const std::string& address) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    int rc = ::poll(&p, 1, d.remaining_ms());
-    if (rc > 0) return ok_v;
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) return fail(errc::io, std::strerror(errno));
-    return fail(errc::timed_out, fmt::format("Timed out talking to {}", address));
+// What went wrong on a broker_client call, as the tools report it.
+failure<errc> tool_error(const failure<net::errc>& e, const std::string& address) {
+  std::string why = e.message;
+  // "cannot connect to host:port: Connection refused" -> "Connection refused"
+  if (std::string prefix = "cannot connect to " + address + ": "; why.starts_with(prefix)) {
+    why = why.substr(prefix.size());
+  }
+  switch (e.code) {
+    case net::errc::resolve_failed:
+      return {errc::unreachable, fmt::format("Could not resolve {}: {}", address, why)};
+    case net::errc::connect_failed:
+      return {errc::unreachable, fmt::format("Connection to {} failed: {}", address, why)};
+    case net::errc::io_error:
+      return {errc::unreachable, fmt::format("Connection to {} lost: {}", address, why)};
+    case net::errc::timed_out:
+      return {errc::timed_out, fmt::format("Timed out talking to {}", address)};
+    case net::errc::auth_failed:
+      return {errc::broker, why};  // "<broker> refused SASL <mechanism>: <the broker's reason>"
+    default:
+      return {errc::broker, why};
   }
 }
 
@@ -55,69 +64,29 @@ std::vector<std::pair<std::string, int>> parse_broker_list(const std::string& br
   return out;
 }
 
-raw_connection::raw_connection(raw_connection&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      address_(std::move(other.address_)),
-      next_correlation_(other.next_correlation_),
-      versions_(std::move(other.versions_)) {}
-
-raw_connection& raw_connection::operator=(raw_connection&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    address_ = std::move(other.address_);
-    next_correlation_ = other.next_correlation_;
-    versions_ = std::move(other.versions_);
-  }
-  return *this;
+result<raw_connection> raw_connection::open(const std::string& host, int port,
+                                            const property_map& settings, deadline d) {
+  auto security = connection_security(settings);
+  if (!security) return std::move(security).error();
+  net::broker_client_options options;
+  options.host = host;
+  options.port = static_cast<uint16_t>(port);
+  options.client_id = "sluice-cli";
+  options.security = std::move(*security);
+  raw_connection conn(std::make_unique<net::broker_client>(std::move(options)),
+                      fmt::format("{}:{}", host, port));
+  if (auto n = conn.negotiate(d); !n) return std::move(n).error();
+  return conn;
 }
 
-raw_connection::~raw_connection() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-result<raw_connection> raw_connection::open(const std::string& host, int port, deadline d) {
-  std::string address = fmt::format("{}:{}", host, port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    return fail(errc::unreachable,
-                fmt::format("Could not resolve {}: {}", address, ::gai_strerror(rc)));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, ::freeaddrinfo);
-  std::string last_error = "no address";
-  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) continue;
-    raw_connection conn(fd, address);
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    if (auto w = wait_fd(fd, POLLOUT, d, address); !w) return std::move(w).error();
-    int so_error = 0;
-    socklen_t len = sizeof so_error;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
-    if (so_error != 0) {
-      last_error = std::strerror(so_error);
-      continue;
-    }
-    if (auto n = conn.negotiate(d); !n) return std::move(n).error();
-    return conn;
-  }
-  return fail(errc::unreachable, fmt::format("Connection to {} failed: {}", address, last_error));
-}
-
-result<raw_connection> raw_connection::open_any(const std::string& brokers, deadline d) {
+result<raw_connection> raw_connection::open_any(const std::string& brokers,
+                                                const property_map& settings, deadline d) {
   failure<errc> last{errc::unreachable, "no brokers given"};
   for (const auto& [host, port] : parse_broker_list(brokers)) {
-    auto conn = open(host, port, d);
+    auto conn = open(host, port, settings, d);
     if (conn) return conn;
     last = std::move(conn).error();
-    if (last.code == errc::timed_out) break;
+    if (last.code != errc::unreachable) break;
   }
   if (last.code == errc::unreachable) {
     return fail(errc::unreachable,
@@ -126,78 +95,13 @@ result<raw_connection> raw_connection::open_any(const std::string& brokers, dead
   return last;
 }
 
-result<void> raw_connection::send_all(const std::vector<uint8_t>& bytes, deadline d) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (auto w = wait_fd(fd_, POLLOUT, d, address_); !w) return w;
-      continue;
-    }
-    return fail(errc::unreachable,
-                fmt::format("Connection to {} lost: {}", address_, std::strerror(errno)));
-  }
-  return ok_v;
-}
-
-result<void> raw_connection::recv_exact(uint8_t* out, size_t n, deadline d) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::recv(fd_, out + got, n - got, 0);
-    if (r > 0) {
-      got += static_cast<size_t>(r);
-      continue;
-    }
-    if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (auto w = wait_fd(fd_, POLLIN, d, address_); !w) return w;
-      continue;
-    }
-    return fail(errc::unreachable, fmt::format("Connection to {} closed by the broker", address_));
-  }
-  return ok_v;
-}
-
-result<std::vector<uint8_t>> raw_connection::round_trip(int16_t api_key, int16_t version,
-                                                        const protocol::writer& body, deadline d) {
-  protocol::writer frame;
-  frame.write_int32(0);  // size, patched below
-  protocol::request_header header;
-  header.request_api_key = api_key;
-  header.request_api_version = version;
-  header.correlation_id = next_correlation_++;
-  header.client_id = "sluice-cli";
-  if (auto enc = header.encode(frame, protocol::request_header_version(api_key, version)); !enc) {
-    return fail(errc::internal, "cannot encode request header");
-  }
-  frame.write_raw(body.buffer());
-  frame.patch_int32(0, static_cast<int32_t>(frame.size() - 4));
-  if (auto s = send_all(frame.buffer(), d); !s) return std::move(s).error();
-
-  uint8_t size_bytes[4];
-  if (auto r = recv_exact(size_bytes, 4, d); !r) return std::move(r).error();
-  protocol::reader size_reader(size_bytes);
-  int32_t size = size_reader.read_int32();
-  if (size < 4 || size > (256 << 20)) {
-    return fail(errc::broker, fmt::format("Bad response size {} from {}", size, address_));
-  }
-  std::vector<uint8_t> response(static_cast<size_t>(size));
-  if (auto r = recv_exact(response.data(), response.size(), d); !r) return std::move(r).error();
-  protocol::reader r(response);
-  protocol::response_header rh;
-  if (auto dec = rh.decode(r, protocol::response_header_version(api_key, version));
-      !dec || !r.ok()) {
-    return fail(errc::broker, fmt::format("Bad response header from {}", address_));
-  }
-  if (rh.correlation_id != header.correlation_id) {
-    return fail(errc::broker, fmt::format("Response from {} carries correlation id {}, not {}",
-                                          address_, rh.correlation_id, header.correlation_id));
-  }
-  return std::vector<uint8_t>(response.begin() + static_cast<ptrdiff_t>(r.position()),
-                              response.end());
+result<protocol::bytes> raw_connection::round_trip(int16_t api_key, int16_t version,
+                                                   protocol::writer& body, deadline d) {
+  std::chrono::milliseconds left{std::max(1, d.remaining_ms())};
+  client_->set_timeouts(left, left);
+  auto response = client_->round_trip(api_key, version, body.take_buffer());
+  if (!response) return tool_error(response.error(), address_);
+  return std::move(*response);
 }
 
 result<void> raw_connection::negotiate(deadline d) {
@@ -236,8 +140,9 @@ std::optional<int16_t> raw_connection::pick_version(int16_t api_key, int16_t our
 
 result<std::map<std::string, std::string>> fetch_topic_ids(const std::string& brokers,
                                                            const std::vector<std::string>& topics,
+                                                           const property_map& settings,
                                                            deadline d) {
-  auto conn = raw_connection::open_any(brokers, d);
+  auto conn = raw_connection::open_any(brokers, settings, d);
   if (!conn) return std::move(conn).error();
   using protocol::metadata_request;
   using protocol::metadata_response;

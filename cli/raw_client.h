@@ -1,20 +1,25 @@
-// A minimal Kafka protocol client over a plain TCP socket, for the requests librdkafka 2.0.2 has no
-// API for: ApiVersions as a listing (kafka-broker-api-versions), DescribeLogDirs (kafka-log-dirs),
-// ElectLeaders (kafka-leader-election), and topic ids (Metadata v10+, for kafka-topics --describe).
-// It does no encoding of its own: requests and responses go through Sluice's generated codec in
-// src/protocol (request_header / response_header and one struct per message).
+// A minimal Kafka protocol client, for the requests librdkafka 2.0.2 has no API for: ApiVersions
+// as a listing (kafka-broker-api-versions), DescribeLogDirs (kafka-log-dirs), ElectLeaders
+// (kafka-leader-election), configs, ACLs, quotas, SCRAM credentials, transactions, and topic ids
+// (Metadata v10+, for kafka-topics --describe). It does no encoding of its own: requests and
+// responses go through Sluice's generated codec in src/protocol, and the connection is the
+// broker's own inter-broker client (net::broker_client), so a tool's --command-config secures it
+// with TLS and SASL exactly as it secures the tool's librdkafka handle (connection_security).
 //
 // One connection per object, blocking I/O bounded by deadlines, used by one thread.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/client.h"
+#include "cli/properties.h"
+#include "net/broker_client.h"
 #include "protocol/generated/api_versions.h"
 #include "protocol/generated/headers.h"
 #include "protocol/wire.h"
@@ -23,15 +28,13 @@ namespace sluice::cli {
 
 class raw_connection {
  public:
-  // Connects to `host:port` and negotiates versions with ApiVersions.
-  static result<raw_connection> open(const std::string& host, int port, deadline d);
+  // Connects to `host:port`, secured as `settings` (the tool's client properties) say, and
+  // negotiates versions with ApiVersions.
+  static result<raw_connection> open(const std::string& host, int port,
+                                     const property_map& settings, deadline d);
   // Tries each `host:port` of a comma-separated broker list in turn.
-  static result<raw_connection> open_any(const std::string& brokers, deadline d);
-
-  raw_connection(raw_connection&& other) noexcept;
-  raw_connection& operator=(raw_connection&& other) noexcept;
-  raw_connection(const raw_connection&) = delete;
-  ~raw_connection();
+  static result<raw_connection> open_any(const std::string& brokers, const property_map& settings,
+                                         deadline d);
 
   // The broker's ApiVersions answer (its version range for each API).
   const protocol::api_versions_response& api_versions() const { return versions_; }
@@ -45,17 +48,15 @@ class raw_connection {
   const std::string& address() const { return address_; }
 
  private:
-  raw_connection(int fd, std::string address) : fd_(fd), address_(std::move(address)) {}
-  // Sends one framed request; returns the response body after its header.
-  result<std::vector<uint8_t>> round_trip(int16_t api_key, int16_t version,
-                                          const protocol::writer& body, deadline d);
-  result<void> send_all(const std::vector<uint8_t>& bytes, deadline d);
-  result<void> recv_exact(uint8_t* out, size_t n, deadline d);
+  raw_connection(std::unique_ptr<net::broker_client> client, std::string address)
+      : client_(std::move(client)), address_(std::move(address)) {}
+  // Sends one request; returns the response body after its header.
+  result<protocol::bytes> round_trip(int16_t api_key, int16_t version, protocol::writer& body,
+                                     deadline d);
   result<void> negotiate(deadline d);
 
-  int fd_ = -1;
+  std::unique_ptr<net::broker_client> client_;
   std::string address_;
-  int32_t next_correlation_ = 1;
   protocol::api_versions_response versions_;
 };
 
@@ -66,6 +67,7 @@ std::vector<std::pair<std::string, int>> parse_broker_list(const std::string& br
 // support such a version.
 result<std::map<std::string, std::string>> fetch_topic_ids(const std::string& brokers,
                                                            const std::vector<std::string>& topics,
+                                                           const property_map& settings,
                                                            deadline d);
 
 template <class Request, class Response>

@@ -58,7 +58,7 @@ class admin_topic_service final : public topic_service {
     if (!configs && configs.code() != errc::unsupported) return std::move(configs).error();
     // Topic ids are not in librdkafka 2.0.2's metadata; ask with our own Metadata request (a
     // broker without Metadata v10 has none to give, and Kafka then prints no TopicId).
-    auto ids = fetch_topic_ids(client_.brokers(), names, d);
+    auto ids = fetch_topic_ids(client_.brokers(), names, client_.properties(), d);
     std::vector<topic_description> out;
     for (const std::string& n : names) {
       const topic_info* t = md->find(n);

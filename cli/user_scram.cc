@@ -47,7 +47,7 @@ result<raw_connection> open_controller(kafka_client& c, deadline d) {
     if (b.id == md->controller_id) controller = &b;
   if (controller == nullptr && !md->brokers.empty()) controller = &md->brokers.front();
   if (controller == nullptr) return fail(errc::unreachable, "No broker to send the request to");
-  return raw_connection::open(controller->host, controller->port, d);
+  return raw_connection::open(controller->host, controller->port, c.properties(), d);
 }
 
 std::string entity_text(const std::string& user) {
@@ -82,7 +82,7 @@ result<std::pair<int32_t, std::string>> parse_scram_credential_value(
 
 result<std::string> describe_user_scram(kafka_client& c, const std::optional<std::string>& user) {
   deadline d = c.make_deadline();
-  auto conn = raw_connection::open_any(c.brokers(), d);
+  auto conn = raw_connection::open_any(c.brokers(), c.properties(), d);
   if (!conn) return std::move(conn).error();
   using protocol::describe_user_scram_credentials_request;
   using protocol::describe_user_scram_credentials_response;

@@ -30,7 +30,7 @@ result<raw_connection*> broker_pool::get(int32_t id, deadline d) {
   if (auto it = open_.find(id); it != open_.end()) return &it->second;
   const broker_info* b = find(id);
   if (b == nullptr) return fail(errc::not_found, fmt::format("Broker {} is not known", id));
-  auto conn = raw_connection::open(b->host, b->port, d);
+  auto conn = raw_connection::open(b->host, b->port, settings_, d);
   if (!conn) return std::move(conn).error();
   auto [it, inserted] = open_.emplace(id, std::move(*conn));
   return &it->second;

@@ -17,7 +17,9 @@ namespace sluice::cli {
 
 class broker_pool {
  public:
-  explicit broker_pool(std::vector<broker_info> brokers) : brokers_(std::move(brokers)) {}
+  // `settings`: the tool's client properties, which say how connections are secured.
+  broker_pool(std::vector<broker_info> brokers, property_map settings)
+      : brokers_(std::move(brokers)), settings_(std::move(settings)) {}
 
   // Every broker the cluster metadata named, by ascending id.
   const std::vector<broker_info>& brokers() const { return brokers_; }
@@ -32,6 +34,7 @@ class broker_pool {
 
  private:
   std::vector<broker_info> brokers_;
+  property_map settings_;
   std::map<int32_t, raw_connection> open_;
 };
 

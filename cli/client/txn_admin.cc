@@ -84,8 +84,8 @@ std::string abort_spec::to_string() const {
       partition.to_string(), producer_id, producer_epoch, coordinator_epoch);
 }
 
-txn_admin::txn_admin(cluster_metadata metadata, deadline d)
-    : metadata_(std::move(metadata)), pool_(metadata_.brokers), deadline_(d) {}
+txn_admin::txn_admin(cluster_metadata metadata, const property_map& settings, deadline d)
+    : metadata_(std::move(metadata)), pool_(metadata_.brokers, settings), deadline_(d) {}
 
 template <class Request, class Response>
 result<Response> txn_admin::send(int32_t broker, const Request& request, int16_t min_version) {

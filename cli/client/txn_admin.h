@@ -83,9 +83,9 @@ struct list_filter {
 
 class txn_admin {
  public:
-  // `metadata` names the brokers and the partitions' leaders and replicas; every request must
-  // finish by `d`.
-  txn_admin(cluster_metadata metadata, deadline d);
+  // `metadata` names the brokers and the partitions' leaders and replicas; `settings` are the
+  // tool's client properties (how connections are secured); every request must finish by `d`.
+  txn_admin(cluster_metadata metadata, const property_map& settings, deadline d);
 
   const cluster_metadata& metadata() const { return metadata_; }
 

@@ -29,7 +29,7 @@ std::string entity_type(const std::string& cli_type) {
 }
 
 result<raw_connection> connect(const client_settings& settings, deadline d) {
-  return raw_connection::open_any(settings.brokers, d);
+  return raw_connection::open_any(settings.brokers, settings.properties, d);
 }
 
 std::string error_text(int16_t code, const std::optional<std::string>& message) {

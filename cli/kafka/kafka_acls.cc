@@ -166,7 +166,7 @@ result<std::unique_ptr<acl_service>> open_broker(const acl_options& o) {
   auto settings = make_settings(o.bootstrap_server, o.command_config);
   if (!settings) return std::move(settings).error();
   deadline d = deadline::after(settings->timeout);
-  auto c = raw_connection::open_any(settings->brokers, d);
+  auto c = raw_connection::open_any(settings->brokers, settings->properties, d);
   if (!c) return std::move(c).error();
   return std::unique_ptr<acl_service>(std::make_unique<broker_service>(std::move(*c), d));
 }

@@ -138,7 +138,7 @@ result<txn_admin> open_admin(const parsed_args& a) {
   deadline d = client->make_deadline();
   auto md = client->metadata(d);
   if (!md) return std::move(md).error();
-  return txn_admin(std::move(*md), d);
+  return txn_admin(std::move(*md), settings->properties, d);
 }
 
 topic_partition partition_arg(const parsed_args& a) {

@@ -22,7 +22,7 @@ result<txn_admin> open_admin(const global_options& g) {
   deadline d = client->make_deadline();
   auto md = client->metadata(d);
   if (!md) return std::move(md).error();
-  return txn_admin(std::move(*md), d);
+  return txn_admin(std::move(*md), settings->properties, d);
 }
 
 template <class T>

@@ -402,4 +402,10 @@ const broker_client_options& broker_client::options() const {
   return impl_->opts;
 }
 
+void broker_client::set_timeouts(std::chrono::milliseconds connect,
+                                 std::chrono::milliseconds request) {
+  impl_->opts.connect_timeout = connect;
+  impl_->opts.request_timeout = request;
+}
+
 }  // namespace sluice::net

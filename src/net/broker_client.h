@@ -75,6 +75,9 @@ class broker_client {
   // once, and so does every later call. Thread-safe; idempotent.
   void close();
   const broker_client_options& options() const;
+  // Bounds the next calls anew, for a caller with one deadline over many calls (the tools'
+  // raw_connection). The owning thread only.
+  void set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds request);
 
  private:
   struct impl;

@@ -6,7 +6,10 @@ and the newest confluent-kafka from PyPI, each producing and consuming in a grou
 - over SASL_SSL with the mechanisms each client offers (franz-go and @platformatic/kafka: SCRAM;
   sarama: PLAIN; franz-go also PLAIN), and a wrong password is refused;
 - and Kafka's own scripts (kafka-console-producer/consumer.sh, kafka-topics.sh) given a Java
-  client.properties — sasl.jaas.config, a PEM trust store — as a Kafka user has it.
+  client.properties — sasl.jaas.config, a PEM trust store — as a Kafka user has it, including the
+  scripts that speak the protocol over a connection of their own (kafka-broker-api-versions,
+  kafka-log-dirs, kafka-acls, kafka-configs for SCRAM users, kafka-get-offsets --time -3) over
+  SASL_SSL and mutual TLS with PEM, PKCS12 and librdkafka-style key stores.
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -q
 -p no:cacheprovider test_client_security.py"""
@@ -173,3 +176,81 @@ def test_kafka_scripts_take_a_java_client_properties_file(sasl_ssl, pki, tmp_pat
     wrong.write_text(props.read_text().replace("alice-scram", "nope"))
     p = script("kafka-topics", "--command-config", str(wrong), "--list")
     assert p.returncode != 0 and "uthentication" in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+def script(name, bootstrap, *args):
+    return subprocess.run([str(SOURCE_DIR / "bin" / f"{name}.sh"), "--bootstrap-server", bootstrap, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_versions_listed(p, port):
+    """kafka-broker-api-versions' line for the broker on `port`, reached over the raw-protocol
+    connection the script opens beside its librdkafka handle."""
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    assert f"127.0.0.1:{port} (id: 1 rack: null) -> (" in p.stdout, out
+    assert "Produce(0):" in p.stdout and "ERROR" not in out, out
+
+
+def test_raw_protocol_scripts_over_sasl_ssl(sasl_ssl, pki, tmp_path):
+    """The scripts whose requests librdkafka cannot send (ApiVersions listings, topic ids, SCRAM
+    credentials, ListOffsets for the max timestamp, DescribeLogDirs, ACLs) go over a connection
+    of their own: --command-config secures it with the same TLS and SASL as the script's
+    librdkafka handle."""
+    props = tmp_path / "alice.properties"
+    props.write_text(
+        "security.protocol=SASL_SSL\n"
+        "sasl.mechanism=SCRAM-SHA-256\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        'username="alice" password="alice-scram";\n'
+        "ssl.truststore.type=PEM\n"
+        f"ssl.truststore.location={pki.ca.cert}\n")
+    boot, config = sasl_ssl.ssl_bootstrap, ["--command-config", str(props)]
+    assert_versions_listed(script("kafka-broker-api-versions", boot, *config), sasl_ssl.ssl_port)
+
+    p = script("kafka-topics", boot, *config, "--create", "--topic", "raw-secured")
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = script("kafka-topics", boot, *config, "--describe", "--topic", "raw-secured")
+    assert p.returncode == 0 and "TopicId: " in p.stdout, p.stdout + p.stderr
+
+    p = script("kafka-configs", boot, *config, "--describe", "--entity-type", "users",
+               "--entity-name", "alice")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "SCRAM-SHA-256=iterations=4096" in p.stdout, p.stdout
+
+    p = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-console-producer.sh"), "--bootstrap-server", boot,
+                        "--producer.config", str(props), "--topic", "raw-secured"],
+                       input="one\n", capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = script("kafka-get-offsets", boot, *config, "--topic", "raw-secured", "--time", "-3")
+    assert p.returncode == 0 and p.stdout.strip() == "raw-secured:0:0", p.stdout + p.stderr
+
+    p = script("kafka-log-dirs", boot, *config, "--describe", "--topic-list", "raw-secured")
+    assert p.returncode == 0 and '"partition":"raw-secured-0"' in p.stdout, p.stdout + p.stderr
+
+    # kafka-acls talks only over its own connection: a wrong password is refused there.
+    wrong = tmp_path / "wrong.properties"
+    wrong.write_text(props.read_text().replace("alice-scram", "nope"))
+    p = script("kafka-acls", boot, "--command-config", str(wrong), "--list")
+    assert p.returncode != 0 and "uthentication" in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("keystore", ["pem", "pkcs12", "librdkafka"])
+def test_raw_protocol_scripts_over_mutual_tls(mtls, pki, tmp_path, keystore):
+    """The same over mutual TLS, with the client's key store as Java (PEM or PKCS12) or
+    librdkafka (two PEM files) settings name it."""
+    lines = ["security.protocol=SSL"]
+    if keystore == "pem":
+        lines += ["ssl.truststore.type=PEM", f"ssl.truststore.location={pki.ca.cert}",
+                  "ssl.keystore.type=PEM", f"ssl.keystore.location={pki.client.bundle}"]
+    elif keystore == "pkcs12":
+        lines += ["ssl.truststore.type=PEM", f"ssl.truststore.location={pki.ca.cert}",
+                  "ssl.keystore.type=PKCS12", "ssl.keystore.password=secret",
+                  f"ssl.keystore.location={pki.pkcs12(pki.client, 'secret')}"]
+    else:
+        lines += [f"ssl.ca.location={pki.ca.cert}", f"ssl.certificate.location={pki.client.cert}",
+                  f"ssl.key.location={pki.client.key}"]
+    props = tmp_path / "client.properties"
+    props.write_text("\n".join(lines) + "\n")
+    p = script("kafka-broker-api-versions", mtls.ssl_bootstrap, "--command-config", str(props))
+    assert_versions_listed(p, mtls.ssl_port)

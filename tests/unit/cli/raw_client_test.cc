@@ -118,7 +118,7 @@ TEST(RawClient, ParsesBrokerLists) {
 
 TEST(RawClient, NegotiatesAndFetchesTopicIds) {
   fake_broker broker(false);
-  auto ids = fetch_topic_ids("127.0.0.1:" + std::to_string(broker.port()), {"t1", "t2"},
+  auto ids = fetch_topic_ids("127.0.0.1:" + std::to_string(broker.port()), {"t1", "t2"}, {},
                              deadline::after(std::chrono::seconds(10)));
   ASSERT_TRUE(ids) << ids.message();
   ASSERT_EQ(ids->size(), 2u);
@@ -128,7 +128,7 @@ TEST(RawClient, NegotiatesAndFetchesTopicIds) {
 
 TEST(RawClient, FallsBackToApiVersionsV0AndReportsMissingVersions) {
   fake_broker broker(true);
-  auto ids = fetch_topic_ids("127.0.0.1:" + std::to_string(broker.port()), {"t1"},
+  auto ids = fetch_topic_ids("127.0.0.1:" + std::to_string(broker.port()), {"t1"}, {},
                              deadline::after(std::chrono::seconds(10)));
   ASSERT_FALSE(ids);
   EXPECT_EQ(ids.code(), errc::unsupported);
@@ -136,10 +136,40 @@ TEST(RawClient, FallsBackToApiVersionsV0AndReportsMissingVersions) {
 
 TEST(RawClient, UnreachableBrokerFailsFast) {
   auto start = std::chrono::steady_clock::now();
-  auto conn = raw_connection::open_any("127.0.0.1:1", deadline::after(std::chrono::seconds(10)));
+  auto conn =
+      raw_connection::open_any("127.0.0.1:1", {}, deadline::after(std::chrono::seconds(10)));
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.code(), errc::unreachable);
+  EXPECT_EQ(conn.message(),
+            "Could not reach any broker at 127.0.0.1:1: Connection to 127.0.0.1:1 "
+            "failed: Connection refused");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(RawClient, SecuritySettingsThatCannotWorkFailNamingTheKey) {
+  deadline d = deadline::after(std::chrono::seconds(10));
+  auto bad_protocol = raw_connection::open("127.0.0.1", 1, {{"security.protocol", "TLS"}}, d);
+  ASSERT_FALSE(bad_protocol);
+  EXPECT_EQ(bad_protocol.code(), errc::invalid_input);
+  EXPECT_NE(bad_protocol.message().find("security.protocol"), std::string::npos);
+
+  auto half_key_pair = raw_connection::open(
+      "127.0.0.1", 1, {{"security.protocol", "SSL"}, {"ssl.certificate.location", "/x.pem"}}, d);
+  ASSERT_FALSE(half_key_pair);
+  EXPECT_EQ(half_key_pair.message(), "ssl.certificate.location is set without ssl.key.location");
+
+  auto no_password = raw_connection::open("127.0.0.1", 1,
+                                          {{"security.protocol", "SASL_PLAINTEXT"},
+                                           {"sasl.mechanism", "SCRAM-SHA-256"},
+                                           {"sasl.username", "alice"}},
+                                          d);
+  ASSERT_FALSE(no_password);
+  EXPECT_NE(no_password.message().find("needs a username and a password"), std::string::npos);
+
+  auto kerberos = raw_connection::open(
+      "127.0.0.1", 1, {{"security.protocol", "SASL_PLAINTEXT"}, {"sasl.mechanism", "GSSAPI"}}, d);
+  ASSERT_FALSE(kerberos);
+  EXPECT_NE(kerberos.message().find("GSSAPI is not supported"), std::string::npos);
 }
 
 }  // namespace

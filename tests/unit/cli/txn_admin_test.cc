@@ -147,7 +147,7 @@ TEST(TxnAdmin, DescribeWaitsForALoadingCoordinator) {
           (void)resp.encode(w, v);
         }}});
   port = broker.port();
-  txn_admin admin(broker.metadata(), soon());
+  txn_admin admin(broker.metadata(), {}, soon());
   auto d = admin.describe("tx");
   ASSERT_TRUE(d) << d.message();
   EXPECT_EQ(calls, 2);
@@ -172,7 +172,7 @@ TEST(TxnAdmin, ListRetriesLoadingAndNamesAShuttingDownCoordinator) {
           resp.transaction_states = {{"tx", 7, "Ongoing", {}}};
           (void)resp.encode(w, v);
         }}});
-  txn_admin admin(broker.metadata(), soon());
+  txn_admin admin(broker.metadata(), {}, soon());
   list_filter filter{{}, {7}, 5000};
   auto l = admin.list(filter);
   ASSERT_TRUE(l) << l.message();
@@ -204,7 +204,7 @@ TEST(TxnAdmin, DescribeProducersOnAChosenReplicaThatIsNotLeader) {
           }
           (void)resp.encode(w, v);
         }}});
-  txn_admin admin(broker.metadata(), soon());
+  txn_admin admin(broker.metadata(), {}, soon());
   auto ok = admin.describe_producers({{"t", 0}}, std::nullopt);
   ASSERT_TRUE(ok) << ok.message();
   const auto& ps = ok->front().producers;
@@ -240,7 +240,7 @@ TEST(TxnAdmin, AbortWritesAnAbortMarkerAndWordsItsErrorsAsKafka) {
           answers.erase(answers.begin());
           (void)resp.encode(w, v);
         }}});
-  txn_admin admin(broker.metadata(), soon());
+  txn_admin admin(broker.metadata(), {}, soon());
   abort_spec spec{{"t", 1}, 12345, 15, 76};
   auto epoch = admin.abort(spec);
   ASSERT_FALSE(epoch);
