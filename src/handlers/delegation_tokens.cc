@@ -2,11 +2,16 @@
 // DescribeDelegationToken (41) as Kafka 3.9's KafkaApis and DelegationTokenManagerZk decide them:
 // refused (DELEGATION_TOKEN_REQUEST_NOT_ALLOWED) on PLAINTEXT, on one-way SSL and on connections
 // that authenticated with a token; DELEGATION_TOKEN_AUTH_DISABLED without
-// delegation.token.secret.key; only the owner and the renewers may renew or expire a token. The
+// delegation.token.secret.key; only the owner and the renewers may renew or expire a token. With an
+// authorizer, a token for another owner needs CREATE_TOKENS on that User resource
+// (DELEGATION_TOKEN_AUTHORIZATION_FAILED otherwise), and a token one neither owns nor renews is
+// described only with DESCRIBE on its DelegationToken resource (the token id) or DESCRIBE_TOKENS
+// on its owner's User resource (KIP-373). The
 // decisions are security::token_manager's; tokens are written through the metadata store. Run on a
 // request worker (a store round trip, and a new token's SCRAM keys take two PBKDF2 runs).
 #include <chrono>
 
+#include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/handlers.h"
 #include "handlers/sasl_exchange.h"
@@ -92,8 +97,11 @@ void handle_create_delegation_token(request_context& ctx, protocol::reader& body
   if (!token_requests_allowed(ctx)) return fail_with(not_allowed);
   auto* manager = manager_of(ctx);
   if (!manager) return fail_with(disabled);
-  // Creating a token for another owner needs CREATE_TOKENS on that user: without an authorizer
-  // (issue #13's ACLs come separately) everything is allowed, as in Kafka.
+  // Creating a token for another owner needs CREATE_TOKENS on that user (the resource is named by
+  // the whole principal, "User:bob"); without an authorizer everything is allowed, as in Kafka.
+  if (owner != requester &&
+      !access(ctx).allows(acl_operation::create_tokens, resource_type::user, owner))
+    return fail_with(static_cast<int16_t>(error_code::delegation_token_authorization_failed));
   std::vector<std::string> renewers;
   for (const auto& r : request.renewers)
     renewers.push_back(r.principal_type + ":" + r.principal_name);
@@ -173,7 +181,12 @@ void handle_describe_delegation_token(request_context& ctx, protocol::reader& bo
     for (const auto& o : *request.owners)
       owners->push_back(o.principal_type + ":" + o.principal_name);
   }
-  for (const auto& t : manager->describe(ctx.connection->session->principal(), owners)) {
+  const access acl(ctx);
+  auto may_see = [&](const security::token_info& t) {
+    return acl.allows(acl_operation::describe, resource_type::delegation_token, t.token_id) ||
+           acl.allows(acl_operation::describe_tokens, resource_type::user, t.owner);
+  };
+  for (const auto& t : manager->describe(ctx.connection->session->principal(), owners, may_see)) {
     auto& d = response.tokens.emplace_back();
     std::tie(d.principal_type, d.principal_name) = split_principal(t.owner);
     if (ctx.api_version() >= 3)

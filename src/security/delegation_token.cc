@@ -243,7 +243,7 @@ std::vector<std::string> token_manager::remove_expired(int64_t now_ms) {
 
 std::vector<token_info> token_manager::describe(
     const std::string& principal, const std::optional<std::vector<std::string>>& owners,
-    bool authorizer_allows_all) const {
+    const std::function<bool(const token_info&)>& may_see) const {
   std::vector<token_info> out;
   for (auto& t : cache_.all()) {
     if (owners) {
@@ -251,7 +251,7 @@ std::vector<token_info> token_manager::describe(
       for (const auto& o : *owners) wanted = wanted || t.owner_or_renewer(o);
       if (!wanted) continue;
     }
-    if (t.owner_or_renewer(principal) || authorizer_allows_all) out.push_back(std::move(t));
+    if (t.owner_or_renewer(principal) || may_see(t)) out.push_back(std::move(t));
   }
   return out;
 }

@@ -117,11 +117,12 @@ class token_manager {
                          int64_t renew_period_ms, int64_t now_ms);
   timestamp_result expire(const std::string& principal, std::span<const uint8_t> hmac,
                           int64_t expiry_period_ms, int64_t now_ms);
-  // The tokens `principal` may see: owned or renewable by it, restricted to `owners` (principals)
-  // when given. Without an authorizer every token is describable, as in Kafka.
+  // The tokens `principal` may see — owned or renewable by it, or others' that `may_see` allows
+  // (the authorizer's say; everything without one, as in Kafka) — restricted to `owners`
+  // (principals) when given.
   std::vector<token_info> describe(const std::string& principal,
                                    const std::optional<std::vector<std::string>>& owners,
-                                   bool authorizer_allows_all = true) const;
+                                   const std::function<bool(const token_info&)>& may_see) const;
   // Kafka's expireTokens: removes every token past its expiry or max timestamp; returns their ids.
   std::vector<std::string> remove_expired(int64_t now_ms);
   const token_settings& settings() const { return settings_; }

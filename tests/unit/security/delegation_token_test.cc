@@ -74,9 +74,14 @@ TEST(TokenManager, CreateRenewExpireAsKafka) {
   EXPECT_EQ(f.manager.renew("User:alice", to_bytes("nope"), -1, now_ms).error,
             token_errc::not_found);
 
-  EXPECT_EQ(f.manager.describe("User:carol", std::vector<std::string>{"User:bob"}).size(), 1u);
-  EXPECT_EQ(f.manager.describe("User:carol", std::nullopt, false).size(), 0u);
-  EXPECT_EQ(f.manager.describe("User:bob", std::nullopt, false).size(), 1u);
+  auto everyone = [](const token_info&) { return true; };
+  auto nobody = [](const token_info&) { return false; };
+  auto first = [&](const token_info& t) { return t.token_id == made.info.token_id; };
+  EXPECT_EQ(f.manager.describe("User:carol", std::vector<std::string>{"User:bob"}, everyone).size(),
+            1u);
+  EXPECT_EQ(f.manager.describe("User:carol", std::nullopt, nobody).size(), 0u);
+  EXPECT_EQ(f.manager.describe("User:carol", std::nullopt, first).size(), 1u);
+  EXPECT_EQ(f.manager.describe("User:bob", std::nullopt, nobody).size(), 1u);  // a renewer
 
   auto short_lived = f.manager.create("User:alice", "User:alice", {}, 100, now_ms);
   EXPECT_TRUE(f.manager.remove_expired(now_ms + 50).empty());
