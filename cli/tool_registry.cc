@@ -20,6 +20,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-consumer-perf-test", kafka_consumer_perf_test_main},
       {"kafka-transactions", kafka_transactions_main},
       {"kafka-acls", kafka_acls_main},
+      {"kafka-delegation-tokens", kafka_delegation_tokens_main},
   };
   return tools;
 }
