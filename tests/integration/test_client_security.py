@@ -1,10 +1,13 @@
 """Secured listeners (issue #13) with the clients people run, beside test_tls.py's and
-test_sasl.py's librdkafka, kafka-python, Java, kafkajs and kcat: franz-go, sarama, @platformatic/kafka
-and the newest confluent-kafka from PyPI, each producing and consuming in a group
+test_sasl.py's librdkafka, kafka-python, Java, kafkajs and kcat: franz-go, sarama, @platformatic/kafka,
+kafkajs and the newest confluent-kafka from PyPI, each producing and consuming in a group
 - over mutual TLS — the client presents a certificate from the test's CA and trusts the broker's —
   on a broker that requires client certificates; a certificate the broker does not trust is refused;
-- over SASL_SSL with the mechanisms each client offers (franz-go and @platformatic/kafka: SCRAM;
-  sarama: PLAIN; franz-go also PLAIN), and a wrong password is refused;
+- over SASL_SSL with the mechanisms each client offers (franz-go: both SCRAMs and PLAIN;
+  @platformatic/kafka: SCRAM; sarama: PLAIN; kafkajs: SCRAM-SHA-512 and PLAIN; confluent-kafka:
+  SCRAM-SHA-256 and PLAIN), and a wrong password is refused; kafkajs over mutual TLS too;
+- over OAUTHBEARER (Kafka's unsecured validator requiring a scope) with franz-go,
+  @platformatic/kafka and the newest confluent-kafka, and a token without the scope is refused;
 - and Kafka's own scripts (kafka-console-producer/consumer.sh, kafka-topics.sh) given a Java
   client.properties — sasl.jaas.config, a PEM trust store — as a Kafka user has it, including the
   scripts that speak the protocol over a connection of their own (kafka-broker-api-versions,
@@ -13,12 +16,15 @@ and the newest confluent-kafka from PyPI, each producing and consuming in a grou
 
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -q
 -p no:cacheprovider test_client_security.py"""
+import json
 import subprocess
+import time
 
 import pytest
 
 from clients import confluent_latest, franz, platformatic, sarama
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, node
+from test_sasl import oauth_broker, sasl_bootstrap, unsecured_jwt  # noqa: F401 (a fixture)
 from test_real_clients import assert_all_acked, assert_exactly_once
 from test_tls import closed_reason, metric, ssl_broker, stop
 from tls_certs import Pki
@@ -116,7 +122,7 @@ def sasl_flags(b, pki, mechanism, password):
             "--sasl-user=alice", f"--sasl-password={password or user_password}"]
 
 
-@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"])
 def test_franz_go_over_sasl_ssl(sasl_ssl, pki, mechanism):
     flags = sasl_flags(sasl_ssl, pki, mechanism, None)
     topic = f"franz-{mechanism.lower()}"
@@ -254,3 +260,84 @@ def test_raw_protocol_scripts_over_mutual_tls(mtls, pki, tmp_path, keystore):
     props.write_text("\n".join(lines) + "\n")
     p = script("kafka-broker-api-versions", mtls.ssl_bootstrap, "--command-config", str(props))
     assert_versions_listed(p, mtls.ssl_port)
+
+
+def kafkajs_round_trip(bootstrap, topic, count, security):
+    """kafkajs (js/producer_consumer.js) produces `count` messages and its group consumer reads
+    them back, on a listener secured as `security` says (KAFKAJS_SECURITY there)."""
+    env = {"KAFKAJS_SECURITY": json.dumps(security)}
+    produced = json.loads(node("producer_consumer.js", "produce", bootstrap, topic, "0", str(count), "1",
+                               "none", "-1", str(int(time.time() * 1000)), env=env))
+    assert len(produced["offsets"]) == count, produced
+    consumed = json.loads(node("producer_consumer.js", "consume", bootstrap, topic, f"{topic}-group",
+                               str(count), env=env))
+    offsets = sorted(m[1] for m in consumed["messages"])
+    assert offsets == list(range(count)), f"kafkajs read {len(offsets)} of {count}"
+
+
+def test_kafkajs_over_mutual_tls(mtls, pki):
+    kafkajs_round_trip(mtls.ssl_bootstrap, "kafkajs-tls", 500,
+                       {"ca": str(pki.ca.cert), "cert": str(pki.client.cert), "key": str(pki.client.key)})
+
+
+@pytest.mark.parametrize("mechanism", ["scram-sha-512", "plain"])
+def test_kafkajs_over_sasl_ssl(sasl_ssl, pki, mechanism):
+    password = "alice-plain" if mechanism == "plain" else "alice-scram"
+    kafkajs_round_trip(sasl_ssl.ssl_bootstrap, f"kafkajs-{mechanism}", 500,
+                       {"ca": str(pki.ca.cert),
+                        "sasl": {"mechanism": mechanism, "username": "alice", "password": password}})
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "PLAIN"])
+def test_confluent_kafka_newest_over_sasl_ssl(sasl_ssl, pki, mechanism):
+    password = "alice-plain" if mechanism == "PLAIN" else "alice-scram"
+    settings = ["security.protocol=SASL_SSL", f"ssl.ca.location={pki.ca.cert}",
+                f"sasl.mechanism={mechanism}", "sasl.username=alice", f"sasl.password={password}"]
+    topic = f"ck-sasl-{mechanism.lower()}"
+    produced = confluent_latest("confluent_latest.py", "produce", f"--bootstrap={sasl_ssl.ssl_bootstrap}",
+                                f"--topic={topic}", "--count=1000", *settings)
+    assert_all_acked(produced, 1000, f"confluent-kafka {mechanism}")
+    consumed = confluent_latest("confluent_latest.py", "consume", f"--bootstrap={sasl_ssl.ssl_bootstrap}",
+                                f"--topic={topic}", "--count=1000", f"group.id={topic}", *settings)
+    assert_exactly_once(consumed, 1000, f"confluent-kafka {mechanism}")
+
+
+def oauth_token(scope):
+    now = int(time.time())
+    return unsecured_jwt({"sub": "alice", "scope": scope, "iat": now, "exp": now + 3600})
+
+
+def test_franz_go_over_oauthbearer(oauth_broker):  # noqa: F811 (the fixture)
+    flags = [f"--bootstrap={sasl_bootstrap(oauth_broker)}", "--sasl-mechanism=OAUTHBEARER"]
+    good = f"--sasl-password={oauth_token(['kafka'])}"
+    produced = franz("produce", *flags, good, "--topic=franz-oauth", "--count=500")
+    assert_all_acked(produced, 500, "franz-go OAUTHBEARER")
+    consumed = franz("consume", *flags, good, "--topic=franz-oauth", "--count=500", "--group=franz-oauth")
+    assert_exactly_once(consumed, 500, "franz-go OAUTHBEARER")
+    # A token without the scope the broker requires is refused.
+    refused = franz("produce", *flags, f"--sasl-password={oauth_token(['other'])}", "--topic=franz-oauth",
+                    "--count=1", "--timeout-ms=5000", check=False)
+    assert refused["acked"] == 0, refused
+
+
+def test_platformatic_kafka_over_oauthbearer(oauth_broker):  # noqa: F811 (the fixture)
+    flags = [f"--bootstrap={sasl_bootstrap(oauth_broker)}", "--sasl-mechanism=OAUTHBEARER",
+             f"--sasl-password={oauth_token(['kafka'])}"]
+    produced = platformatic("produce", *flags, "--topic=platformatic-oauth", "--count=500", "--acks=leader")
+    assert_all_acked(produced, 500, "@platformatic/kafka OAUTHBEARER")
+    consumed = platformatic("consume", *flags, "--topic=platformatic-oauth", "--count=500",
+                            "--group=platformatic-oauth")
+    assert_exactly_once(consumed, 500, "@platformatic/kafka OAUTHBEARER")
+
+
+def test_confluent_kafka_newest_over_oauthbearer(oauth_broker):  # noqa: F811 (the fixture)
+    settings = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=OAUTHBEARER",
+                "enable.sasl.oauthbearer.unsecure.jwt=true",
+                "sasl.oauthbearer.config=principal=alice scope=kafka"]
+    bootstrap = f"--bootstrap={sasl_bootstrap(oauth_broker)}"
+    produced = confluent_latest("confluent_latest.py", "produce", bootstrap, "--topic=ck-oauth",
+                                "--count=1000", *settings)
+    assert_all_acked(produced, 1000, "confluent-kafka OAUTHBEARER")
+    consumed = confluent_latest("confluent_latest.py", "consume", bootstrap, "--topic=ck-oauth",
+                                "--count=1000", "group.id=ck-oauth", *settings)
+    assert_exactly_once(consumed, 1000, "confluent-kafka OAUTHBEARER")

@@ -17,11 +17,28 @@
 //       offsets it processed after each seek
 //
 // test_kafkajs.py builds the same messages in Python (message() there) to compare byte for byte.
+//
+// Secured listeners (test_client_security.py): KAFKAJS_SECURITY='{"ca": FILE, "cert": FILE,
+// "key": FILE, "sasl": {"mechanism": "scram-sha-512", "username": U, "password": P}}' — "ca" for
+// TLS, "cert"/"key" for mutual TLS, "sasl" for SASL; any may be left out.
+const { readFileSync } = require('fs')
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs')
 
 const [mode, bootstrap, ...args] = process.argv.slice(2)
 
+const security = (() => {
+  const s = JSON.parse(process.env.KAFKAJS_SECURITY || '{}')
+  const out = {}
+  if (s.ca) {
+    out.ssl = { ca: [readFileSync(s.ca)] }
+    if (s.cert) Object.assign(out.ssl, { cert: readFileSync(s.cert), key: readFileSync(s.key) })
+  }
+  if (s.sasl) out.sasl = s.sasl
+  return out
+})()
+
 const kafka = new Kafka({
+  ...security,
   clientId: `sluice-kafkajs-${mode}`,
   brokers: [bootstrap],
   logLevel: logLevel[process.env.KAFKAJS_LOG || 'ERROR'],
