@@ -6,6 +6,7 @@ kafkajs and the newest confluent-kafka from PyPI, each producing and consuming i
 - over SASL_SSL with the mechanisms each client offers (franz-go: both SCRAMs and PLAIN;
   @platformatic/kafka: SCRAM; sarama: PLAIN; kafkajs: SCRAM-SHA-512 and PLAIN; confluent-kafka:
   SCRAM-SHA-256 and PLAIN), and a wrong password is refused; kafkajs over mutual TLS too;
+- Java kafka-clients (with a PEM trust store) and kafka-python over SASL_SSL SCRAM;
 - over OAUTHBEARER (Kafka's unsecured validator requiring a scope) with franz-go,
   @platformatic/kafka and the newest confluent-kafka, and a token without the scope is refused;
 - and Kafka's own scripts (kafka-console-producer/consumer.sh, kafka-topics.sh) given a Java
@@ -341,3 +342,40 @@ def test_confluent_kafka_newest_over_oauthbearer(oauth_broker):  # noqa: F811 (t
     consumed = confluent_latest("confluent_latest.py", "consume", bootstrap, "--topic=ck-oauth",
                                 "--count=1000", "group.id=ck-oauth", *settings)
     assert_exactly_once(consumed, 1000, "confluent-kafka OAUTHBEARER")
+
+
+def test_java_clients_over_sasl_ssl_scram(sasl_ssl, pki):
+    from clients import java
+    props = ["security.protocol=SASL_SSL", "ssl.truststore.type=PEM",
+             f"ssl.truststore.location={pki.ca.cert}", "sasl.mechanism=SCRAM-SHA-512",
+             "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+             'username="alice" password="alice-scram";']
+    boot = f"--bootstrap={sasl_ssl.ssl_bootstrap}"
+    admin = java("AdminOps", boot, "--create-topic=java-sasl-ssl", "--partitions=2", "--describe-cluster", *props)
+    assert admin["created"] == "java-sasl-ssl", admin
+    produced = java("Produce", boot, "--topic=java-sasl-ssl", "--count=1000", *props)
+    assert produced["acked"] == 1000, produced
+    consumed = java("Consume", boot, "--topic=java-sasl-ssl", "--count=1000", "group.id=java-sasl-ssl", *props)
+    assert consumed["unique"] == 1000 and consumed["missing_count"] == 0, consumed
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # kafka-python's own ssl.PROTOCOL_TLS
+def test_kafka_python_over_sasl_ssl_scram(sasl_ssl, pki):
+    from kafka import KafkaConsumer, KafkaProducer
+    args = dict(bootstrap_servers=sasl_ssl.ssl_bootstrap, security_protocol="SASL_SSL",
+                ssl_cafile=str(pki.ca.cert), sasl_mechanism="SCRAM-SHA-256",
+                sasl_plain_username="alice", sasl_plain_password="alice-scram")
+    producer = KafkaProducer(**args)
+    for i in range(200):
+        producer.send("py-sasl-ssl", value=f"v-{i}".encode())
+    producer.flush(30)
+    producer.close()
+    consumer = KafkaConsumer("py-sasl-ssl", group_id="py-sasl-ssl", auto_offset_reset="earliest",
+                             consumer_timeout_ms=20000, **args)
+    seen = set()
+    for m in consumer:
+        seen.add(m.value.decode())
+        if len(seen) == 200:
+            break
+    consumer.close()
+    assert seen == {f"v-{i}" for i in range(200)}
