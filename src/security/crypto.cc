@@ -47,8 +47,13 @@ byte_string hmac(hash_algorithm alg, std::span<const uint8_t> key, std::span<con
 
 byte_string hi(hash_algorithm alg, std::span<const uint8_t> password, std::span<const uint8_t> salt,
                int32_t iterations) {
-  SLUICE_ASSERT(iterations > 0, "Hi() needs at least one iteration");
-  byte_string out(static_cast<size_t>(EVP_MD_get_size(digest(alg))));
+  return pbkdf2(alg, password, salt, iterations, static_cast<size_t>(EVP_MD_get_size(digest(alg))));
+}
+
+byte_string pbkdf2(hash_algorithm alg, std::span<const uint8_t> password,
+                   std::span<const uint8_t> salt, int32_t iterations, size_t length) {
+  SLUICE_ASSERT(iterations > 0, "PBKDF2 needs at least one iteration");
+  byte_string out(length);
   static const char empty = 0;
   const char* p = password.empty() ? &empty : reinterpret_cast<const char*>(password.data());
   int ok = PKCS5_PBKDF2_HMAC(p, static_cast<int>(password.size()), salt.data(),

@@ -17,6 +17,9 @@ byte_string hash(hash_algorithm alg, std::span<const uint8_t> data);
 byte_string hmac(hash_algorithm alg, std::span<const uint8_t> key, std::span<const uint8_t> data);
 byte_string hi(hash_algorithm alg, std::span<const uint8_t> password, std::span<const uint8_t> salt,
                int32_t iterations);
+// PBKDF2-HMAC with `length` bytes of output (Hi() is the hash's own length).
+byte_string pbkdf2(hash_algorithm alg, std::span<const uint8_t> password,
+                   std::span<const uint8_t> salt, int32_t iterations, size_t length);
 byte_string random_bytes(size_t count);
 // Equal length and contents, in time independent of where they differ.
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
