@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cluster/metadata_store.h"
@@ -85,6 +86,13 @@ class config_provider {
   virtual std::optional<std::string> validate_broker_configs(
       std::optional<int32_t> broker, const cluster::config_map& configs,
       const cluster::metadata_store& store) const = 0;
+  // `after`, a new dynamic set for `broker` made from the stored `before`, as it is to be stored
+  // (the password values it sets encrypted with password.encoder.secret), or why it cannot be.
+  virtual std::variant<cluster::config_map, std::string> broker_configs_to_store(
+      std::optional<int32_t> broker, const cluster::config_map& before,
+      const cluster::config_map& after) const = 0;
+  // True for keys whose values are never shown (passwords, keys).
+  virtual bool is_sensitive(const std::string& key) const = 0;
   // Every topic-level config: the override if set, else the broker default it falls back to.
   virtual std::vector<config_entry> topic_configs(const cluster::config_map& overrides) const = 0;
   // A message when `key=value` is not a valid topic config (unknown key, bad value), else nullopt.

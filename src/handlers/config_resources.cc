@@ -48,10 +48,11 @@ std::optional<int32_t> broker_of_resource(const std::string& name) {
 
 namespace {
 
-std::string describe(const cluster::config_map& configs) {
+std::string describe(const cluster::config_map& configs, const config_provider& provider) {
   if (configs.empty()) return "none";
   std::vector<std::string> shown;
-  for (const auto& [key, value] : configs) shown.push_back(key + "=" + value);
+  for (const auto& [key, value] : configs)
+    shown.push_back(key + "=" + (provider.is_sensitive(key) ? std::string("[hidden]") : value));
   return fmt::format("{}", fmt::join(shown, ", "));
 }
 
@@ -103,14 +104,27 @@ resource_error change_broker_configs(broker_services& services, const std::strin
       return invalid_request(*why);
     return std::nullopt;
   };
-  auto outcome = run_change(edit, check, services.metadata.broker_configs(broker), validate_only,
-                            [&](const cluster::metadata_store::config_edit& e) {
-                              return services.metadata.update_broker_configs(broker, e);
-                            });
+  // The new set as it is stored: password values encrypted (password.encoder.secret), as Kafka's
+  // DynamicBrokerConfig.toPersistentProps; a refusal is Kafka's ConfigException, INVALID_CONFIG.
+  auto stored_edit =
+      [&](const cluster::config_map& stored) -> std::variant<cluster::config_map, resource_error> {
+    auto next = edit(stored);
+    auto* wanted = std::get_if<cluster::config_map>(&next);
+    if (wanted == nullptr) return next;
+    auto encoded = services.configs.broker_configs_to_store(broker, stored, *wanted);
+    if (auto* why = std::get_if<std::string>(&encoded))
+      return resource_error{error_code::invalid_config, *why};
+    return std::get<cluster::config_map>(std::move(encoded));
+  };
+  auto outcome =
+      run_change(config_edit(stored_edit), check, services.metadata.broker_configs(broker),
+                 validate_only, [&](const cluster::metadata_store::config_edit& e) {
+                   return services.metadata.update_broker_configs(broker, e);
+                 });
   if (auto* refused = std::get_if<resource_error>(&outcome)) return *refused;
   if (!validate_only)
     spdlog::info("Updated dynamic configs of broker {}: {}", name.empty() ? "<default>" : name,
-                 describe(std::get<cluster::config_map>(outcome)));
+                 describe(std::get<cluster::config_map>(outcome), services.configs));
   return {};
 }
 
@@ -138,7 +152,7 @@ resource_error change_topic_configs(broker_services& services, const std::string
   }
   if (!validate_only)
     spdlog::info("Updated configs of topic {}: {}", topic,
-                 describe(std::get<cluster::config_map>(outcome)));
+                 describe(std::get<cluster::config_map>(outcome), services.configs));
   return {};
 }
 

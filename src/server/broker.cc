@@ -316,10 +316,13 @@ result<void> broker::start_metadata() {
     metadata_ = std::move(*store);
   }
   producer_ids_ = std::make_unique<cluster::producer_id_manager>(*metadata_, c.broker_id);
-  // Dynamic broker configs stored earlier apply from the start.
+  // Dynamic broker configs stored earlier apply from the start (passwords stored under a rotated
+  // password.encoder.secret re-encoded first, as Kafka does).
+  dynamic_config_->reencode_passwords(*metadata_);
   dynamic_config_->refresh(*metadata_);
   const auto snapshot = dynamic_config_->current();
   const broker_config& live = snapshot->typed();
+  reload_tls(live);  // key stores renewed dynamically before a restart, not server.properties'
   if (zk_) start_controller();
 
   replication::replica_manager::options ro;

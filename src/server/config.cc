@@ -10,6 +10,7 @@
 
 #include "base/assert.h"
 #include "security/acl_authorizer.h"
+#include "server/dynamic_broker_config.h"
 #include "server/listener_configs.h"
 #include "server/listeners.h"
 
@@ -324,6 +325,20 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
       b.get<std::string>("sasl.mechanism.inter.broker.protocol");
   c.sasl_server_max_receive_size = b.get<int32_t>("sasl.server.max.receive.size");
   c.connections_max_reauth_ms = b.get<int64_t>("connections.max.reauth.ms");
+  c.password_encoder_secret = b.get_optional<std::string>("password.encoder.secret");
+  c.password_encoder_old_secret = b.get_optional<std::string>("password.encoder.old.secret");
+  if (auto f = b.get_optional<std::string>("password.encoder.keyfactory.algorithm"))
+    c.password_encoder_keyfactory_algorithm = *f;
+  c.password_encoder_cipher_algorithm = b.get<std::string>("password.encoder.cipher.algorithm");
+  c.password_encoder_key_length = b.get<int32_t>("password.encoder.key.length");
+  c.password_encoder_iterations = b.get<int32_t>("password.encoder.iterations");
+  if (c.password_encoder_secret) {
+    // "key: reason" from the encoder, for the start-up error naming the key.
+    if (auto e = make_password_encoder(c, *c.password_encoder_secret); !e) {
+      auto colon = e.message().find(": ");
+      b.error(e.message().substr(0, colon), e.message().substr(colon + 2));
+    }
+  }
   c.authorizer_class_name = b.get<std::string>("authorizer.class.name");
   if (auto users = b.get_optional<std::string>("super.users")) {
     auto parsed = security::parse_super_users(*users);

@@ -151,6 +151,13 @@ struct broker_config {
   std::string sasl_mechanism_inter_broker_protocol = "GSSAPI";
   int32_t sasl_server_max_receive_size = 524288;
   int64_t connections_max_reauth_ms = 0;
+  // Dynamic password configs (security::password_encoder); no secret: such configs are refused.
+  std::optional<std::string> password_encoder_secret;
+  std::optional<std::string> password_encoder_old_secret;
+  std::string password_encoder_keyfactory_algorithm = "PBKDF2WithHmacSHA512";
+  std::string password_encoder_cipher_algorithm = "AES/CBC/PKCS5Padding";
+  int32_t password_encoder_key_length = 128;
+  int32_t password_encoder_iterations = 4096;
 
   // Authorization (issue #13; empty authorizer_class_name: no authorization)
   std::string authorizer_class_name;

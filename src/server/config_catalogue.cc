@@ -663,6 +663,42 @@ std::vector<config_key> build_catalogue() {
               "listener.name.<listener>.<mechanism>.sasl.jaas.config.",
        .sensitive = true});
 
+  add({.name = "password.encoder.secret",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "The secret dynamic broker password configs (a listener's ssl.keystore.password "
+              "set with kafka-configs.sh) are encrypted with in ZooKeeper, as Kafka keeps them. "
+              "Unset, such configs are refused. Give every broker that reads them the same one.",
+       .sensitive = true});
+  add({.name = "password.encoder.old.secret",
+       .type = t::password,
+       .default_value = std::nullopt,
+       .doc = "The previous password.encoder.secret when rotating it: stored passwords that do "
+              "not decode with the new secret are decoded with this one and written back "
+              "encoded with the new one at start-up.",
+       .sensitive = true});
+  add({.name = "password.encoder.keyfactory.algorithm",
+       .type = t::string,
+       .default_value = std::nullopt,
+       .doc = "The key derivation for encoding dynamic passwords: PBKDF2WithHmacSHA512 (unset), "
+              "PBKDF2WithHmacSHA256 or PBKDF2WithHmacSHA1. Decoding uses what is stored beside "
+              "each value."});
+  add({.name = "password.encoder.cipher.algorithm",
+       .type = t::string,
+       .default_value = "AES/CBC/PKCS5Padding",
+       .doc = "The cipher for encoding dynamic passwords: AES/CBC/PKCS5Padding or "
+              "AES/GCM/NoPadding."});
+  add({.name = "password.encoder.key.length",
+       .type = t::int_,
+       .default_value = "128",
+       .doc = "The AES key length in bits for encoding dynamic passwords: 128, 192 or 256.",
+       .valid = at_least(8)});
+  add({.name = "password.encoder.iterations",
+       .type = t::int_,
+       .default_value = "4096",
+       .doc = "The PBKDF2 iterations for encoding dynamic passwords.",
+       .valid = at_least(1024)});
+
   section = "Authorization";
   add({.name = "authorizer.class.name",
        .type = t::string,

@@ -33,18 +33,21 @@ void add_ssl_keys(std::vector<config_key>& keys) {
        .default_value = std::nullopt,
        .doc = "Password of a PKCS12 key store (it protects the file and its key). Must not be "
               "set for PEM; use ssl.key.password there.",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.key.password",
        .type = t::password,
        .default_value = std::nullopt,
        .doc = "Password of an encrypted PEM private key (in ssl.keystore.location or "
               "ssl.keystore.key).",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.keystore.certificate.chain",
        .type = t::password,
        .default_value = std::nullopt,
        .doc = "The certificate chain in PEM, leaf first, given inline instead of a file (with "
               "ssl.keystore.key and ssl.keystore.type=PEM).",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.keystore.key",
        .type = t::password,
@@ -52,6 +55,7 @@ void add_ssl_keys(std::vector<config_key>& keys) {
        .doc = "The private key in PEM (PKCS#8, encrypted with ssl.key.password if set), given "
               "inline instead of a file (with ssl.keystore.certificate.chain and "
               "ssl.keystore.type=PEM).",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.truststore.type",
        .type = t::string,
@@ -71,12 +75,14 @@ void add_ssl_keys(std::vector<config_key>& keys) {
        .default_value = std::nullopt,
        .doc = "Password of a PKCS12 trust store; without it the store is read without checking "
               "its integrity, as Java does. Must not be set for PEM.",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.truststore.certificates",
        .type = t::password,
        .default_value = std::nullopt,
        .doc = "Trusted certificates in PEM, given inline instead of a file (with "
               "ssl.truststore.type=PEM).",
+       .mode = update_mode::per_broker,
        .sensitive = true});
   add({.name = "ssl.client.auth",
        .type = t::string,

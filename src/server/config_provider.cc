@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "server/config_catalogue.h"
+#include "server/listener_configs.h"
 #include "server/log_defaults.h"
 
 namespace sluice::server {
@@ -301,6 +302,17 @@ std::optional<std::string> broker_config_provider::validate_broker_configs(
     std::optional<int32_t> broker, const cluster::config_map& configs,
     const cluster::metadata_store& store) const {
   return config_.check(broker, configs, store);
+}
+
+std::variant<cluster::config_map, std::string> broker_config_provider::broker_configs_to_store(
+    std::optional<int32_t> broker, const cluster::config_map& before,
+    const cluster::config_map& after) const {
+  return config_.to_stored(broker, before, after);
+}
+
+bool broker_config_provider::is_sensitive(const std::string& key) const {
+  const config_key* k = find_broker_config_key(key);
+  return k != nullptr && k->sensitive;
 }
 
 }  // namespace sluice::server

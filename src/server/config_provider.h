@@ -24,6 +24,10 @@ class broker_config_provider final : public handlers::config_provider {
   std::optional<std::string> validate_broker_configs(
       std::optional<int32_t> broker, const cluster::config_map& configs,
       const cluster::metadata_store& store) const override;
+  std::variant<cluster::config_map, std::string> broker_configs_to_store(
+      std::optional<int32_t> broker, const cluster::config_map& before,
+      const cluster::config_map& after) const override;
+  bool is_sensitive(const std::string& key) const override;
 
  private:
   const dynamic_broker_config& config_;

@@ -37,6 +37,12 @@ std::optional<listener_key> parse_listener_key(std::string_view name) {
   return listener_key{std::string(name.substr(0, dot)), k};
 }
 
+const config_key* find_broker_config_key(std::string_view name) {
+  if (const config_key* k = find_config_key(name)) return k;
+  auto lk = parse_listener_key(name);
+  return lk ? lk->key : nullptr;
+}
+
 result<net::tls_settings> listener_tls_settings(
     const listener_config& l,
     const std::function<const config_value&(std::string_view)>& broker_wide,

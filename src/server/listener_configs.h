@@ -24,6 +24,8 @@ struct listener_key {
 
 // Whether `name` is listener.name.<listener>.<key> for a key that may be set per listener.
 std::optional<listener_key> parse_listener_key(std::string_view name);
+// The catalogue key `name` sets: itself, or the key of its listener.name.<l>. form; null if none.
+const config_key* find_broker_config_key(std::string_view name);
 // The keys that may be set per listener: the ssl.* keys Sluice acts on, max.connections and
 // max.connection.creation.rate.
 bool per_listener(const config_key& k);

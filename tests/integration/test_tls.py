@@ -421,3 +421,57 @@ def test_a_renewed_certificate_is_served_after_alter_configs(tmp_path, pki):
         assert got.stdout.decode().split() == ["before", "after"]
     finally:
         stop(b)
+
+
+def test_a_key_store_with_a_new_password_is_served_after_alter_configs(tmp_path, pki):
+    """A renewed PKCS12 key store with a password of its own, given with kafka-configs.sh: the
+    password is stored encrypted under password.encoder.secret in Kafka's form (never in the
+    clear), the new certificate is served at once and again after a restart. Without the secret,
+    or at the cluster-default level, such a change is refused with Kafka's message."""
+    renewed = pki.identity("broker-rekeyed", "/CN=localhost/O=Sluice Rekeyed",
+                           san="IP:127.0.0.1,DNS:localhost")
+    old_store = pki.pkcs12(pki.broker, "Zq7-old", name="broker-old-store")
+    new_store = pki.pkcs12(renewed, "Zq7-new", name="broker-new-store")
+    pkcs12 = {"ssl.keystore.type": "PKCS12", "ssl.keystore.location": str(old_store),
+              "ssl.keystore.password": "Zq7-old"}
+
+    def alter(b, *entity, configs):
+        return subprocess.run(
+            [str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server", b.bootstrap,
+             "--entity-type", "brokers", *entity, "--alter", "--add-config", configs],
+            capture_output=True, text=True, timeout=60)
+
+    b = ssl_broker(tmp_path / "broker", pki, {**pkcs12, "password.encoder.secret": "encoder-secret"})
+    try:
+        assert "Rekeyed" not in served_subject(b.ssl_port)
+        wrong = alter(b, "--entity-name", "1", configs=f"listener.name.ssl.ssl.keystore.location={new_store},"
+                      "listener.name.ssl.ssl.keystore.password=not-it")
+        assert wrong.returncode != 0, wrong.stdout
+        assert "Rekeyed" not in served_subject(b.ssl_port)
+        default = alter(b, "--entity-default", configs="listener.name.ssl.ssl.keystore.password=Zq7-new")
+        assert default.returncode != 0
+        assert "Password config can be defined only at broker level" in default.stdout + default.stderr
+
+        done = alter(b, "--entity-name", "1", configs=f"listener.name.ssl.ssl.keystore.location={new_store},"
+                     "listener.name.ssl.ssl.keystore.password=Zq7-new")
+        assert done.returncode == 0, done.stdout + done.stderr
+        wait_for(lambda: "Rekeyed" in served_subject(b.ssl_port), what="the re-keyed certificate")
+        stored = b"".join(p.read_bytes() for p in b.data_dir.rglob("*") if p.is_file())
+        assert b"Zq7-new" not in stored and b"not-it" not in stored
+        assert b"encryptedPassword:" in stored and b"cipherAlgorithm:AES/CBC/PKCS5Padding" in stored
+        assert "Zq7-new" not in b.log_text()
+
+        b.stop()
+        b.start()
+        wait_for_port(b.ssl_port, 30, b.proc, b.log_path)
+        assert "Rekeyed" in served_subject(b.ssl_port)
+    finally:
+        stop(b)
+
+    plain = ssl_broker(tmp_path / "no-secret", pki, pkcs12)
+    try:
+        refused = alter(plain, "--entity-name", "1", configs="listener.name.ssl.ssl.keystore.password=Zq7-new")
+        assert refused.returncode != 0
+        assert "Password encoder secret not configured" in refused.stdout + refused.stderr
+    finally:
+        stop(plain)

@@ -133,5 +133,62 @@ TEST_F(dynamic_broker_config_test, refresh_applies_what_is_stored_and_skips_the_
   EXPECT_EQ(config.current()->find("log.segment.bytes")->source, config_source::default_config);
 }
 
+TEST_F(dynamic_broker_config_test, passwords_are_stored_encrypted_and_read_back) {
+  auto with_secret = [](std::string secret, std::string old = {}) {
+    std::vector<std::pair<std::string, std::string>> file{
+        {"broker.id", "1"}, {"password.encoder.secret", std::move(secret)}};
+    if (!old.empty()) file.emplace_back("password.encoder.old.secret", std::move(old));
+    return load(file);
+  };
+  auto base = with_secret("s1");
+  dynamic_broker_config config(base);
+  auto stored = config.to_stored(1, {}, {{"ssl.key.password", "hunter2"}, {"num.io.threads", "4"}});
+  ASSERT_TRUE(std::holds_alternative<cluster::config_map>(stored));
+  auto& map = std::get<cluster::config_map>(stored);
+  EXPECT_EQ(map.at("num.io.threads"), "4");  // not a password: as given
+  const std::string encoded = map.at("ssl.key.password");
+  EXPECT_EQ(encoded.find("hunter2"), std::string::npos);
+  EXPECT_NE(encoded.find("encryptedPassword:"), std::string::npos);
+  // A stored value that is kept is not encoded again.
+  auto again =
+      config.to_stored(1, {{"ssl.key.password", encoded}}, {{"ssl.key.password", encoded}});
+  EXPECT_EQ(std::get<cluster::config_map>(again).at("ssl.key.password"), encoded);
+  EXPECT_EQ(std::get<std::string>(config.to_stored(std::nullopt, {}, {{"ssl.key.password", "x"}})),
+            "Password config can be defined only at broker level");
+  auto no_secret = load({{"broker.id", "1"}});
+  EXPECT_EQ(std::get<std::string>(
+                dynamic_broker_config(no_secret).to_stored(1, {}, {{"ssl.key.password", "x"}})),
+            "Password encoder secret not configured");
+
+  // Read back decoded; a value that does not decode is refused by check and skipped by refresh.
+  ASSERT_TRUE(store_->set_broker_configs(1, {{"ssl.key.password", encoded}}).ok());
+  EXPECT_TRUE(config.refresh(*store_));
+  EXPECT_EQ(config.current()->find("ssl.key.password")->dynamic_broker_text, "hunter2");
+  auto other = with_secret("s2");
+  dynamic_broker_config other_config(other);
+  EXPECT_EQ(other_config.check(1, {{"ssl.key.password", encoded}}, *store_),
+            "Dynamic password configs could not be decoded with password.encoder.secret: "
+            "ssl.key.password");
+  EXPECT_FALSE(other_config.refresh(*store_));
+
+  // Rotating the secret: the old one decodes, and start-up writes the value back re-encoded.
+  auto rotated = with_secret("s2", "s1");
+  dynamic_broker_config rotated_config(rotated);
+  rotated_config.reencode_passwords(*store_);
+  const std::string rewritten = store_->broker_configs(1).at("ssl.key.password");
+  EXPECT_NE(rewritten, encoded);
+  EXPECT_TRUE(other_config.refresh(*store_));  // the new secret alone now reads it
+  EXPECT_EQ(other_config.current()->find("ssl.key.password")->dynamic_broker_text, "hunter2");
+}
+
+TEST(dynamic_configs, a_password_encoder_that_cannot_work_stops_start_up_naming_the_key) {
+  std::vector<property> f{{"password.encoder.secret", "s", 1},
+                          {"password.encoder.cipher.algorithm", "DES/ECB/NoPadding", 2}};
+  auto c = load_config(f, {}, test_hostname);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.message().find("password.encoder.cipher.algorithm"), std::string::npos)
+      << c.message();
+}
+
 }  // namespace
 }  // namespace sluice::server
