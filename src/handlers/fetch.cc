@@ -10,9 +10,9 @@
 // CLUSTER_ACTION, a consumer READ on each topic; refused partitions get
 // TOPIC_AUTHORIZATION_FAILED. Client quotas (KIP-219) as Kafka's handleFetchRequest: a consumer's
 // max_bytes is capped at what its consumer_byte_rate allows in one quota window; the response's
-// record bytes are charged, and over the quota the consumer gets an empty response with
-// throttle_time_ms and its connection is muted that long (the bytes are not charged). Followers
-// are exempt (replication quotas are theirs).
+// record bytes are charged, and over the quota — or over its request_percentage — the consumer
+// gets an empty response with throttle_time_ms and its connection is muted that long (the bytes
+// are not charged). Followers are exempt (replication quotas are theirs).
 #include "protocol/generated/fetch.h"
 
 #include <unistd.h>
@@ -180,19 +180,23 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
               std::move(reply), &ctx.services, quotas, quota_user, ctx.client_id()});
   auto finish = [state](std::vector<replication::fetch_partition_result> results) {
     response_t response;
-    // Over the fetch quota: an empty response that says how long to wait, the connection muted
-    // that long, and the bytes not sent not charged (Kafka's unrecordQuotaSensor).
+    // Over the fetch quota or the request-time quota: an empty response that says how long to
+    // wait (the longer of the two), the connection muted that long, and the bytes not sent not
+    // charged (Kafka's unrecordQuotaSensor).
+    auto throttle = state->reply.charge_request_time();
     if (state->quotas != nullptr) {
       const auto now = quota_clock_now();
       const double bytes = response_bytes(results);
-      auto throttle = state->quotas->fetch.record(state->user, state->client_id, bytes, now);
-      if (throttle.count() > 0) {
+      auto over_bytes = state->quotas->fetch.record(state->user, state->client_id, bytes, now);
+      throttle = std::max(throttle, over_bytes);
+      if (throttle.count() > 0)
         state->quotas->fetch.unrecord(state->user, state->client_id, bytes, now);
-        response.throttle_time_ms = static_cast<int32_t>(throttle.count());
-        response.session_id = 0;
-        state->reply.throttle(throttle);
-        return state->reply.send(response);
-      }
+    }
+    if (throttle.count() > 0) {
+      response.throttle_time_ms = static_cast<int32_t>(throttle.count());
+      response.session_id = 0;
+      state->reply.throttle(throttle);
+      return state->reply.send(response);
     }
     std::vector<std::vector<uint8_t>> converted;  // v0-3: alive until the response is encoded
     std::map<std::string, bool> convertible;

@@ -72,14 +72,17 @@ class responder {
   void charge_request_time_with(request_time_charge charge) { charge_ = std::move(charge); }
   // Kafka exempts some requests of charged APIs (a follower's Fetch): no charge for this one.
   void exempt_from_request_quota() { charge_ = nullptr; }
-
- private:
+  // Charges the request time now rather than at send() and returns the throttle (0 when under
+  // the quota or not charged): for a handler whose answer depends on it (a throttled Fetch is
+  // answered empty, as Kafka's). send() then charges nothing more.
   std::chrono::milliseconds charge_request_time() {
     if (!charge_) return std::chrono::milliseconds(0);
     auto charge = std::move(charge_);
     charge_ = nullptr;
     return charge();
   }
+
+ private:
 
   template <class Response>
   void encode(const Response& response, bool then_close) {

@@ -64,3 +64,43 @@ def test_a_client_over_its_request_time_is_throttled_and_others_are_not(quota_br
     for _ in range(1000):
         assert metadata_throttle(other) == 0
     other.close()
+
+
+def test_a_fetch_over_its_request_time_is_answered_empty(quota_broker):
+    """As Kafka's handleFetchRequest: a Fetch whose request time puts its client over
+    request_percentage gets no records, only the throttle time (the records are not charged to
+    its byte rate either); under the quota the same Fetch returns the records."""
+    from confluent_kafka import Producer
+    b = quota_broker
+    p = Producer({"bootstrap.servers": b.bootstrap})
+    for i in range(10):
+        p.produce("fetched", f"m{i}".encode())
+    assert p.flush(20) == 0
+    r = subprocess.run([str(BIN / "kafka-configs.sh"), "--bootstrap-server", b.bootstrap, "--alter",
+                        "--entity-type", "clients", "--entity-name", "busy-fetch",
+                        "--add-config", "request_percentage=0.1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: "clients/busy-fetch request_percentage=0.1" in b.log_text(), what="quota applied")
+
+    def fetch(c):
+        """Fetch v4 of fetched-0 from offset 0: (throttle_time_ms, record bytes per partition)."""
+        def build(w):
+            w.i32(-1).i32(0).i32(0).i32(1 << 20).i8(0).arr(
+                ["fetched"], lambda w, t: w.str(t).arr([0], lambda w, p: w.i32(p).i64(0).i32(1 << 20)))
+        resp = c.call(1, 4, False, build)
+        throttle = resp.i32()
+        topics = resp.arr(lambda r: (r.str(), r.arr(lambda r: (
+            r.i32(), r.i16(), r.i64(), r.i64(),
+            r.arr(lambda r: (r.i64(), r.i64())), r.records()))))
+        return throttle, [len(part[5] or b"") for _, parts in topics for part in parts]
+
+    busy = Client(b.port, client_id="busy-fetch")
+    throttle, sizes = fetch(busy)
+    assert throttle == 0 and sizes and sizes[0] > 0, (throttle, sizes)
+    for _ in range(5000):
+        throttle, sizes = fetch(busy)
+        if throttle > 0:
+            break
+    assert 0 < throttle <= 1000, f"never throttled within 5000 fetches (last {throttle})"
+    assert sizes == [], f"a throttled fetch carried records: {sizes}"
+    busy.close()
