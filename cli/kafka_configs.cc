@@ -16,6 +16,7 @@
 #include "cli/user_scram.h"
 #include "cli/zk_client_quotas.h"
 #include "cli/zk_configs.h"
+#include "cluster/client_quota_entity.h"
 
 namespace sluice::cli {
 namespace {
@@ -25,7 +26,7 @@ struct configs_options {
   std::vector<std::string> entity_type, entity_name, add_config, delete_config;
   std::string topic, broker, broker_logger, user, client, ip;
   bool entity_default = false, describe = false, alter = false, all = false, force = false;
-  bool broker_defaults = false;
+  bool broker_defaults = false, ip_defaults = false;
 };
 
 void define(kafka_tool_parser& p, configs_options& o) {
@@ -52,9 +53,11 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
   p.list(o.entity_type, "--entity-type", "String",
          "The entity's type: topics, brokers, broker-loggers, users (quotas and SCRAM "
-         "credentials), clients (ips are not supported by Sluice).");
+         "credentials), clients, ips (connection_creation_rate).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
-  p.text(o.ip, "--ip", "String", "The IP (quotas are not supported by Sluice).");
+  p.text(o.ip, "--ip", "String", "The IP address (same as --entity-type ips --entity-name).");
+  p.flag(o.ip_defaults, "--ip-defaults",
+         "The default IP entity (same as --entity-type ips --entity-default).");
   p.text(o.topic, "--topic", "String", "The topic (same as --entity-type topics --entity-name).");
   p.text(o.user, "--user", "String", "The user (same as --entity-type users).");
   p.text(o.zookeeper, "--zookeeper", "String: urls",
@@ -147,12 +150,14 @@ bool mentions_quota(const configs_options& o) {
          std::any_of(o.delete_config.begin(), o.delete_config.end(), quota);
 }
 
-// --entity-type users|clients (or --user/--client): client quotas over --bootstrap-server (the
-// AdminClient APIs) or --zookeeper (the znodes, zk_client_quotas.h).
+// --entity-type users|clients|ips (or --user/--client/--ip): client quotas over
+// --bootstrap-server (the AdminClient APIs) or --zookeeper (the znodes, zk_client_quotas.h).
 int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
   std::vector<quota_entity_arg> entity;
   if (p.has("--user")) entity.push_back({"users", o.user});
   if (p.has("--client")) entity.push_back({"clients", o.client});
+  if (p.has("--ip")) entity.push_back({"ips", o.ip});
+  if (o.ip_defaults) entity.push_back({"ips", std::string()});
   for (size_t i = 0; i < o.entity_type.size(); ++i) {
     std::optional<std::string> name;
     if (i < o.entity_name.size())
@@ -162,8 +167,13 @@ int client_quotas(const kafka_tool_parser& p, const configs_options& o) {
     entity.push_back({o.entity_type[i], name});
   }
   for (const auto& part : entity) {
-    if (part.type != "users" && part.type != "clients")
+    if (part.type != "users" && part.type != "clients" && (part.type != "ips" || entity.size() > 1))
       return failed("Invalid entity type combination: only users and clients can be combined");
+    if (part.type == "ips" && part.name && !part.name->empty() &&
+        !cluster::is_ip_address(*part.name))
+      return failed(fmt::format(
+          "The entity name for ips must be a valid IP or resolvable host, but it is: {}",
+          *part.name));
     if (o.alter && !part.name)
       return failed(
           "an entity-name or default entity must be specified with --alter of users, clients, "
@@ -260,7 +270,8 @@ int kafka_configs_main(const args_t& args) {
   std::vector<std::string> types = o.entity_type;
   std::vector<std::string> names = o.entity_name;
   bool shortcut = p.has("--topic") || p.has("--broker") || o.broker_defaults ||
-                  p.has("--broker-logger") || p.has("--user") || p.has("--client") || p.has("--ip");
+                  p.has("--broker-logger") || p.has("--user") || p.has("--client") ||
+                  p.has("--ip") || o.ip_defaults;
   if (shortcut && (!types.empty() || !names.empty() || o.entity_default)) {
     return failed(
         "--entity-{type,name,default} should not be used in conjunction with specific entity "
@@ -273,7 +284,7 @@ int kafka_configs_main(const args_t& args) {
   if (p.has("--broker-logger")) types = {"broker-loggers"}, names = {o.broker_logger};
   if (p.has("--user")) types = {"users"}, names = {o.user};
   if (p.has("--client")) types = {"clients"};
-  if (p.has("--ip")) types = {"ips"};
+  if (p.has("--ip") || o.ip_defaults) types = {"ips"};
   if (types.empty()) return failed("At least one entity type must be specified");
   const std::string& type = types.front();
   // A user's SCRAM credentials go to users_main (AlterUserScramCredentials, or the user's znode
@@ -286,7 +297,7 @@ int kafka_configs_main(const args_t& args) {
         "Give a user's SCRAM credentials and quotas in separate commands (Kafka's tool takes "
         "both in one; Sluice's does not yet)");
   }
-  if ((type == "users" || type == "clients") && !scram) {
+  if ((type == "users" || type == "clients" || type == "ips") && !scram) {
     if (o.alter && !p.has("--add-config") && !p.has("--add-config-file") &&
         !p.has("--delete-config")) {
       return failed(
@@ -297,9 +308,6 @@ int kafka_configs_main(const args_t& args) {
     if (int rc = client_quotas(p, o); rc != 0) return rc;
   }
   if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users") {
-    if (type == "ips") {
-      return failed(fmt::format("Entity type {} is not supported by Sluice yet", type));
-    }
     return failed(fmt::format(
         "Invalid entity type {}, the entity type must be one of topics, clients, users, brokers, "
         "ips, broker-loggers with the --bootstrap-server argument",

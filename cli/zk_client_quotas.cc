@@ -25,6 +25,7 @@ std::string entity_text(const client_quota_entity& e) {
   std::vector<std::string> parts;
   if (e.user) parts.push_back(part("user-principal", *e.user));
   if (e.client_id) parts.push_back(part("client-id", *e.client_id));
+  if (e.ip) parts.push_back(part("ip", *e.ip));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -33,9 +34,9 @@ result<client_quota_entity> entity_of(const std::vector<quota_entity_arg>& args)
   for (const auto& a : args) {
     if (!a.name) return fail(errc::invalid_input, "an entity name or default must be given");
     quota_entity_name n{a.name->empty() ? std::nullopt : std::optional(*a.name)};
-    (a.type == "users" ? e.user : e.client_id) = n;
+    (a.type == "users" ? e.user : a.type == "ips" ? e.ip : e.client_id) = n;
   }
-  if (!e.user && !e.client_id) return fail(errc::invalid_input, "no user or client entity");
+  if (!e.user && !e.client_id && !e.ip) return fail(errc::invalid_input, "no quota entity");
   return e;
 }
 
@@ -44,18 +45,21 @@ failure<errc> from_cluster(const failure<cluster::errc>& e) {
               e.message);
 }
 
-std::string quota_text(const cluster::config_map& configs) {
+std::string quota_text(const client_quota_entity& e, const cluster::config_map& configs) {
   std::vector<std::string> items;
   for (const auto& [k, v] : configs)
-    if (cluster::is_client_quota_key(k)) items.push_back(k + "=" + v);
+    if (e.has_quota_key(k)) items.push_back(k + "=" + v);
   return fmt::format("{}", fmt::join(items, ","));
 }
 
-// Kafka's DynamicConfig.Client/User: the quota keys, numbers (whole numbers for byte rates).
-std::optional<std::string> check_quota(const std::string& key, const std::string& value) {
-  if (!cluster::is_client_quota_key(key)) return fmt::format("Unknown Dynamic Config key: {}", key);
+// Kafka's DynamicConfig.Client/User/Ip: the entity's quota keys, numbers (whole numbers for byte
+// and connection rates).
+std::optional<std::string> check_quota(const client_quota_entity& e, const std::string& key,
+                                       const std::string& value) {
+  if (!e.has_quota_key(key)) return fmt::format("Unknown Dynamic Config key: {}", key);
   char* end = nullptr;
-  const bool whole = key == "producer_byte_rate" || key == "consumer_byte_rate";
+  const bool integer = key == cluster::ip_connection_rate_key;
+  const bool whole = key == "producer_byte_rate" || key == "consumer_byte_rate" || integer;
   if (whole) {
     (void)std::strtoll(value.c_str(), &end, 10);
   } else {
@@ -63,7 +67,9 @@ std::optional<std::string> check_quota(const std::string& key, const std::string
   }
   if (value.empty() || end != value.c_str() + value.size())
     return fmt::format("Invalid value {} for configuration {}: Not a number of type {}", value, key,
-                       whole ? "LONG" : "DOUBLE");
+                       integer ? "INT"
+                       : whole ? "LONG"
+                               : "DOUBLE");
   return std::nullopt;
 }
 
@@ -102,7 +108,7 @@ result<std::string> describe_zookeeper_client_quotas(const std::string& connect,
     }
     auto configs = cluster::read_entity_config(**zk, path);
     if (!configs) return from_cluster(configs.error());
-    out += fmt::format("Configs for {} are {}\n", entity_text(e), quota_text(*configs));
+    out += fmt::format("Configs for {} are {}\n", entity_text(e), quota_text(e, *configs));
   }
   return out;
 }
@@ -114,10 +120,10 @@ result<std::string> alter_zookeeper_client_quotas(
   auto e = entity_of(entity);
   if (!e) return std::move(e).error();
   for (const auto& [k, v] : add) {
-    if (auto why = check_quota(k, v)) return fail(errc::invalid_input, *why);
+    if (auto why = check_quota(*e, k, v)) return fail(errc::invalid_input, *why);
   }
   for (const auto& k : remove) {
-    if (!cluster::is_client_quota_key(k))
+    if (!e->has_quota_key(k))
       return fail(errc::invalid_input, fmt::format("Unknown Dynamic Config key: {}", k));
   }
   auto zk = connect_zookeeper(connect);

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "cli/raw_client.h"
+#include "cluster/client_quota_entity.h"
 #include "protocol/generated/alter_client_quotas.h"
 #include "protocol/generated/describe_client_quotas.h"
 
@@ -25,7 +26,7 @@ int failed(const std::string& message) {
 }
 
 std::string entity_type(const std::string& cli_type) {
-  return cli_type == "users" ? "user" : "client-id";
+  return cli_type == "users" ? "user" : cli_type == "ips" ? "ip" : "client-id";
 }
 
 result<raw_connection> connect(const client_settings& settings, deadline d) {
@@ -100,6 +101,7 @@ int describe_client_quotas(const client_settings& settings,
     std::vector<std::string> parts;
     if (auto u = part("user", "user-principal")) parts.push_back(*u);
     if (auto c = part("client-id", "client-id")) parts.push_back(*c);
+    if (auto i = part("ip", "ip")) parts.push_back(*i);
     std::map<std::string, double> values;
     for (const auto& v : e.values) values[v.key] = v.value;
     std::vector<std::string> shown;
@@ -127,7 +129,9 @@ int alter_client_quotas(const client_settings& settings,
     else
       p.entity_name = std::nullopt;
   }
-  auto known = [](const std::string& k) {
+  const bool ips = entity.front().type == "ips";
+  auto known = [&](const std::string& k) {
+    if (ips) return k == cluster::ip_connection_rate_key;
     return std::find(quota_keys.begin(), quota_keys.end(), k) != quota_keys.end();
   };
   for (const auto& [key, text] : add) {
@@ -147,6 +151,12 @@ int alter_client_quotas(const client_settings& settings,
       continue;
     }
     entry.ops.push_back({key, 0.0, true, {}});
+  }
+  if (!unknown.empty() && ips) {
+    return failed(fmt::format(
+        "Only connection quota configs can be added for 'ips' using --bootstrap-server. "
+        "Unexpected config names: {}",
+        fmt::join(unknown, ",")));
   }
   if (!unknown.empty()) {
     return failed(fmt::format(

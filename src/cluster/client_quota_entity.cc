@@ -1,5 +1,7 @@
 #include "cluster/client_quota_entity.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace sluice::cluster {
@@ -64,6 +66,7 @@ std::string desanitize(std::string_view s) {
 }
 
 std::string client_quota_entity::path() const {
+  if (ip) return "ips/" + part(*ip);
   if (user) {
     std::string p = "users/" + part(*user);
     if (client_id) p += "/clients/" + part(*client_id);
@@ -77,6 +80,11 @@ std::optional<client_quota_entity> client_quota_entity::from_path(std::string_vi
   if (slash == std::string_view::npos) return std::nullopt;
   std::string_view kind = path.substr(0, slash), rest = path.substr(slash + 1);
   client_quota_entity e;
+  if (kind == "ips") {
+    e.ip = name_of(rest);
+    if (!e.ip) return std::nullopt;
+    return e;
+  }
   if (kind == "clients") {
     e.client_id = name_of(rest);
     if (!e.client_id) return std::nullopt;
@@ -92,6 +100,16 @@ std::optional<client_quota_entity> client_quota_entity::from_path(std::string_vi
     if (!e.client_id) return std::nullopt;
   }
   return e;
+}
+
+bool is_ip_address(std::string_view text) {
+  std::string s(text);
+  uint8_t buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool client_quota_entity::has_quota_key(std::string_view key) const {
+  return ip ? key == ip_connection_rate_key : is_client_quota_key(key);
 }
 
 }  // namespace sluice::cluster

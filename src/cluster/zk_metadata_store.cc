@@ -414,7 +414,7 @@ result<void> zk_metadata_store::update_broker_configs(std::optional<int32_t> bro
 result<std::map<std::string, config_map>> zk_metadata_store::client_configs() const {
   auto& zk = impl_->zk;
   std::map<std::string, config_map> out;
-  // Every entity znode under `parent` ("users", "clients", "users/<u>/clients"), and for users
+  // Every entity znode under `parent` ("users", "clients", "users/<u>/clients", "ips"), and for users
   // their clients.
   std::function<result<void>(const std::string&)> read_under = [&](const std::string& parent) {
     auto names = zk.children("/config/" + parent);
@@ -435,6 +435,7 @@ result<std::map<std::string, config_map>> zk_metadata_store::client_configs() co
   };
   if (auto r = read_under("users"); !r) return std::move(r).error();
   if (auto r = read_under("clients"); !r) return std::move(r).error();
+  if (auto r = read_under("ips"); !r) return std::move(r).error();
   return out;
 }
 

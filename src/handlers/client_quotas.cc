@@ -7,7 +7,8 @@
 //     znode are kept, whole, by a read-modify-write of the entity's config map;
 //   - byte rates and controller_mutation_rate must be whole numbers (stored as longs),
 //     request_percentage is stored as a double; validate_only changes nothing;
-//   - "ip" entities (connection_creation_rate) are not supported yet: INVALID_REQUEST.
+//   - "ip" entities (KIP-612) take only connection_creation_rate (an int), are never combined
+//     with a user or a client id, and must name an IP address (or be the default).
 // Both block on ZooKeeper in cluster mode: they run on the request workers.
 #include <fmt/format.h>
 
@@ -31,6 +32,7 @@ using cluster::quota_entity_name;
 
 constexpr std::string_view user_type = "user";
 constexpr std::string_view client_type = "client-id";
+constexpr std::string_view ip_type = "ip";
 constexpr int8_t match_exact = 0, match_default = 1, match_any = 2;
 
 struct invalid {
@@ -60,10 +62,8 @@ std::variant<std::map<std::string, component>, invalid> read_filter(
     const protocol::describe_client_quotas_request& request) {
   std::map<std::string, component> by_type;
   for (const auto& c : request.components) {
-    if (c.entity_type != user_type && c.entity_type != client_type) {
-      if (c.entity_type == "ip") return invalid{"IP entity quotas are not supported"};
+    if (c.entity_type != user_type && c.entity_type != client_type && c.entity_type != ip_type)
       return invalid{"Custom entity type '" + c.entity_type + "' not supported"};
-    }
     if (by_type.contains(c.entity_type))
       return invalid{"Duplicate " + c.entity_type + " filter component entity type"};
     if (c.match_type == match_exact && !c.match)
@@ -82,7 +82,7 @@ bool matches(const std::map<std::string, component>& filter, bool strict,
     if (it == filter.end()) return !part || !strict;
     return it->second.matches(part);
   };
-  return check(user_type, e.user) && check(client_type, e.client_id);
+  return check(user_type, e.user) && check(client_type, e.client_id) && check(ip_type, e.ip);
 }
 
 template <class EntityData>
@@ -98,6 +98,11 @@ std::vector<EntityData> entity_data(const client_quota_entity& e) {
     d.entity_type = client_type;
     d.entity_name = e.client_id->name;
   }
+  if (e.ip) {
+    auto& d = out.emplace_back();
+    d.entity_type = ip_type;
+    d.entity_name = e.ip->name;
+  }
   return out;
 }
 
@@ -108,31 +113,41 @@ std::variant<client_quota_entity, invalid> read_entity(const std::vector<EntityD
   for (const auto& p : parts) {
     std::optional<quota_entity_name>* slot = p.entity_type == user_type     ? &e.user
                                              : p.entity_type == client_type ? &e.client_id
+                                             : p.entity_type == ip_type     ? &e.ip
                                                                             : nullptr;
-    if (slot == nullptr) {
-      if (p.entity_type == "ip") return invalid{"IP entity quotas are not supported"};
-      return invalid{"Unhandled client quota entity type: " + p.entity_type};
-    }
+    if (slot == nullptr) return invalid{"Unhandled client quota entity type: " + p.entity_type};
     if (*slot) return invalid{"Duplicate " + p.entity_type + " entity type"};
     if (p.entity_name && p.entity_name->empty())
       return invalid{"Empty " + p.entity_type + " not supported"};
     *slot = quota_entity_name{p.entity_name};
   }
-  if (!e.user && !e.client_id) return invalid{"Invalid empty client quota entity"};
+  if (!e.user && !e.client_id && !e.ip) return invalid{"Invalid empty client quota entity"};
+  if (e.ip && (e.user || e.client_id))
+    return invalid{
+        "Invalid quota entity combination, IP entity should not be combined with "
+        "User or ClientId entity."};
+  if (e.ip && e.ip->name && !cluster::is_ip_address(*e.ip->name))
+    return invalid{*e.ip->name + " is not a valid IP or resolvable host."};
   return e;
 }
 
-// The stored text of a quota value: longs for the byte and mutation rates, a double otherwise
-// (as Kafka's ConfigDef types them).
-std::variant<std::string, invalid> stored_value(const std::string& key, double value) {
-  if (!cluster::is_client_quota_key(key)) return invalid{"Invalid configuration key " + key};
+// The stored text of a quota value: longs for the byte and mutation rates, an int for
+// connection_creation_rate, a double otherwise (as Kafka's ConfigDef types them).
+std::variant<std::string, invalid> stored_value(const client_quota_entity& entity,
+                                                const std::string& key, double value) {
+  if (!entity.has_quota_key(key)) return invalid{"Invalid configuration key " + key};
+  if (key == cluster::ip_connection_rate_key) {
+    if (std::floor(value) != value || value < 0 || value > 2147483647.0)
+      return invalid{"Configuration " + key + " must be a INT value"};
+    return fmt::format("{}", static_cast<int64_t>(value));
+  }
   if (key == "request_percentage") {
     std::string text = fmt::format("{}", value);
     if (text.find_first_of(".eE") == std::string::npos) text += ".0";
     return text;
   }
   if (std::floor(value) != value || std::isinf(value))
-    return invalid{"Configuration " + key + " must be a Long value"};
+    return invalid{"Configuration " + key + " must be a LONG value"};
   return fmt::format("{}", static_cast<int64_t>(value));
 }
 
@@ -163,7 +178,7 @@ void handle_describe_client_quotas(request_context& ctx, protocol::reader& body,
     if (!entity || !matches(by_type, request.strict, *entity)) continue;
     protocol::describe_client_quotas_response::entry_data entry;
     for (const auto& [key, text] : configs) {
-      if (!cluster::is_client_quota_key(key)) continue;
+      if (!entity->has_quota_key(key)) continue;
       char* end = nullptr;
       double v = std::strtod(text.c_str(), &end);
       if (end == text.c_str()) continue;
@@ -203,14 +218,14 @@ void handle_alter_client_quotas(request_context& ctx, protocol::reader& body, re
         break;
       }
       if (op.remove) {
-        if (!cluster::is_client_quota_key(op.key)) {
+        if (!std::get<0>(entity).has_quota_key(op.key)) {
           problem = "Invalid configuration key " + op.key;
           break;
         }
         changes[op.key] = std::nullopt;
         continue;
       }
-      auto text = stored_value(op.key, op.value);
+      auto text = stored_value(std::get<0>(entity), op.key, op.value);
       if (auto* bad = std::get_if<invalid>(&text)) {
         problem = bad->message;
         break;

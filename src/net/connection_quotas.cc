@@ -58,6 +58,37 @@ connection_quotas::time_ms connection_quotas::record_creation(std::string_view l
   return std::max(wait, throttle(state(listener).creation, bound, now, limits_.window));
 }
 
+void connection_quotas::update_ip_rates(std::map<std::string, int32_t, std::less<>> rates,
+                                        int32_t default_rate) {
+  std::lock_guard lock(mu_);
+  ip_rates_ = std::move(rates);
+  default_ip_rate_ = default_rate;
+}
+
+int32_t connection_quotas::ip_connection_rate(const std::string& address) const {
+  std::lock_guard lock(mu_);
+  auto it = ip_rates_.find(address);
+  return it == ip_rates_.end() ? default_ip_rate_ : it->second;
+}
+
+connection_quotas::time_ms connection_quotas::record_ip_creation(const std::string& address,
+                                                                 time_ms now) {
+  std::lock_guard lock(mu_);
+  auto bound_it = ip_rates_.find(address);
+  const int32_t bound = bound_it == ip_rates_.end() ? default_ip_rate_ : bound_it->second;
+  if (bound == unlimited_connections) return time_ms(0);
+  // One rate per address seen while IP quotas apply; idle ones are dropped so that many
+  // addresses cannot grow this without bound.
+  if (ip_creation_.size() >= 4096) {
+    for (auto it = ip_creation_.begin(); it != ip_creation_.end();)
+      it = it->second.measure(now) == 0.0 ? ip_creation_.erase(it) : std::next(it);
+  }
+  auto it = ip_creation_.try_emplace(address, limits_.window).first;
+  auto wait = throttle(it->second, bound, now, limits_.window);
+  if (wait.count() > 0) it->second.record(-1.0, now);  // not accepted: not counted
+  return wait;
+}
+
 bool connection_quotas::slot_available(std::string_view listener) const {
   std::lock_guard lock(mu_);
   auto l = limits_.listeners.find(listener);

@@ -8,7 +8,10 @@
 //     inter-broker listener is exempt from the broker-wide limit when there are other listeners;
 //   - max.connection.creation.rate and listener.name.<l>.max.connection.creation.rate: each
 //     accepted connection is recorded in a sampled rate; above the rate the acceptor waits the
-//     throttle time (at most one quota window) before serving it.
+//     throttle time (at most one quota window) before serving it;
+//   - connection_creation_rate of IP quota entities (kafka-configs.sh --entity-type ips): a
+//     connection above its address's rate is not served; it is held, unread, for the throttle
+//     time and then closed (Kafka's ConnectionThrottledException), on every listener.
 //
 // Sans I/O: callers pass the time and do the waiting. Owned by tcp_server; every member is safe
 // from any thread (one mutex).
@@ -66,6 +69,15 @@ class connection_quotas {
   time_ms record_creation(std::string_view listener, time_ms now);
   // Step 2, repeated until true: whether the listener's and the broker's limits leave a slot.
   bool slot_available(std::string_view listener) const;
+  // IP entities' connection_creation_rate, by numeric address, and the default entity's
+  // (unlimited_connections: none). They come from the stored quotas, apart from update()'s
+  // broker configs; rates already measured are kept.
+  void update_ip_rates(std::map<std::string, int32_t, std::less<>> rates, int32_t default_rate);
+  // Step 2b: records the connection in its address's creation rate and returns 0, or, above the
+  // rate, takes the record back and returns how long to hold the connection before closing it.
+  time_ms record_ip_creation(const std::string& address, time_ms now);
+  int32_t ip_connection_rate(const std::string& address) const;
+
   // Step 3: counts the connection. too_many_for_ip: the address is over its limit; the connection
   // is counted all the same and the caller closes it and calls release(), as Kafka does.
   admission admit(std::string_view listener, const std::string& address);
@@ -93,6 +105,9 @@ class connection_quotas {
 
   mutable std::mutex mu_;
   connection_limits limits_;
+  std::map<std::string, int32_t, std::less<>> ip_rates_;
+  int32_t default_ip_rate_ = unlimited_connections;
+  std::map<std::string, sampled_rate, std::less<>> ip_creation_;  // addresses with a rate only
   std::map<std::string, size_t, std::less<>> by_address_;
   std::map<std::string, listener_state, std::less<>> listeners_;
   size_t total_ = 0;

@@ -24,6 +24,8 @@ std::string_view to_string(close_reason r) {
       return "tls_handshake_failed";
     case close_reason::max_connections_per_ip:
       return "max_connections_per_ip";
+    case close_reason::ip_connection_rate:
+      return "ip_connection_rate";
   }
   return "unknown";
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <future>
@@ -35,6 +36,15 @@ std::string plain_address(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped())
     return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
   return a.to_string();
+}
+
+// A connection over its address's connection_creation_rate: held open, unread, for the throttle
+// time, then closed (Kafka's DelayedCloseSocket), so a client that reconnects at once is slowed.
+asio::awaitable<void> close_after(asio::ip::tcp::socket socket, std::chrono::milliseconds delay) {
+  asio::steady_timer timer(socket.get_executor(), delay);
+  co_await timer.async_wait(nothrow_awaitable);
+  std::error_code ignored;
+  socket.close(ignored);
 }
 
 bool out_of_resources(const std::error_code& ec) {
@@ -77,8 +87,13 @@ class tcp_server::impl {
 
   asio::awaitable<void> accept_loop(listener_state& l);
   // Connection quotas: waits for the creation rate and a slot, then counts the connection from
-  // `address`. False: the connection is to be closed (over its address's limit, or stopping).
-  asio::awaitable<bool> admit(listener_state& l, const std::string& address);
+  // `address`. serve false: the connection is to be closed, after close_after (over its
+  // address's connection_creation_rate) or at once (over its address's limit, or stopping).
+  struct verdict {
+    bool serve = true;
+    std::chrono::milliseconds close_after{0};
+  };
+  asio::awaitable<verdict> admit(listener_state& l, const std::string& address);
   // `remote`: the peer, counted by admit() when there are quotas.
   void start_connection(asio::ip::tcp::socket socket, listener_state& l,
                         const asio::ip::tcp::endpoint& remote);
@@ -153,17 +168,26 @@ asio::awaitable<void> tcp_server::impl::accept_loop(listener_state& l) {
     std::error_code remote_ec;
     auto remote = socket.remote_endpoint(remote_ec);
     if (remote_ec) continue;  // gone before we looked
-    if (options_.quotas && !co_await admit(l, plain_address(remote.address()))) {
-      std::error_code ignored;
-      socket.close(ignored);
-      if (!l.acceptor->is_open()) co_return;
-      continue;
+    if (options_.quotas) {
+      auto v = co_await admit(l, plain_address(remote.address()));
+      if (!v.serve) {
+        if (v.close_after.count() > 0) {
+          auto ex = socket.get_executor();
+          asio::co_spawn(ex, close_after(std::move(socket), v.close_after), asio::detached);
+        } else {
+          std::error_code ignored;
+          socket.close(ignored);
+        }
+        if (!l.acceptor->is_open()) co_return;
+        continue;
+      }
     }
     start_connection(asio::ip::tcp::socket(std::move(socket)), l, remote);
   }
 }
 
-asio::awaitable<bool> tcp_server::impl::admit(listener_state& l, const std::string& address) {
+asio::awaitable<tcp_server::impl::verdict> tcp_server::impl::admit(listener_state& l,
+                                                                   const std::string& address) {
   connection_quotas& quotas = *options_.quotas;
   const std::string& name = l.config.name;
   auto started = clock::now();
@@ -171,7 +195,7 @@ asio::awaitable<bool> tcp_server::impl::admit(listener_state& l, const std::stri
   // As Kafka's acceptor: wait out the creation-rate throttle, then until a slot is free.
   asio::steady_timer pause(pool_.at(0));
   while (clock::now() < throttle_until || !quotas.slot_available(name)) {
-    if (!l.acceptor->is_open()) co_return false;
+    if (!l.acceptor->is_open()) co_return verdict{false};
     auto now = clock::now();
     pause.expires_after(now < throttle_until
                             ? std::chrono::duration_cast<clock::duration>(throttle_until - now)
@@ -182,6 +206,14 @@ asio::awaitable<bool> tcp_server::impl::admit(listener_state& l, const std::stri
     l.instruments.blocked_ms.inc(
         std::chrono::duration_cast<std::chrono::milliseconds>(blocked).count());
   }
+  if (auto hold = quotas.record_ip_creation(address, now_ms()); hold.count() > 0) {
+    metrics_.closed(close_reason::ip_connection_rate).inc();
+    spdlog::debug(
+        "Delaying closing of connection from {} for {} ms: over its "
+        "connection_creation_rate of {}",
+        address, hold.count(), quotas.ip_connection_rate(address));
+    co_return verdict{false, std::chrono::duration_cast<std::chrono::milliseconds>(hold)};
+  }
   if (quotas.admit(name, address) == connection_quotas::admission::too_many_for_ip) {
     quotas.release(name, address);
     metrics_.closed(close_reason::max_connections_per_ip).inc();
@@ -189,9 +221,9 @@ asio::awaitable<bool> tcp_server::impl::admit(listener_state& l, const std::stri
         "Rejected connection from {}, address already has the configured maximum of {} "
         "connections.",
         address, quotas.max_connections_for(address));
-    co_return false;
+    co_return verdict{false};
   }
-  co_return true;
+  co_return verdict{};
 }
 
 void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_state& l,

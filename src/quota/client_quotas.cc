@@ -12,7 +12,8 @@ std::map<std::string, double> bounds_of(
     std::string_view key) {
   std::map<std::string, double> bounds;
   for (const auto& [path, values] : configs) {
-    if (!cluster::client_quota_entity::from_path(path)) continue;
+    auto entity = cluster::client_quota_entity::from_path(path);
+    if (!entity || entity->ip) continue;  // IP entities are the acceptor's (connection_quotas)
     auto it = values.find(std::string(key));
     if (it == values.end()) continue;
     char* end = nullptr;

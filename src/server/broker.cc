@@ -110,8 +110,6 @@ result<void> broker::start() {
   dispatcher_ = make_dispatcher();
 
   // 4. Kafka listeners last, so no client arrives before everything behind them is ready.
-  connection_quotas_ = std::make_shared<net::connection_quotas>(
-      connection_limits_of(dynamic_config_->current()->typed()));
   server_ = std::make_unique<net::tcp_server>(network_options(), *dispatcher_, metrics_);
   if (auto bound = server_->bind(); !bound.ok()) {
     stop();
@@ -158,7 +156,11 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   // Client quotas: read once now, then after every change notice (quota_refresher.h).
   client_quotas_ = std::make_unique<quota::client_quotas>(
       rate_window{c.quota_window_num, std::chrono::seconds(c.quota_window_size_seconds)});
-  quota_refresher_ = std::make_unique<quota_refresher>(*metadata_, *client_quotas_);
+  // The acceptor's limits: the broker configs now, the IP entities' rates from the refresher.
+  connection_quotas_ = std::make_shared<net::connection_quotas>(
+      connection_limits_of(dynamic_config_->current()->typed()));
+  quota_refresher_ =
+      std::make_unique<quota_refresher>(*metadata_, *client_quotas_, *connection_quotas_);
   metadata_->watch([r = quota_refresher_.get()](const cluster::metadata_change& change) {
     if (change.what == cluster::metadata_change::kind::client_configs_changed) r->changed();
   });

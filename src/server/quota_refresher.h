@@ -1,5 +1,6 @@
 // quota_refresher: keeps the broker's client quotas (quota::client_quotas) in step with the
-// user and client-id entities stored in the metadata store. A change notice (the embedded
+// user and client-id entities stored in the metadata store, and the acceptor's per-address
+// connection rates (net::connection_quotas) with the IP entities. A change notice (the embedded
 // store's, or a /config/changes notice in ZooKeeper mode) only sets a flag; the refresher's own
 // thread re-reads every entity (blocking ZooKeeper reads never run on a ZooKeeper or network
 // thread) and hands them to the quota managers.
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "cluster/metadata_store.h"
+#include "net/connection_quotas.h"
 #include "quota/client_quotas.h"
 
 namespace sluice::server {
@@ -21,7 +23,8 @@ namespace sluice::server {
 class quota_refresher {
  public:
   // Reads the stored quotas once before returning, then follows changes.
-  quota_refresher(cluster::metadata_store& store, quota::client_quotas& quotas);
+  quota_refresher(cluster::metadata_store& store, quota::client_quotas& quotas,
+                  net::connection_quotas& connections);
   ~quota_refresher();  // stop()
   quota_refresher(const quota_refresher&) = delete;
   quota_refresher& operator=(const quota_refresher&) = delete;
@@ -35,6 +38,7 @@ class quota_refresher {
 
   cluster::metadata_store& store_;
   quota::client_quotas& quotas_;
+  net::connection_quotas& connections_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool dirty_ = false;

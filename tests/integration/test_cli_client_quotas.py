@@ -48,6 +48,6 @@ def test_non_quota_keys_and_bad_values_are_refused(broker):
     assert "Only quota configs can be added for 'clients' using --bootstrap-server" in p.stderr
     p = configs(broker, "--alter", "--entity-type", "clients", "--entity-name", "x",
                 "--add-config", "producer_byte_rate=1.5")
-    assert p.returncode != 0 and "must be a Long value" in p.stderr
+    assert p.returncode != 0 and "must be a LONG value" in p.stderr
     p = configs(broker, "--alter", "--entity-type", "clients", "--add-config", "producer_byte_rate=1")
     assert p.returncode != 0 and "entity-name or default entity" in p.stderr

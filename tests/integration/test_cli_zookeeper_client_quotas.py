@@ -74,3 +74,14 @@ def test_client_quotas_through_zookeeper(zk_ensemble):
                 "--add-config", "producer_byte_rate=1.5")
     assert p.returncode == 1 and "producer_byte_rate" in p.stderr
     assert len(change_notices(zk)) == before
+
+    # IP entities (KIP-612): /config/ips/<ip>, connection_creation_rate only.
+    p = configs("--zookeeper", connect, "--alter", "--entity-type", "ips", "--entity-name", "10.0.0.7",
+                "--add-config", "connection_creation_rate=5")
+    assert (p.returncode, p.stdout) == (0, "Completed updating config for entity: ip '10.0.0.7'.\n"), p.stderr
+    assert znode(zk, "/config/ips/10.0.0.7")["config"] == {"connection_creation_rate": "5"}
+    assert change_notices(zk)[-1] == "ips/10.0.0.7"
+    p = configs("--zookeeper", connect, "--describe", "--entity-type", "ips")
+    assert p.stdout == "Configs for ip '10.0.0.7' are connection_creation_rate=5\n", p.stdout + p.stderr
+    p = configs("--zookeeper", connect, "--alter", "--ip", "10.0.0.7", "--add-config", "producer_byte_rate=1")
+    assert (p.returncode, p.stderr) == (1, "Unknown Dynamic Config key: producer_byte_rate\n")

@@ -24,9 +24,15 @@ TEST(client_quota_entity, paths_as_kafka_stores_them) {
   client_quota_entity default_user{quota_entity_name{std::nullopt}, std::nullopt};
   EXPECT_EQ(default_user.path(), "users/<default>");
 
-  for (const auto& e : {user, both, client, default_user})
+  client_quota_entity ip{std::nullopt, std::nullopt, quota_entity_name{"10.1.2.3"}};
+  EXPECT_EQ(ip.path(), "ips/10.1.2.3");
+  client_quota_entity ip6{std::nullopt, std::nullopt, quota_entity_name{"::1"}};
+  EXPECT_EQ(ip6.path(), "ips/%3A%3A1");
+  client_quota_entity default_ip{std::nullopt, std::nullopt, quota_entity_name{std::nullopt}};
+  EXPECT_EQ(default_ip.path(), "ips/<default>");
+
+  for (const auto& e : {user, both, client, default_user, ip, ip6, default_ip})
     EXPECT_EQ(client_quota_entity::from_path(e.path()), e) << e.path();
-  EXPECT_FALSE(client_quota_entity::from_path("ips/1.2.3.4"));
   EXPECT_FALSE(client_quota_entity::from_path("users/"));
   EXPECT_FALSE(client_quota_entity::from_path("users/a/clients/"));
   EXPECT_FALSE(client_quota_entity::from_path("topics/t"));
@@ -36,6 +42,14 @@ TEST(client_quota_entity, quota_keys) {
   EXPECT_TRUE(is_client_quota_key("producer_byte_rate"));
   EXPECT_TRUE(is_client_quota_key("controller_mutation_rate"));
   EXPECT_FALSE(is_client_quota_key("SCRAM-SHA-256"));
+  client_quota_entity ip{std::nullopt, std::nullopt, quota_entity_name{"10.1.2.3"}};
+  EXPECT_TRUE(ip.has_quota_key("connection_creation_rate"));
+  EXPECT_FALSE(ip.has_quota_key("producer_byte_rate"));
+  EXPECT_FALSE(client_quota_entity{}.has_quota_key("connection_creation_rate"));
+  EXPECT_TRUE(is_ip_address("10.1.2.3"));
+  EXPECT_TRUE(is_ip_address("::1"));
+  EXPECT_FALSE(is_ip_address("10.1.2"));
+  EXPECT_FALSE(is_ip_address("host.example"));
 }
 
 }  // namespace

@@ -119,5 +119,24 @@ TEST(connection_quotas, listener_creation_rate) {
   EXPECT_EQ(q.record_creation("B", ms(0)), ms(0));
 }
 
+TEST(connection_quotas, ip_connection_rates_throttle_their_address_and_do_not_count_it) {
+  connection_quotas q(one_listener());
+  EXPECT_EQ(q.record_ip_creation("10.0.0.1", ms(0)), ms(0));  // no IP quotas: never
+  q.update_ip_rates({{"10.0.0.1", 2}}, unlimited_connections);
+  EXPECT_EQ(q.ip_connection_rate("10.0.0.1"), 2);
+  EXPECT_EQ(q.ip_connection_rate("10.0.0.2"), unlimited_connections);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(q.record_ip_creation("10.0.0.1", ms(0)), ms(0)) << i;
+  EXPECT_EQ(q.record_ip_creation("10.0.0.1", ms(0)), ms(500));
+  // A throttled connection is taken back out of the rate: the next one is throttled the same.
+  EXPECT_EQ(q.record_ip_creation("10.0.0.1", ms(0)), ms(500));
+  EXPECT_EQ(q.record_ip_creation("10.0.0.2", ms(0)), ms(0));  // another address: no quota
+
+  // The default entity applies to every address without one of its own.
+  q.update_ip_rates({{"10.0.0.1", 100}}, 1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(q.record_ip_creation("10.0.0.3", ms(0)), ms(0)) << i;
+  EXPECT_GT(q.record_ip_creation("10.0.0.3", ms(0)), ms(0));
+  EXPECT_EQ(q.record_ip_creation("10.0.0.1", ms(0)), ms(0));
+}
+
 }  // namespace
 }  // namespace sluice::net
