@@ -150,6 +150,7 @@ void connection::unregister() {
 }
 
 void connection::start() {
+  touch();
   mailbox_ = std::make_shared<completion_mailbox>(socket_.get_executor(), weak_from_this());
   listener_.open.add();
   if (!shared_.registry.add(info_->id, {weak_from_this(), socket_.get_executor(), mailbox_})) {
@@ -197,7 +198,7 @@ asio::awaitable<void> connection::serve_tls() {
     co_return;
   }
   if (!authenticate_tls()) co_return;
-  last_activity_ = clock::now();
+  touch();
   spawn(read_loop());
   spawn(write_loop());
 }
@@ -262,7 +263,7 @@ asio::awaitable<std::error_code> connection::read_exact(std::span<uint8_t> out) 
       read_end_ = n;
     }
     shared_.metrics.received_bytes().inc(n);
-    last_activity_ = clock::now();
+    touch();
   }
   co_return std::error_code{};
 }
@@ -451,7 +452,7 @@ asio::awaitable<void> connection::write_loop() {
       close(is_peer_gone(ec) ? close_reason::peer_closed : close_reason::write_error);
       co_return;
     }
-    last_activity_ = clock::now();
+    touch();
     for (size_t i = 0; i < take; ++i) {
       finish_slot(pending_.front());
       pending_.pop_front();
@@ -507,6 +508,11 @@ void connection::begin_drain() {
   } else {
     writer_wake_.cancel();
   }
+}
+
+void connection::touch() {
+  last_activity_ = clock::now();
+  last_active_ns_.store(last_activity_.time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 void connection::close(close_reason reason) {

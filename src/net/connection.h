@@ -23,6 +23,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -128,6 +129,13 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_completions();
 
   const std::shared_ptr<completion_mailbox>& mailbox() const { return mailbox_; }
+  const connection_ref& info() const { return info_; }
+  // When the connection last read or wrote (any thread): the least recently used one is closed
+  // to make room for an inter-broker connection over max.connections (KIP-402).
+  std::chrono::steady_clock::time_point last_active() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_active_ns_.load(std::memory_order_relaxed)));
+  }
 
  private:
   enum class state { open, draining, closed };
@@ -153,6 +161,7 @@ class connection : public std::enable_shared_from_this<connection> {
   size_t ready_prefix() const;
   void finish_slot(const slot& s);
   void unregister();  // leaves the registry and the connection counts, once
+  void touch();       // last_activity_ = now, and last_active() for other threads
 
   asio::ip::tcp::socket socket_;
   std::unique_ptr<tls_channel> tls_;  // TLS listeners; destroyed before socket_
@@ -171,6 +180,7 @@ class connection : public std::enable_shared_from_this<connection> {
   uint64_t first_sequence_ = 0;  // sequence of pending_.front()
   uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
+  std::atomic<std::chrono::steady_clock::rep> last_active_ns_{0};
   std::chrono::steady_clock::time_point muted_until_{};  // a throttled response's mute (KIP-219)
   size_t running_ = 0;                                   // dispatched, not yet completed
   size_t running_exclusive_ = 0;                         // of those, requests that may not overlap

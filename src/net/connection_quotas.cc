@@ -127,6 +127,11 @@ bool connection_quotas::max_connections_exceeded(std::string_view listener) cons
   return total_ > static_cast<size_t>(limits_.max_connections) && !protected_listener(listener);
 }
 
+bool connection_quotas::max_connections_exceeded_by_protected(std::string_view listener) const {
+  std::lock_guard lock(mu_);
+  return protected_listener(listener) && total_ > static_cast<size_t>(limits_.max_connections);
+}
+
 int32_t connection_quotas::max_for(const std::string& address) const {
   auto o = limits_.max_connections_per_ip_overrides.find(address);
   return o == limits_.max_connections_per_ip_overrides.end() ? limits_.max_connections_per_ip

@@ -88,6 +88,9 @@ class connection_quotas {
   // protected inter-broker listener do that) and `listener` is not protected: Kafka then closes
   // that listener's least recently used connection.
   bool max_connections_exceeded(std::string_view listener) const;
+  // True when `listener` is the protected inter-broker one and the broker-wide count is above
+  // max.connections: a client connection elsewhere is to close.
+  bool max_connections_exceeded_by_protected(std::string_view listener) const;
 
   int32_t max_connections_for(const std::string& address) const;  // its per-IP limit
   size_t total() const;

@@ -26,6 +26,8 @@ std::string_view to_string(close_reason r) {
       return "max_connections_per_ip";
     case close_reason::ip_connection_rate:
       return "ip_connection_rate";
+    case close_reason::max_connections:
+      return "max_connections";
   }
   return "unknown";
 }

@@ -30,8 +30,9 @@ enum class close_reason {
   tls_handshake_failed,    // TLS listener: the handshake failed, or no principal could be mapped
   max_connections_per_ip,  // refused at accept: its address was at max.connections.per.ip
   ip_connection_rate,      // held, then closed: its address was over its connection_creation_rate
+  max_connections,         // the least recently used client one, for an inter-broker one (KIP-402)
 };
-inline constexpr size_t close_reason_count = 11;
+inline constexpr size_t close_reason_count = 12;
 std::string_view to_string(close_reason r);
 
 class net_metrics {

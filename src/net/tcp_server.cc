@@ -94,6 +94,10 @@ class tcp_server::impl {
     std::chrono::milliseconds close_after{0};
   };
   asio::awaitable<verdict> admit(listener_state& l, const std::string& address);
+  // The broker is over max.connections (an inter-broker connection, exempt, took it there): the
+  // least recently used connection of the other listeners closes, as Kafka's processors close
+  // their lowest-priority channel (KIP-402).
+  void close_least_recently_used();
   // `remote`: the peer, counted by admit() when there are quotas.
   void start_connection(asio::ip::tcp::socket socket, listener_state& l,
                         const asio::ip::tcp::endpoint& remote);
@@ -223,7 +227,29 @@ asio::awaitable<tcp_server::impl::verdict> tcp_server::impl::admit(listener_stat
         address, quotas.max_connections_for(address));
     co_return verdict{false};
   }
+  if (quotas.max_connections_exceeded_by_protected(name)) close_least_recently_used();
   co_return verdict{};
+}
+
+void tcp_server::impl::close_least_recently_used() {
+  std::shared_ptr<connection> oldest;
+  asio::any_io_executor where;
+  for (const auto& e : registry_.snapshot()) {
+    auto c = e.conn.lock();
+    if (!c || !options_.quotas->max_connections_exceeded(c->info()->listener_name)) continue;
+    if (!oldest || c->last_active() < oldest->last_active()) {
+      oldest = std::move(c);
+      where = e.executor;
+    }
+  }
+  if (!oldest) return;
+  spdlog::info(
+      "Closing connection {} from {} on listener {} to make room for an inter-broker "
+      "connection over max.connections",
+      oldest->info()->id, oldest->info()->client_address(), oldest->info()->listener_name);
+  asio::post(where, [weak = std::weak_ptr<connection>(oldest)] {
+    if (auto c = weak.lock()) c->close(close_reason::max_connections);
+  });
 }
 
 void tcp_server::impl::start_connection(asio::ip::tcp::socket socket, listener_state& l,

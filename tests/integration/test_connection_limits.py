@@ -1,6 +1,7 @@
 """Connection limits against the real sluiced (KIP-308/402/612): max.connections.per.ip closes a
 connection beyond its address's limit at once while other addresses carry on;
-max.connections makes the acceptor wait for a free slot; the closes are counted in
+max.connections makes the acceptor wait for a free slot, and an inter-broker connection over it
+closes the least recently used client connection; the closes are counted in
 sluice_network_connections_closed_total{reason="max_connections_per_ip"}. Loopback only: a
 second client address is 127.0.0.2, which Linux routes to lo.
 """
@@ -156,5 +157,37 @@ def test_a_connection_creation_rate_delays_new_connections(tmp_path):
         s.close()
         assert time.monotonic() - started >= 0.2
         assert metric(b, 'sluice_network_acceptor_blocked_milliseconds_total{listener="PLAINTEXT"}') > 0
+    finally:
+        assert b.stop() == 0
+
+
+def test_an_inter_broker_connection_over_max_connections_closes_the_least_recent_client(tmp_path):
+    """KIP-402: the inter-broker listener is exempt from max.connections; when one of its
+    connections takes the broker over the limit, the least recently used connection of the other
+    listeners is closed to make room, as Kafka's processors close their lowest-priority channel."""
+    from conftest import free_port
+    b = Broker(tmp_path / "lru", overrides={"max.connections": "2"})
+    internal = free_port()
+    listeners = f"PLAINTEXT://127.0.0.1:{b.port},INTERNAL://127.0.0.1:{internal}"
+    with open(b.config_path, "a") as f:
+        f.write(f"listeners={listeners}\nadvertised.listeners={listeners}\n"
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n"
+                "inter.broker.listener.name=INTERNAL\n")
+    b.start()
+    try:
+        older = wait_for(lambda: _served(b.port), what="first client connection")
+        time.sleep(0.05)
+        newer = _served(b.port)
+        assert newer is not None
+        time.sleep(0.05)
+        assert answered(newer)  # used last: `older` is the least recently used
+        peer = connect(internal)
+        assert answered(peer)  # served at once, over the limit
+        wait_for(lambda: metric(b, 'sluice_network_connections_closed_total{reason="max_connections"}') == 1,
+                 what="a client connection closed")
+        assert not answered(older)
+        assert answered(newer) and answered(peer)
+        for s in (older, newer, peer):
+            s.close()
     finally:
         assert b.stop() == 0
