@@ -253,6 +253,34 @@ int users_main(kafka_tool_parser& p, const configs_options& o,
   return 0;
 }
 
+// --alter of one user's quotas and SCRAM credentials in one command, as Kafka's tool takes them:
+// the quotas (AlterClientQuotas), then the credentials (AlterUserScramCredentials), one report.
+int user_quotas_and_scram(const configs_options& o, const std::optional<std::string>& name) {
+  if (!name || name->empty())
+    return failed(
+        "The use of --entity-default or --user-defaults is not allowed with User SCRAM "
+        "Credentials using --bootstrap-server.");
+  auto changes = parse_changes(o);
+  if (!changes) return failed(changes.message());
+  std::vector<std::pair<std::string, std::string>> quota_add, scram_add;
+  std::vector<std::string> quota_remove, scram_remove;
+  for (auto& kv : changes->first)
+    (cluster::is_client_quota_key(kv.first) ? quota_add : scram_add).push_back(std::move(kv));
+  for (auto& k : changes->second)
+    (cluster::is_client_quota_key(k) ? quota_remove : scram_remove).push_back(std::move(k));
+  auto settings = make_settings(o.bootstrap_server, o.command_config);
+  if (!settings) return failed(settings.message());
+  if (int rc = alter_client_quotas(*settings, {{"users", name}}, quota_add, quota_remove, false);
+      rc != 0)
+    return rc;
+  auto client = kafka_client::create(client_kind::admin, *settings);
+  if (!client) return failed(client.message());
+  if (auto r = alter_user_scram(*client, *name, scram_add, scram_remove); !r)
+    return failed(r.message());
+  std::printf("Completed updating config for user %s.\n", name->c_str());
+  return 0;
+}
+
 }  // namespace
 
 int kafka_configs_main(const args_t& args) {
@@ -292,10 +320,9 @@ int kafka_configs_main(const args_t& args) {
   // znodes). Describing a user over --bootstrap-server shows both, as Kafka's tool does.
   const bool one_user = type == "users" && types.size() == 1 && !p.has("--client");
   const bool scram = one_user && mentions_scram(o);
-  if (scram && mentions_quota(o)) {
-    return failed(
-        "Give a user's SCRAM credentials and quotas in separate commands (Kafka's tool takes "
-        "both in one; Sluice's does not yet)");
+  if (scram && mentions_quota(o) && o.alter && !p.has("--zookeeper")) {
+    return user_quotas_and_scram(o, names.empty() ? std::optional<std::string>()
+                                                  : std::optional<std::string>(names.front()));
   }
   if ((type == "users" || type == "clients" || type == "ips") && !scram) {
     if (o.alter && !p.has("--add-config") && !p.has("--add-config-file") &&

@@ -115,7 +115,7 @@ int describe_client_quotas(const client_settings& settings,
 int alter_client_quotas(const client_settings& settings,
                         const std::vector<quota_entity_arg>& entity,
                         const std::vector<std::pair<std::string, std::string>>& add,
-                        const std::vector<std::string>& remove) {
+                        const std::vector<std::string>& remove, bool report) {
   using protocol::alter_client_quotas_request;
   using protocol::alter_client_quotas_response;
   std::vector<std::string> unknown;
@@ -176,6 +176,7 @@ int alter_client_quotas(const client_settings& settings,
   for (const auto& e : response->entries) {
     if (e.error_code != 0) return failed(error_text(e.error_code, e.error_message));
   }
+  if (!report) return 0;
   const auto& head = entity.front();
   std::string word = head.type.substr(0, head.type.size() - 1);
   if (head.name && !head.name->empty())

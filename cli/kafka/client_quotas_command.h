@@ -24,12 +24,12 @@ struct quota_entity_arg {
 // lines for every entity matching exactly these parts. Returns the exit code.
 int describe_client_quotas(const client_settings& settings,
                            const std::vector<quota_entity_arg>& entity);
-// Sets `add` and removes `remove` on the entity (every part named or default), then prints
-// Kafka's "Completed updating config for ..." line. Returns the exit code.
+// Sets `add` and removes `remove` on the entity (every part named or default), then, with
+// `report`, prints Kafka's "Completed updating config for ..." line. Returns the exit code.
 int alter_client_quotas(const client_settings& settings,
                         const std::vector<quota_entity_arg>& entity,
                         const std::vector<std::pair<std::string, std::string>>& add,
-                        const std::vector<std::string>& remove);
+                        const std::vector<std::string>& remove, bool report = true);
 
 // Java's Double.toString, as Kafka prints quota values: 1024.0, 0.5, 1.0E7.
 std::string java_double(double v);

@@ -51,3 +51,19 @@ def test_non_quota_keys_and_bad_values_are_refused(broker):
     assert p.returncode != 0 and "must be a LONG value" in p.stderr
     p = configs(broker, "--alter", "--entity-type", "clients", "--add-config", "producer_byte_rate=1")
     assert p.returncode != 0 and "entity-name or default entity" in p.stderr
+
+
+def test_a_users_quotas_and_scram_credentials_in_one_command(broker):
+    """As Kafka's ConfigCommand: one --alter of a user may carry both; the quotas go by
+    AlterClientQuotas, the credentials by AlterUserScramCredentials, and one line reports it."""
+    p = configs(broker, "--alter", "--entity-type", "users", "--entity-name", "carol", "--add-config",
+                "SCRAM-SHA-256=[iterations=4096,password=carol-secret],producer_byte_rate=4096")
+    assert (p.returncode, p.stdout) == (0, "Completed updating config for user carol.\n"), p.stderr
+    p = configs(broker, "--describe", "--entity-type", "users", "--entity-name", "carol")
+    assert p.stdout.splitlines() == [
+        "Quota configs for user-principal 'carol' are producer_byte_rate=4096.0",
+        "SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-256=iterations=4096"], p.stdout
+    p = configs(broker, "--alter", "--user", "carol", "--delete-config", "SCRAM-SHA-256,producer_byte_rate")
+    assert (p.returncode, p.stdout) == (0, "Completed updating config for user carol.\n"), p.stderr
+    p = configs(broker, "--describe", "--entity-type", "users", "--entity-name", "carol")
+    assert "producer_byte_rate" not in p.stdout and "SCRAM-SHA-256=" not in p.stdout, p.stdout
