@@ -1,5 +1,7 @@
 #include "security/oauthbearer.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 namespace sluice::security {
@@ -136,6 +138,10 @@ result<byte_string> oauthbearer_server::evaluate(std::span<const uint8_t> token)
   if (!response) return std::move(response).error();
   auto checked = validator_->validate(response->token, now_());
   if (auto* refusal = std::get_if<token_refusal>(&checked)) {
+    // The client gets Kafka's error JSON only; the operator the reason (Kafka logs it at DEBUG,
+    // which leaves a refused login unexplained at the default level).
+    spdlog::info("SASL/OAUTHBEARER token refused ({}): {}", refusal->status,
+                 refusal->reason.empty() ? std::string("no reason given") : refusal->reason);
     error_message_ = oauth_error_json(*refusal);
     return to_bytes(error_message_);
   }

@@ -675,6 +675,9 @@ def test_oauthbearer_on_the_wire(oauth_broker):
         assert (error, data) == (0, b'{"status":"invalid_token"}'), claims
         assert authenticate(s, b"\x01", correlation=3)[:2] == (58, '{"status":"invalid_token"}')
         assert closed_by_peer(s)
+    # The broker's log says why each was refused (the client only gets the status).
+    refusals = [line for line in b.log_text().splitlines() if "SASL/OAUTHBEARER token refused" in line]
+    assert len(refusals) >= 3 and all("no reason given" not in r for r in refusals[-3:]), refusals
     # A malformed client first message: Kafka's generic message.
     s = connect(b)
     handshake(s, "OAUTHBEARER")
