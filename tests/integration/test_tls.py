@@ -475,3 +475,44 @@ def test_a_key_store_with_a_new_password_is_served_after_alter_configs(tmp_path,
         assert "Password encoder secret not configured" in refused.stdout + refused.stderr
     finally:
         stop(plain)
+
+
+def handshake_with(port, pki, min_version=None, max_version=None, ciphers=None):
+    """A TLS handshake as a Python client trusting the test CA: (protocol, cipher) or None."""
+    context = ssl.create_default_context(cafile=str(pki.ca.cert))
+    if min_version:
+        context.minimum_version = min_version
+    if max_version:
+        context.maximum_version = max_version
+    if ciphers:
+        context.set_ciphers(ciphers)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                return tls.version(), tls.cipher()[0]
+    except (ssl.SSLError, ConnectionResetError):
+        return None
+
+
+def test_enabled_protocols_and_cipher_suites_bound_what_clients_negotiate(tmp_path, pki):
+    """ssl.enabled.protocols and ssl.cipher.suites (IANA names, as Kafka takes them) on the
+    listener: a client limited to what they leave out cannot connect, one within them gets
+    exactly that, and librdkafka works within them."""
+    tls13 = ssl_broker(tmp_path / "tls13", pki, {"ssl.enabled.protocols": "TLSv1.3"})
+    try:
+        assert handshake_with(tls13.ssl_port, pki, max_version=ssl.TLSVersion.TLSv1_2) is None
+        assert handshake_with(tls13.ssl_port, pki)[0] == "TLSv1.3"
+    finally:
+        stop(tls13)
+    one_suite = ssl_broker(tmp_path / "one-suite", pki, {
+        "ssl.enabled.protocols": "TLSv1.2",
+        "ssl.cipher.suites": "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"})
+    try:
+        assert handshake_with(one_suite.ssl_port, pki, max_version=ssl.TLSVersion.TLSv1_2,
+                              ciphers="ECDHE-ECDSA-AES128-GCM-SHA256") is None
+        assert handshake_with(one_suite.ssl_port, pki) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384")
+        kcat("-b", one_suite.ssl_bootstrap, *kcat_ssl(pki), "-P", "-t", "suites", input=b"x\n")
+        got = kcat("-b", one_suite.ssl_bootstrap, *kcat_ssl(pki), "-C", "-t", "suites", "-e", "-q")
+        assert got.stdout.decode().split() == ["x"]
+    finally:
+        stop(one_suite)
