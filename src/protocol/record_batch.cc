@@ -365,7 +365,8 @@ batch_result<void> check_header_for_append(const batch_header& h,
   if (h.is_control() && (!h.is_transactional() || h.records_count != 1))
     return fail(batch_errc::bad_control_record,
                 "a control batch is transactional and holds one record");
-  if (checks_timestamps(o) &&
+  // Full depth checks every record's timestamp instead (and lists each bad one, as Kafka does).
+  if (o.depth == validation_depth::header_and_crc && checks_timestamps(o) &&
       (!timestamp_in_bounds(h.base_timestamp, o) || !timestamp_in_bounds(h.max_timestamp, o)))
     return fail(batch_errc::timestamp_out_of_range, "batch timestamp outside the topic's bounds");
   return ok_v;
@@ -397,6 +398,13 @@ batch_result<append_summary> validate_for_append(bytes_view batch,
   record_cursor cursor(*records, h->records_count, h->last_offset_delta);
   record_view record;
   const bool check_ts = checks_timestamps(options);
+  // Kafka's LogValidator: a record's key error, else its timestamp error; all of them, then one
+  // failure (processRecordErrors).
+  std::vector<append_validation_options::record_error> bad;
+  bool bad_timestamp = false;
+  auto wrap_add = [](int64_t a, int64_t b) {  // Java's long arithmetic, for the message
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  };
   for (int32_t index = 0;; ++index) {
     auto more = cursor.next(record);
     if (!more) return std::move(more).error();
@@ -405,13 +413,22 @@ batch_result<append_summary> validate_for_append(bytes_view batch,
       return fail(batch_errc::bad_offset_delta, "record " + std::to_string(index) +
                                                     ": offset delta " +
                                                     std::to_string(record.offset_delta));
-    if (options.require_keys && !record.key && !h->is_control())
-      return fail(batch_errc::missing_key, "record " + std::to_string(index) + " has no key");
     int64_t timestamp = 0;
     bool overflow = __builtin_add_overflow(h->base_timestamp, record.timestamp_delta, &timestamp);
-    if (check_ts && (overflow || !timestamp_in_bounds(timestamp, options)))
-      return fail(batch_errc::timestamp_out_of_range,
-                  "record " + std::to_string(index) + " timestamp outside the topic's bounds");
+    if (options.require_keys && !record.key && !h->is_control()) {
+      bad.push_back(
+          {index, "Compacted topic cannot accept message without key in topic partition " +
+                      std::string(options.partition)});
+    } else if (check_ts && (overflow || !timestamp_in_bounds(timestamp, options))) {
+      bad_timestamp = true;
+      bad.push_back(
+          {index,
+           "Timestamp " + std::to_string(wrap_add(h->base_timestamp, record.timestamp_delta)) +
+               " of message with offset " + std::to_string(index) +
+               " is out of range. The timestamp should be within [" +
+               std::to_string(wrap_add(options.now_ms, -options.max_timestamp_before_ms)) + ", " +
+               std::to_string(wrap_add(options.now_ms, options.max_timestamp_after_ms)) + "]"});
+    }
     if (!overflow &&
         (summary.offset_delta_of_max_timestamp < 0 || timestamp > summary.max_timestamp)) {
       summary.max_timestamp = timestamp;
@@ -425,6 +442,24 @@ batch_result<append_summary> validate_for_append(bytes_view batch,
         if (!marker) return std::move(marker).error();
       }
     }
+  }
+  if (!bad.empty()) {
+    std::string summary_text;
+    if (bad_timestamp) {
+      summary_text = "One or more records have been rejected due to invalid timestamp";
+    } else {
+      std::string first;
+      for (size_t i = 0; i < std::min<size_t>(bad.size(), 3); ++i)
+        first += std::string(i == 0 ? "" : ", ") +
+                 "RecordError(batchIndex=" + std::to_string(bad[i].batch_index) + ", message='" +
+                 bad[i].message + "')";
+      summary_text = "One or more records have been rejected due to " + std::to_string(bad.size()) +
+                     " record errors in total, and only showing the first three errors at most: [" +
+                     first + "]";
+    }
+    if (options.record_errors != nullptr) *options.record_errors = std::move(bad);
+    return fail(bad_timestamp ? batch_errc::timestamp_out_of_range : batch_errc::missing_key,
+                std::move(summary_text));
   }
   summary.header_max_timestamp_matches =
       h->ts_type() == timestamp_type::log_append_time || summary.max_timestamp == h->max_timestamp;

@@ -252,6 +252,16 @@ struct append_validation_options {
   int64_t max_timestamp_after_ms = std::numeric_limits<int64_t>::max();
   bool require_keys = false;           // cleanup.policy includes compact
   bool allow_control_batches = false;  // only for markers the broker itself writes
+  // Full depth: records without a key (require_keys) and records with a timestamp outside the
+  // bounds do not stop the check at the first; every one is listed (Kafka's RecordError: the
+  // record's index in the batch and Kafka's message, naming `partition`, "topic-0") in
+  // `record_errors` when given, and the failure is Kafka's summary of them (KIP-467).
+  struct record_error {
+    int32_t batch_index = 0;
+    std::string message;
+  };
+  std::vector<record_error>* record_errors = nullptr;
+  std::string_view partition;
 };
 
 // What the broker needs from a validated batch.

@@ -173,12 +173,19 @@ void replica_manager::append_verified(int16_t acks, int32_t timeout_ms,
     check.max_decompressed_bytes =
         std::max<size_t>(protocol::default_max_decompressed_bytes,
                          static_cast<size_t>(config->max_message_bytes) * 4);
+    std::vector<protocol::append_validation_options::record_error> bad_records;
+    const std::string partition_name = entry.topic + "-" + std::to_string(entry.partition);
+    check.record_errors = &bad_records;
+    check.partition = partition_name;
     auto valid = protocol::validate_for_append(entry.batch, check, scratch);
     if (!valid) {
       out.error = from_batch(valid.code());
       out.message = valid.message().empty() ? std::string(protocol::to_string(valid.code()))
                                             : valid.message();
-      if (out.error == errc::invalid_record) out.record_errors.emplace_back(0, out.message);
+      // Every bad record, as Kafka's RecordValidationException lists them (KIP-467); errors of
+      // the batch as a whole name no record.
+      for (auto& r : bad_records)
+        out.record_errors.emplace_back(r.batch_index, std::move(r.message));
       continue;
     }
 

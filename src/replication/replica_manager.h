@@ -56,7 +56,7 @@ struct append_outcome {
   int64_t base_offset = -1;
   int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
   int64_t log_start_offset = -1;
-  // Produce v8+: which record of the batch was bad, when one was (batch index 0 here).
+  // Produce v8+: each bad record of the batch (its index, Kafka's message), when records were.
   std::vector<std::pair<int32_t, std::string>> record_errors;
 };
 

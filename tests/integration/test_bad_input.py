@@ -142,3 +142,34 @@ def test_produce_to_missing_partition_and_topic(broker):
     s.sendall(request(0, 3, 2, produce_v3("never-created", 0, simple_batch())))
     assert produce_error(read_frame(s))[0] == 3
     assert healthy(broker)
+
+
+def test_produce_names_every_bad_record_as_kafka_does(broker):
+    """KIP-467: Produce v8+ lists each invalid record of a batch (its index and Kafka's message),
+    and nothing of the batch is written, so a client fails exactly those records."""
+    import subprocess
+    from conftest import SOURCE_DIR
+    from kafka_wire import Client
+    p = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-topics.sh"), "--bootstrap-server", broker.bootstrap,
+                        "--create", "--topic", "compacted-keys", "--config", "cleanup.policy=compact"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    batch = record_batch([(None, b"a"), (b"k", b"b"), (None, b"c")])
+    c = Client(broker.port)
+
+    def build(w):
+        w.str(None).i16(-1).i32(10000)
+        w.arr(["compacted-keys"], lambda w, t: w.str(t).arr([0], lambda w, p: w.i32(p).records(batch)))
+    r = c.call(0, 8, False, build)
+    parts = r.arr(lambda r: (r.str(), r.arr(lambda r: (
+        r.i32(), r.i16(), r.i64(), r.i64(), r.i64(), r.arr(lambda r: (r.i32(), r.str())), r.str()))))
+    _, [(_, error, base, _, _, record_errors, message)] = parts[0]
+    c.close()
+    why = "Compacted topic cannot accept message without key in topic partition compacted-keys-0"
+    assert (error, base) == (87, -1)  # INVALID_RECORD
+    assert record_errors == [(0, why), (2, why)]
+    assert message == ("One or more records have been rejected due to 2 record errors in total, and "
+                       f"only showing the first three errors at most: [RecordError(batchIndex=0, "
+                       f"message='{why}'), RecordError(batchIndex=2, message='{why}')]")
+    out = kcat("-b", broker.bootstrap, "-C", "-t", "compacted-keys", "-o", "beginning", "-e", "-q")
+    assert out.stdout == b""

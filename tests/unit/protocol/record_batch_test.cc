@@ -465,6 +465,51 @@ TEST(record_batch, compacted_topics_need_keys) {
   EXPECT_EQ(append_error(batch, o), batch_errc::missing_key);
 }
 
+TEST(record_batch, every_bad_record_is_listed_as_kafka_lists_them) {
+  record_batch_builder builder;
+  for (int i = 0; i < 5; ++i) {
+    std::optional<bytes_view> key;
+    if (i % 2 == 1) key = as_bytes("k");
+    builder.add(1000 + i, key, as_bytes("v"));
+  }
+  bytes batch = build(builder);
+  std::vector<append_validation_options::record_error> errors;
+  append_validation_options o;
+  o.require_keys = true;
+  o.record_errors = &errors;
+  o.partition = "t-0";
+  auto r = validate_for_append(batch, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), batch_errc::missing_key);
+  ASSERT_EQ(errors.size(), 3u);  // records 0, 2 and 4 have no key
+  EXPECT_EQ(errors[2].batch_index, 4);
+  EXPECT_EQ(errors[0].message,
+            "Compacted topic cannot accept message without key in topic partition t-0");
+  EXPECT_EQ(r.message(),
+            "One or more records have been rejected due to 3 record errors in total, and only "
+            "showing the first three errors at most: [RecordError(batchIndex=0, message='Compacted "
+            "topic cannot accept message without key in topic partition t-0'), "
+            "RecordError(batchIndex=2, message='Compacted topic cannot accept message without key "
+            "in topic partition t-0'), RecordError(batchIndex=4, message='Compacted topic cannot "
+            "accept message without key in topic partition t-0')]");
+
+  // Timestamps: a record with a key but a bad timestamp is listed too, and the failure is
+  // INVALID_TIMESTAMP's.
+  o.now_ms = 1002;
+  o.max_timestamp_before_ms = 0;
+  o.max_timestamp_after_ms = 100;
+  errors.clear();
+  r = validate_for_append(batch, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), batch_errc::timestamp_out_of_range);
+  EXPECT_EQ(r.message(), "One or more records have been rejected due to invalid timestamp");
+  ASSERT_EQ(errors.size(), 4u);  // 0, 2, 4: no key (checked first); 1: too old
+  EXPECT_EQ(errors[1].batch_index, 1);
+  EXPECT_EQ(errors[1].message,
+            "Timestamp 1001 of message with offset 1 is out of range. The timestamp should be "
+            "within [1002, 1102]");
+}
+
 TEST(record_batch, transactional_batch_needs_a_producer_id) {
   batch_builder_options options;
   options.transactional = true;
