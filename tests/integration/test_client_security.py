@@ -18,6 +18,7 @@ kafkajs and the newest confluent-kafka from PyPI, each producing and consuming i
 Run alone: cd tests/integration && SLUICE_BUILD_DIR=... /usr/bin/python3 -m pytest -q
 -p no:cacheprovider test_client_security.py"""
 import json
+import os
 import subprocess
 import time
 
@@ -185,9 +186,10 @@ def test_kafka_scripts_take_a_java_client_properties_file(sasl_ssl, pki, tmp_pat
     assert p.returncode != 0 and "uthentication" in p.stdout + p.stderr, p.stdout + p.stderr
 
 
-def script(name, bootstrap, *args):
+def script(name, bootstrap, *args, env=None):
     return subprocess.run([str(SOURCE_DIR / "bin" / f"{name}.sh"), "--bootstrap-server", bootstrap, *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env} if env else None)
 
 
 def assert_versions_listed(p, port):
@@ -259,7 +261,12 @@ def test_raw_protocol_scripts_over_mutual_tls(mtls, pki, tmp_path, keystore):
                   f"ssl.key.location={pki.client.key}"]
     props = tmp_path / "client.properties"
     props.write_text("\n".join(lines) + "\n")
-    p = script("kafka-broker-api-versions", mtls.ssl_bootstrap, "--command-config", str(props))
+    # Debian's librdkafka 2.0.2 leaks ~1 KiB of OpenSSL objects once when rd_kafka_new loads a
+    # PKCS#12 key store; under the CI's AddressSanitizer that fails the exit code. The leak is
+    # librdkafka's (no Sluice frame allocates it) and its frames are stripped, so no LSan
+    # suppression can name it: leak checking is off for this one run of the tool.
+    env = {"ASAN_OPTIONS": "detect_leaks=0"} if keystore == "pkcs12" else None
+    p = script("kafka-broker-api-versions", mtls.ssl_bootstrap, "--command-config", str(props), env=env)
     assert_versions_listed(p, mtls.ssl_port)
 
 
