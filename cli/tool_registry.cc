@@ -21,6 +21,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-transactions", kafka_transactions_main},
       {"kafka-acls", kafka_acls_main},
       {"kafka-delegation-tokens", kafka_delegation_tokens_main},
+      {"kafka-e2e-latency", kafka_e2e_latency_main},
   };
   return tools;
 }

@@ -38,6 +38,7 @@ int kafka_consumer_perf_test_main(const args_t& args);
 int kafka_transactions_main(const args_t& args);
 int kafka_acls_main(const args_t& args);
 int kafka_delegation_tokens_main(const args_t& args);
+int kafka_e2e_latency_main(const args_t& args);
 
 // The modern CLI: `sluice <command> ...`.
 int sluice_main(const args_t& args);

@@ -170,3 +170,25 @@ def test_producer_and_consumer_perf_tests(broker, tmp_path):
              "--timeout", "1500")
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("WARNING: Exiting before consuming the expected number of messages")
+
+
+def test_e2e_latency(broker):
+    """kafka-e2e-latency.sh, Kafka's EndToEndLatency: each record sent (acks=all) and read back
+    before the next; progress every 1000th, then the average and percentiles. The topic did not
+    exist: the tool says so and creates it with one partition."""
+    p = tool("kafka-e2e-latency", broker.bootstrap, "latency", "1001", "all", "64")
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == ('Topic "latency" does not exist. Will create topic with 1 partition(s) and '
+                        'replication factor = 1'), lines
+    assert re.fullmatch(r"0\t\d+(\.\d+)?", lines[1]) and re.fullmatch(r"1000\t\d+(\.\d+)?", lines[2]), lines
+    assert re.fullmatch(r"Avg latency: \d+\.\d{4} ms", lines[3]), lines
+    assert re.fullmatch(r"Percentiles: 50th = \d+, 99th = \d+, 99\.9th = \d+", lines[4]), lines
+    p = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "latency")
+    assert p.stdout == "latency:0:1001\n", p.stdout + p.stderr
+    # Again, on the existing topic: nothing to create, the records go after the others.
+    p = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "1", "8")
+    assert p.returncode == 0 and "does not exist" not in p.stdout, p.stdout + p.stderr
+    p = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "0", "8")
+    assert (p.returncode, p.stderr) == (
+        1, "Latency testing requires synchronous acknowledgement. Please use 1 or all\n")
