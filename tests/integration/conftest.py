@@ -33,6 +33,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(condition, timeout=20, what="condition"):
+    """Polls `condition` every 20 ms until it returns something true, which is returned;
+    TimeoutError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise TimeoutError(f"{what}: not within {timeout}s")
+
+
 def wait_for_port(port, timeout, proc=None, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -4,23 +4,13 @@ throttle time in v6+ (strict), while v5 (permissive) creates everything and only
 another client id is not limited.
 """
 import subprocess
-import time
 
 import pytest
-from conftest import SOURCE_DIR, Broker
+from conftest import SOURCE_DIR, Broker, wait_for
 from kafka_wire import Client
 
 BIN = SOURCE_DIR / "bin"
 THROTTLING_QUOTA_EXCEEDED = 89
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def create_topics(c, v, topics):

@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import SOURCE_DIR, Broker
+from conftest import SOURCE_DIR, Broker, wait_for
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
@@ -17,15 +17,6 @@ BIN = SOURCE_DIR / "bin"
 QUOTA = 200_000  # bytes per second
 VALUE = b"x" * 1000
 MESSAGES = 4500  # enough for the throttled run (~2.6 MB) and the fast one
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def consume_for(broker, client_id, seconds):

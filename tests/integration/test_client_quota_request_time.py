@@ -7,19 +7,10 @@ import subprocess
 import time
 
 import pytest
-from conftest import SOURCE_DIR, Broker
+from conftest import SOURCE_DIR, Broker, wait_for
 from kafka_wire import Client
 
 BIN = SOURCE_DIR / "bin"
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def metadata_throttle(c):

@@ -9,22 +9,13 @@ import subprocess
 import time
 
 import pytest
-from conftest import SOURCE_DIR, Broker
+from conftest import SOURCE_DIR, Broker, wait_for
 
 from confluent_kafka import Producer
 
 BIN = SOURCE_DIR / "bin"
 QUOTA = 200_000  # bytes per second
 VALUE = b"x" * 1000
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def produce_for(broker, client_id, warmup, measured):

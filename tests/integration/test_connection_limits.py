@@ -11,20 +11,10 @@ import time
 import urllib.request
 
 import pytest
-from conftest import Broker
+from conftest import Broker, wait_for
 from kafka_wire import Client
 
 API_VERSIONS_V0 = struct.pack(">ihhih", 10, 18, 0, 7, 0)  # size, key, version, correlation, ""
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def metric(b, series):

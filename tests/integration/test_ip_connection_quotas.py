@@ -8,10 +8,9 @@ connections crosses a rate of 2 per second."""
 import socket
 import struct
 import subprocess
-import time
 
 import pytest
-from conftest import SOURCE_DIR, Broker
+from conftest import SOURCE_DIR, Broker, wait_for
 
 BIN = SOURCE_DIR / "bin"
 
@@ -27,15 +26,6 @@ def broker(tmp_path):
 def configs(b, *args):
     return subprocess.run([str(BIN / "kafka-configs.sh"), "--bootstrap-server", b.bootstrap, *args],
                           capture_output=True, text=True, timeout=60)
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def served(b, source):
