@@ -33,7 +33,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout=20, what="condition"):
+def wait_for(condition, timeout=30, what="condition"):
     """Polls `condition` every 20 ms until it returns something true, which is returned;
     TimeoutError naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout

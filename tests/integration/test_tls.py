@@ -33,7 +33,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from clients import java
-from conftest import SOURCE_DIR, Broker, free_port, kcat, wait_for_port
+from conftest import SOURCE_DIR, Broker, free_port, kcat, wait_for, wait_for_port
 from tls_certs import Pki
 
 MAPPING_RULES = "RULE:^CN=([a-z]+),OU=eng,.*$/$1/U,DEFAULT"
@@ -118,16 +118,6 @@ def java_ssl(pki, identity=None):
     if identity is not None:
         props += ["ssl.keystore.type=PEM", f"ssl.keystore.location={identity.bundle}"]
     return props
-
-
-def wait_for(condition, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError(f"{what}: not within {timeout}s")
 
 
 def metric(b, series):
