@@ -53,12 +53,14 @@ fuzz: deps
 bench: build
 	@scripts/run-benchmarks.sh $(RELEASE)
 
-# Regenerate the protocol codec from ../shared/kafka-protocol/messages.
+# The protocol codec is generated into the build tree by the build itself (src/protocol/CMakeLists.txt);
+# this writes it to build/codegen for reading.
 codegen:
-	python3 tools/codegen/generate.py --messages ../shared/kafka-protocol/messages --out src/protocol/generated
+	python3 tools/codegen/generate.py --schemas src/protocol/schemas/kafka-3.9 \
+	  --schemas src/protocol/schemas/kafka-4.4 --out build/codegen/protocol/generated
 
 format:
-	@git ls-files '*.h' '*.cc' | grep -v '^src/protocol/generated/' | xargs clang-format -i
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf build

@@ -1,14 +1,13 @@
 """Every API version Sluice advertises is served (issue #14): a loop over ApiVersions' ranges sends
 each API a minimal valid request built from Kafka's own message schemas
-(../shared/kafka-protocol/messages) and requires an answer that decodes completely under the
+(src/protocol/schemas, merged as the codec generator merges them) and requires an answer that decodes completely under the
 response schema, instead of a closed connection. Then the oldest versions real clients use:
 ControlledShutdown v0 (request header v0, no client id), Metadata v0 (empty topics = all), a
 classic group's v0 round (JoinGroup v0 uses the session timeout for the rebalance), OffsetCommit
 and OffsetFetch v0, and kafka-python pinned to api_version (0, 9), (0, 10) and (0, 10, 1)
 producing, consuming in a group and committing offsets."""
-import json
-import re
 import struct
+import sys
 import time
 from pathlib import Path
 
@@ -16,22 +15,40 @@ import pytest
 
 from kafka_wire import Client, R, W
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "kafka-protocol" / "messages"
-if not SCHEMAS.is_dir():
-    SCHEMAS = Path("/work/shared/kafka-protocol/messages")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "codegen"))
+from merge import merge_message, normalise  # noqa: E402
+from schema import load_json  # noqa: E402
+
+SCHEMAS = ROOT / "src" / "protocol" / "schemas"
+KAFKA_39 = SCHEMAS / "kafka-3.9" / "messages"
 
 
 # --- a schema-driven codec: minimal requests, complete decoding of responses ---------------------
 
 
 def load_schema(name):
-    text = (SCHEMAS / f"{name}.json").read_text()
-    return json.loads(re.sub(r"^\s*//.*$", "", text, flags=re.M))
+    """The message as the codec generator sees it: Kafka 3.9's schema merged with 4.4's."""
+    spec = None
+    for generation in ("kafka-3.9", "kafka-4.4"):
+        path = SCHEMAS / generation / "messages" / f"{name}.json"
+        if not path.exists():
+            continue
+        if spec is None:
+            spec = normalise(load_json(path))
+        else:
+            request = name[:-len("Response")] + "Request" if name.endswith("Response") else name
+            unstable = load_json(SCHEMAS / "kafka-3.9" / "messages" / f"{request}.json").get(
+                "latestVersionUnstable", False)
+            spec = merge_message(spec, load_json(path), unstable)
+    return spec
 
 
 def in_versions(spec, v):
     if spec is None or spec == "none":
         return False
+    if isinstance(spec, set):
+        return v in spec
     if spec.endswith("+"):
         return v >= int(spec[:-1])
     lo, _, hi = spec.partition("-")
@@ -40,10 +57,10 @@ def in_versions(spec, v):
 
 def schemas_by_key():
     out = {}
-    for path in SCHEMAS.glob("*Request.json"):
+    for path in KAFKA_39.glob("*Request.json"):
         req = load_schema(path.stem)
         resp = load_schema(path.stem[:-len("Request")] + "Response")
-        out[req["apiKey"]] = (req, resp)
+        out[req["apiKey"]] = (req, resp, load_json(path))
     return out
 
 
@@ -184,8 +201,8 @@ def test_every_advertised_version_of_every_api_answers(broker):
     assert len(ranges) >= 45
     answered, failed = [], []
     for key, (lo, hi) in sorted(ranges.items()):
-        req, resp = schemas[key]
-        kafka_lo, _, kafka_hi = req["validVersions"].partition("-")
+        req, resp, req_39 = schemas[key]
+        kafka_lo, _, kafka_hi = req_39["validVersions"].partition("-")
         # Kafka 3.9's floor is served; the ceiling is at least as high as the schema we hold.
         assert lo == int(kafka_lo), f"{req['name']}: advertised v{lo}, Kafka 3.9 serves from v{kafka_lo}"
         assert hi >= int(kafka_hi or kafka_lo)
@@ -204,7 +221,7 @@ def test_every_advertised_version_of_every_api_answers(broker):
 
 
 def test_controlled_shutdown_v0_reads_header_v0(broker):
-    req, resp = schemas_by_key()[7]
+    req, resp, _ = schemas_by_key()[7]
     answer = send_minimal(broker.port, 7, 0, req, resp)
     NOT_CONTROLLER = 41  # a standalone broker has no controller
     assert answer["ErrorCode"] == NOT_CONTROLLER

@@ -1,8 +1,10 @@
 """Emits the random-fill functions and case tables of the round-trip property test.
 
-For every struct, random_fill(T&, version, filler&) sets each field that exists at that version to a
+For every struct, random_fill(T&, version, Filler&) sets each field that exists at that version to a
 random value it may hold there (null only where the version allows it; tagged fields included) and
-adds unknown tagged fields in flexible versions. The output is a set of .inc shards under
+adds unknown tagged fields in flexible versions. The filler is roundtrip::filler (seeded random
+values) or roundtrip::sample_filler (the known answers' deterministic sample, see
+emit_known_answers.py, which must draw from it in exactly this order). The output is a set of .inc shards under
 generated/testing/, each included by one test file so the shards compile in parallel.
 """
 
@@ -81,9 +83,9 @@ def emit_fill(s, out):
     if msg.has_flexible:
         tags = ", ".join(str(f.tag) for f in s.tagged_fields())
         b.add(f"if (flexible) g.unknown_tags(m.unknown_tags, {{{tags}}});")
-    out.append(f"[[maybe_unused]] static void random_fill([[maybe_unused]] {s.qualified()}& m, "
-               "[[maybe_unused]] int16_t version,")
-    out.append("                                          [[maybe_unused]] roundtrip::filler& g) {")
+    out.append("template <class Filler>")
+    out.append(f"void random_fill([[maybe_unused]] {s.qualified()}& m, [[maybe_unused]] int16_t version,")
+    out.append("                 [[maybe_unused]] Filler& g) {")
     out.extend(b.lines)
     out.append("}")
 

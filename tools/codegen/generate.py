@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Generates Sluice's Kafka protocol codec from Kafka's message definitions.
 
-  python3 tools/codegen/generate.py --messages ../shared/kafka-protocol/messages \
-      --out src/protocol/generated
+  python3 tools/codegen/generate.py --schemas src/protocol/schemas/kafka-3.9 \
+      --schemas src/protocol/schemas/kafka-4.4 --out <build>/generated/protocol/generated
 
-Reads every *.json in --messages (requests, responses, headers, data messages) and in
---internal-records (default: the internal-records folder next to --messages), and writes into --out:
+Each --schemas folder holds one Kafka generation's messages/ (requests, responses, headers, data
+messages) and internal-records/ (coordinator records), oldest generation first; a message in more
+than one is merged (merge.py): every version of each, the newest names. Writes into --out:
   <api>.h/.cc           request + response of one API (produce.h: produce_request, produce_response)
   headers.h/.cc         request_header, response_header and the header-version helpers
   <data>.h/.cc          one per data message and internal record (consumer_protocol_assignment.h,
                         offset_commit_key.h, ...)
   api_table.h/.cc       api key -> name, version range, flexible-from, listeners
   visit.h               api key -> request/response type dispatch (for tools, tests and fuzzing)
-  testing/*.inc         random-fill functions for the round-trip property test (not library code)
+  testing/*.inc         random-fill functions and case tables of the round-trip property test, and
+                        each message's known-answer bytes per version (test code, not library code)
 Files in --out that this run did not write are removed, so the folder mirrors the schemas.
 Output is deterministic: the same schemas give the same bytes. Python 3 standard library only.
 """
@@ -24,19 +26,43 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from emit_cpp import BANNER, emit_header, emit_source  # noqa: E402
+from emit_known_answers import emit_known_answers  # noqa: E402
 from emit_tests import emit_shard  # noqa: E402
+from merge import merge_message, normalise  # noqa: E402
 from schema import Message, file_stem, load_json  # noqa: E402
 
 TEST_SHARDS = 4
 LISTENER_BITS = {"zkBroker": 1, "broker": 2, "controller": 4}
 
 
-def load_messages(folder, origin):
+def load_specs(folder):
+    """file name -> parsed JSON of every definition in a folder ({} if it does not exist)."""
+    if not os.path.isdir(folder):
+        return {}
+    return {name: load_json(os.path.join(folder, name))
+            for name in sorted(os.listdir(folder)) if name.endswith(".json")}
+
+
+def load_messages(generations):
+    """The merged model of every message across the schema generations, oldest first."""
     out = []
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".json"):
-            spec = load_json(os.path.join(folder, name))
-            out.append(Message(spec, name, origin))
+    for origin in ("messages", "internal-records"):
+        # An API is one message across generations even when renamed (ListClientMetricsResources
+        # became ListConfigResources): requests and responses are matched by api key.
+        merged = {}
+        for folder in generations:
+            specs = load_specs(os.path.join(folder, origin))
+            for name, spec in specs.items():
+                key = (spec["type"], spec["apiKey"]) if spec["type"] in ("request", "response") \
+                    else name
+                if key not in merged:
+                    merged[key] = (name, normalise(spec))
+                    continue
+                request = merged.get(("request", spec.get("apiKey")), (None, {}))[1]
+                unstable = bool(request.get("latestVersionUnstable", False))
+                merged[key] = (name, merge_message(merged[key][1], spec, unstable))
+        out.extend(Message(spec, name, origin)
+                   for name, spec in sorted(merged.values(), key=lambda item: item[0]))
     return out
 
 
@@ -152,10 +178,8 @@ def emit_visit(requests, responses, stems):
     return "\n".join(out) + "\n"
 
 
-def generate(messages_dir, internal_dir, out_dir):
-    messages = load_messages(messages_dir, "messages")
-    if internal_dir:
-        messages += load_messages(internal_dir, "internal-records")
+def generate(generations, out_dir, list_only=False):
+    messages = load_messages(generations)
     groups = {}
     for m in messages:
         m.header_stem = file_stem(m)
@@ -170,15 +194,16 @@ def generate(messages_dir, internal_dir, out_dir):
     files = {}
     for stem, group in sorted(groups.items()):
         if stem == "headers":
-            files[f"{stem}.h"] = emit_header(stem, group, HEADER_HELPER_DECLS)
-            files[f"{stem}.cc"] = emit_source(stem, group, ["protocol/generated/api_table.h"],
-                                              HEADER_HELPER_DEFS)
+            files[f"{stem}.h"] = lambda g=group: emit_header("headers", g, HEADER_HELPER_DECLS)
+            files[f"{stem}.cc"] = lambda g=group: emit_source(
+                "headers", g, ["protocol/generated/api_table.h"], HEADER_HELPER_DEFS)
         else:
-            files[f"{stem}.h"] = emit_header(stem, group)
-            files[f"{stem}.cc"] = emit_source(stem, group)
-    files["api_table.h"], files["api_table.cc"] = emit_api_table(
-        [m for m in requests if m.listeners])
-    files["visit.h"] = emit_visit(requests, responses, api_stems)
+            files[f"{stem}.h"] = lambda s=stem, g=group: emit_header(s, g)
+            files[f"{stem}.cc"] = lambda s=stem, g=group: emit_source(s, g)
+    table = [m for m in requests if m.listeners]
+    files["api_table.h"] = lambda: emit_api_table(table)[0]
+    files["api_table.cc"] = lambda: emit_api_table(table)[1]
+    files["visit.h"] = lambda: emit_visit(requests, responses, api_stems)
 
     # Round-trip test shards: whole files per shard, balanced by struct count.
     shards = [[] for _ in range(TEST_SHARDS)]
@@ -190,10 +215,14 @@ def generate(messages_dir, internal_dir, out_dir):
         weights[i] += sum(len(m.structs()) for m in group)
     for i, shard in enumerate(shards):
         shard.sort(key=lambda m: (m.header_stem, order[m.kind], m.name))
-        files[f"testing/roundtrip_shard_{i}.inc"] = emit_shard(i, shard)
+        files[f"testing/roundtrip_shard_{i}.inc"] = lambda i=i, s=shard: emit_shard(i, s)
+        files[f"testing/known_answers_shard_{i}.inc"] = lambda i=i, s=shard: emit_known_answers(i, s)
 
+    if list_only:
+        return sorted(files)
     os.makedirs(os.path.join(out_dir, "testing"), exist_ok=True)
-    for rel, text in files.items():
+    for rel, make in files.items():
+        text = make()
         path = os.path.join(out_dir, rel)
         old = None
         if os.path.exists(path):
@@ -213,17 +242,16 @@ def generate(messages_dir, internal_dir, out_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", required=True, help="folder of Kafka message JSON files")
-    parser.add_argument("--internal-records", default=None,
-                        help="folder of __consumer_offsets/__transaction_state record schemas "
-                             "(default: internal-records next to --messages, if present)")
-    parser.add_argument("--out", required=True, help="output folder (src/protocol/generated)")
+    parser.add_argument("--schemas", action="append", required=True,
+                        help="a folder with messages/ and internal-records/; repeat, oldest first")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--list", action="store_true",
+                        help="print the files a run would write, one per line, and write nothing")
     args = parser.parse_args()
-    internal = args.internal_records
-    if internal is None:
-        candidate = os.path.join(os.path.dirname(os.path.abspath(args.messages)), "internal-records")
-        internal = candidate if os.path.isdir(candidate) else None
-    count = generate(args.messages, internal, args.out)
+    if args.list:
+        print("\n".join(generate(args.schemas, args.out, list_only=True)))
+        return
+    count = generate(args.schemas, args.out)
     print(f"generated {count} files into {args.out}")
 
 

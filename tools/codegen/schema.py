@@ -8,7 +8,8 @@ descriptions ("about") are ignored.
 import json
 import re
 
-MAX_VERSION = 0x7FFF
+# The top of an open range ("3+"). Kafka versions are small; every set is cut to validVersions.
+MAX_VERSION = 255
 
 PRIMITIVES = {
     "int8", "int16", "int32", "int64", "uint16", "uint32", "float64", "bool", "string", "bytes",
@@ -82,6 +83,8 @@ def parse_versions(text):
     """'3+', '0-2', '5', 'none' -> set of versions (bounded by MAX_VERSION)."""
     if text is None:
         return None
+    if isinstance(text, (set, frozenset)):  # already a set (a merged schema, see merge.py)
+        return set(text)
     text = str(text).strip()
     if text == "none":
         return set()
@@ -208,6 +211,8 @@ class Message:
         self.valid = parse_versions(spec["validVersions"])
         self.min_version = min(self.valid)
         self.max_version = max(self.valid)
+        if self.max_version >= MAX_VERSION:
+            raise ValueError(f"{self.name}: version {self.max_version} is above {MAX_VERSION - 1}")
         self.flexible = (parse_versions(spec.get("flexibleVersions", "none")) or set()) & self.valid
         self.flexible_from = min(self.flexible) if self.flexible else -1
         self.listeners = spec.get("listeners", [])
@@ -340,8 +345,6 @@ class Message:
             s = pending.pop()
             if s.hoisted:
                 continue
-            if not (s.common or s.parent.is_message):
-                raise ValueError(f"{self.name}: optional struct {s.type_name} is nested too deep")
             s.hoisted = True
             s.ns_name = f"{self.cpp_name}_{s.cpp_name}"
             for x in s.all_structs():
@@ -351,9 +354,8 @@ class Message:
                         pending.append(t.struct)
 
     def hoisted_structs(self):
-        """The hoisted structs, each after the ones it uses."""
-        return [s for s in self.common if s.hoisted] + [
-            s for s in self.root.children if s.hoisted]
+        """The hoisted structs, each after the ones it uses (and after those nested in it)."""
+        return [s for s in self.structs() if s.hoisted]
 
 
 def file_stem(message):

@@ -213,7 +213,8 @@ reply<protocol::offset_fetch_response> harness::fetch(
     g.group_id = group;
     if (topics) {
       g.topics.emplace();
-      for (auto& [name, partitions] : *topics) g.topics->push_back({name, partitions, {}});
+      for (auto& [name, partitions] : *topics)
+        g.topics->push_back({.name = name, .partition_indexes = partitions});
     } else {
       g.topics.reset();
     }

@@ -137,7 +137,7 @@ TEST(fetch, several_groups_at_once) {
     auto& g = r.groups.emplace_back();
     g.group_id = id;
     g.topics.emplace();
-    g.topics->push_back({"t", {0}, {}});
+    g.topics->push_back({.name = "t", .partition_indexes = {0}});
   }
   reply<protocol::offset_fetch_response> out;
   h.core.offset_fetch(r, 9, out.sink());

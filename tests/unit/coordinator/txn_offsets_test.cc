@@ -18,7 +18,7 @@ reply<protocol::txn_offset_commit_response> txn_commit(
   r.group_id = group;
   r.producer_id = producer_id;
   r.producer_epoch = 2;
-  r.generation_id = generation;
+  r.generation_id_or_member_epoch = generation;
   r.member_id = std::move(member);
   for (const auto& [topic, partition, offset] : offsets) {
     if (r.topics.empty() || r.topics.back().name != topic) r.topics.emplace_back().name = topic;

@@ -12,9 +12,12 @@
 #include "protocol/generated/consumer_protocol_subscription.h"
 #include "protocol/generated/fetch.h"
 #include "protocol/generated/headers.h"
+#include "protocol/generated/list_offsets.h"
 #include "protocol/generated/metadata.h"
 #include "protocol/generated/offset_commit_value.h"
 #include "protocol/generated/produce.h"
+#include "protocol/generated/share_fetch.h"
+#include "protocol/generated/txn_offset_commit.h"
 
 namespace sluice::protocol {
 namespace {
@@ -30,11 +33,11 @@ bytes encode_ok(const T& m, int16_t version) {
 TEST(codec, versions_outside_the_valid_range_are_unsupported) {
   produce_request p;
   writer w;
-  EXPECT_EQ(p.encode(w, 12).code(), errc::unsupported_version);
+  EXPECT_EQ(p.encode(w, produce_request::max_version + 1).code(), errc::unsupported_version);
   EXPECT_EQ(p.encode(w, -1).code(), errc::unsupported_version);
   bytes empty;
   reader r(empty);
-  EXPECT_EQ(p.decode(r, 12).code(), errc::unsupported_version);
+  EXPECT_EQ(p.decode(r, produce_request::max_version + 1).code(), errc::unsupported_version);
 }
 
 TEST(codec, non_ignorable_field_missing_from_the_version_is_an_error) {
@@ -190,12 +193,43 @@ TEST(headers, client_id_keeps_the_classic_string_in_header_v2) {
   EXPECT_EQ(encode_ok(rh, 1), (bytes{0x00, 0x00, 0x00, 0x05, 0x00}));
 }
 
+// The codec is Kafka 3.9's schemas merged with 4.4's (tools/codegen/merge.py): every version of
+// each, fields of both, the newer names.
+TEST(codec, merged_schemas_keep_both_generations) {
+  // ListOffsets v0's max_num_offsets (gone in 4.x) and v11's timeout_ms (new in 4.x).
+  list_offsets_request old_style;
+  old_style.topics.emplace_back().partitions.emplace_back().max_num_offsets = 5;
+  writer w0;
+  EXPECT_TRUE(old_style.encode(w0, 0).ok());
+  EXPECT_EQ(old_style.encode(w0, 1).code(), errc::field_not_in_version);
+  list_offsets_request new_style;
+  new_style.timeout_ms = 100;
+  writer w11;
+  EXPECT_TRUE(new_style.encode(w11, 11).ok());
+  // TxnOffsetCommit's GenerationId became GenerationIdOrMemberEpoch: one field, at v3 as at v5.
+  txn_offset_commit_request txn;
+  txn.generation_id_or_member_epoch = 7;
+  for (int16_t v : {3, 5}) {
+    writer w;
+    ASSERT_TRUE(txn.encode(w, v).ok());
+    reader r(w.buffer());
+    txn_offset_commit_request back;
+    ASSERT_TRUE(back.decode(r, v).ok());
+    EXPECT_EQ(back.generation_id_or_member_epoch, 7);
+  }
+  // 3.9's early-access share-group v0 is not kept; 4.x's v1+ is.
+  EXPECT_EQ(share_fetch_request::min_version, 1);
+  // ListClientMetricsResources (74) is ListConfigResources in 4.x: one API under the new name.
+  EXPECT_EQ(find_api(74)->name, "ListConfigResources");
+  EXPECT_EQ(find_api(74)->min_version, 0);
+}
+
 TEST(api_table, lookups) {
   const api_info* produce = find_api(0);
   ASSERT_NE(produce, nullptr);
   EXPECT_EQ(produce->name, "Produce");
-  EXPECT_EQ(produce->min_version, 0);
-  EXPECT_EQ(produce->max_version, 11);
+  EXPECT_EQ(produce->min_version, 0);   // Kafka 3.9's floor
+  EXPECT_EQ(produce->max_version, 13);  // Kafka 4.4's ceiling
   EXPECT_EQ(produce->flexible_from, 9);
   EXPECT_TRUE(produce->has_listener(api_listener::broker));
   EXPECT_TRUE(produce->has_listener(api_listener::zk_broker));

@@ -1,8 +1,10 @@
-// The round-trip property test of the generated codec: for every message and every valid version,
-// seeded random values (filled by the generated random_fill functions in
-// protocol/generated/testing/roundtrip_shard_N.inc) must encode, decode to an equal value and
-// re-encode to the same bytes; every truncated prefix must fail to decode; corrupted bytes must
-// decode to an error or to a value that re-encodes to a fixed point. ASan watches all of it.
+// The round-trip property test and the known answers of the generated codec. Round trip: for every
+// message and every valid version, seeded random values (filled by the generated random_fill
+// functions in protocol/generated/testing/roundtrip_shard_N.inc) must encode, decode to an equal
+// value and re-encode to the same bytes; every truncated prefix must fail to decode; corrupted
+// bytes must decode to an error or to a value that re-encodes to a fixed point. ASan watches all of
+// it. Known answers (protocol/generated/testing/known_answers_shard_N.inc): each message's sample
+// value at each version encodes to the bytes a second encoder in the generator computed, and back.
 //
 // SLUICE_ROUNDTRIP_SEEDS=<n> raises the number of seeds per version (default 6) for a longer run.
 #pragma once
@@ -23,9 +25,26 @@
 
 namespace sluice::protocol::roundtrip {
 
+// The draws every filler makes the same way from its own null(), string() and bytes().
+template <class Filler>
+class nullable_draws {
+ public:
+  std::optional<std::string> optional_string(bool nullable) {
+    if (self().null(nullable)) return std::nullopt;
+    return self().string();
+  }
+  std::optional<protocol::bytes> optional_bytes(bool nullable) {
+    if (self().null(nullable)) return std::nullopt;
+    return self().bytes();
+  }
+
+ private:
+  Filler& self() { return static_cast<Filler&>(*this); }
+};
+
 // Seeded random values shaped for the codec: short strings and arrays, edge-case integers, null
 // only where asked. Records payloads live in the filler, so the views stay valid while it does.
-class filler {
+class filler : public nullable_draws<filler> {
  public:
   explicit filler(uint64_t seed) : rng_(seed) {}
 
@@ -39,9 +58,7 @@ class filler {
   bool boolean() { return (rng_() & 1) != 0; }
   protocol::uuid uuid();
   std::string string();
-  std::optional<std::string> optional_string(bool nullable);
   protocol::bytes bytes();
-  std::optional<protocol::bytes> optional_bytes(bool nullable);
   protocol::records records(bool nullable);
   // True (null) about one time in four, and never when the version does not allow null.
   bool null(bool nullable) { return nullable && below(4) == 0; }
@@ -58,6 +75,71 @@ class filler {
   std::mt19937_64 rng_;
   std::deque<protocol::bytes> payloads_;
 };
+
+// The known answers' sample value: a deterministic counter, drawn in the order random_fill asks.
+// tools/codegen/emit_known_answers.py replays the same draws (SampleFiller) to compute the bytes
+// the sample must encode to; keep the two in step.
+class sample_filler : public nullable_draws<sample_filler> {
+ public:
+  int8_t int8() { return static_cast<int8_t>(next()); }
+  int16_t int16() { return static_cast<int16_t>(next()); }
+  int32_t int32() { return static_cast<int32_t>(next()); }
+  int64_t int64() { return static_cast<int64_t>(next()); }
+  uint16_t uint16() { return static_cast<uint16_t>(next()); }
+  uint32_t uint32() { return static_cast<uint32_t>(next()); }
+  double float64() { return static_cast<double>(next() % 1024) / 8.0; }
+  bool boolean() { return (next() & 1) != 0; }
+  protocol::uuid uuid();
+  std::string string();
+  protocol::bytes bytes();
+  protocol::records records(bool nullable);
+  bool null(bool nullable) { return nullable && next() % 3 == 0; }
+  size_t count() { return next() % 3; }
+  void unknown_tags(std::vector<unknown_tagged_field>& out, std::initializer_list<uint32_t> known);
+
+ private:
+  uint64_t next() {
+    const uint64_t z = ++n_ * 0x9E3779B97F4A7C15ull;
+    return z ^ (z >> 29);
+  }
+
+  uint64_t n_ = 0;
+  std::deque<protocol::bytes> payloads_;
+};
+
+// One message at one version and the hex of its sample value's encoding.
+struct known_answer {
+  const char* name;
+  int16_t version;
+  const char* hex;
+  void (*run)(const known_answer&);
+};
+
+protocol::bytes from_hex(std::string_view hex);
+
+// Encodes the sample value and compares bytes; decodes the known bytes and compares values.
+template <class T>
+void run_known_answer(const known_answer& k) {
+  sample_filler g;
+  T sample;
+  random_fill(sample, k.version, g);
+  const protocol::bytes expected = from_hex(k.hex);
+  writer w;
+  auto encoded = sample.encode(w, k.version);
+  ASSERT_TRUE(encoded.ok()) << to_string(encoded.code()) << " " << encoded.message();
+  EXPECT_EQ(w.buffer(), expected) << "the encoding differs from the known answer";
+  reader r(expected);
+  T decoded;
+  auto result = decoded.decode(r, k.version);
+  ASSERT_TRUE(result.ok()) << to_string(result.code());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_TRUE(decoded == sample) << "the known bytes decode to another value";
+}
+
+template <class T>
+known_answer make_known_answer(const char* name, int16_t version, const char* hex) {
+  return known_answer{name, version, hex, &run_known_answer<T>};
+}
 
 struct test_case {
   const char* name;
