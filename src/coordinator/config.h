@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace sluice::coordinator {
 
@@ -30,6 +32,17 @@ struct coordinator_config {
   // How long a new member's first JoinGroup may wait in a rebalance before it is dropped (it
   // cannot heartbeat yet, so its session timeout does not apply). Kafka fixes this at 5 minutes.
   int32_t new_member_join_timeout_ms = 300'000;
+
+  // ---- KIP-848 consumer groups ----
+  // group.coordinator.rebalance.protocols contains "consumer" (Kafka 4.x's default).
+  bool consumer_protocol_enabled = true;
+  // group.consumer.session.timeout.ms / group.consumer.heartbeat.interval.ms.
+  int32_t consumer_session_timeout_ms = 45'000;
+  int32_t consumer_heartbeat_interval_ms = 5'000;
+  // group.consumer.max.size.
+  int32_t consumer_max_size = std::numeric_limits<int32_t>::max();
+  // group.consumer.assignors: the server-side assignors by name; the first is the default.
+  std::vector<std::string> consumer_assignors = {"uniform", "range"};
 };
 
 }  // namespace sluice::coordinator

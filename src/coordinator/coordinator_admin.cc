@@ -34,26 +34,29 @@ void coordinator_core::list_groups(const protocol::list_groups_request& request,
                              [](const auto& p) { return p.second.loading; });
   if (loading) response.error_code = code(error_code::coordinator_load_in_progress);
 
-  // Filters (v4+ states, v5+ types) are case-insensitive; these groups are all "classic".
-  std::vector<group_state> states;  // a name that is no state matches no group
-  for (const auto& name : request.states_filter) {
-    if (auto s = parse_group_state(name)) states.push_back(*s);
-  }
-  bool classic_wanted =
-      request.types_filter.empty() ||
-      std::any_of(request.types_filter.begin(), request.types_filter.end(),
-                  [](const std::string& t) { return equals_ignore_case(t, "classic"); });
-  bool filter_states = !request.states_filter.empty();
-  if (!classic_wanted) return respond(std::move(done), std::move(response));
+  // Filters (v4+ states, v5+ types) are case-insensitive. A group is "classic" or, once it speaks
+  // KIP-848's protocol, "consumer" (with that protocol's states: Assigning, Reconciling, ...).
+  auto wanted_type = [&](std::string_view type) {
+    return request.types_filter.empty() ||
+           std::any_of(request.types_filter.begin(), request.types_filter.end(),
+                       [&](const std::string& t) { return equals_ignore_case(t, type); });
+  };
+  auto wanted_state = [&](std::string_view state) {
+    return request.states_filter.empty() ||
+           std::any_of(request.states_filter.begin(), request.states_filter.end(),
+                       [&](const std::string& t) { return equals_ignore_case(t, state); });
+  };
   for (const auto& [id, g] : groups_) {
     if (!owns(g.partition())) continue;
-    if (filter_states && std::find(states.begin(), states.end(), g.state()) == states.end())
-      continue;
+    const bool consumer = g.is_consumer_group();
+    const std::string state(consumer ? to_string(g.consumer->state()) : to_string(g.state()));
+    if (!wanted_type(consumer ? "consumer" : "classic") || !wanted_state(state)) continue;
     auto& listed = response.groups.emplace_back();
     listed.group_id = id;
-    listed.protocol_type = g.protocol_type.value_or("");
-    listed.group_state = std::string(to_string(g.state()));
-    if (version >= 5) listed.group_type = "classic";
+    listed.protocol_type =
+        consumer ? std::string(consumer_protocol_type) : g.protocol_type.value_or("");
+    listed.group_state = state;
+    if (version >= 5) listed.group_type = consumer ? "consumer" : "classic";
   }
   respond(std::move(done), std::move(response));
 }
@@ -75,6 +78,12 @@ void coordinator_core::describe_groups(const protocol::describe_groups_request& 
     const group* g = find_group(id);
     if (!g) {
       d.group_state = std::string(to_string(group_state::dead));
+      continue;
+    }
+    if (g->is_consumer_group()) {
+      // KIP-848 groups are described by ConsumerGroupDescribe; Admin clients fall back on this.
+      d.error_code = code(error_code::group_id_not_found);
+      d.error_message = "Group " + id + " is not a classic group.";
       continue;
     }
     d.group_state = std::string(to_string(g->state()));
@@ -118,9 +127,19 @@ void coordinator_core::delete_groups(const protocol::delete_groups_request& requ
       result.error_code = code(error_code::group_id_not_found);
       continue;
     }
-    if (!g->is(group_state::empty)) {
+    if (!g->is(group_state::empty) || (g->is_consumer_group() && !g->consumer->empty())) {
       result.error_code = code(error_code::non_empty_group);
       continue;
+    }
+    if (g->is_consumer_group()) {
+      // The consumer group's own records go first (its members are gone already).
+      std::vector<log_record> records;
+      drop_consumer_group(*g);
+      write_consumer_records(
+          *g, {target_epoch_record{.deleted = true}, group_epoch_record{.deleted = true}}, records,
+          now_ms);
+      g->consumer.reset();
+      append_and_forget(g->partition(), std::move(records));
     }
     std::vector<topic_partition> all;
     for (const auto& [tp, c] : g->offsets) all.push_back(tp);

@@ -94,7 +94,7 @@ void coordinator_core::finish_load(int32_t partition, int32_t epoch, bool ok, in
   for (const auto& id : ids) {
     group& g = groups_.at(id);
     // A group whose metadata was deleted and that has no offsets left is gone.
-    if (!g.has_metadata_record && !g.has_offsets()) {
+    if (!g.has_metadata_record && !g.has_offsets() && !g.is_consumer_group()) {
       groups_.erase(id);
       continue;
     }
@@ -122,6 +122,7 @@ void coordinator_core::unload(int32_t partition, std::optional<int32_t> epoch) {
 }
 
 void coordinator_core::drop_group(group& g) {
+  drop_consumer_group(g);
   timers_.cancel(g.join_timer);
   timers_.cancel(g.sync_timer);
   for (auto& [id, timer] : g.pending_members) timers_.cancel(timer);
@@ -208,6 +209,10 @@ template void coordinator_core::respond(completion<protocol::delete_groups_respo
                                         protocol::delete_groups_response);
 template void coordinator_core::respond(completion<protocol::offset_delete_response>,
                                         protocol::offset_delete_response);
+template void coordinator_core::respond(completion<protocol::consumer_group_heartbeat_response>,
+                                        protocol::consumer_group_heartbeat_response);
+template void coordinator_core::respond(completion<protocol::consumer_group_describe_response>,
+                                        protocol::consumer_group_describe_response);
 
 void coordinator_core::append(int32_t partition, std::vector<log_record> records,
                               append_continuation then) {
@@ -289,6 +294,10 @@ void coordinator_core::fire(timer_id id, const timer_key& key, int64_t now_ms) {
   switch (key.kind) {
     case timer_kind::member_session:
       on_session_expired(*g, id, key.member, now_ms);
+      break;
+    case timer_kind::consumer_session:
+    case timer_kind::consumer_revocation:
+      on_consumer_timer(*g, id, key, now_ms);
       break;
     case timer_kind::pending_member: {
       auto it = g->pending_members.find(key.member);

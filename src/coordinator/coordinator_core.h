@@ -37,6 +37,8 @@
 #include "coordinator/responses.h"
 #include "coordinator/timer_queue.h"
 #include "coordinator/types.h"
+#include "protocol/generated/consumer_group_describe.h"
+#include "protocol/generated/consumer_group_heartbeat.h"
 #include "protocol/generated/delete_groups.h"
 #include "protocol/generated/describe_groups.h"
 #include "protocol/generated/heartbeat.h"
@@ -66,8 +68,18 @@ struct append_request {
   std::vector<log_record> records;
 };
 
+// A topic as a KIP-848 assignor needs it.
+struct topic_info {
+  protocol::uuid id;
+  int32_t partitions = 0;
+};
+
 // What the coordinator may ask of its surroundings. Every member is optional.
 struct coordinator_hooks {
+  // A topic by name (consumer groups subscribe by name, assign by id). Unset: no topic exists.
+  std::function<std::optional<topic_info>(const std::string& topic)> topic_lookup;
+  // A topic's name by id (ConsumerGroupDescribe). Unset: names are left empty.
+  std::function<std::optional<std::string>(const protocol::uuid& id)> topic_name;
   // Whether a topic-partition exists (OffsetCommit and OffsetDelete answer
   // UNKNOWN_TOPIC_OR_PARTITION for those that do not). Unset: everything exists.
   std::function<bool(const std::string& topic, int32_t partition)> partition_exists;
@@ -130,6 +142,15 @@ class coordinator_core {
                      int64_t now_ms, completion<protocol::delete_groups_response> done);
   void offset_delete(const protocol::offset_delete_request& request, int16_t version,
                      int64_t now_ms, completion<protocol::offset_delete_response> done);
+
+  // KIP-848: a consumer-protocol member's heartbeat (join, leave, reconcile), and the description
+  // of consumer groups.
+  void consumer_group_heartbeat(protocol::consumer_group_heartbeat_request request, int16_t version,
+                                const client_info& client, int64_t now_ms,
+                                completion<protocol::consumer_group_heartbeat_response> done);
+  void consumer_group_describe(const protocol::consumer_group_describe_request& request,
+                               int16_t version,
+                               completion<protocol::consumer_group_describe_response> done);
 
   // TxnOffsetCommit: the offsets are written in the producer's transaction (a transactional batch)
   // and held aside until the transaction ends; OffsetFetch does not return them before.
@@ -230,6 +251,24 @@ class coordinator_core {
   void on_join_timer(group& g, int64_t now_ms);
   void on_sync_expired(group& g, int32_t generation, int64_t now_ms);
   void after_load(group& g, int64_t now_ms);
+
+  // ---- consumer groups (coordinator_consumer.cc) ----
+  std::map<std::string, topic_info> subscribed_topics(const consumer_group& cg,
+                                                      const consumer_member* replacing) const;
+  // Applies each record to g.consumer and adds it to `out` for the log.
+  void write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
+                              std::vector<log_record>& out, int64_t now_ms);
+  // The records that remove a member (and bump the group epoch); cancels its timers.
+  std::vector<consumer_record_body> member_removal(group& g, const std::string& member_id);
+  void remove_consumer_member(group& g, const std::string& member_id, const char* why,
+                              int64_t now_ms);
+  // OffsetCommit/OffsetFetch by a member of a consumer group: UNKNOWN_MEMBER_ID or
+  // STALE_MEMBER_EPOCH unless `epoch` is the member's.
+  std::optional<error_code> validate_consumer_member(const group& g, const std::string& member_id,
+                                                     int32_t epoch) const;
+  void on_consumer_timer(group& g, timer_id id, const timer_key& key, int64_t now_ms);
+  void after_consumer_load(group& g, int64_t now_ms);
+  void drop_consumer_group(group& g);
 
   // ---- offsets (coordinator_offsets.cc) ----
   void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,

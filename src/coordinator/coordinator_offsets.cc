@@ -51,14 +51,20 @@ void coordinator_core::apply_record(int32_t partition, decoded_record record,
         g->clear_metadata();
       }
     }
+  } else if (auto* consumer = std::get_if<consumer_record>(&record)) {
+    if (group* g = group_for(consumer->group)) {
+      if (!g->consumer) g->consumer.emplace();
+      g->consumer->apply(consumer->body);
+      if (!g->consumer->exists()) g->consumer.reset();  // the group's tombstone
+    }
   }
-  // foreign_entry: records of KIP-848 and share groups, not kept by this coordinator.
+  // foreign_entry: records of share and streams groups, not kept by this coordinator.
 }
 
 // ---- OffsetCommit ---------------------------------------------------------------------------
 
 void coordinator_core::offset_commit(const protocol::offset_commit_request& request,
-                                     int16_t /*version*/, int64_t now_ms,
+                                     int16_t version, int64_t now_ms,
                                      completion<protocol::offset_commit_response> done) {
   // The response mirrors the request; each partition gets its error below.
   protocol::offset_commit_response response;
@@ -111,7 +117,13 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
     g = &create_group(request.group_id, now_ms);
   }
   if (g->is(group_state::dead)) return finish(error_code::coordinator_not_available);
-  if (generation < 0 && g->is(group_state::empty)) {
+  if (g->is_consumer_group() && !g->consumer->empty()) {
+    // A consumer group (KIP-848): the member and its current epoch, as Kafka's ConsumerGroup
+    // checks them; members of the consumer protocol commit with v9 and up.
+    if (!g->consumer->find(request.member_id)) return finish(error_code::unknown_member_id);
+    if (version < 9) return finish(error_code::unsupported_version);
+    if (auto e = validate_consumer_member(*g, request.member_id, generation)) return finish(*e);
+  } else if (generation < 0 && g->is(group_state::empty)) {
     // no membership to check
   } else if (generation >= 0 || !request.member_id.empty() || request.group_instance_id) {
     if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id)) {
@@ -249,6 +261,15 @@ void coordinator_core::offset_fetch(const protocol::offset_fetch_request& reques
                                    request.require_stable, version));
   } else {
     for (const auto& rg : request.groups) {
+      // v9+: a member of a consumer group says who it is; a stale one is refused (KIP-848).
+      const group* g = find_group(rg.group_id);
+      if ((rg.member_id || rg.member_epoch >= 0) && g && g->is_consumer_group() &&
+          !check_group(rg.group_id, true)) {
+        if (auto e = validate_consumer_member(*g, rg.member_id.value_or(""), rg.member_epoch)) {
+          groups.push_back(fetched_group{.group_id = rg.group_id, .error = *e});
+          continue;
+        }
+      }
       groups.push_back(
           fetch_offsets(rg.group_id, wanted_of(rg.topics), request.require_stable, version));
     }
@@ -291,6 +312,9 @@ void coordinator_core::expire_offsets(int64_t now_ms) {
   size_t offsets_removed = 0, groups_removed = 0;
   for (const auto& id : ids) {
     group& g = groups_.at(id);
+    // A consumer group keeps its offsets while it has members, and the group itself while it
+    // exists (DeleteGroups removes it).
+    if (g.is_consumer_group()) continue;
     auto expired = g.expired_offsets(now_ms, config_.offsets_retention_ms);
     if (expired.empty() && !(g.is(group_state::empty) && !g.has_offsets())) continue;
     offsets_removed += expired.size();

@@ -251,6 +251,7 @@ void coordinator_core::after_load(group& g, int64_t now_ms) {
     prepare_rebalance(g, now_ms);
   }
   for (auto& [id, m] : g.members()) schedule_session(g, m, now_ms, m.session_timeout_ms);
+  after_consumer_load(g, now_ms);
 }
 
 }  // namespace sluice::coordinator

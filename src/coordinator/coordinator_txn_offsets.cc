@@ -53,10 +53,18 @@ void coordinator_core::txn_offset_commit(const protocol::txn_offset_commit_reque
   if (g->is(group_state::dead)) return finish(error_code::coordinator_not_available);
   // v3+ (KIP-447) carries the member's generation; older producers send none, and a transactional
   // commit need not come from a member (Kafka's rule).
-  if (request.generation_id_or_member_epoch >= 0 || !request.member_id.empty() || request.group_instance_id) {
+  if (g->is_consumer_group() &&
+      (request.generation_id_or_member_epoch >= 0 || !request.member_id.empty())) {
+    // A KIP-848 member: its current member epoch (a stale one is an illegal generation here).
+    if (auto e =
+            validate_consumer_member(*g, request.member_id, request.generation_id_or_member_epoch))
+      return finish(*e == error_code::stale_member_epoch ? error_code::illegal_generation : *e);
+  } else if (request.generation_id_or_member_epoch >= 0 || !request.member_id.empty() ||
+             request.group_instance_id) {
     if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id))
       return finish(*e);
-    if (request.generation_id_or_member_epoch != g->generation) return finish(error_code::illegal_generation);
+    if (request.generation_id_or_member_epoch != g->generation)
+      return finish(error_code::illegal_generation);
   }
 
   std::vector<entry> writes;

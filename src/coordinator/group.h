@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "coordinator/consumer_group.h"
 #include "coordinator/member.h"
 #include "coordinator/timer_queue.h"
 #include "coordinator/types.h"
@@ -143,6 +144,12 @@ class group {
   // Forgets the membership state (a tombstone replayed): a fresh Empty group, offsets kept.
   void clear_metadata();
   bool has_metadata_record = false;  // set by load_record, for loading only
+
+  // ---- KIP-848 ----
+  // Set when the group speaks the consumer protocol (ConsumerGroupHeartbeat): its membership is
+  // here, and the classic membership above stays empty. The offsets are kept above either way.
+  std::optional<consumer_group> consumer;
+  bool is_consumer_group() const { return consumer && consumer->exists(); }
 
  private:
   std::string id_;

@@ -87,6 +87,22 @@ void group_coordinator::sync_group(protocol::sync_group_request request, int16_t
   });
 }
 
+void group_coordinator::consumer_group_heartbeat(
+    protocol::consumer_group_heartbeat_request request, int16_t version, client_info client,
+    completion<protocol::consumer_group_heartbeat_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.consumer_group_heartbeat(std::move(request), version, client, now, std::move(done));
+  });
+}
+
+void group_coordinator::consumer_group_describe(
+    const protocol::consumer_group_describe_request& request, int16_t version,
+    completion<protocol::consumer_group_describe_response> done) {
+  run([&](coordinator_core& core, int64_t) {
+    core.consumer_group_describe(request, version, std::move(done));
+  });
+}
+
 void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,
                                   completion<protocol::heartbeat_response> done) {
   run([&](coordinator_core& core, int64_t now) {

@@ -77,6 +77,12 @@ class group_coordinator {
                      completion<protocol::delete_groups_response> done);
   void offset_delete(const protocol::offset_delete_request& request, int16_t version,
                      completion<protocol::offset_delete_response> done);
+  void consumer_group_heartbeat(protocol::consumer_group_heartbeat_request request, int16_t version,
+                                client_info client,
+                                completion<protocol::consumer_group_heartbeat_response> done);
+  void consumer_group_describe(const protocol::consumer_group_describe_request& request,
+                               int16_t version,
+                               completion<protocol::consumer_group_describe_response> done);
 
  private:
   // Runs `f(core, now)` under the lock, then delivers what it produced.

@@ -121,6 +121,10 @@ result<decoded_record> decode_record(protocol::bytes_view key,
     return decoded_record{std::move(entry)};
   }
   if (key_version < 0) return fail(errc::malformed_key, "negative key version");
+  if (auto consumer = decode_consumer_record(key_version, kr.rest(), value_version, value_body)) {
+    if (!*consumer) return consumer->error();
+    return decoded_record{std::move(**consumer)};
+  }
   return decoded_record{foreign_entry{key_version}};
 }
 

@@ -10,10 +10,18 @@
 //                                                          leader, currentStateTimestamp, members}
 //   tombstone       the same key with a null value
 //
-// These are the versions Kafka 3.9 writes. Reading accepts every version of the schemas (keys 0-2,
-// values 0-4; a newer value version is read as the newest known, since they only add tagged
-// fields); keys of version 3 and up (KIP-848 consumer groups, share groups) are recognised and
-// skipped. Pure functions; any thread.
+//   consumer groups (KIP-848, Kafka 4.x's formats; the key prefix is the record type, values v0):
+//                   3 ConsumerGroupMetadata {epoch, metadataHash}
+//                   5 ConsumerGroupMemberMetadata {subscription}
+//                   6 ConsumerGroupTargetAssignmentMetadata {assignmentEpoch}
+//                   7 ConsumerGroupTargetAssignmentMember {topicPartitions}
+//                   8 ConsumerGroupCurrentMemberAssignment {memberEpoch, state, partitions}
+//
+// These are the versions Kafka 3.9 (classic groups) and 4.x (consumer groups) write. Reading
+// accepts every version of the schemas (keys 0-2, values 0-4; a newer value version is read as the
+// newest known, since they only add tagged fields); other record types (4.x's partition metadata
+// and regular expressions, share and streams groups) are recognised and skipped. Pure functions;
+// any thread.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +30,7 @@
 #include <string_view>
 #include <variant>
 
+#include "coordinator/consumer_group.h"
 #include "coordinator/errc.h"
 #include "coordinator/types.h"
 #include "protocol/generated/group_metadata_value.h"
@@ -76,7 +85,16 @@ struct group_metadata_entry {
 struct foreign_entry {  // a record kind this coordinator does not keep (KIP-848, share groups)
   int16_t key_version = 0;
 };
-using decoded_record = std::variant<offset_commit_entry, group_metadata_entry, foreign_entry>;
+using decoded_record =
+    std::variant<offset_commit_entry, group_metadata_entry, consumer_record, foreign_entry>;
+
+// A consumer group's record (a tombstone when the record says `deleted`).
+log_record consumer_group_record(const consumer_record& record, int64_t now_ms);
+// Record types 3, 5-8; nullopt for any other type.
+std::optional<result<consumer_record>> decode_consumer_record(int16_t type,
+                                                              protocol::bytes_view key,
+                                                              std::optional<int16_t> value_version,
+                                                              protocol::bytes_view value);
 
 result<decoded_record> decode_record(protocol::bytes_view key,
                                      std::optional<protocol::bytes_view> value);

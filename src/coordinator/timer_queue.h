@@ -16,11 +16,13 @@
 namespace sluice::coordinator {
 
 enum class timer_kind {
-  member_session,  // a member's session (or a new member's join) timed out
-  pending_member,  // a member that got MEMBER_ID_REQUIRED never came back
-  join,            // the join phase of a rebalance is over (rebalance timeout, initial delay)
-  sync,            // members that did not SyncGroup within the rebalance timeout
-  retention,       // time to look for expired offsets
+  member_session,       // a member's session (or a new member's join) timed out
+  pending_member,       // a member that got MEMBER_ID_REQUIRED never came back
+  join,                 // the join phase of a rebalance is over (rebalance timeout, initial delay)
+  sync,                 // members that did not SyncGroup within the rebalance timeout
+  retention,            // time to look for expired offsets
+  consumer_session,     // a consumer-protocol member sent no heartbeat within its session timeout
+  consumer_revocation,  // a consumer-protocol member did not give partitions up in time
 };
 
 struct timer_key {
@@ -28,7 +30,7 @@ struct timer_key {
   std::string group;
   std::string member;
   uint64_t group_incarnation = 0;  // the group object the timer was armed for
-  int32_t generation = 0;          // sync timers: the generation whose SyncGroups are awaited
+  int32_t generation = 0;  // sync timers: the generation awaited; revocation: the member epoch
 };
 
 using timer_id = uint64_t;

@@ -69,6 +69,8 @@ void handle_find_coordinator(request_context& ctx, protocol::reader& body, respo
 void handle_join_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_sync_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
+void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
+void handle_consumer_group_describe(request_context& ctx, protocol::reader& body, responder reply);
 void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder reply);

@@ -68,6 +68,8 @@ constexpr std::array kTable{
     handler_entry{61, 0, 0, handle_describe_producers},
     handler_entry{65, 0, 0, handle_describe_transactions},
     handler_entry{66, 0, 1, handle_list_transactions},
+    handler_entry{68, 0, 1, handle_consumer_group_heartbeat},
+    handler_entry{69, 0, 1, handle_consumer_group_describe},
     handler_entry{75, 0, 0, handle_describe_topic_partitions},
 };
 

@@ -31,6 +31,7 @@ struct uuid {
   std::array<uint8_t, 16> value{};
   bool is_zero() const;
   friend bool operator==(const uuid&, const uuid&) = default;
+  friend auto operator<=>(const uuid&, const uuid&) = default;  // byte order, for maps
   // Kafka prints topic ids as URL-safe base64 without padding (22 characters).
   std::string to_base64() const;
   static std::optional<uuid> from_base64(std::string_view text);

@@ -478,11 +478,31 @@ void broker::start_group_coordinator() {
   gc.max_session_timeout_ms = c.group_max_session_timeout_ms;
   gc.initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
   gc.max_group_size = c.group_max_size;
+  gc.consumer_protocol_enabled =
+      std::find(c.group_coordinator_rebalance_protocols.begin(),
+                c.group_coordinator_rebalance_protocols.end(),
+                "consumer") != c.group_coordinator_rebalance_protocols.end();
+  gc.consumer_session_timeout_ms = c.group_consumer_session_timeout_ms;
+  gc.consumer_heartbeat_interval_ms = c.group_consumer_heartbeat_interval_ms;
+  gc.consumer_max_size = c.group_consumer_max_size;
+  gc.consumer_assignors = c.group_consumer_assignors;
   gc.offsets_retention_ms = int64_t{c.offsets_retention_minutes} * 60 * 1000;
   coordinator::coordinator_hooks hooks;
   hooks.partition_exists = [store = metadata_.get()](const std::string& topic, int32_t p) {
     auto t = store->topic(topic);
     return t && p >= 0 && p < static_cast<int32_t>(t->partitions.size());
+  };
+  hooks.topic_lookup = [store = metadata_.get()](
+                           const std::string& topic) -> std::optional<coordinator::topic_info> {
+    auto t = store->topic(topic);
+    if (!t) return std::nullopt;
+    return coordinator::topic_info{t->id, static_cast<int32_t>(t->partitions.size())};
+  };
+  hooks.topic_name = [store =
+                          metadata_.get()](const protocol::uuid& id) -> std::optional<std::string> {
+    auto t = store->topic_by_id(id);
+    if (!t) return std::nullopt;
+    return t->name;
   };
   offsets_log_ = std::make_unique<internal_topic_log>(*replicas_,
                                                       std::string(cluster::consumer_offsets_topic));

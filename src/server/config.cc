@@ -303,6 +303,14 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.group_min_session_timeout_ms = b.get<int32_t>("group.min.session.timeout.ms");
   c.group_max_session_timeout_ms = b.get<int32_t>("group.max.session.timeout.ms");
   c.group_max_size = b.get<int32_t>("group.max.size");
+  c.group_coordinator_rebalance_protocols =
+      b.get<config_list>("group.coordinator.rebalance.protocols");
+  c.group_consumer_session_timeout_ms = b.get<int32_t>("group.consumer.session.timeout.ms");
+  c.group_consumer_heartbeat_interval_ms = b.get<int32_t>("group.consumer.heartbeat.interval.ms");
+  c.group_consumer_max_size = b.get<int32_t>("group.consumer.max.size");
+  c.group_consumer_assignors = b.get<config_list>("group.consumer.assignors");
+  if (c.group_consumer_assignors.empty())
+    b.error("group.consumer.assignors", "at least one assignor is needed");
   c.transaction_state_log_replication_factor =
       static_cast<int16_t>(b.get<int32_t>("transaction.state.log.replication.factor"));
   c.transaction_state_log_min_isr = b.get<int32_t>("transaction.state.log.min.isr");

@@ -132,6 +132,11 @@ struct broker_config {
   int32_t group_min_session_timeout_ms = 6000;
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t group_max_size = INT32_MAX;
+  config_list group_coordinator_rebalance_protocols = {"classic", "consumer"};
+  int32_t group_consumer_session_timeout_ms = 45'000;
+  int32_t group_consumer_heartbeat_interval_ms = 5'000;
+  int32_t group_consumer_max_size = INT32_MAX;
+  config_list group_consumer_assignors = {"uniform", "range"};
 
   // Transactions
   int16_t transaction_state_log_replication_factor = 3;

@@ -491,6 +491,35 @@ std::vector<config_key> build_catalogue() {
        .default_value = "2147483647",
        .doc = "The most members one consumer group may have.",
        .valid = at_least(1)});
+  add({.name = "group.coordinator.rebalance.protocols",
+       .type = t::list,
+       .default_value = "classic,consumer",
+       .doc = "The group protocols served: classic (JoinGroup/SyncGroup) and consumer (KIP-848's "
+              "ConsumerGroupHeartbeat, Kafka 4's default; a consumer opts in with "
+              "group.protocol=consumer).",
+       .valid = each_one_of({"classic", "consumer"})});
+  add({.name = "group.consumer.session.timeout.ms",
+       .type = t::int_,
+       .default_value = "45000",
+       .doc = "How long a consumer-protocol member may go without a heartbeat before it is "
+              "removed from its group.",
+       .valid = at_least(1)});
+  add({.name = "group.consumer.heartbeat.interval.ms",
+       .type = t::int_,
+       .default_value = "5000",
+       .doc = "How often consumer-protocol members are told to heartbeat.",
+       .valid = at_least(1)});
+  add({.name = "group.consumer.max.size",
+       .type = t::int_,
+       .default_value = "2147483647",
+       .doc = "The most members one consumer-protocol group may have.",
+       .valid = at_least(1)});
+  add({.name = "group.consumer.assignors",
+       .type = t::list,
+       .default_value = "uniform,range",
+       .doc = "The server-side assignors consumer-protocol groups may use; the first is the "
+              "default (uniform: balanced and sticky; range: co-partitioned ranges per topic).",
+       .valid = each_one_of({"uniform", "range"})});
 
   section = "Transactions";
   add({.name = "transaction.state.log.replication.factor",

@@ -125,10 +125,15 @@ TEST(records, group_metadata_value_bytes) {
 }
 
 TEST(records, foreign_and_malformed_records) {
-  bytes consumer_group_key{0x00, 0x03, 0x00, 0x01, 'g'};  // a KIP-848 record
-  auto foreign = decode_record(consumer_group_key, std::nullopt);
+  // KIP-848's partition metadata (type 4, no longer written since Kafka 4.1) is skipped.
+  bytes partition_metadata_key{0x00, 0x04, 0x00, 0x01, 'g'};
+  auto foreign = decode_record(partition_metadata_key, std::nullopt);
   ASSERT_TRUE(foreign.ok());
-  EXPECT_EQ(std::get<foreign_entry>(*foreign).key_version, 3);
+  EXPECT_EQ(std::get<foreign_entry>(*foreign).key_version, 4);
+  // Type 3 is a consumer group's epoch record: here its tombstone.
+  auto consumer = decode_record(bytes{0x00, 0x03, 0x00, 0x01, 'g'}, std::nullopt);
+  ASSERT_TRUE(consumer.ok());
+  EXPECT_TRUE(std::get<group_epoch_record>(std::get<consumer_record>(*consumer).body).deleted);
   EXPECT_EQ(decode_record(bytes{0x00}, std::nullopt).code(), errc::malformed_key);
   EXPECT_EQ(decode_record(bytes{0x00, 0x01, 0x00, 0x05, 'g'}, std::nullopt).code(),
             errc::malformed_key);

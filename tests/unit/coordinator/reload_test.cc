@@ -162,8 +162,8 @@ TEST(reload, offsets_after_a_group_tombstone_make_a_simple_group) {
   committed_offset c;
   c.offset = 3;
   h.log[p].push_back(offset_commit_record("g", topic_partition{"t", 0}, c, 0));
-  // A KIP-848 record on the same partition is ignored.
-  h.log[p].push_back(log_record{{0x00, 0x03, 0x00, 0x01, 'x'}, protocol::bytes{0x00, 0x00}, 0});
+  // A record type this coordinator does not keep (KIP-848 partition metadata) is ignored.
+  h.log[p].push_back(log_record{{0x00, 0x04, 0x00, 0x01, 'x'}, protocol::bytes{0x00, 0x00}, 0});
   // A group that only ever had a tombstoned offset disappears.
   h.log[p].push_back(offset_commit_record("h-gone", topic_partition{"t", 0}, c, 0));
   h.log[p].push_back(offset_commit_tombstone("h-gone", topic_partition{"t", 0}, 0));

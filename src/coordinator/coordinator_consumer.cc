@@ -1,0 +1,507 @@
+// KIP-848 consumer groups: ConsumerGroupHeartbeat, ConsumerGroupDescribe, member session and
+// revocation timeouts, and the checks offsets APIs make against a consumer group's members.
+//
+// A heartbeat is decided as Kafka's GroupMetadataManager does: (1) the member's subscription is
+// updated, and the group epoch bumped when a subscription or the subscribed topics changed;
+// (2) a new target assignment is computed by the server-side assignor when the group epoch is
+// ahead of it; (3) the member is reconciled one step towards its target (reconcile()). Each step's
+// outcome is a record; records are applied at once through consumer_group::apply (the same path a
+// load replays) and appended, and the answer goes out when the append is written.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "coordinator/assignor.h"
+#include "coordinator/coordinator_core.h"
+
+namespace sluice::coordinator {
+
+namespace {
+
+using heartbeat_request = protocol::consumer_group_heartbeat_request;
+using heartbeat_response = protocol::consumer_group_heartbeat_response;
+
+heartbeat_response heartbeat_error(error_code e, std::string message = {}) {
+  heartbeat_response r;
+  r.error_code = code(e);
+  if (!message.empty()) r.error_message = std::move(message);
+  return r;
+}
+
+// Kafka's checks of a heartbeat's fields, with its messages.
+std::optional<std::string> invalid_heartbeat(const heartbeat_request& r) {
+  if (r.group_id.empty()) return "GroupId can't be empty.";
+  if (r.instance_id && r.instance_id->empty()) return "InstanceId can't be empty.";
+  if (r.rack_id && r.rack_id->empty()) return "RackId can't be empty.";
+  const member_epoch epoch(r.member_epoch);
+  if (epoch > join_epoch || epoch == leave_epoch) {
+    if (r.member_id.empty()) return "MemberId can't be empty.";
+  } else if (epoch == join_epoch) {
+    if (r.rebalance_timeout_ms == -1)
+      return "RebalanceTimeoutMs must be provided in first request.";
+    if (!r.topic_partitions || !r.topic_partitions->empty())
+      return "TopicPartitions must be empty when (re-)joining.";
+    const bool names = r.subscribed_topic_names && !r.subscribed_topic_names->empty();
+    if (!names && !r.subscribed_topic_regex)
+      return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
+  } else if (epoch == static_leave_epoch) {
+    if (r.member_id.empty()) return "MemberId can't be empty.";
+    if (!r.instance_id) return "InstanceId can't be null.";
+  } else {
+    return "MemberEpoch is invalid.";
+  }
+  return std::nullopt;
+}
+
+std::optional<partition_assignment> owned_of(const heartbeat_request& r) {
+  if (!r.topic_partitions) return std::nullopt;
+  partition_assignment out;
+  for (const auto& t : *r.topic_partitions)
+    if (!t.partitions.empty()) out[t.topic_id].insert(t.partitions.begin(), t.partitions.end());
+  return out;
+}
+
+heartbeat_response::assignment_data assignment_of(const consumer_member& m) {
+  heartbeat_response::assignment_data a;
+  for (const auto& [topic, partitions] : m.assigned) {
+    auto& t = a.topic_partitions.emplace_back();
+    t.topic_id = topic;
+    t.partitions.assign(partitions.begin(), partitions.end());
+  }
+  return a;
+}
+
+// FNV-1a over the subscribed topics' names, ids and partition counts: changes whenever one of
+// them does (KIP-1101's metadata hash plays this role in Kafka).
+int64_t metadata_hash(const std::map<std::string, topic_info>& topics) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 1099511628211ull;
+    }
+  };
+  for (const auto& [name, info] : topics) {
+    mix(name.data(), name.size());
+    mix(info.id.value.data(), info.id.value.size());
+    mix(&info.partitions, sizeof info.partitions);
+  }
+  return static_cast<int64_t>(h);
+}
+
+}  // namespace
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+std::map<std::string, topic_info> coordinator_core::subscribed_topics(
+    const consumer_group& cg, const consumer_member* replacing) const {
+  std::set<std::string> names;
+  for (const auto& [id, m] : cg.members()) {
+    const consumer_member& effective = replacing && replacing->id == id ? *replacing : m;
+    names.insert(effective.subscribed_topic_names.begin(), effective.subscribed_topic_names.end());
+  }
+  if (replacing && !cg.find(replacing->id))
+    names.insert(replacing->subscribed_topic_names.begin(),
+                 replacing->subscribed_topic_names.end());
+  std::map<std::string, topic_info> out;
+  if (!hooks_.topic_lookup) return out;
+  for (const auto& name : names)
+    if (auto info = hooks_.topic_lookup(name); info && info->partitions > 0) out[name] = *info;
+  return out;
+}
+
+void coordinator_core::write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
+                                              std::vector<log_record>& out, int64_t now_ms) {
+  for (auto& body : bodies) {
+    consumer_record r{g.id(), std::move(body)};
+    g.consumer->apply(r.body);
+    out.push_back(consumer_group_record(r, now_ms));
+  }
+}
+
+std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
+                                                                   const std::string& member_id) {
+  consumer_group& cg = *g.consumer;
+  const consumer_member* m = cg.find(member_id);
+  if (!m) return {};
+  consumer_member without = *m;
+  without.subscribed_topic_names.clear();
+  std::vector<consumer_record_body> out;
+  out.push_back(current_assignment_record{.member_id = member_id, .deleted = true});
+  out.push_back(target_member_record{.member_id = member_id, .deleted = true});
+  consumer_member gone;
+  gone.id = member_id;
+  out.push_back(member_subscription_record{.member = gone, .deleted = true});
+  // The group epoch moves on so that the others get the removed member's partitions.
+  auto topics_after = subscribed_topics(cg, &without);
+  out.push_back(
+      group_epoch_record{.epoch = cg.epoch().next(), .metadata_hash = metadata_hash(topics_after)});
+  timers_.cancel(g.consumer->session_timers[member_id]);
+  timers_.cancel(g.consumer->revocation_timers[member_id]);
+  g.consumer->session_timers.erase(member_id);
+  g.consumer->revocation_timers.erase(member_id);
+  return out;
+}
+
+void coordinator_core::remove_consumer_member(group& g, const std::string& member_id,
+                                              const char* why, int64_t now_ms) {
+  if (!g.consumer || !g.consumer->find(member_id)) return;
+  spdlog::info("group {}: member {} removed ({})", g.id(), member_id, why);
+  std::vector<log_record> records;
+  write_consumer_records(g, member_removal(g, member_id), records, now_ms);
+  append_and_forget(g.partition(), std::move(records));
+}
+
+std::optional<error_code> coordinator_core::validate_consumer_member(const group& g,
+                                                                     const std::string& member_id,
+                                                                     int32_t epoch) const {
+  const consumer_member* m = g.consumer->find(member_id);
+  if (!m) return error_code::unknown_member_id;
+  if (m->epoch.value() != epoch) return error_code::stale_member_epoch;
+  return std::nullopt;
+}
+
+// ---- ConsumerGroupHeartbeat ------------------------------------------------------------------
+
+void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16_t version,
+                                                const client_info& client, int64_t now_ms,
+                                                completion<heartbeat_response> done) {
+  (void)version;
+  if (!config_.consumer_protocol_enabled)
+    return respond(std::move(done), heartbeat_error(error_code::unsupported_version,
+                                                    "The consumer group protocol is not enabled "
+                                                    "(group.coordinator.rebalance.protocols)."));
+  if (auto bad = invalid_heartbeat(request)) {
+    spdlog::info("group {}: ConsumerGroupHeartbeat of member {} refused: {}", request.group_id,
+                 request.member_id, *bad);
+    return respond(std::move(done), heartbeat_error(error_code::invalid_request, *bad));
+  }
+  if (request.server_assignor &&
+      std::find(config_.consumer_assignors.begin(), config_.consumer_assignors.end(),
+                *request.server_assignor) == config_.consumer_assignors.end()) {
+    std::string names;
+    for (const auto& a : config_.consumer_assignors) names += (names.empty() ? "" : ", ") + a;
+    return respond(std::move(done),
+                   heartbeat_error(error_code::unsupported_assignor,
+                                   "ServerAssignor " + *request.server_assignor +
+                                       " is not supported. Supported assignors: " + names + "."));
+  }
+  if (request.subscribed_topic_regex && !request.subscribed_topic_regex->empty()) {
+    spdlog::info("group {}: regular-expression subscriptions are not supported yet",
+                 request.group_id);
+    return respond(std::move(done), heartbeat_error(error_code::invalid_request,
+                                                    "SubscribedTopicRegex is not supported yet."));
+  }
+  if (auto e = check_group(request.group_id, false))
+    return respond(std::move(done), heartbeat_error(*e));
+
+  const member_epoch epoch(request.member_epoch);
+  group* g = lookup(request.group_id);
+  if (!g || (!g->consumer && epoch != join_epoch)) {
+    if (epoch != join_epoch)
+      return respond(std::move(done),
+                     heartbeat_error(error_code::unknown_member_id,
+                                     "Member " + request.member_id + " is not a member of group " +
+                                         request.group_id + "."));
+  }
+  if (!g) g = &create_group(request.group_id, now_ms);
+  if (!g->consumer) {
+    if (g->size() > 0 || !g->is(group_state::empty))
+      return respond(std::move(done),
+                     heartbeat_error(error_code::group_id_not_found,
+                                     "Group " + g->id() + " is not a consumer group."));
+    g->consumer.emplace();
+  }
+  consumer_group& cg = *g->consumer;
+  std::vector<log_record> records;
+  if (g->has_metadata_record || g->protocol_type) {
+    // An empty classic group becomes a consumer group: its classic record goes.
+    records.push_back(group_metadata_tombstone(g->id(), now_ms));
+    g->clear_metadata();
+  }
+
+  // Leaving.
+  if (epoch == leave_epoch || epoch == static_leave_epoch) {
+    std::string member_id = request.member_id;
+    if (!cg.find(member_id))
+      return respond(std::move(done), heartbeat_error(error_code::unknown_member_id));
+    write_consumer_records(*g, member_removal(*g, member_id), records, now_ms);
+    heartbeat_response r;
+    r.member_id = member_id;
+    r.member_epoch = epoch.value();
+    spdlog::info("group {}: member {} left", g->id(), member_id);
+    return append(
+        g->partition(), std::move(records),
+        [this, done = std::move(done), r = std::move(r)](append_status s, int64_t) mutable {
+          if (s != append_status::ok) r = heartbeat_error(store_error(s));
+          respond(std::move(done), std::move(r));
+        });
+  }
+
+  // The member: new, rejoining or current.
+  std::string member_id = request.member_id.empty() ? new_member_id("") : request.member_id;
+  const consumer_member* existing = cg.find(member_id);
+  if (!existing && cg.members().size() >= static_cast<size_t>(config_.consumer_max_size))
+    return respond(std::move(done),
+                   heartbeat_error(error_code::group_max_size_reached,
+                                   "The consumer group has reached its maximum capacity of " +
+                                       std::to_string(config_.consumer_max_size) + " members."));
+  std::optional<partition_assignment> owned = owned_of(request);
+  if (epoch != join_epoch) {
+    if (!existing)
+      return respond(
+          std::move(done),
+          heartbeat_error(error_code::unknown_member_id,
+                          "Member " + member_id + " is not a member of group " + g->id() + "."));
+    if (epoch > existing->epoch ||
+        (epoch < existing->epoch &&
+         (epoch != existing->previous_epoch || !owned || !is_subset(*owned, existing->assigned))))
+      return respond(
+          std::move(done),
+          heartbeat_error(error_code::fenced_member_epoch,
+                          "The consumer group member has a " +
+                              std::string(epoch > existing->epoch ? "greater" : "smaller") +
+                              " member epoch (" + std::to_string(epoch.value()) +
+                              ") than the one known by the group coordinator (" +
+                              std::to_string(existing->epoch.value()) +
+                              "). The member must abandon all its partitions and rejoin."));
+  }
+  if (request.instance_id) {
+    // A static member that restarts takes over from its previous incarnation.
+    std::string previous = cg.member_of_instance(*request.instance_id);
+    if (!previous.empty() && previous != member_id) {
+      if (epoch != join_epoch)
+        return respond(std::move(done), heartbeat_error(error_code::fenced_instance_id));
+      write_consumer_records(*g, member_removal(*g, previous), records, now_ms);
+      existing = cg.find(member_id);
+    }
+  }
+
+  // (1) The subscription. (`prior` is a copy: `existing` sees the records as they are applied.)
+  const std::optional<consumer_member> prior =
+      existing ? std::optional<consumer_member>(*existing) : std::nullopt;
+  consumer_member updated = prior.value_or(consumer_member{});
+  updated.id = member_id;
+  if (request.instance_id) updated.instance_id = request.instance_id;
+  if (request.rack_id) updated.rack_id = request.rack_id;
+  if (request.rebalance_timeout_ms != -1)
+    updated.rebalance_timeout_ms = request.rebalance_timeout_ms;
+  if (request.server_assignor) updated.server_assignor = request.server_assignor;
+  if (request.subscribed_topic_names) {
+    updated.subscribed_topic_names = *request.subscribed_topic_names;
+    std::sort(updated.subscribed_topic_names.begin(), updated.subscribed_topic_names.end());
+    updated.subscribed_topic_names.erase(
+        std::unique(updated.subscribed_topic_names.begin(), updated.subscribed_topic_names.end()),
+        updated.subscribed_topic_names.end());
+  }
+  updated.client_id = client.client_id;
+  updated.client_host = client.client_host;
+  if (epoch == join_epoch && prior) {
+    // Rejoining: the member gave everything up.
+    updated.assigned.clear();
+    updated.pending_revocation.clear();
+  }
+
+  std::vector<consumer_record_body> bodies;
+  bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
+              prior->server_assignor != updated.server_assignor;
+  if (!prior || !prior->same_subscription(updated))
+    bodies.push_back(member_subscription_record{.member = updated});
+  const auto topics = subscribed_topics(cg, &updated);
+  const int64_t hash = metadata_hash(topics);
+  group_epoch next_epoch = cg.epoch();
+  if (bump || hash != cg.metadata_hash()) {
+    next_epoch = cg.epoch().next();
+    bodies.push_back(group_epoch_record{.epoch = next_epoch, .metadata_hash = hash});
+  }
+  if (epoch == join_epoch && prior &&
+      (!prior->assigned.empty() || !prior->pending_revocation.empty())) {
+    // The rejoining member owns nothing now: release its partitions for the others.
+    bodies.push_back(current_assignment_record{.member_id = member_id,
+                                               .epoch = member_epoch(0),
+                                               .previous_epoch = prior->epoch,
+                                               .state = member_state::stable});
+  }
+  write_consumer_records(*g, std::move(bodies), records, now_ms);
+
+  // (2) The target assignment.
+  if (cg.epoch() > cg.assignment_epoch()) {
+    std::map<std::string, assignor_member> inputs;
+    std::map<protocol::uuid, int32_t> counts;
+    std::map<std::string, protocol::uuid> ids;
+    for (const auto& [name, info] : topics) {
+      counts[info.id] = info.partitions;
+      ids[name] = info.id;
+    }
+    std::map<std::string, int> votes;
+    for (const auto& [id, m] : cg.members()) {
+      auto& in = inputs[id];
+      for (const auto& name : m.subscribed_topic_names)
+        if (auto it = ids.find(name); it != ids.end()) in.topics.insert(it->second);
+      in.current = m.target;
+      if (m.server_assignor) ++votes[*m.server_assignor];
+    }
+    // The assignor most members ask for; the first configured one when none asks.
+    std::string assignor = config_.consumer_assignors.front();
+    int best = 0;
+    for (const auto& [name, n] : votes)
+      if (n > best) assignor = name, best = n;
+    auto assignment = run_assignor(assignor, inputs, counts);
+    if (!assignment) assignment = assign_uniform(inputs, counts);
+    std::vector<consumer_record_body> targets;
+    for (const auto& [id, m] : cg.members()) {
+      const partition_assignment& t = (*assignment)[id];
+      if (t != m.target) targets.push_back(target_member_record{.member_id = id, .target = t});
+    }
+    targets.push_back(
+        target_epoch_record{.assignment_epoch = cg.epoch(), .assignment_timestamp = now_ms});
+    write_consumer_records(*g, std::move(targets), records, now_ms);
+  }
+
+  // (3) Reconciliation.
+  const consumer_member before = *cg.find(member_id);
+  consumer_member next =
+      reconcile(before, cg.assignment_epoch(), owned,
+                [&cg](const protocol::uuid& t, int32_t p) { return cg.is_owned(t, p); });
+  if (!next.same_assignment(before)) {
+    write_consumer_records(
+        *g,
+        {current_assignment_record{.member_id = member_id,
+                                   .epoch = next.epoch,
+                                   .previous_epoch = next.previous_epoch,
+                                   .state = next.state,
+                                   .assigned = next.assigned,
+                                   .pending_revocation = next.pending_revocation}},
+        records, now_ms);
+  }
+  const consumer_member& now = *cg.find(member_id);
+  spdlog::debug("group {}: member {} epoch {} -> {} state {} assigned {} target {} owned {}",
+                g->id(), member_id, request.member_epoch, now.epoch.value(), to_string(now.state),
+                now.assigned.size(), now.target.size(),
+                owned ? std::to_string(owned->size()) : "null");
+
+  // Timers: the session, and the time a member has to give partitions up.
+  timer_id& session = cg.session_timers[member_id];
+  timers_.cancel(session);
+  session = timers_.schedule(
+      now_ms + config_.consumer_session_timeout_ms,
+      timer_key{timer_kind::consumer_session, g->id(), member_id, g->incarnation()});
+  timer_id& revocation = cg.revocation_timers[member_id];
+  if (now.state != member_state::unrevoked_partitions) {
+    timers_.cancel(revocation);
+  } else if (before.state != member_state::unrevoked_partitions || before.epoch != now.epoch ||
+             revocation == no_timer) {
+    timers_.cancel(revocation);
+    revocation = timers_.schedule(now_ms + std::max(now.rebalance_timeout_ms, 0),
+                                  timer_key{timer_kind::consumer_revocation, g->id(), member_id,
+                                            g->incarnation(), now.epoch.value()});
+  }
+
+  heartbeat_response r;
+  r.member_id = member_id;
+  r.member_epoch = now.epoch.value();
+  r.heartbeat_interval_ms = config_.consumer_heartbeat_interval_ms;
+  // The assignment goes out on a full request (joining, or after an error) or when it changed.
+  const bool full =
+      epoch == join_epoch || (request.rebalance_timeout_ms != -1 &&
+                              request.subscribed_topic_names && request.topic_partitions);
+  if (full || !prior || now.assigned != prior->assigned) r.assignment = assignment_of(now);
+  if (records.empty()) return respond(std::move(done), std::move(r));
+  append(g->partition(), std::move(records),
+         [this, done = std::move(done), r = std::move(r)](append_status s, int64_t) mutable {
+           if (s != append_status::ok) r = heartbeat_error(store_error(s));
+           respond(std::move(done), std::move(r));
+         });
+}
+
+void coordinator_core::on_consumer_timer(group& g, timer_id id, const timer_key& key,
+                                         int64_t now_ms) {
+  if (!g.consumer) return;
+  auto& timers = key.kind == timer_kind::consumer_session ? g.consumer->session_timers
+                                                          : g.consumer->revocation_timers;
+  auto it = timers.find(key.member);
+  if (it == timers.end() || it->second != id) return;
+  it->second = no_timer;
+  if (key.kind == timer_kind::consumer_session) {
+    remove_consumer_member(g, key.member, "session timeout", now_ms);
+    return;
+  }
+  const consumer_member* m = g.consumer->find(key.member);
+  if (m && m->state == member_state::unrevoked_partitions && m->epoch.value() == key.generation)
+    remove_consumer_member(g, key.member,
+                           "did not revoke its partitions within its rebalance timeout", now_ms);
+}
+
+void coordinator_core::after_consumer_load(group& g, int64_t now_ms) {
+  if (!g.consumer) return;
+  for (const auto& [id, m] : g.consumer->members()) {
+    timer_id& t = g.consumer->session_timers[id];
+    timers_.cancel(t);
+    t = timers_.schedule(now_ms + config_.consumer_session_timeout_ms,
+                         timer_key{timer_kind::consumer_session, g.id(), id, g.incarnation()});
+  }
+}
+
+void coordinator_core::drop_consumer_group(group& g) {
+  if (!g.consumer) return;
+  for (auto& [id, t] : g.consumer->session_timers) timers_.cancel(t);
+  for (auto& [id, t] : g.consumer->revocation_timers) timers_.cancel(t);
+}
+
+// ---- ConsumerGroupDescribe -------------------------------------------------------------------
+
+void coordinator_core::consumer_group_describe(
+    const protocol::consumer_group_describe_request& request, int16_t /*version*/,
+    completion<protocol::consumer_group_describe_response> done) {
+  protocol::consumer_group_describe_response response;
+  for (const auto& id : request.group_ids) {
+    auto& out = response.groups.emplace_back();
+    out.group_id = id;
+    if (auto e = check_group(id, false)) {
+      out.error_code = code(*e);
+      continue;
+    }
+    const group* g = find_group(id);
+    if (!g || !g->consumer || (!g->consumer->exists())) {
+      out.error_code = code(error_code::group_id_not_found);
+      out.error_message =
+          g ? "Group " + id + " is not a consumer group." : "Group " + id + " not found.";
+      continue;
+    }
+    const consumer_group& cg = *g->consumer;
+    out.group_state = std::string(to_string(cg.state()));
+    out.group_epoch = cg.epoch().value();
+    out.assignment_epoch = cg.assignment_epoch().value();
+    out.assignor_name = config_.consumer_assignors.front();
+    for (const auto& [mid, m] : cg.members())
+      if (m.server_assignor) out.assignor_name = *m.server_assignor;
+    auto to_wire = [this](const partition_assignment& a) {
+      protocol::consumer_group_describe_response::assignment_data w;
+      for (const auto& [topic, partitions] : a) {
+        auto& t = w.topic_partitions.emplace_back();
+        t.topic_id = topic;
+        if (hooks_.topic_name) t.topic_name = hooks_.topic_name(topic).value_or("");
+        t.partitions.assign(partitions.begin(), partitions.end());
+      }
+      return w;
+    };
+    for (const auto& [mid, m] : cg.members()) {
+      auto& om = out.members.emplace_back();
+      om.member_id = mid;
+      om.instance_id = m.instance_id;
+      om.rack_id = m.rack_id;
+      om.member_epoch = m.epoch.value();
+      om.client_id = m.client_id;
+      om.client_host = m.client_host;
+      om.subscribed_topic_names = m.subscribed_topic_names;
+      om.subscribed_topic_regex = m.subscribed_topic_regex;
+      om.assignment = to_wire(m.assigned);
+      om.target_assignment = to_wire(m.target);
+      om.member_type = 1;  // the consumer protocol (0 would be a classic member)
+    }
+  }
+  respond(std::move(done), std::move(response));
+}
+
+}  // namespace sluice::coordinator

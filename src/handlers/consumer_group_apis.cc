@@ -1,0 +1,80 @@
+// KIP-848's consumer group APIs: ConsumerGroupHeartbeat (68) and ConsumerGroupDescribe (69),
+// decoded here, authorized as Kafka's KafkaApis does, and answered by the group coordinator.
+//
+// Authorization: a heartbeat needs READ on the group (else GROUP_AUTHORIZATION_FAILED) and
+// DESCRIBE on every topic it subscribes to (else TOPIC_AUTHORIZATION_FAILED); ConsumerGroupDescribe
+// needs DESCRIBE per group (refused groups answered GROUP_AUTHORIZATION_FAILED here, the others by
+// the coordinator, in request order).
+#include "coordinator/group_coordinator.h"
+#include "coordinator/responses.h"
+#include "handlers/authorization.h"
+#include "handlers/broker_services.h"
+#include "handlers/forward.h"
+#include "handlers/handlers.h"
+#include "protocol/generated/consumer_group_describe.h"
+#include "protocol/generated/consumer_group_heartbeat.h"
+
+namespace sluice::handlers {
+
+using protocol::error_code;
+
+void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& body,
+                                     responder reply) {
+  coordinator::client_info client{ctx.client_id(), "/" + ctx.connection->client_host};
+  forward<protocol::consumer_group_heartbeat_request>(
+      ctx, body, std::move(reply), ctx.services.groups,
+      [&ctx, &client](auto& g, protocol::consumer_group_heartbeat_request request, int16_t v,
+                      auto done) {
+        protocol::consumer_group_heartbeat_response refused;
+        if (!access(ctx).allows_group(acl_operation::read, request.group_id)) {
+          refused.error_code = static_cast<int16_t>(error_code::group_authorization_failed);
+          return done(std::move(refused));
+        }
+        if (request.subscribed_topic_names) {
+          for (const auto& topic : *request.subscribed_topic_names) {
+            if (!access(ctx).allows_topic(acl_operation::describe, topic)) {
+              refused.error_code = static_cast<int16_t>(error_code::topic_authorization_failed);
+              return done(std::move(refused));
+            }
+          }
+        }
+        g.consumer_group_heartbeat(std::move(request), v, std::move(client), std::move(done));
+      });
+}
+
+void handle_consumer_group_describe(request_context& ctx, protocol::reader& body, responder reply) {
+  forward<protocol::consumer_group_describe_request>(
+      ctx, body, std::move(reply), ctx.services.groups,
+      [acl = access(ctx)](auto& g, protocol::consumer_group_describe_request request, int16_t v,
+                          auto done) {
+        std::vector<std::string> wanted = std::move(request.group_ids);
+        std::vector<bool> allowed;
+        for (const auto& id : wanted) {
+          allowed.push_back(acl.allows_group(acl_operation::describe, id));
+          if (allowed.back()) request.group_ids.push_back(id);
+        }
+        const bool with_ops = request.include_authorized_operations;
+        g.consumer_group_describe(
+            request, v,
+            [acl, wanted = std::move(wanted), allowed = std::move(allowed), with_ops,
+             done = std::move(done)](protocol::consumer_group_describe_response described) mutable {
+              protocol::consumer_group_describe_response out;
+              size_t next = 0;
+              for (size_t i = 0; i < wanted.size(); ++i) {
+                if (allowed[i] && next < described.groups.size()) {
+                  auto& group = out.groups.emplace_back(std::move(described.groups[next++]));
+                  if (with_ops && group.error_code == 0)
+                    group.authorized_operations =
+                        acl.operations(resource_type::group, group.group_id);
+                  continue;
+                }
+                auto& group = out.groups.emplace_back();
+                group.group_id = wanted[i];
+                group.error_code = static_cast<int16_t>(error_code::group_authorization_failed);
+              }
+              done(std::move(out));
+            });
+      });
+}
+
+}  // namespace sluice::handlers
