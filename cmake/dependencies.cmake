@@ -20,6 +20,9 @@ if(NOT SLUICE_FUZZ_ONLY)
     find_package(benchmark REQUIRED)
   endif()
   pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+  # KIP-848 regular-expression subscriptions: Kafka evaluates them with RE2/J; RE2 is the same
+  # syntax, in linear time, so a client's pattern cannot stall the coordinator.
+  pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
   find_path(ZOOKEEPER_INCLUDE_DIR zookeeper/zookeeper.h REQUIRED)
   find_library(ZOOKEEPER_LIB zookeeper_mt REQUIRED)
   add_library(zookeeper_mt INTERFACE)

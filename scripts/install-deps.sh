@@ -13,7 +13,7 @@ packages=(
   libasio-dev libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  librdkafka-dev libzookeeper-mt-dev
+  librdkafka-dev libzookeeper-mt-dev libre2-dev
   clang-14 libclang-rt-14-dev clang-format
   # test clients and servers
   python3 python3-pytest python3-kafka python3-confluent-kafka python3-kazoo kcat zookeeper

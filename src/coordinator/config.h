@@ -43,6 +43,9 @@ struct coordinator_config {
   int32_t consumer_max_size = std::numeric_limits<int32_t>::max();
   // group.consumer.assignors: the server-side assignors by name; the first is the default.
   std::vector<std::string> consumer_assignors = {"uniform", "range"};
+  // How often regular-expression subscriptions are matched against the topics again, so a topic
+  // created later joins the subscription (Kafka's coordinator refreshes every 10 seconds too).
+  int64_t regex_refresh_ms = 10'000;
 };
 
 }  // namespace sluice::coordinator

@@ -140,6 +140,10 @@ class consumer_group {
   // Timers the coordinator keeps per member (not state the records carry).
   std::map<std::string, timer_id> session_timers;
   std::map<std::string, timer_id> revocation_timers;
+  // The topics each member's regular expression matches (SubscribedTopicRegex), as resolved
+  // against the cluster's topics at `regex_resolved_ms`; derived, not recorded.
+  std::map<std::string, std::set<std::string>> regex_topics;
+  int64_t regex_resolved_ms = -1;
 
  private:
   void set_owner(const partition_assignment& a, const std::string& member_id);

@@ -83,7 +83,7 @@ void coordinator_core::describe_groups(const protocol::describe_groups_request& 
     if (g->is_consumer_group()) {
       // KIP-848 groups are described by ConsumerGroupDescribe; Admin clients fall back on this.
       d.error_code = code(error_code::group_id_not_found);
-      d.error_message = "Group " + id + " is not a classic group.";
+      if (version >= 6) d.error_message = "Group " + id + " is not a classic group.";
       continue;
     }
     d.group_state = std::string(to_string(g->state()));

@@ -9,6 +9,8 @@
 // load replays) and appended, and the answer goes out when the append is written.
 #include <spdlog/spdlog.h>
 
+#include <re2/re2.h>
+
 #include <algorithm>
 
 #include "coordinator/assignor.h"
@@ -94,16 +96,56 @@ int64_t metadata_hash(const std::map<std::string, topic_info>& topics) {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+std::set<std::string> coordinator_core::member_topics(const consumer_group& cg,
+                                                      const consumer_member& m) const {
+  std::set<std::string> out(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
+  if (m.subscribed_topic_regex) {
+    auto it = cg.regex_topics.find(*m.subscribed_topic_regex);
+    if (it != cg.regex_topics.end()) out.insert(it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
+void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member* replacing,
+                                       int64_t now_ms) {
+  std::set<std::string> patterns;
+  for (const auto& [id, m] : cg.members())
+    if (m.subscribed_topic_regex && !(replacing && replacing->id == id))
+      patterns.insert(*m.subscribed_topic_regex);
+  if (replacing && replacing->subscribed_topic_regex)
+    patterns.insert(*replacing->subscribed_topic_regex);
+  bool stale =
+      cg.regex_resolved_ms < 0 || now_ms - cg.regex_resolved_ms >= config_.regex_refresh_ms;
+  for (const auto& p : patterns) stale = stale || !cg.regex_topics.contains(p);
+  if (patterns.empty()) {
+    cg.regex_topics.clear();
+    return;
+  }
+  if (!stale) return;
+  const std::vector<std::string> topics =
+      hooks_.topic_names ? hooks_.topic_names() : std::vector<std::string>{};
+  cg.regex_topics.clear();
+  for (const auto& p : patterns) {
+    RE2 re(p, RE2::Quiet);
+    auto& matched = cg.regex_topics[p];
+    if (!re.ok()) continue;
+    for (const auto& t : topics)
+      if (RE2::FullMatch(t, re)) matched.insert(t);
+  }
+  cg.regex_resolved_ms = now_ms;
+}
+
 std::map<std::string, topic_info> coordinator_core::subscribed_topics(
     const consumer_group& cg, const consumer_member* replacing) const {
   std::set<std::string> names;
   for (const auto& [id, m] : cg.members()) {
-    const consumer_member& effective = replacing && replacing->id == id ? *replacing : m;
-    names.insert(effective.subscribed_topic_names.begin(), effective.subscribed_topic_names.end());
+    auto topics = member_topics(cg, replacing && replacing->id == id ? *replacing : m);
+    names.insert(topics.begin(), topics.end());
   }
-  if (replacing && !cg.find(replacing->id))
-    names.insert(replacing->subscribed_topic_names.begin(),
-                 replacing->subscribed_topic_names.end());
+  if (replacing && !cg.find(replacing->id)) {
+    auto topics = member_topics(cg, *replacing);
+    names.insert(topics.begin(), topics.end());
+  }
   std::map<std::string, topic_info> out;
   if (!hooks_.topic_lookup) return out;
   for (const auto& name : names)
@@ -127,6 +169,7 @@ std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
   if (!m) return {};
   consumer_member without = *m;
   without.subscribed_topic_names.clear();
+  without.subscribed_topic_regex.reset();
   std::vector<consumer_record_body> out;
   out.push_back(current_assignment_record{.member_id = member_id, .deleted = true});
   out.push_back(target_member_record{.member_id = member_id, .deleted = true});
@@ -188,10 +231,13 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
                                        " is not supported. Supported assignors: " + names + "."));
   }
   if (request.subscribed_topic_regex && !request.subscribed_topic_regex->empty()) {
-    spdlog::info("group {}: regular-expression subscriptions are not supported yet",
-                 request.group_id);
-    return respond(std::move(done), heartbeat_error(error_code::invalid_request,
-                                                    "SubscribedTopicRegex is not supported yet."));
+    RE2 re(*request.subscribed_topic_regex, RE2::Quiet);
+    if (!re.ok())
+      return respond(
+          std::move(done),
+          heartbeat_error(error_code::invalid_regular_expression,
+                          "SubscribedTopicRegex `" + *request.subscribed_topic_regex +
+                              "` is not a valid regular expression: " + re.error() + "."));
   }
   if (auto e = check_group(request.group_id, false))
     return respond(std::move(done), heartbeat_error(*e));
@@ -288,7 +334,16 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   if (request.rebalance_timeout_ms != -1)
     updated.rebalance_timeout_ms = request.rebalance_timeout_ms;
   if (request.server_assignor) updated.server_assignor = request.server_assignor;
+  if (request.subscribed_topic_regex) {
+    // An empty expression clears it (librdkafka sends one with a list of names).
+    updated.subscribed_topic_regex =
+        request.subscribed_topic_regex->empty() ? std::nullopt : request.subscribed_topic_regex;
+    if (updated.subscribed_topic_regex && !request.subscribed_topic_names)
+      updated.subscribed_topic_names.clear();
+  }
   if (request.subscribed_topic_names) {
+    if (!request.subscribed_topic_regex || request.subscribed_topic_regex->empty())
+      updated.subscribed_topic_regex.reset();
     updated.subscribed_topic_names = *request.subscribed_topic_names;
     std::sort(updated.subscribed_topic_names.begin(), updated.subscribed_topic_names.end());
     updated.subscribed_topic_names.erase(
@@ -305,7 +360,9 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
 
   std::vector<consumer_record_body> bodies;
   bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
+              prior->subscribed_topic_regex != updated.subscribed_topic_regex ||
               prior->server_assignor != updated.server_assignor;
+  resolve_regexes(cg, &updated, now_ms);
   if (!prior || !prior->same_subscription(updated))
     bodies.push_back(member_subscription_record{.member = updated});
   const auto topics = subscribed_topics(cg, &updated);
@@ -337,7 +394,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
     std::map<std::string, int> votes;
     for (const auto& [id, m] : cg.members()) {
       auto& in = inputs[id];
-      for (const auto& name : m.subscribed_topic_names)
+      for (const auto& name : member_topics(cg, m))
         if (auto it = ids.find(name); it != ids.end()) in.topics.insert(it->second);
       in.current = m.target;
       if (m.server_assignor) ++votes[*m.server_assignor];

@@ -78,6 +78,9 @@ struct topic_info {
 struct coordinator_hooks {
   // A topic by name (consumer groups subscribe by name, assign by id). Unset: no topic exists.
   std::function<std::optional<topic_info>(const std::string& topic)> topic_lookup;
+  // Every topic clients may subscribe to (internal ones left out), for regular-expression
+  // subscriptions. Unset: none.
+  std::function<std::vector<std::string>()> topic_names;
   // A topic's name by id (ConsumerGroupDescribe). Unset: names are left empty.
   std::function<std::optional<std::string>(const protocol::uuid& id)> topic_name;
   // Whether a topic-partition exists (OffsetCommit and OffsetDelete answer
@@ -255,6 +258,11 @@ class coordinator_core {
   // ---- consumer groups (coordinator_consumer.cc) ----
   std::map<std::string, topic_info> subscribed_topics(const consumer_group& cg,
                                                       const consumer_member* replacing) const;
+  // The topics `m` subscribes to: its names and what its regular expression matches.
+  std::set<std::string> member_topics(const consumer_group& cg, const consumer_member& m) const;
+  // Resolves the members' regular expressions (and `replacing`'s) against the cluster's topics
+  // when one is new or the last resolution is older than regex_refresh_ms.
+  void resolve_regexes(consumer_group& cg, const consumer_member* replacing, int64_t now_ms);
   // Applies each record to g.consumer and adds it to `out` for the log.
   void write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
                               std::vector<log_record>& out, int64_t now_ms);

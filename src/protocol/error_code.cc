@@ -138,9 +138,10 @@ constexpr std::string_view names[] = {
     "INVALID_VOTER_KEY",
     "DUPLICATE_VOTER",
     "VOTER_NOT_FOUND",
+    "INVALID_REGULAR_EXPRESSION",
 };
 
-static_assert(std::size(names) == static_cast<size_t>(error_code::voter_not_found) + 2);
+static_assert(std::size(names) == static_cast<size_t>(error_code::invalid_regular_expression) + 2);
 
 }  // namespace
 

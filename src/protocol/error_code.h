@@ -140,6 +140,7 @@ enum class error_code : int16_t {
   invalid_voter_key = 125,
   duplicate_voter = 126,
   voter_not_found = 127,
+  invalid_regular_expression = 128,
 };
 
 // Kafka's UPPER_CASE name of the code ("NOT_LEADER_OR_FOLLOWER"); "UNKNOWN" for a number that is

@@ -498,6 +498,12 @@ void broker::start_group_coordinator() {
     if (!t) return std::nullopt;
     return coordinator::topic_info{t->id, static_cast<int32_t>(t->partitions.size())};
   };
+  hooks.topic_names = [store = metadata_.get()] {
+    std::vector<std::string> names;
+    for (const auto& t : store->topics())
+      if (!t.internal) names.push_back(t.name);
+    return names;
+  };
   hooks.topic_name = [store =
                           metadata_.get()](const protocol::uuid& id) -> std::optional<std::string> {
     auto t = store->topic_by_id(id);

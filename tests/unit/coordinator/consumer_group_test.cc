@@ -340,3 +340,57 @@ TEST(consumer_group, records_round_trip_through_their_bytes) {
 
 }  // namespace
 }  // namespace sluice::coordinator::testing
+
+namespace sluice::coordinator::testing {
+namespace {
+
+TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
+  auto topics = std::make_shared<std::map<std::string, topic_info>>();
+  (*topics)["orders-eu"] = topic_info{T1, 2};
+  (*topics)["payments"] = topic_info{T2, 2};
+  coordinator_hooks hooks;
+  hooks.topic_lookup = [topics](const std::string& name) -> std::optional<topic_info> {
+    auto it = topics->find(name);
+    if (it == topics->end()) return std::nullopt;
+    return it->second;
+  };
+  hooks.topic_names = [topics] {
+    std::vector<std::string> out;
+    for (const auto& [name, info] : *topics) out.push_back(name);
+    return out;
+  };
+  harness h(test_config(), hooks);
+  auto beat = [&](int32_t epoch, std::optional<std::string> regex) {
+    protocol::consumer_group_heartbeat_request r;
+    r.group_id = "g";
+    r.member_id = "m";
+    r.member_epoch = epoch;
+    if (epoch == 0) {
+      r.rebalance_timeout_ms = 1000;
+      r.topic_partitions.emplace();
+    }
+    r.subscribed_topic_regex = std::move(regex);
+    reply<protocol::consumer_group_heartbeat_response> out;
+    h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
+    h.drain();
+    return *out;
+  };
+  auto bad = beat(0, "orders-(");
+  EXPECT_EQ(bad.error_code, ec(error_code::invalid_regular_expression));
+  auto first = beat(0, "orders-.*");
+  ASSERT_EQ(first.error_code, 0);
+  ASSERT_TRUE(first.assignment);
+  ASSERT_EQ(first.assignment->topic_partitions.size(), 1u);
+  EXPECT_EQ(first.assignment->topic_partitions[0].topic_id, T1);
+  // A matching topic appears: the next heartbeat after the refresh interval assigns it too.
+  const protocol::uuid T3 = topic_id(3);
+  (*topics)["orders-us"] = topic_info{T3, 1};
+  h.advance(test_config().regex_refresh_ms);
+  auto later = beat(first.member_epoch, std::nullopt);
+  EXPECT_GT(later.member_epoch, first.member_epoch);
+  ASSERT_TRUE(later.assignment);
+  EXPECT_EQ(later.assignment->topic_partitions.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sluice::coordinator::testing

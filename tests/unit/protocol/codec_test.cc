@@ -261,13 +261,15 @@ TEST(error_codes, names_and_numbers) {
   EXPECT_EQ(static_cast<int16_t>(error_code::not_leader_or_follower), 6);
   EXPECT_EQ(static_cast<int16_t>(error_code::unsupported_version), 35);
   EXPECT_EQ(static_cast<int16_t>(error_code::voter_not_found), 127);
+  EXPECT_EQ(static_cast<int16_t>(error_code::invalid_regular_expression), 128);  // Kafka 4.0
+  EXPECT_EQ(error_name(error_code::invalid_regular_expression), "INVALID_REGULAR_EXPRESSION");
   EXPECT_EQ(error_name(error_code::not_leader_or_follower), "NOT_LEADER_OR_FOLLOWER");
   EXPECT_EQ(error_name(error_code::unknown_server_error), "UNKNOWN_SERVER_ERROR");
   EXPECT_EQ(error_name(error_code::none), "NONE");
   EXPECT_EQ(error_name(static_cast<error_code>(500)), "UNKNOWN");
   EXPECT_EQ(error_name(static_cast<error_code>(-2)), "UNKNOWN");
-  EXPECT_TRUE(is_known_error_code(127));
-  EXPECT_FALSE(is_known_error_code(128));
+  EXPECT_TRUE(is_known_error_code(128));
+  EXPECT_FALSE(is_known_error_code(129));
 }
 
 }  // namespace
