@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "cli/client/consumer_group_describe.h"
+
 namespace sluice::cli {
 namespace {
 
@@ -332,6 +334,11 @@ result<std::vector<group_description>> describe_groups(kafka_client& c,
       }
       std::sort(gm.assignment.begin(), gm.assignment.end());
       gd.members.push_back(std::move(gm));
+    }
+    if (gd.error == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+      // Perhaps a KIP-848 consumer group, which DescribeGroups does not describe.
+      auto consumer = describe_consumer_group(c, gd.group_id, d);
+      if (consumer && *consumer) gd = std::move(**consumer);
     }
     out.push_back(std::move(gd));
   }

@@ -356,6 +356,12 @@ std::string kafka_error_message(rd_kafka_resp_err_t err, std::string_view broker
       return "Configuration is invalid.";
     case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
       return "The group id does not exist.";
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+      return "The coordinator is loading and hence can't process requests.";
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+      return "The coordinator is not available.";
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+      return "This is not the correct coordinator.";
     case RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP:
       return "The group is not empty.";
     case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:

@@ -32,6 +32,10 @@ class broker_pool {
   // Closes the connection to `id` (after an error on it).
   void forget(int32_t id) { open_.erase(id); }
 
+  // The coordinator of `key` (key_type 0: a group, 1: a transactional id), by FindCoordinator to
+  // any broker, learnt into the pool; retried while it is loading or moving, until `d`.
+  result<int32_t> find_coordinator(int8_t key_type, const std::string& key, deadline d);
+
  private:
   std::vector<broker_info> brokers_;
   property_map settings_;

@@ -8,7 +8,6 @@
 
 #include "protocol/generated/describe_producers.h"
 #include "protocol/generated/describe_transactions.h"
-#include "protocol/generated/find_coordinator.h"
 #include "protocol/generated/list_transactions.h"
 #include "protocol/generated/write_txn_markers.h"
 
@@ -160,59 +159,7 @@ result<std::vector<txn_listing>> txn_admin::list(const list_filter& filter) {
 }
 
 result<int32_t> txn_admin::find_coordinator(const std::string& transactional_id) {
-  using protocol::find_coordinator_request;
-  using protocol::find_coordinator_response;
-  std::string last = "no broker answered";
-  for (;;) {
-    // Any broker can answer; ask them in turn so one that is down does not stop us.
-    for (const broker_info& b : std::vector<broker_info>(pool_.brokers())) {
-      auto conn = pool_.get(b.id, deadline_);
-      if (!conn) {
-        last = conn.message();
-        continue;
-      }
-      auto version = (*conn)->pick_version(find_coordinator_request::api_key, 1,
-                                           find_coordinator_request::max_version);
-      if (!version) return fail(errc::unsupported, "The broker has no FindCoordinator v1+");
-      find_coordinator_request request;
-      request.key_type = 1;  // a transactional id
-      if (*version >= 4) {
-        request.coordinator_keys = {transactional_id};
-      } else {
-        request.key = transactional_id;
-      }
-      auto response = (*conn)->call<find_coordinator_request, find_coordinator_response>(
-          request, *version, deadline_);
-      if (!response) {
-        pool_.forget(b.id);
-        last = response.message();
-        continue;
-      }
-      find_coordinator_response::coordinator c;
-      if (*version >= 4 && !response->coordinators.empty()) {
-        c = response->coordinators.front();
-      } else {
-        c = {transactional_id,
-             response->node_id,
-             response->host,
-             response->port,
-             response->error_code,
-             response->error_message,
-             {}};
-      }
-      if (c.error_code == 0) {
-        pool_.add({c.node_id, c.host, c.port});
-        return c.node_id;
-      }
-      last = kafka_error_text(c.error_code);
-      if (c.error_code != coordinator_not_available &&
-          c.error_code != coordinator_load_in_progress && c.error_code != not_coordinator) {
-        return fail(errc::broker, last);
-      }
-      break;  // the coordinator is on its way: wait, then ask again
-    }
-    if (!backoff(deadline_)) return timed_out("the transaction coordinator", last);
-  }
+  return pool_.find_coordinator(1, transactional_id, deadline_);
 }
 
 result<txn_description> txn_admin::describe(const std::string& transactional_id) {

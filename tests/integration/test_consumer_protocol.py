@@ -3,9 +3,9 @@ consumers and the newest librdkafka (PyPI confluent-kafka) with group.protocol=c
 
 The broker assigns partitions itself (the uniform assignor unless a member asks for range);
 members join with ConsumerGroupHeartbeat, give partitions up before others get them, and commit
-with their member epoch. Checked here: one member reads everything; two members split the
-partitions and together read each record once; committed offsets resume a later member; the
-group shows as a "consumer" group in ListGroups and in ConsumerGroupDescribe."""
+with their member epoch. Checked here, with each client: one member reads everything; two members
+split the partitions and together read each record once; when one leaves the other takes every
+partition over; committed offsets resume a later member."""
 import json
 import subprocess
 import sys
@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from clients import java
-from conftest import wait_for
+from clients import confluent_latest_code, java
+from conftest import SOURCE_DIR, wait_for
 
 TOPIC_PARTITIONS = 4
 
@@ -41,6 +41,19 @@ def test_a_java_consumer_on_the_consumer_protocol_reads_every_record(broker):
     assert not got["timed_out"], got
     assert got["unique"] == 2000 and got["missing_count"] == 0, got
     assert sorted(got["partitions"]) == [str(p) for p in range(TOPIC_PARTITIONS)]
+
+
+def test_two_java_members_split_the_partitions_and_one_takes_over_when_the_other_leaves(broker):
+    create_topic(broker, "kip848-pair")
+    got = java("GroupMembers", f"--bootstrap={broker.bootstrap}", "--topic=kip848-pair",
+               "--group=kip848-pair-group", f"--partitions={TOPIC_PARTITIONS}", "--count=2000",
+               "group.protocol=consumer", line="4.x", timeout=300)
+    assert got["errors"] == [], got
+    assert got["split"], got
+    assert len(got["assigned_a"]) == len(got["assigned_b"]) == TOPIC_PARTITIONS // 2, got
+    assert got["values"] == list(range(2000)), "each record once between the two members"
+    assert got["taken_over"], got
+    assert got["after_leave"] == list(range(2000, 2500)), got
 
 
 def test_java_consumers_resume_from_the_offsets_a_consumer_protocol_member_committed(broker):
@@ -147,7 +160,6 @@ print(json.dumps(out))
 
 
 def test_librdkafka_members_split_hand_over_and_resume(broker):
-    from clients import confluent_latest_code
     create_topic(broker, "kip848-rdk")
     got = confluent_latest_code(LIBRDKAFKA_GROUP, broker.bootstrap, "kip848-rdk",
                                 "kip848-rdk-group", str(TOPIC_PARTITIONS), timeout=300)
@@ -158,3 +170,68 @@ def test_librdkafka_members_split_hand_over_and_resume(broker):
     assert got["taken_over"], got
     assert got["after_leave"] == list(range(2000, 2500)), got
     assert got["resumed"] == list(range(2500, 2510)), got
+
+
+# One librdkafka member subscribed by a regular expression (the broker resolves it, KIP-848's
+# SubscribedTopicRegex): it gets the matching topic, and a matching topic created while it runs.
+LIBRDKAFKA_REGEX = r'''
+import json, sys, time
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+bootstrap, group = sys.argv[1], sys.argv[2]
+assigned = set()
+def on_assign(c, tps):
+    assigned.update((tp.topic, tp.partition) for tp in tps)
+def on_revoke(c, tps):
+    assigned.difference_update((tp.topic, tp.partition) for tp in tps)
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "group.protocol": "consumer",
+              "auto.offset.reset": "earliest", "topic.metadata.refresh.interval.ms": 1000})
+c.subscribe(["^kip848-re-.*"], on_assign=on_assign, on_revoke=on_revoke)
+def poll_until(done, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        c.poll(0.1)
+        if done():
+            return True
+    return False
+out = {"first": poll_until(lambda: {t for t, _ in assigned} == {"kip848-re-a"}, 45)}
+out["topics_first"] = sorted({t for t, _ in assigned})
+admin = AdminClient({"bootstrap.servers": bootstrap})
+admin.create_topics([NewTopic("kip848-re-b", 2, 1)])["kip848-re-b"].result(30)
+out["later"] = poll_until(lambda: {t for t, _ in assigned} == {"kip848-re-a", "kip848-re-b"}, 60)
+out["topics_later"] = sorted({t for t, _ in assigned})
+c.close()
+print(json.dumps(out))
+'''
+
+
+def test_a_regular_expression_subscription_picks_up_a_topic_created_later(broker):
+    create_topic(broker, "kip848-re-a", 2)
+    create_topic(broker, "kip848-other", 2)
+    got = confluent_latest_code(LIBRDKAFKA_REGEX, broker.bootstrap, "kip848-re-group", timeout=300)
+    assert got["first"], got
+    assert got["later"], got
+
+
+def test_kafka_consumer_groups_shows_a_consumer_protocol_group(broker):
+    create_topic(broker, "kip848-cli")
+    produce(broker, "kip848-cli", 100)
+    java("Consume", f"--bootstrap={broker.bootstrap}", "--topic=kip848-cli", "--count=100",
+         "group.id=kip848-cli-group", "group.protocol=consumer", line="4.x")
+    tool = SOURCE_DIR / "bin" / "kafka-consumer-groups.sh"
+    listed = subprocess.run([str(tool), "--bootstrap-server", broker.bootstrap, "--list"],
+                            capture_output=True, text=True, timeout=60)
+    assert "kip848-cli-group" in listed.stdout.split(), listed
+    described = subprocess.run([str(tool), "--bootstrap-server", broker.bootstrap, "--describe",
+                                "--group", "kip848-cli-group"],
+                               capture_output=True, text=True, timeout=60)
+    assert described.returncode == 0, described
+    rows = [line.split() for line in described.stdout.splitlines() if "kip848-cli " in line + " "]
+    # Every partition with its committed offset (the member left, so the group is empty).
+    assert sorted(int(r[2]) for r in rows) == list(range(TOPIC_PARTITIONS)), described.stdout
+    assert sum(int(r[3]) for r in rows) == 100, described.stdout
+    state = subprocess.run([str(tool), "--bootstrap-server", broker.bootstrap, "--describe",
+                            "--group", "kip848-cli-group", "--state"],
+                           capture_output=True, text=True, timeout=60)
+    assert state.returncode == 0 and "Empty" in state.stdout, state
