@@ -10,13 +10,15 @@ namespace sluice::handlers {
 namespace {
 
 // `true` at the end: the handler may block (ZooKeeper, metadata fsync) and runs on a request
-// worker. Version ranges are Kafka 3.9's (old clients work: issue #14); newer maxima from Kafka
-// 4.x wait for the codec to take those schemas. Every version listed here is served.
+// worker. Version floors are Kafka 3.9's (old clients work: issue #14); a maximum goes above 3.9's
+// once the handler does what Kafka 4.x's version means (Metadata v13, DescribeGroups v6,
+// DeleteGroups v3, DescribeCluster v2, ConsumerGroupHeartbeat/Describe v1 so far). Every version
+// listed here is served.
 constexpr std::array kTable{
     handler_entry{0, 0, 11, handle_produce},  // v0-2: legacy message sets, up-converted
     handler_entry{1, 0, 17, handle_fetch},
     handler_entry{2, 0, 9, handle_list_offsets},
-    handler_entry{3, 0, 12, handle_metadata, std::nullopt, true},
+    handler_entry{3, 0, 13, handle_metadata, std::nullopt, true},
     handler_entry{4, 0, 7, handle_leader_and_isr, std::nullopt,
                   true},  // inter-broker (cluster mode)
     handler_entry{5, 0, 4, handle_stop_replica, std::nullopt, true},
@@ -29,7 +31,7 @@ constexpr std::array kTable{
     handler_entry{12, 0, 4, handle_heartbeat},
     handler_entry{13, 0, 5, handle_leave_group},
     handler_entry{14, 0, 5, handle_sync_group},
-    handler_entry{15, 0, 5, handle_describe_groups},
+    handler_entry{15, 0, 6, handle_describe_groups},
     handler_entry{16, 0, 5, handle_list_groups},
     handler_entry{17, 0, 1, handle_sasl_handshake},
     handler_entry{18, 0, 4, handle_api_versions},
@@ -55,7 +57,7 @@ constexpr std::array kTable{
     handler_entry{39, 0, 2, handle_renew_delegation_token, std::nullopt, true},
     handler_entry{40, 0, 2, handle_expire_delegation_token, std::nullopt, true},
     handler_entry{41, 0, 3, handle_describe_delegation_token, std::nullopt, true},
-    handler_entry{42, 0, 2, handle_delete_groups},
+    handler_entry{42, 0, 3, handle_delete_groups},
     handler_entry{43, 0, 2, handle_elect_leaders},
     handler_entry{44, 0, 1, handle_incremental_alter_configs, std::nullopt, true},
     handler_entry{47, 0, 0, handle_offset_delete},
@@ -64,7 +66,7 @@ constexpr std::array kTable{
     handler_entry{50, 0, 0, handle_describe_user_scram_credentials, std::nullopt, true},
     handler_entry{51, 0, 0, handle_alter_user_scram_credentials, std::nullopt, true},
     handler_entry{56, 0, 3, handle_alter_partition},
-    handler_entry{60, 0, 1, handle_describe_cluster},
+    handler_entry{60, 0, 2, handle_describe_cluster},
     handler_entry{61, 0, 0, handle_describe_producers},
     handler_entry{65, 0, 0, handle_describe_transactions},
     handler_entry{66, 0, 1, handle_list_transactions},

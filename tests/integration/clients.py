@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 JAVA_DIR = HERE / "java"
@@ -127,6 +128,7 @@ def java_classes(line):
     key = _digest(sources, extra=(lib.parent / "lib.stamp").read_bytes())[:16]
     classes = lib.parent / f"classes-{key}"
     if (classes / ".complete").exists():
+        os.utime(classes)  # in use: not stale (see below)
         return classes
     javac = _tool("javac", "a JDK 17 or newer compiles the Java test programs")
     with _locked(f"java-{line}"):
@@ -139,8 +141,10 @@ def java_classes(line):
             shutil.rmtree(tmp, ignore_errors=True)
             raise ClientFailed(f"javac of {JAVA_SRC} against Kafka {line} failed:\n{proc.stdout}\n{proc.stderr}")
         (tmp / ".complete").write_text("")
+        # Builds of other sources go once unused for a day: another checkout's test run may still
+        # be running from its own (deleting it at once broke that run's Java programs mid-way).
         for old in lib.parent.glob("classes-*"):
-            if old != tmp:
+            if old != tmp and time.time() - old.stat().st_mtime > 24 * 3600:
                 shutil.rmtree(old, ignore_errors=True)
         tmp.rename(classes)
     return classes

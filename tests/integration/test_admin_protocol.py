@@ -301,7 +301,7 @@ def test_api_versions_advertise_the_admin_ranges(client):
     assert versions[35] == (0, 4)  # DescribeLogDirs
     assert versions[37] == (0, 3)  # CreatePartitions
     assert versions[44] == (0, 1)  # IncrementalAlterConfigs
-    assert versions[60] == (0, 1)  # DescribeCluster
+    assert versions[60] == (0, 2)  # DescribeCluster (v2: Kafka 4.x, IsFenced)
     assert versions[75] == (0, 0)  # DescribeTopicPartitions
 
 
