@@ -131,16 +131,8 @@ void coordinator_core::delete_groups(const protocol::delete_groups_request& requ
       result.error_code = code(error_code::non_empty_group);
       continue;
     }
-    if (g->is_consumer_group()) {
-      // The consumer group's own records go first (its members are gone already).
-      std::vector<log_record> records;
-      drop_consumer_group(*g);
-      write_consumer_records(
-          *g, {target_epoch_record{.deleted = true}, group_epoch_record{.deleted = true}}, records,
-          now_ms);
-      g->consumer.reset();
-      append_and_forget(g->partition(), std::move(records));
-    }
+    // A consumer group's own records go first (its members are gone already).
+    if (g->is_consumer_group()) delete_consumer_state(*g, now_ms);
     std::vector<topic_partition> all;
     for (const auto& [tp, c] : g->offsets) all.push_back(tp);
     spdlog::info("group {}: deleted with {} offsets", id, all.size());

@@ -506,6 +506,17 @@ void coordinator_core::drop_consumer_group(group& g) {
   for (auto& [id, t] : g.consumer->revocation_timers) timers_.cancel(t);
 }
 
+void coordinator_core::delete_consumer_state(group& g, int64_t now_ms) {
+  if (!g.consumer) return;
+  std::vector<log_record> records;
+  drop_consumer_group(g);
+  write_consumer_records(
+      g, {target_epoch_record{.deleted = true}, group_epoch_record{.deleted = true}}, records,
+      now_ms);
+  g.consumer.reset();
+  append_and_forget(g.partition(), std::move(records));
+}
+
 // ---- ConsumerGroupDescribe -------------------------------------------------------------------
 
 void coordinator_core::consumer_group_describe(

@@ -277,6 +277,8 @@ class coordinator_core {
   void on_consumer_timer(group& g, timer_id id, const timer_key& key, int64_t now_ms);
   void after_consumer_load(group& g, int64_t now_ms);
   void drop_consumer_group(group& g);
+  // An empty consumer group's KIP-848 state goes (tombstones written): deleted, or classic again.
+  void delete_consumer_state(group& g, int64_t now_ms);
 
   // ---- offsets (coordinator_offsets.cc) ----
   void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,

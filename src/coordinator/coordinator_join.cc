@@ -59,6 +59,13 @@ void coordinator_core::join_group(protocol::join_group_request request, int16_t 
     if (!unknown_member) return fail(request.member_id, error_code::unknown_member_id);
     g = &create_group(request.group_id, now_ms);
   }
+  if (g->is_consumer_group()) {
+    // A KIP-848 group: classic members may not join while it has consumer-protocol members
+    // (online migration is not done yet); an empty one becomes a classic group again.
+    if (!g->consumer->empty())
+      return fail(request.member_id, error_code::inconsistent_group_protocol);
+    delete_consumer_state(*g, now_ms);
+  }
   if (!accept_joining_member(*g, request.member_id, config_.max_group_size)) {
     remove_member(*g, request.member_id);
     fail("", error_code::group_max_size_reached);

@@ -394,3 +394,23 @@ TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
 
 }  // namespace
 }  // namespace sluice::coordinator::testing
+
+namespace sluice::coordinator::testing {
+namespace {
+
+TEST(consumer_group, classic_members_join_only_an_empty_consumer_group) {
+  kip848 h;
+  h.beat("a", 0, std::nullopt, true);
+  join_options classic;
+  classic.version = 3;
+  EXPECT_EQ(h.join("g", "", classic)->error_code, ec(error_code::inconsistent_group_protocol));
+  h.beat("a", -1);
+  // Empty now: a classic member turns it back into a classic group.
+  auto joined = h.join("g", "", classic);
+  h.advance(0);
+  EXPECT_EQ(joined->error_code, 0);
+  EXPECT_FALSE(h.core.find_group("g")->is_consumer_group());
+}
+
+}  // namespace
+}  // namespace sluice::coordinator::testing
