@@ -2,6 +2,7 @@
 //
 //   sluiced <server.properties> [--override key=value ...]
 //   sluiced --print-config-docs          (writes docs/configuration.md's content to stdout)
+//   sluiced --print-api-table            (writes docs/compatibility.md's API table to stdout)
 //
 // Logs go to stderr (SPDLOG_LEVEL=debug for more). SIGTERM or SIGINT stops accepting, finishes
 // the requests in flight, runs the shutdown steps and exits 0; a second signal exits at once.
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "handlers/api_table_docs.h"
 #include "server/broker.h"
 #include "server/config.h"
 #include "server/config_docs.h"
@@ -57,14 +59,21 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> overrides;
   bool print_docs = false;
+  bool print_api_table = false;
   app.add_option("config", config_path, "Kafka-format server.properties file");
   app.add_option("--override", overrides, "key=value replacing the file's value (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--print-config-docs", print_docs,
                "Print the configuration reference (docs/configuration.md) and exit");
+  app.add_flag("--print-api-table", print_api_table,
+               "Print the API table of docs/compatibility.md and exit");
   CLI11_PARSE(app, argc, argv);
 
+  if (print_api_table) {
+    std::fputs(sluice::handlers::render_api_table().c_str(), stdout);
+    return 0;
+  }
   if (print_docs) {
     std::fputs(render_config_docs().c_str(), stdout);
     return 0;
