@@ -139,3 +139,30 @@ def test_oldest_admin_versions(broker):
     r = c.call(20, 0, False, lambda w: w.arr(["legacy-admin"], lambda w, t: w.str(t)).i32(10000))
     assert r.arr(lambda r: (r.str(), r.i16())) == [("legacy-admin", 0)]
     c.close()
+
+
+def test_librdkafka_without_api_versions_speaks_the_0_9_protocol(broker):
+    """librdkafka told not to ask ApiVersions (api.version.request=false) and to assume a 0.9.0
+    broker: it produces magic-0 message sets with Produce v1, fetches with Fetch v1 and runs a
+    classic group on v0 requests. Every record comes back, keys and values byte-exact, and a
+    modern consumer reads the same records."""
+    create_topics(broker, "legacy-rdk")
+    old = {"bootstrap.servers": broker.bootstrap, "api.version.request": False,
+           "broker.version.fallback": "0.9.0"}
+    producer = Producer(old)
+    for i in range(200):
+        producer.produce("legacy-rdk", key=f"k-{i}".encode(), value=f"v-{i}".encode())
+    assert producer.flush(30) == 0
+    consumer = Consumer({**old, "group.id": "legacy-rdk-group", "auto.offset.reset": "earliest"})
+    consumer.subscribe(["legacy-rdk"])
+    seen = []
+    deadline = time.monotonic() + 60
+    while len(seen) < 200 and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and not msg.error():
+            seen.append((msg.key(), msg.value()))
+    consumer.close()
+    assert sorted(seen) == sorted((f"k-{i}".encode(), f"v-{i}".encode()) for i in range(200))
+    modern = consume_all(broker, "legacy-rdk", 200)
+    assert [(m.key(), m.value()) for m in modern] == [(f"k-{i}".encode(), f"v-{i}".encode())
+                                                    for i in range(200)]
