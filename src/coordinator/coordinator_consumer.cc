@@ -163,7 +163,8 @@ void coordinator_core::write_consumer_records(group& g, std::vector<consumer_rec
 }
 
 std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
-                                                                   const std::string& member_id) {
+                                                                   const std::string& member_id,
+                                                                   bool bump_epoch) {
   consumer_group& cg = *g.consumer;
   const consumer_member* m = cg.find(member_id);
   if (!m) return {};
@@ -177,9 +178,11 @@ std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
   gone.id = member_id;
   out.push_back(member_subscription_record{.member = gone, .deleted = true});
   // The group epoch moves on so that the others get the removed member's partitions.
-  auto topics_after = subscribed_topics(cg, &without);
-  out.push_back(
-      group_epoch_record{.epoch = cg.epoch().next(), .metadata_hash = metadata_hash(topics_after)});
+  if (bump_epoch) {
+    auto topics_after = subscribed_topics(cg, &without);
+    out.push_back(group_epoch_record{.epoch = cg.epoch().next(),
+                                     .metadata_hash = metadata_hash(topics_after)});
+  }
   timers_.cancel(g.consumer->session_timers[member_id]);
   timers_.cancel(g.consumer->revocation_timers[member_id]);
   g.consumer->session_timers.erase(member_id);
@@ -267,12 +270,25 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
     g->clear_metadata();
   }
 
-  // Leaving.
+  // Leaving. A static member leaving for a restart (-2) keeps its partitions and target: only its
+  // epoch says it is away, and its session timeout still runs, after which it is removed for good.
   if (epoch == leave_epoch || epoch == static_leave_epoch) {
     std::string member_id = request.member_id;
-    if (!cg.find(member_id))
-      return respond(std::move(done), heartbeat_error(error_code::unknown_member_id));
-    write_consumer_records(*g, member_removal(*g, member_id), records, now_ms);
+    const consumer_member* leaving = cg.find(member_id);
+    if (!leaving) return respond(std::move(done), heartbeat_error(error_code::unknown_member_id));
+    if (epoch == static_leave_epoch && leaving->instance_id) {
+      write_consumer_records(
+          *g,
+          {current_assignment_record{.member_id = member_id,
+                                     .epoch = static_leave_epoch,
+                                     .previous_epoch = leaving->epoch,
+                                     .state = leaving->state,
+                                     .assigned = leaving->assigned,
+                                     .pending_revocation = leaving->pending_revocation}},
+          records, now_ms);
+    } else {
+      write_consumer_records(*g, member_removal(*g, member_id), records, now_ms);
+    }
     heartbeat_response r;
     r.member_id = member_id;
     r.member_epoch = epoch.value();
@@ -294,6 +310,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
                                    "The consumer group has reached its maximum capacity of " +
                                        std::to_string(config_.consumer_max_size) + " members."));
   std::optional<partition_assignment> owned = owned_of(request);
+  bool inherited = false;  // a restarted static member that took its old incarnation's place
   if (epoch != join_epoch) {
     if (!existing)
       return respond(
@@ -319,8 +336,27 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
     if (!previous.empty() && previous != member_id) {
       if (epoch != join_epoch)
         return respond(std::move(done), heartbeat_error(error_code::fenced_instance_id));
-      write_consumer_records(*g, member_removal(*g, previous), records, now_ms);
+      const consumer_member old = *cg.find(previous);
+      if (old.epoch != static_leave_epoch)
+        return respond(std::move(done),
+                       heartbeat_error(error_code::unreleased_instance_id,
+                                       "Static member " + previous + " with instance id " +
+                                           *request.instance_id + " is not released."));
+      // The new incarnation takes the old one's place, partitions and epoch: no rebalance.
+      std::vector<consumer_record_body> takeover = member_removal(*g, previous, false);
+      consumer_member heir = old;
+      heir.id = member_id;
+      takeover.push_back(member_subscription_record{.member = heir});
+      takeover.push_back(target_member_record{.member_id = member_id, .target = old.target});
+      takeover.push_back(current_assignment_record{.member_id = member_id,
+                                                   .epoch = old.previous_epoch,
+                                                   .previous_epoch = old.previous_epoch,
+                                                   .state = old.state,
+                                                   .assigned = old.assigned,
+                                                   .pending_revocation = old.pending_revocation});
+      write_consumer_records(*g, std::move(takeover), records, now_ms);
       existing = cg.find(member_id);
+      inherited = true;
     }
   }
 
@@ -352,7 +388,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   }
   updated.client_id = client.client_id;
   updated.client_host = client.client_host;
-  if (epoch == join_epoch && prior) {
+  if (epoch == join_epoch && prior && !inherited) {
     // Rejoining: the member gave everything up.
     updated.assigned.clear();
     updated.pending_revocation.clear();
@@ -372,7 +408,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
     next_epoch = cg.epoch().next();
     bodies.push_back(group_epoch_record{.epoch = next_epoch, .metadata_hash = hash});
   }
-  if (epoch == join_epoch && prior &&
+  if (epoch == join_epoch && prior && !inherited &&
       (!prior->assigned.empty() || !prior->pending_revocation.empty())) {
     // The rejoining member owns nothing now: release its partitions for the others.
     bodies.push_back(current_assignment_record{.member_id = member_id,

@@ -267,7 +267,8 @@ class coordinator_core {
   void write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
                               std::vector<log_record>& out, int64_t now_ms);
   // The records that remove a member (and bump the group epoch); cancels its timers.
-  std::vector<consumer_record_body> member_removal(group& g, const std::string& member_id);
+  std::vector<consumer_record_body> member_removal(group& g, const std::string& member_id,
+                                                   bool bump_epoch = true);
   void remove_consumer_member(group& g, const std::string& member_id, const char* why,
                               int64_t now_ms);
   // OffsetCommit/OffsetFetch by a member of a consumer group: UNKNOWN_MEMBER_ID or

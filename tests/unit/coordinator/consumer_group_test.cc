@@ -414,3 +414,50 @@ TEST(consumer_group, classic_members_join_only_an_empty_consumer_group) {
 
 }  // namespace
 }  // namespace sluice::coordinator::testing
+
+namespace sluice::coordinator::testing {
+namespace {
+
+TEST(consumer_group, a_static_member_restarts_into_its_partitions_without_a_rebalance) {
+  kip848 h;
+  auto beat = [&](const std::string& member, int32_t epoch, bool join) {
+    protocol::consumer_group_heartbeat_request r;
+    r.group_id = "g";
+    r.member_id = member;
+    r.member_epoch = epoch;
+    r.instance_id = "instance-" + std::string(1, member[0]);
+    if (join) {
+      r.rebalance_timeout_ms = 30'000;
+      r.subscribed_topic_names = std::vector<std::string>{"t"};
+      r.topic_partitions.emplace();
+    }
+    reply<protocol::consumer_group_heartbeat_response> out;
+    h.core.consumer_group_heartbeat(std::move(r), 1, client_info{}, h.now, out.sink());
+    h.drain();
+    return *out;
+  };
+  beat("a1", 0, true);
+  h.beat("b", 0, std::nullopt, true);
+  auto a2 = h.beat("a1", 1, partition_assignment{{T1, {0, 1, 2, 3}}});
+  auto kept = kip848::assigned(a2);
+  h.beat("a1", 1, kept);
+  h.beat("b", 2);
+  const group_epoch before = h.core.find_group("g")->consumer->epoch();
+  // a1 leaves for a restart: it keeps its partitions, b gets none of them.
+  EXPECT_EQ(beat("a1", -2, false).member_epoch, -2);
+  h.beat("b", 2);
+  EXPECT_EQ(count(h.core.find_group("g")->consumer->find("b")->assigned), 2u);
+  EXPECT_EQ(h.core.find_group("g")->consumer->epoch(), before);
+  // Its next incarnation ("a9", same instance id "instance-a") takes its place and partitions.
+  auto back = beat("a9", 0, true);
+  ASSERT_EQ(back.error_code, 0);
+  EXPECT_EQ(back.member_epoch, 2);
+  EXPECT_EQ(kip848::assigned(back), kept);
+  EXPECT_EQ(h.core.find_group("g")->consumer->epoch(), before) << "no rebalance";
+  EXPECT_EQ(h.core.find_group("g")->consumer->find("a1"), nullptr);
+  // A second incarnation while the first is active is refused.
+  EXPECT_EQ(beat("a7", 0, true).error_code, ec(error_code::unreleased_instance_id));
+}
+
+}  // namespace
+}  // namespace sluice::coordinator::testing
