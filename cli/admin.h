@@ -85,6 +85,7 @@ struct group_listing {
   std::string group_id;
   std::string state;  // Kafka's state name: Stable, Empty, Dead, ...
   bool simple = false;
+  std::string type = "Unknown";  // Classic, Consumer (filled in by --list --type)
 };
 result<std::vector<group_listing>> list_groups(kafka_client& c, deadline d);
 

@@ -158,12 +158,19 @@ std::string format_state_table(const group_description& group) {
                      group.assignor, group.state, group.members.size());
 }
 
-std::string format_group_states(const std::vector<group_listing>& groups) {
+std::string format_group_list(const std::vector<group_listing>& groups, bool with_type,
+                              bool with_state) {
   size_t width = 15;
   for (const group_listing& g : groups) width = std::max(width, g.group_id.size());
-  std::string out = fmt::format("{:<{}} {}\n", "GROUP", width, "STATE");
-  for (const group_listing& g : groups)
-    out += fmt::format("{:<{}} {}\n", g.group_id, width, g.state);
+  width += 10;
+  auto row = [&](std::string_view id, std::string_view type, std::string_view state) {
+    std::string line = fmt::format("{:<{}}", id, width);
+    if (with_type) line += fmt::format(" {:<20}", type);
+    if (with_state) line += fmt::format(" {:<20}", state);
+    return line + "\n";
+  };
+  std::string out = row("GROUP", "TYPE", "STATE");
+  for (const group_listing& g : groups) out += row(g.group_id, g.type, g.state);
   return out;
 }
 

@@ -39,7 +39,8 @@ std::vector<offset_row> group_offset_rows(const group_description& group,
 std::string format_offset_table(const std::vector<offset_row>& rows);
 std::string format_members_table(const group_description& group, bool verbose);
 std::string format_state_table(const group_description& group);
-std::string format_group_states(const std::vector<group_listing>& groups);
+std::string format_group_list(const std::vector<group_listing>& groups, bool with_type,
+                              bool with_state);
 // The reset plan: GROUP TOPIC PARTITION NEW-OFFSET, and its CSV export.
 std::string format_reset_plan(
     const std::vector<std::pair<std::string, std::vector<partition_offset>>>& plan);

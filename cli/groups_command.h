@@ -15,7 +15,7 @@
 namespace sluice::cli {
 
 struct groups_options {
-  std::string bootstrap_server, command_config, to_datetime, by_duration, from_file, state;
+  std::string bootstrap_server, command_config, to_datetime, by_duration, from_file, state, type;
   std::string isolation_level = "read_uncommitted";
   std::vector<std::string> group, topic;
   int64_t timeout = 5000, to_offset = 0, shift_by = 0;

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <set>
 
 #include "cli/admin.h"
+#include "cli/client/consumer_group_describe.h"
 #include "cli/group_report.h"
 #include "cli/groups_command.h"
 #include "cli/offsets.h"
@@ -58,6 +60,10 @@ void define(kafka_tool_parser& p, groups_options& o) {
                   "With --describe: the group's state. With --list: the states of all groups, "
                   "optionally only those in the given states (e.g. stable,empty).",
                   "*");
+  p.optional_text(o.type, "--type", "String",
+                  "With --list: the type of every group (classic, consumer), optionally only "
+                  "groups of the given types (e.g. classic,consumer).",
+                  "*");
   p.integer(o.timeout, "--timeout", "Long: timeout (ms)",
             "How long to wait for the group and the brokers.", int64_t{5000});
   p.flag(o.to_current, "--to-current", "Reset offsets to the current offset.");
@@ -92,6 +98,9 @@ std::optional<int> check(const kafka_tool_parser& p, const groups_options& o) {
     return p.usage_error(o.members   ? "Option [members] is only available with [describe]"
                          : o.verbose ? "Option [verbose] is only available with [describe]"
                                      : "Option [offsets] is only available with [describe]");
+  }
+  if (p.has("--type") && !o.list) {
+    return p.usage_error("Option [type] is only available with [list]");
   }
   if (p.has("--state") && !o.describe && !o.list) {
     return p.usage_error("Option [state] is only available with [describe], [list]");
@@ -165,38 +174,63 @@ class groups_tool {
   int list() {
     auto groups = list_groups(client_, next_deadline());
     if (!groups) return command_failed(groups.message());
-    if (!p_.has("--state")) {
+    const bool with_state = p_.has("--state"), with_type = p_.has("--type");
+    if (!with_state && !with_type) {
       for (const group_listing& g : *groups) std::printf("%s\n", g.group_id.c_str());
       return 0;
     }
-    std::vector<group_listing> shown;
-    std::set<std::string> wanted;
-    if (o_.state != "*" && !o_.state.empty()) {
-      static const std::string_view valid[] = {"PreparingRebalance", "CompletingRebalance",
-                                               "Stable", "Dead", "Empty"};
-      for (const std::string& s : split(o_.state, ',')) {
-        std::string t = trim(s);
-        bool ok = false;
-        for (std::string_view v : valid) {
-          if (std::equal(t.begin(), t.end(), v.begin(), v.end(),
-                         [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-            wanted.insert(std::string(v));
-            ok = true;
-          }
-        }
-        if (!ok) {
-          return p_.usage_error(
-              fmt::format("Invalid state list '{}'. Valid states are: PreparingRebalance, "
-                          "CompletingRebalance, Stable, Dead, Empty",
-                          o_.state));
-        }
+    auto states =
+        parse_choices(with_state ? o_.state : "*", "state",
+                      {"PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty"});
+    if (!states) return p_.usage_error(states.message());
+    auto types = parse_choices(with_type ? o_.type : "*", "types", {"Consumer", "Classic"});
+    if (!types) return p_.usage_error(types.message());
+    if (with_type) {
+      auto known = list_group_types(client_, next_deadline());
+      if (!known) return command_failed(known.message());
+      for (group_listing& g : *groups) {
+        auto it = known->find(g.group_id);
+        // ListGroups names types in lower case; Kafka's tool prints them capitalised.
+        if (it != known->end() && !it->second.empty())
+          g.type = static_cast<char>(std::toupper(static_cast<unsigned char>(it->second[0]))) +
+                   it->second.substr(1);
       }
     }
+    std::vector<group_listing> shown;
     for (const group_listing& g : *groups) {
-      if (wanted.empty() || wanted.contains(g.state)) shown.push_back(g);
+      if ((states->empty() || states->contains(g.state)) &&
+          (types->empty() || types->contains(g.type)))
+        shown.push_back(g);
     }
-    std::fputs(format_group_states(shown).c_str(), stdout);
+    std::fputs(format_group_list(shown, with_type, with_state).c_str(), stdout);
     return 0;
+  }
+
+  // A comma-separated --state or --type value as the canonical names it matches in any case
+  // (empty: no filter); Kafka's message when one is not valid.
+  static result<std::set<std::string>> parse_choices(const std::string& value,
+                                                     std::string_view what,
+                                                     std::vector<std::string_view> valid) {
+    std::set<std::string> wanted;
+    if (value == "*" || value.empty()) return wanted;
+    for (const std::string& s : split(value, ',')) {
+      std::string t = trim(s);
+      bool ok = false;
+      for (std::string_view v : valid) {
+        if (std::equal(t.begin(), t.end(), v.begin(), v.end(),
+                       [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+          wanted.insert(std::string(v));
+          ok = true;
+        }
+      }
+      if (!ok) {
+        std::string names;
+        for (std::string_view v : valid) names += (names.empty() ? "" : ", ") + std::string(v);
+        return fail(errc::usage, fmt::format("Invalid {} list '{}'. Valid {} are: {}", what, value,
+                                             what == "state" ? "states" : what, names));
+      }
+    }
+    return wanted;
   }
 
   // Prints the "does not exist" / "no active members" notes; true when the group has rows.

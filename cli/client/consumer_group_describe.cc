@@ -4,6 +4,7 @@
 
 #include "cli/client/broker_pool.h"
 #include "protocol/generated/consumer_group_describe.h"
+#include "protocol/generated/list_groups.h"
 
 namespace sluice::cli {
 
@@ -57,6 +58,27 @@ result<std::optional<group_description>> describe_consumer_group(kafka_client& c
     out.members.push_back(std::move(gm));
   }
   return std::optional<group_description>(std::move(out));
+}
+
+result<std::map<std::string, std::string>> list_group_types(kafka_client& c, deadline d) {
+  using protocol::list_groups_request;
+  using protocol::list_groups_response;
+  auto md = c.metadata(d);
+  if (!md) return std::move(md).error();
+  broker_pool pool(md->brokers, c.properties());
+  std::map<std::string, std::string> out;
+  for (const broker_info& b : pool.brokers()) {
+    auto conn = pool.get(b.id, d);
+    if (!conn) return std::move(conn).error();
+    auto version =
+        (*conn)->pick_version(list_groups_request::api_key, 5, list_groups_request::max_version);
+    if (!version) continue;
+    list_groups_request request;
+    auto response = (*conn)->call<list_groups_request, list_groups_response>(request, *version, d);
+    if (!response) return std::move(response).error();
+    for (const auto& g : response->groups) out[g.group_id] = g.group_type;
+  }
+  return out;
 }
 
 }  // namespace sluice::cli

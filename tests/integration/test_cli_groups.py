@@ -42,9 +42,16 @@ def test_list_describe_and_delete(broker):
     p = groups(broker, "--list")
     assert p.returncode == 0 and "g1" in p.stdout.splitlines()
     p = groups(broker, "--list", "--state")
-    assert re.search(r"^g1\s+Empty$", p.stdout, re.M)
+    assert re.search(r"^g1\s+Empty\s*$", p.stdout, re.M)
     p = groups(broker, "--list", "--state", "empty")
-    assert re.search(r"^g1\s+Empty$", p.stdout, re.M)
+    assert re.search(r"^g1\s+Empty\s*$", p.stdout, re.M)
+    p = groups(broker, "--list", "--type", "--state")
+    assert re.search(r"^GROUP\s+TYPE\s+STATE\s*$", p.stdout, re.M), p.stdout
+    assert re.search(r"^g1\s+Classic\s+Empty\s*$", p.stdout, re.M), p.stdout
+    p = groups(broker, "--list", "--type", "consumer")
+    assert p.returncode == 0 and "g1" not in p.stdout, p.stdout
+    p = groups(broker, "--list", "--type", "queue")
+    assert p.returncode != 0 and "Invalid types list 'queue'" in p.stdout + p.stderr
 
     p = groups(broker, "--describe", "--group", "g1")
     assert p.returncode == 0

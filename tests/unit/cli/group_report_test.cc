@@ -79,8 +79,15 @@ TEST(GroupReport, MembersAndStateTables) {
 }
 
 TEST(GroupReport, ListWithStatesAndResetPlan) {
-  EXPECT_EQ(format_group_states({{"g1", "Stable", false}, {"a-much-longer-group", "Empty", false}}),
-            "GROUP               STATE\ng1                  Stable\na-much-longer-group Empty\n");
+  // Kafka 3.9's layout: the widest id (at least 15) plus 10, then 20-wide columns.
+  EXPECT_EQ(format_group_list({{"g1", "Stable", false}, {"a-much-longer-group", "Empty", false}},
+                              false, true),
+            "GROUP                         STATE               \n"
+            "g1                            Stable              \n"
+            "a-much-longer-group           Empty               \n");
+  EXPECT_EQ(format_group_list({{"g1", "Stable", false, "Consumer"}}, true, true),
+            "GROUP                     TYPE                 STATE               \n"
+            "g1                        Consumer             Stable              \n");
   std::vector<std::pair<std::string, std::vector<partition_offset>>> plan = {
       {"g1", {po("t", 0, 7)}}};
   EXPECT_EQ(
