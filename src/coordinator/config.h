@@ -46,6 +46,11 @@ struct coordinator_config {
   // How often regular-expression subscriptions are matched against the topics again, so a topic
   // created later joins the subscription (Kafka's coordinator refreshes every 10 seconds too).
   int64_t regex_refresh_ms = 10'000;
+  // group.consumer.migration.policy: a non-empty classic group becomes a consumer group when a
+  // consumer-protocol member joins it (upgrade), and a consumer group whose last
+  // consumer-protocol member leaves becomes a classic group again (downgrade).
+  bool migration_upgrade = true;
+  bool migration_downgrade = true;
 };
 
 }  // namespace sluice::coordinator

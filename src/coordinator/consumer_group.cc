@@ -36,7 +36,8 @@ bool consumer_member::same_subscription(const consumer_member& o) const {
   return instance_id == o.instance_id && rack_id == o.rack_id && client_id == o.client_id &&
          client_host == o.client_host && subscribed_topic_names == o.subscribed_topic_names &&
          subscribed_topic_regex == o.subscribed_topic_regex &&
-         server_assignor == o.server_assignor && rebalance_timeout_ms == o.rebalance_timeout_ms;
+         server_assignor == o.server_assignor && rebalance_timeout_ms == o.rebalance_timeout_ms &&
+         classic == o.classic;
 }
 
 bool consumer_member::same_assignment(const consumer_member& o) const {
@@ -67,6 +68,44 @@ std::string consumer_group::member_of_instance(const std::string& instance_id) c
   for (const auto& [id, m] : members_)
     if (m.instance_id == instance_id) return id;
   return "";
+}
+
+bool consumer_group::all_classic_except(const std::string& except) const {
+  for (const auto& [id, m] : members_)
+    if (id != except && !m.classic) return false;
+  return true;
+}
+
+bool consumer_group::supports_classic_protocols(
+    std::string_view type, const std::vector<member_protocol>& protocols) const {
+  if (members_.empty()) return !type.empty() && !protocols.empty();
+  if (type != consumer_protocol_type) return false;
+  size_t classic_members = 0;
+  std::map<std::string, size_t> supporters;
+  for (const auto& [id, m] : members_) {
+    if (!m.classic) continue;
+    ++classic_members;
+    std::set<std::string> names;
+    for (const auto& p : m.classic->protocols) names.insert(p.name);
+    for (const auto& n : names) ++supporters[n];
+  }
+  for (const auto& p : protocols) {
+    auto it = supporters.find(p.name);
+    if ((it == supporters.end() ? 0 : it->second) == classic_members) return true;
+  }
+  return false;
+}
+
+bool consumer_group::waits_on_unreleased_partition(const consumer_member& m) const {
+  for (const auto& [topic, partitions] : m.target) {
+    auto mine = m.assigned.find(topic);
+    for (int32_t p : partitions) {
+      if (mine != m.assigned.end() && mine->second.contains(p)) continue;
+      auto owner = owners_.find({topic, p});
+      if (owner != owners_.end() && owner->second != m.id) return true;
+    }
+  }
+  return false;
 }
 
 void consumer_group::set_owner(const partition_assignment& a, const std::string& member_id) {
@@ -109,6 +148,7 @@ void consumer_group::apply(const consumer_record_body& record) {
     m.subscribed_topic_regex = s.subscribed_topic_regex;
     m.server_assignor = s.server_assignor;
     m.rebalance_timeout_ms = s.rebalance_timeout_ms;
+    m.classic = s.classic;
   } else if (auto* r = std::get_if<target_epoch_record>(&record)) {
     if (r->deleted) {
       assignment_epoch_ = group_epoch{0};

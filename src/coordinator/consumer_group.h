@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/strong_int.h"
+#include "coordinator/member.h"
 #include "coordinator/timer_queue.h"
 #include "protocol/wire.h"
 
@@ -49,6 +50,15 @@ enum class member_state : int8_t {
 };
 std::string_view to_string(member_state s);  // "STABLE", "UNREVOKED_PARTITIONS", ...
 
+// A member that speaks the classic protocol (JoinGroup, SyncGroup, Heartbeat) in a consumer group
+// (ConsumerGroupMemberMetadataValue.ClassicMemberMetadata): its session timeout and the protocols
+// (assignor names and subscriptions) of its last JoinGroup, in its order of preference.
+struct classic_member_metadata {
+  int32_t session_timeout_ms = 0;
+  std::vector<member_protocol> protocols;
+  friend bool operator==(const classic_member_metadata&, const classic_member_metadata&) = default;
+};
+
 struct consumer_member {
   std::string id;
   // ---- subscription (ConsumerGroupMemberMetadataValue) ----
@@ -60,6 +70,7 @@ struct consumer_member {
   std::optional<std::string> subscribed_topic_regex;
   std::optional<std::string> server_assignor;
   int32_t rebalance_timeout_ms = -1;
+  std::optional<classic_member_metadata> classic;  // set: the member uses the classic protocol
   // ---- current assignment (ConsumerGroupCurrentMemberAssignmentValue) ----
   member_epoch epoch{0};
   member_epoch previous_epoch{0};
@@ -133,6 +144,14 @@ class consumer_group {
   // Whether a member owns the partition (assigned, or pending revocation).
   bool is_owned(const protocol::uuid& topic, int32_t partition) const;
   std::string member_of_instance(const std::string& instance_id) const;  // "" if none
+  // Whether every member but `except` uses the classic protocol.
+  bool all_classic_except(const std::string& except) const;
+  // Whether a classic member of `type` with `protocols` may join: the type is "consumer" and one
+  // of the protocols is supported by every classic member (as Kafka's ConsumerGroup decides).
+  bool supports_classic_protocols(std::string_view type,
+                                  const std::vector<member_protocol>& protocols) const;
+  // Whether a member at its target epoch still waits for a partition another member owns.
+  bool waits_on_unreleased_partition(const consumer_member& m) const;
 
   // Applies one record (live or replayed). Records of other groups are the caller's to route.
   void apply(const consumer_record_body& record);
@@ -140,6 +159,10 @@ class consumer_group {
   // Timers the coordinator keeps per member (not state the records carry).
   std::map<std::string, timer_id> session_timers;
   std::map<std::string, timer_id> revocation_timers;
+  // Classic members: the deadline to rejoin once told REBALANCE_IN_PROGRESS, and to SyncGroup
+  // after JoinGroup (both their rebalance timeout).
+  std::map<std::string, timer_id> join_timers;
+  std::map<std::string, timer_id> sync_timers;
   // The topics each member's regular expression matches (SubscribedTopicRegex), as resolved
   // against the cluster's topics at `regex_resolved_ms`; derived, not recorded.
   std::map<std::string, std::set<std::string>> regex_topics;

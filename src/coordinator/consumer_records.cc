@@ -85,6 +85,12 @@ log_record consumer_group_record(const consumer_record& record, int64_t now_ms) 
           v.subscribed_topic_regex = r.member.subscribed_topic_regex;
           v.rebalance_timeout_ms = r.member.rebalance_timeout_ms;
           v.server_assignor = r.member.server_assignor;
+          if (r.member.classic) {
+            auto& c = v.classic_member_metadata.emplace();
+            c.session_timeout_ms = r.member.classic->session_timeout_ms;
+            for (const auto& p : r.member.classic->protocols)
+              c.supported_protocols.push_back({.name = p.name, .metadata = p.metadata});
+          }
           out.value = encode_versioned(v, 0);
         } else if constexpr (std::is_same_v<R, target_epoch_record>) {
           out.key = key_bytes(
@@ -161,6 +167,12 @@ std::optional<result<consumer_record>> decode_consumer_record(int16_t type,
         r.member.subscribed_topic_regex = non_empty(val->subscribed_topic_regex);
         r.member.rebalance_timeout_ms = val->rebalance_timeout_ms;
         r.member.server_assignor = non_empty(val->server_assignor);
+        if (val->classic_member_metadata) {
+          auto& c = r.member.classic.emplace();
+          c.session_timeout_ms = val->classic_member_metadata->session_timeout_ms;
+          for (const auto& p : val->classic_member_metadata->supported_protocols)
+            c.protocols.push_back(member_protocol{p.name, p.metadata});
+        }
       }
       return consumer_record{k->group_id, r};
     }

@@ -73,6 +73,8 @@ heartbeat_response::assignment_data assignment_of(const consumer_member& m) {
   return a;
 }
 
+}  // namespace
+
 // FNV-1a over the subscribed topics' names, ids and partition counts: changes whenever one of
 // them does (KIP-1101's metadata hash plays this role in Kafka).
 int64_t metadata_hash(const std::map<std::string, topic_info>& topics) {
@@ -91,8 +93,6 @@ int64_t metadata_hash(const std::map<std::string, topic_info>& topics) {
   }
   return static_cast<int64_t>(h);
 }
-
-}  // namespace
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -162,6 +162,47 @@ void coordinator_core::write_consumer_records(group& g, std::vector<consumer_rec
   }
 }
 
+namespace {
+
+std::map<std::string, timer_id>& timers_of(consumer_group& cg, timer_kind kind) {
+  switch (kind) {
+    case timer_kind::consumer_revocation:
+      return cg.revocation_timers;
+    case timer_kind::consumer_classic_join:
+      return cg.join_timers;
+    case timer_kind::consumer_classic_sync:
+      return cg.sync_timers;
+    default:
+      return cg.session_timers;
+  }
+}
+
+constexpr timer_kind consumer_timer_kinds[] = {
+    timer_kind::consumer_session, timer_kind::consumer_revocation,
+    timer_kind::consumer_classic_join, timer_kind::consumer_classic_sync};
+
+}  // namespace
+
+void coordinator_core::arm_consumer_timer(group& g, timer_kind kind, const std::string& member_id,
+                                          int64_t at_ms, int32_t generation) {
+  timer_id& t = timers_of(*g.consumer, kind)[member_id];
+  timers_.cancel(t);
+  t = timers_.schedule(at_ms, timer_key{kind, g.id(), member_id, g.incarnation(), generation});
+}
+
+void coordinator_core::cancel_consumer_timer(group& g, timer_kind kind,
+                                             const std::string& member_id) {
+  auto& timers = timers_of(*g.consumer, kind);
+  if (auto it = timers.find(member_id); it != timers.end()) {
+    timers_.cancel(it->second);
+    timers.erase(it);
+  }
+}
+
+int32_t coordinator_core::session_timeout_of(const consumer_member& m) const {
+  return m.classic ? m.classic->session_timeout_ms : config_.consumer_session_timeout_ms;
+}
+
 std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
                                                                    const std::string& member_id,
                                                                    bool bump_epoch) {
@@ -183,10 +224,7 @@ std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
     out.push_back(group_epoch_record{.epoch = cg.epoch().next(),
                                      .metadata_hash = metadata_hash(topics_after)});
   }
-  timers_.cancel(g.consumer->session_timers[member_id]);
-  timers_.cancel(g.consumer->revocation_timers[member_id]);
-  g.consumer->session_timers.erase(member_id);
-  g.consumer->revocation_timers.erase(member_id);
+  for (timer_kind kind : consumer_timer_kinds) cancel_consumer_timer(g, kind, member_id);
   return out;
 }
 
@@ -195,7 +233,8 @@ void coordinator_core::remove_consumer_member(group& g, const std::string& membe
   if (!g.consumer || !g.consumer->find(member_id)) return;
   spdlog::info("group {}: member {} removed ({})", g.id(), member_id, why);
   std::vector<log_record> records;
-  write_consumer_records(g, member_removal(g, member_id), records, now_ms);
+  if (!maybe_downgrade(g, member_id, records, now_ms))
+    write_consumer_records(g, member_removal(g, member_id), records, now_ms);
   append_and_forget(g.partition(), std::move(records));
 }
 
@@ -204,8 +243,115 @@ std::optional<error_code> coordinator_core::validate_consumer_member(const group
                                                                      int32_t epoch) const {
   const consumer_member* m = g.consumer->find(member_id);
   if (!m) return error_code::unknown_member_id;
-  if (m->epoch.value() != epoch) return error_code::stale_member_epoch;
+  // A classic member's epoch is its generation: a mismatch is ILLEGAL_GENERATION to it.
+  if (m->epoch.value() != epoch)
+    return m->classic ? error_code::illegal_generation : error_code::stale_member_epoch;
   return std::nullopt;
+}
+
+// A static member's new incarnation `member_id` takes the place of `old`: its subscription,
+// target, partitions and epoch, so the group does not rebalance.
+void coordinator_core::take_over_static_member(group& g, const consumer_member& old,
+                                               const std::string& member_id,
+                                               std::vector<log_record>& records, int64_t now_ms) {
+  std::vector<consumer_record_body> takeover = member_removal(g, old.id, false);
+  consumer_member heir = old;
+  heir.id = member_id;
+  takeover.push_back(member_subscription_record{.member = heir});
+  takeover.push_back(target_member_record{.member_id = member_id, .target = old.target});
+  const member_epoch epoch = old.epoch == static_leave_epoch ? old.previous_epoch : old.epoch;
+  takeover.push_back(current_assignment_record{.member_id = member_id,
+                                               .epoch = epoch,
+                                               .previous_epoch = old.previous_epoch,
+                                               .state = old.state,
+                                               .assigned = old.assigned,
+                                               .pending_revocation = old.pending_revocation});
+  write_consumer_records(g, std::move(takeover), records, now_ms);
+}
+
+// Steps (1)-(3) of a member's heartbeat (or of a classic member's JoinGroup): its subscription
+// `updated` replaces `prior` (nullopt: a new member); with `release` the member gave all its
+// partitions up (it rejoined). Writes the records to `records`; returns the reconciled member.
+const consumer_member& coordinator_core::update_consumer_member(
+    group& g, const std::optional<consumer_member>& prior, consumer_member updated, bool release,
+    const std::optional<partition_assignment>& owned, std::vector<log_record>& records,
+    int64_t now_ms) {
+  consumer_group& cg = *g.consumer;
+  const std::string member_id = updated.id;
+  std::vector<consumer_record_body> bodies;
+  bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
+              prior->subscribed_topic_regex != updated.subscribed_topic_regex ||
+              prior->server_assignor != updated.server_assignor;
+  resolve_regexes(cg, &updated, now_ms);
+  if (!prior || !prior->same_subscription(updated))
+    bodies.push_back(member_subscription_record{.member = updated});
+  const auto topics = subscribed_topics(cg, &updated);
+  const int64_t hash = metadata_hash(topics);
+  group_epoch next_epoch = cg.epoch();
+  if (bump || hash != cg.metadata_hash()) {
+    next_epoch = cg.epoch().next();
+    bodies.push_back(group_epoch_record{.epoch = next_epoch, .metadata_hash = hash});
+  }
+  if (release && (!prior->assigned.empty() || !prior->pending_revocation.empty())) {
+    // The rejoining member owns nothing now: release its partitions for the others.
+    bodies.push_back(current_assignment_record{.member_id = member_id,
+                                               .epoch = member_epoch(0),
+                                               .previous_epoch = prior->epoch,
+                                               .state = member_state::stable});
+  }
+  write_consumer_records(g, std::move(bodies), records, now_ms);
+
+  // (2) The target assignment.
+  if (cg.epoch() > cg.assignment_epoch()) {
+    std::map<std::string, assignor_member> inputs;
+    std::map<protocol::uuid, int32_t> counts;
+    std::map<std::string, protocol::uuid> ids;
+    for (const auto& [name, info] : topics) {
+      counts[info.id] = info.partitions;
+      ids[name] = info.id;
+    }
+    std::map<std::string, int> votes;
+    for (const auto& [id, m] : cg.members()) {
+      auto& in = inputs[id];
+      for (const auto& name : member_topics(cg, m))
+        if (auto it = ids.find(name); it != ids.end()) in.topics.insert(it->second);
+      in.current = m.target;
+      if (m.server_assignor) ++votes[*m.server_assignor];
+    }
+    // The assignor most members ask for; the first configured one when none asks.
+    std::string assignor = config_.consumer_assignors.front();
+    int best = 0;
+    for (const auto& [name, n] : votes)
+      if (n > best) assignor = name, best = n;
+    auto assignment = run_assignor(assignor, inputs, counts);
+    if (!assignment) assignment = assign_uniform(inputs, counts);
+    std::vector<consumer_record_body> targets;
+    for (const auto& [id, m] : cg.members()) {
+      const partition_assignment& t = (*assignment)[id];
+      if (t != m.target) targets.push_back(target_member_record{.member_id = id, .target = t});
+    }
+    targets.push_back(
+        target_epoch_record{.assignment_epoch = cg.epoch(), .assignment_timestamp = now_ms});
+    write_consumer_records(g, std::move(targets), records, now_ms);
+  }
+
+  // (3) Reconciliation.
+  const consumer_member before = *cg.find(member_id);
+  consumer_member next =
+      reconcile(before, cg.assignment_epoch(), owned,
+                [&cg](const protocol::uuid& t, int32_t p) { return cg.is_owned(t, p); });
+  if (!next.same_assignment(before)) {
+    write_consumer_records(
+        g,
+        {current_assignment_record{.member_id = member_id,
+                                   .epoch = next.epoch,
+                                   .previous_epoch = next.previous_epoch,
+                                   .state = next.state,
+                                   .assigned = next.assigned,
+                                   .pending_revocation = next.pending_revocation}},
+        records, now_ms);
+  }
+  return *cg.find(member_id);
 }
 
 // ---- ConsumerGroupHeartbeat ------------------------------------------------------------------
@@ -255,15 +401,16 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
                                          request.group_id + "."));
   }
   if (!g) g = &create_group(request.group_id, now_ms);
+  std::vector<log_record> records;
   if (!g->consumer) {
-    if (g->size() > 0 || !g->is(group_state::empty))
+    // A classic group with members is upgraded (online migration) if it may be.
+    if ((g->size() > 0 || !g->is(group_state::empty)) && !maybe_upgrade(*g, records, now_ms))
       return respond(std::move(done),
                      heartbeat_error(error_code::group_id_not_found,
                                      "Group " + g->id() + " is not a consumer group."));
-    g->consumer.emplace();
+    if (!g->consumer) g->consumer.emplace();
   }
   consumer_group& cg = *g->consumer;
-  std::vector<log_record> records;
   if (g->has_metadata_record || g->protocol_type) {
     // An empty classic group becomes a consumer group: its classic record goes.
     records.push_back(group_metadata_tombstone(g->id(), now_ms));
@@ -286,7 +433,9 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
                                      .assigned = leaving->assigned,
                                      .pending_revocation = leaving->pending_revocation}},
           records, now_ms);
-    } else {
+    } else if (leaving->classic) {
+      return respond(std::move(done), heartbeat_error(error_code::unknown_member_id));
+    } else if (!maybe_downgrade(*g, member_id, records, now_ms)) {
       write_consumer_records(*g, member_removal(*g, member_id), records, now_ms);
     }
     heartbeat_response r;
@@ -312,11 +461,12 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   std::optional<partition_assignment> owned = owned_of(request);
   bool inherited = false;  // a restarted static member that took its old incarnation's place
   if (epoch != join_epoch) {
-    if (!existing)
+    if (!existing || existing->classic)
       return respond(
           std::move(done),
           heartbeat_error(error_code::unknown_member_id,
-                          "Member " + member_id + " is not a member of group " + g->id() + "."));
+                          "Member " + member_id + " is not a member of group " + g->id() +
+                              (existing ? " that uses the consumer protocol." : ".")));
     if (epoch > existing->epoch ||
         (epoch < existing->epoch &&
          (epoch != existing->previous_epoch || !owned || !is_subset(*owned, existing->assigned))))
@@ -342,19 +492,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
                        heartbeat_error(error_code::unreleased_instance_id,
                                        "Static member " + previous + " with instance id " +
                                            *request.instance_id + " is not released."));
-      // The new incarnation takes the old one's place, partitions and epoch: no rebalance.
-      std::vector<consumer_record_body> takeover = member_removal(*g, previous, false);
-      consumer_member heir = old;
-      heir.id = member_id;
-      takeover.push_back(member_subscription_record{.member = heir});
-      takeover.push_back(target_member_record{.member_id = member_id, .target = old.target});
-      takeover.push_back(current_assignment_record{.member_id = member_id,
-                                                   .epoch = old.previous_epoch,
-                                                   .previous_epoch = old.previous_epoch,
-                                                   .state = old.state,
-                                                   .assigned = old.assigned,
-                                                   .pending_revocation = old.pending_revocation});
-      write_consumer_records(*g, std::move(takeover), records, now_ms);
+      take_over_static_member(*g, old, member_id, records, now_ms);
       existing = cg.find(member_id);
       inherited = true;
     }
@@ -394,101 +532,23 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
     updated.pending_revocation.clear();
   }
 
-  std::vector<consumer_record_body> bodies;
-  bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
-              prior->subscribed_topic_regex != updated.subscribed_topic_regex ||
-              prior->server_assignor != updated.server_assignor;
-  resolve_regexes(cg, &updated, now_ms);
-  if (!prior || !prior->same_subscription(updated))
-    bodies.push_back(member_subscription_record{.member = updated});
-  const auto topics = subscribed_topics(cg, &updated);
-  const int64_t hash = metadata_hash(topics);
-  group_epoch next_epoch = cg.epoch();
-  if (bump || hash != cg.metadata_hash()) {
-    next_epoch = cg.epoch().next();
-    bodies.push_back(group_epoch_record{.epoch = next_epoch, .metadata_hash = hash});
-  }
-  if (epoch == join_epoch && prior && !inherited &&
-      (!prior->assigned.empty() || !prior->pending_revocation.empty())) {
-    // The rejoining member owns nothing now: release its partitions for the others.
-    bodies.push_back(current_assignment_record{.member_id = member_id,
-                                               .epoch = member_epoch(0),
-                                               .previous_epoch = prior->epoch,
-                                               .state = member_state::stable});
-  }
-  write_consumer_records(*g, std::move(bodies), records, now_ms);
-
-  // (2) The target assignment.
-  if (cg.epoch() > cg.assignment_epoch()) {
-    std::map<std::string, assignor_member> inputs;
-    std::map<protocol::uuid, int32_t> counts;
-    std::map<std::string, protocol::uuid> ids;
-    for (const auto& [name, info] : topics) {
-      counts[info.id] = info.partitions;
-      ids[name] = info.id;
-    }
-    std::map<std::string, int> votes;
-    for (const auto& [id, m] : cg.members()) {
-      auto& in = inputs[id];
-      for (const auto& name : member_topics(cg, m))
-        if (auto it = ids.find(name); it != ids.end()) in.topics.insert(it->second);
-      in.current = m.target;
-      if (m.server_assignor) ++votes[*m.server_assignor];
-    }
-    // The assignor most members ask for; the first configured one when none asks.
-    std::string assignor = config_.consumer_assignors.front();
-    int best = 0;
-    for (const auto& [name, n] : votes)
-      if (n > best) assignor = name, best = n;
-    auto assignment = run_assignor(assignor, inputs, counts);
-    if (!assignment) assignment = assign_uniform(inputs, counts);
-    std::vector<consumer_record_body> targets;
-    for (const auto& [id, m] : cg.members()) {
-      const partition_assignment& t = (*assignment)[id];
-      if (t != m.target) targets.push_back(target_member_record{.member_id = id, .target = t});
-    }
-    targets.push_back(
-        target_epoch_record{.assignment_epoch = cg.epoch(), .assignment_timestamp = now_ms});
-    write_consumer_records(*g, std::move(targets), records, now_ms);
-  }
-
-  // (3) Reconciliation.
-  const consumer_member before = *cg.find(member_id);
-  consumer_member next =
-      reconcile(before, cg.assignment_epoch(), owned,
-                [&cg](const protocol::uuid& t, int32_t p) { return cg.is_owned(t, p); });
-  if (!next.same_assignment(before)) {
-    write_consumer_records(
-        *g,
-        {current_assignment_record{.member_id = member_id,
-                                   .epoch = next.epoch,
-                                   .previous_epoch = next.previous_epoch,
-                                   .state = next.state,
-                                   .assigned = next.assigned,
-                                   .pending_revocation = next.pending_revocation}},
-        records, now_ms);
-  }
-  const consumer_member& now = *cg.find(member_id);
+  const bool release = epoch == join_epoch && prior && !inherited;
+  const consumer_member& now =
+      update_consumer_member(*g, prior, std::move(updated), release, owned, records, now_ms);
   spdlog::debug("group {}: member {} epoch {} -> {} state {} assigned {} target {} owned {}",
                 g->id(), member_id, request.member_epoch, now.epoch.value(), to_string(now.state),
                 now.assigned.size(), now.target.size(),
                 owned ? std::to_string(owned->size()) : "null");
 
   // Timers: the session, and the time a member has to give partitions up.
-  timer_id& session = cg.session_timers[member_id];
-  timers_.cancel(session);
-  session = timers_.schedule(
-      now_ms + config_.consumer_session_timeout_ms,
-      timer_key{timer_kind::consumer_session, g->id(), member_id, g->incarnation()});
-  timer_id& revocation = cg.revocation_timers[member_id];
+  arm_consumer_timer(*g, timer_kind::consumer_session, member_id,
+                     now_ms + config_.consumer_session_timeout_ms);
   if (now.state != member_state::unrevoked_partitions) {
-    timers_.cancel(revocation);
-  } else if (before.state != member_state::unrevoked_partitions || before.epoch != now.epoch ||
-             revocation == no_timer) {
-    timers_.cancel(revocation);
-    revocation = timers_.schedule(now_ms + std::max(now.rebalance_timeout_ms, 0),
-                                  timer_key{timer_kind::consumer_revocation, g->id(), member_id,
-                                            g->incarnation(), now.epoch.value()});
+    cancel_consumer_timer(*g, timer_kind::consumer_revocation, member_id);
+  } else if (!prior || prior->state != member_state::unrevoked_partitions ||
+             prior->epoch != now.epoch || !cg.revocation_timers.contains(member_id)) {
+    arm_consumer_timer(*g, timer_kind::consumer_revocation, member_id,
+                       now_ms + std::max(now.rebalance_timeout_ms, 0), now.epoch.value());
   }
 
   heartbeat_response r;
@@ -511,35 +571,40 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
 void coordinator_core::on_consumer_timer(group& g, timer_id id, const timer_key& key,
                                          int64_t now_ms) {
   if (!g.consumer) return;
-  auto& timers = key.kind == timer_kind::consumer_session ? g.consumer->session_timers
-                                                          : g.consumer->revocation_timers;
+  auto& timers = timers_of(*g.consumer, key.kind);
   auto it = timers.find(key.member);
   if (it == timers.end() || it->second != id) return;
-  it->second = no_timer;
-  if (key.kind == timer_kind::consumer_session) {
-    remove_consumer_member(g, key.member, "session timeout", now_ms);
-    return;
-  }
+  timers.erase(it);
   const consumer_member* m = g.consumer->find(key.member);
-  if (m && m->state == member_state::unrevoked_partitions && m->epoch.value() == key.generation)
-    remove_consumer_member(g, key.member,
-                           "did not revoke its partitions within its rebalance timeout", now_ms);
+  switch (key.kind) {
+    case timer_kind::consumer_session:
+      return remove_consumer_member(g, key.member, "session timeout", now_ms);
+    case timer_kind::consumer_classic_join:
+      return remove_consumer_member(g, key.member, "did not rejoin within its rebalance timeout",
+                                    now_ms);
+    case timer_kind::consumer_classic_sync:
+      return remove_consumer_member(g, key.member,
+                                    "did not send SyncGroup within its rebalance timeout", now_ms);
+    default:
+      if (m && m->state == member_state::unrevoked_partitions && m->epoch.value() == key.generation)
+        remove_consumer_member(
+            g, key.member, "did not revoke its partitions within its rebalance timeout", now_ms);
+  }
 }
 
 void coordinator_core::after_consumer_load(group& g, int64_t now_ms) {
   if (!g.consumer) return;
-  for (const auto& [id, m] : g.consumer->members()) {
-    timer_id& t = g.consumer->session_timers[id];
-    timers_.cancel(t);
-    t = timers_.schedule(now_ms + config_.consumer_session_timeout_ms,
-                         timer_key{timer_kind::consumer_session, g.id(), id, g.incarnation()});
-  }
+  for (const auto& [id, m] : g.consumer->members())
+    arm_consumer_timer(g, timer_kind::consumer_session, id, now_ms + session_timeout_of(m));
 }
 
 void coordinator_core::drop_consumer_group(group& g) {
   if (!g.consumer) return;
-  for (auto& [id, t] : g.consumer->session_timers) timers_.cancel(t);
-  for (auto& [id, t] : g.consumer->revocation_timers) timers_.cancel(t);
+  for (timer_kind kind : consumer_timer_kinds) {
+    auto& timers = timers_of(*g.consumer, kind);
+    for (auto& [id, t] : timers) timers_.cancel(t);
+    timers.clear();
+  }
 }
 
 void coordinator_core::delete_consumer_state(group& g, int64_t now_ms) {

@@ -123,19 +123,23 @@ void coordinator_core::unload(int32_t partition, std::optional<int32_t> epoch) {
 
 void coordinator_core::drop_group(group& g) {
   drop_consumer_group(g);
+  answer_parked(g, error_code::not_coordinator);
+  g.transition_to(group_state::dead, 0);
+}
+
+void coordinator_core::answer_parked(group& g, error_code e) {
   timers_.cancel(g.join_timer);
   timers_.cancel(g.sync_timer);
   for (auto& [id, timer] : g.pending_members) timers_.cancel(timer);
   for (auto& [id, m] : g.members()) {
     timers_.cancel(m.session_timer);
-    answer_join(m, join_outcome{.error = error_code::not_coordinator, .member_id = m.id});
+    answer_join(m, join_outcome{.error = e, .member_id = m.id});
     if (m.awaiting_sync) {
       auto sync = std::move(*m.awaiting_sync);
       m.awaiting_sync.reset();
-      respond(std::move(sync.done), make_sync_response(sync.version, error_code::not_coordinator));
+      respond(std::move(sync.done), make_sync_response(sync.version, e));
     }
   }
-  g.transition_to(group_state::dead, 0);
 }
 
 // ---- plumbing -------------------------------------------------------------------------------
@@ -297,6 +301,8 @@ void coordinator_core::fire(timer_id id, const timer_key& key, int64_t now_ms) {
       break;
     case timer_kind::consumer_session:
     case timer_kind::consumer_revocation:
+    case timer_kind::consumer_classic_join:
+    case timer_kind::consumer_classic_sync:
       on_consumer_timer(*g, id, key, now_ms);
       break;
     case timer_kind::pending_member: {

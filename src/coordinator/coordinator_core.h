@@ -74,6 +74,10 @@ struct topic_info {
   int32_t partitions = 0;
 };
 
+// A hash of the topics a consumer group subscribes to (names, ids, partition counts): the group
+// epoch moves when it changes (KIP-1101's metadata hash plays this role in Kafka).
+int64_t metadata_hash(const std::map<std::string, topic_info>& topics);
+
 // What the coordinator may ask of its surroundings. Every member is optional.
 struct coordinator_hooks {
   // A topic by name (consumer groups subscribe by name, assign by id). Unset: no topic exists.
@@ -208,6 +212,8 @@ class coordinator_core {
   void append_and_forget(int32_t partition, std::vector<log_record> records);
   std::string new_member_id(const std::string& prefix);
   void drop_group(group& g);  // unload: answer everything parked, cancel timers
+  // Answers every JoinGroup and SyncGroup the classic group holds with `e`; cancels its timers.
+  void answer_parked(group& g, error_code e);
 
   // ---- joining (coordinator_join.cc) ----
   void join_new_member(group& g, protocol::join_group_request& request, int16_t version,
@@ -263,6 +269,18 @@ class coordinator_core {
   // Resolves the members' regular expressions (and `replacing`'s) against the cluster's topics
   // when one is new or the last resolution is older than regex_refresh_ms.
   void resolve_regexes(consumer_group& cg, const consumer_member* replacing, int64_t now_ms);
+  const consumer_member& update_consumer_member(group& g,
+                                                const std::optional<consumer_member>& prior,
+                                                consumer_member updated, bool release,
+                                                const std::optional<partition_assignment>& owned,
+                                                std::vector<log_record>& records, int64_t now_ms);
+  void take_over_static_member(group& g, const consumer_member& old, const std::string& member_id,
+                               std::vector<log_record>& records, int64_t now_ms);
+  // Arms (or re-arms) one of a consumer-group member's timers.
+  void arm_consumer_timer(group& g, timer_kind kind, const std::string& member_id, int64_t at_ms,
+                          int32_t generation = 0);
+  void cancel_consumer_timer(group& g, timer_kind kind, const std::string& member_id);
+  int32_t session_timeout_of(const consumer_member& m) const;
   // Applies each record to g.consumer and adds it to `out` for the log.
   void write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
                               std::vector<log_record>& out, int64_t now_ms);
@@ -280,6 +298,32 @@ class coordinator_core {
   void drop_consumer_group(group& g);
   // An empty consumer group's KIP-848 state goes (tombstones written): deleted, or classic again.
   void delete_consumer_state(group& g, int64_t now_ms);
+
+  // ---- classic members in consumer groups, and migration (coordinator_migration.cc) ----
+  void classic_join_to_consumer_group(group& g, protocol::join_group_request& request,
+                                      int16_t version, const client_info& client, int64_t now_ms,
+                                      completion<protocol::join_group_response> done);
+  void classic_sync_to_consumer_group(group& g, const protocol::sync_group_request& request,
+                                      int16_t version, int64_t now_ms,
+                                      completion<protocol::sync_group_response> done);
+  error_code classic_heartbeat_to_consumer_group(group& g,
+                                                 const protocol::heartbeat_request& request,
+                                                 int64_t now_ms);
+  std::vector<protocol::leave_group_response::member_response> classic_leave_to_consumer_group(
+      group& g, const std::vector<protocol::leave_group_request::member_identity>& leaving,
+      int64_t now_ms);
+  // Classic member `member_id` of a consumer group: UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID
+  // unless it is one (found by its instance id when it has one).
+  sluice::result<const consumer_member*, error_code> find_classic_member(
+      const group& g, const std::string& member_id,
+      const std::optional<std::string>& instance) const;
+  // A non-empty classic group whose members use the consumer protocol type becomes a consumer
+  // group (a consumer-protocol member is joining); false if the policy or the group forbid it.
+  bool maybe_upgrade(group& g, std::vector<log_record>& records, int64_t now_ms);
+  // Consumer-protocol member `leaving` goes: if every other member uses the classic protocol
+  // the group becomes a classic group (records to `records`) and true is returned.
+  bool maybe_downgrade(group& g, const std::string& leaving, std::vector<log_record>& records,
+                       int64_t now_ms);
 
   // ---- offsets (coordinator_offsets.cc) ----
   void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,

@@ -60,10 +60,10 @@ void coordinator_core::join_group(protocol::join_group_request request, int16_t 
     g = &create_group(request.group_id, now_ms);
   }
   if (g->is_consumer_group()) {
-    // A KIP-848 group: classic members may not join while it has consumer-protocol members
-    // (online migration is not done yet); an empty one becomes a classic group again.
+    // A KIP-848 group: a classic member joins it as such; an empty one becomes a classic group.
     if (!g->consumer->empty())
-      return fail(request.member_id, error_code::inconsistent_group_protocol);
+      return classic_join_to_consumer_group(*g, request, version, client, now_ms,
+                                            std::move(reply.done));
     delete_consumer_state(*g, now_ms);
   }
   if (!accept_joining_member(*g, request.member_id, config_.max_group_size)) {

@@ -22,6 +22,8 @@ void coordinator_core::sync_group(protocol::sync_group_request request, int16_t 
   group* g = lookup(request.group_id);
   if (!g) return fail(error_code::unknown_member_id);
   if (g->is(group_state::dead)) return fail(error_code::coordinator_not_available);
+  if (g->is_consumer_group())
+    return classic_sync_to_consumer_group(*g, request, version, now_ms, std::move(reply.done));
   if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id)) {
     return fail(*e);
   }
@@ -107,6 +109,8 @@ void coordinator_core::heartbeat(const protocol::heartbeat_request& request, int
   group* g = lookup(request.group_id);
   if (!g) return answer(error_code::unknown_member_id);
   if (g->is(group_state::dead)) return answer(error_code::coordinator_not_available);
+  if (g->is_consumer_group())
+    return answer(classic_heartbeat_to_consumer_group(*g, request, now_ms));
   if (auto e = validate_current_member(*g, request.member_id, request.group_instance_id)) {
     return answer(*e);
   }
@@ -158,6 +162,11 @@ void coordinator_core::leave_group(const protocol::leave_group_request& request,
   if (g->is(group_state::dead)) {
     return respond(std::move(done),
                    make_leave_response(version, error_code::coordinator_not_available, {}));
+  }
+  if (g->is_consumer_group()) {
+    return respond(std::move(done),
+                   make_leave_response(version, error_code::none,
+                                       classic_leave_to_consumer_group(*g, leaving, now_ms)));
   }
   for (const auto& who : leaving) {
     error_code e = error_code::none;

@@ -120,8 +120,9 @@ void coordinator_core::offset_commit(const protocol::offset_commit_request& requ
   if (g->is_consumer_group() && !g->consumer->empty()) {
     // A consumer group (KIP-848): the member and its current epoch, as Kafka's ConsumerGroup
     // checks them; members of the consumer protocol commit with v9 and up.
-    if (!g->consumer->find(request.member_id)) return finish(error_code::unknown_member_id);
-    if (version < 9) return finish(error_code::unsupported_version);
+    const consumer_member* m = g->consumer->find(request.member_id);
+    if (!m) return finish(error_code::unknown_member_id);
+    if (version < 9 && !m->classic) return finish(error_code::unsupported_version);
     if (auto e = validate_consumer_member(*g, request.member_id, generation)) return finish(*e);
   } else if (generation < 0 && g->is(group_state::empty)) {
     // no membership to check

@@ -30,8 +30,6 @@ enum class group_state { empty, preparing_rebalance, completing_rebalance, stabl
 std::string_view to_string(group_state s);
 std::optional<group_state> parse_group_state(std::string_view name);  // case-insensitive
 
-inline constexpr std::string_view consumer_protocol_type = "consumer";
-
 class group {
  public:
   group(std::string id, int32_t partition, uint64_t incarnation, int64_t now_ms);

@@ -18,6 +18,9 @@
 
 namespace sluice::coordinator {
 
+// The protocol type of Kafka's consumers (their JoinGroup's ProtocolType).
+inline constexpr std::string_view consumer_protocol_type = "consumer";
+
 // One entry of JoinGroup's protocol list: a protocol name (an assignor, for consumers) and the
 // member's metadata for it (its subscription).
 struct member_protocol {

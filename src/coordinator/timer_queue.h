@@ -23,6 +23,8 @@ enum class timer_kind {
   retention,            // time to look for expired offsets
   consumer_session,     // a consumer-protocol member sent no heartbeat within its session timeout
   consumer_revocation,  // a consumer-protocol member did not give partitions up in time
+  consumer_classic_join,  // a classic member of a consumer group did not rejoin in time
+  consumer_classic_sync,  // ... or did not SyncGroup after its JoinGroup in time
 };
 
 struct timer_key {

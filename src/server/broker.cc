@@ -486,6 +486,10 @@ void broker::start_group_coordinator() {
   gc.consumer_heartbeat_interval_ms = c.group_consumer_heartbeat_interval_ms;
   gc.consumer_max_size = c.group_consumer_max_size;
   gc.consumer_assignors = c.group_consumer_assignors;
+  gc.migration_upgrade = c.group_consumer_migration_policy == "upgrade" ||
+                         c.group_consumer_migration_policy == "bidirectional";
+  gc.migration_downgrade = c.group_consumer_migration_policy == "downgrade" ||
+                           c.group_consumer_migration_policy == "bidirectional";
   gc.offsets_retention_ms = int64_t{c.offsets_retention_minutes} * 60 * 1000;
   coordinator::coordinator_hooks hooks;
   hooks.partition_exists = [store = metadata_.get()](const std::string& topic, int32_t p) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 #include <set>
@@ -309,6 +310,10 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.group_consumer_heartbeat_interval_ms = b.get<int32_t>("group.consumer.heartbeat.interval.ms");
   c.group_consumer_max_size = b.get<int32_t>("group.consumer.max.size");
   c.group_consumer_assignors = b.get<config_list>("group.consumer.assignors");
+  c.group_consumer_migration_policy = b.get<std::string>("group.consumer.migration.policy");
+  std::transform(c.group_consumer_migration_policy.begin(), c.group_consumer_migration_policy.end(),
+                 c.group_consumer_migration_policy.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (c.group_consumer_assignors.empty())
     b.error("group.consumer.assignors", "at least one assignor is needed");
   c.transaction_state_log_replication_factor =

@@ -137,6 +137,7 @@ struct broker_config {
   int32_t group_consumer_heartbeat_interval_ms = 5'000;
   int32_t group_consumer_max_size = INT32_MAX;
   config_list group_consumer_assignors = {"uniform", "range"};
+  std::string group_consumer_migration_policy = "bidirectional";  // lower case
 
   // Transactions
   int16_t transaction_state_log_replication_factor = 3;

@@ -2,6 +2,8 @@
 
 #include "server/config_catalogue_sections.h"
 
+#include <algorithm>
+#include <cctype>
 #include <limits>
 
 namespace sluice::server {
@@ -520,6 +522,14 @@ std::vector<config_key> build_catalogue() {
        .doc = "The server-side assignors consumer-protocol groups may use; the first is the "
               "default (uniform: balanced and sticky; range: co-partitioned ranges per topic).",
        .valid = each_one_of({"uniform", "range"})});
+  add({.name = "group.consumer.migration.policy",
+       .type = t::string,
+       .default_value = "bidirectional",
+       .doc = "Online migration between the group protocols: upgrade turns a classic group into "
+              "a consumer group when a consumer-protocol member joins it, downgrade turns it back "
+              "when its last consumer-protocol member leaves; bidirectional allows both, disabled "
+              "neither.",
+       .valid = one_of_any_case({"disabled", "downgrade", "upgrade", "bidirectional"})});
 
   section = "Transactions";
   add({.name = "transaction.state.log.replication.factor",
@@ -844,17 +854,35 @@ constraint between(double min, double max) {
           shown};
 }
 
-constraint one_of(std::vector<std::string> choices) {
+namespace {
+
+// A STRING among `choices`, in their case or (any_case) in any.
+constraint choice_of(std::vector<std::string> choices, bool any_case) {
   std::string shown = bracketed(join(choices));
-  return {[choices, shown](const config_value& v) -> std::optional<std::string> {
+  return {[choices, shown, any_case](const config_value& v) -> std::optional<std::string> {
             auto* s = std::get_if<std::string>(&v);
             if (!s) return std::nullopt;
+            auto same = [any_case](char a, char b) {
+              if (!any_case) return a == b;
+              return std::tolower(static_cast<unsigned char>(a)) ==
+                     std::tolower(static_cast<unsigned char>(b));
+            };
             for (const auto& c : choices) {
-              if (*s == c) return std::nullopt;
+              if (std::equal(s->begin(), s->end(), c.begin(), c.end(), same)) return std::nullopt;
             }
-            return "must be one of " + shown;
+            return "must be one of " + shown + (any_case ? " (in any case)" : "");
           },
           shown};
+}
+
+}  // namespace
+
+constraint one_of(std::vector<std::string> choices) {
+  return choice_of(std::move(choices), false);
+}
+
+constraint one_of_any_case(std::vector<std::string> choices) {
+  return choice_of(std::move(choices), true);
 }
 
 constraint each_one_of(std::vector<std::string> choices) {

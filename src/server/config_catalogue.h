@@ -32,8 +32,9 @@ struct constraint {
 constraint at_least(int64_t min);
 constraint in_range(int64_t min, int64_t max);
 constraint between(double min, double max);
-constraint one_of(std::vector<std::string> choices);       // a STRING among these
-constraint each_one_of(std::vector<std::string> choices);  // a non-empty LIST of these
+constraint one_of(std::vector<std::string> choices);           // a STRING among these
+constraint one_of_any_case(std::vector<std::string> choices);  // ... in upper or lower case
+constraint each_one_of(std::vector<std::string> choices);      // a non-empty LIST of these
 
 struct config_key {
   std::string name;

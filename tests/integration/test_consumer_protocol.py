@@ -73,6 +73,34 @@ def test_java_consumers_resume_from_the_offsets_a_consumer_protocol_member_commi
     assert second["unexpected"] == [] and second["duplicates"] == 0, second
 
 
+def test_a_classic_group_upgrades_for_a_consumer_protocol_member_and_downgrades_after_it(broker):
+    # Online migration (KIP-848): a classic Java consumer owns every partition; a consumer-protocol
+    # member joining turns the group into a consumer group in which the classic member rejoins
+    # and hands half over; when the consumer-protocol member leaves, the group is classic again
+    # and the classic member takes everything back. Nothing is read twice or missed meanwhile.
+    create_topic(broker, "kip848-mixed")
+    got = java("GroupMembers", f"--bootstrap={broker.bootstrap}", "--topic=kip848-mixed",
+               "--group=kip848-mixed-group", f"--partitions={TOPIC_PARTITIONS}", "--count=2000",
+               "--staggered", "a.group.protocol=classic", "b.group.protocol=consumer",
+               line="4.x", timeout=300)
+    assert got["errors"] == [], got
+    assert got["a_alone"], got
+    assert got["split"], got
+    assert len(got["assigned_a"]) == len(got["assigned_b"]) == TOPIC_PARTITIONS // 2, got
+    assert got["values"] == list(range(2000)), "each record once between the two members"
+    assert got["taken_over"], got
+    assert got["after_leave"] == list(range(2000, 2500)), got
+    # The group went back to the classic protocol (and is empty now that both left).
+    tool = SOURCE_DIR / "bin" / "kafka-consumer-groups.sh"
+    listed = subprocess.run([str(tool), "--bootstrap-server", broker.bootstrap, "--list", "--type"],
+                            capture_output=True, text=True, timeout=60)
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert ["kip848-mixed-group", "Classic"] in rows, listed.stdout
+    log = broker.log_text()
+    assert "group kip848-mixed-group: classic group of 1 members becomes a consumer group" in log
+    assert "group kip848-mixed-group: consumer group becomes a classic group" in log
+
+
 # Two librdkafka members of one group in one process, polled in turn: they split the partitions,
 # read each record once between them, one leaves and the other takes all partitions over, and a
 # third member later starts from the committed offsets. Prints one JSON summary.

@@ -3,26 +3,12 @@
 // expiry, commits checked against member epochs, and a reload from the records reproducing it.
 #include <gtest/gtest.h>
 
+#include "consumer_harness.h"
 #include "coordinator/assignor.h"
 #include "coordinator/consumer_group.h"
-#include "harness.h"
 
 namespace sluice::coordinator::testing {
 namespace {
-
-protocol::uuid topic_id(uint8_t n) {
-  protocol::uuid u;
-  u.value[15] = n;
-  return u;
-}
-const protocol::uuid T1 = topic_id(1);
-const protocol::uuid T2 = topic_id(2);
-
-size_t count(const partition_assignment& a) {
-  size_t n = 0;
-  for (const auto& [t, ps] : a) n += ps.size();
-  return n;
-}
 
 // ---- assignors ---------------------------------------------------------------------------------
 
@@ -119,57 +105,6 @@ TEST(reconcile, partitions_another_member_still_owns_wait) {
 }
 
 // ---- the coordinator ----------------------------------------------------------------------------
-
-coordinator_hooks topics_hooks() {
-  coordinator_hooks hooks;
-  hooks.topic_lookup = [](const std::string& name) -> std::optional<topic_info> {
-    if (name == "t") return topic_info{T1, 4};
-    return std::nullopt;
-  };
-  hooks.topic_name = [](const protocol::uuid& id) -> std::optional<std::string> {
-    if (id == T1) return "t";
-    return std::nullopt;
-  };
-  return hooks;
-}
-
-struct kip848 : harness {
-  kip848() : harness(test_config(), topics_hooks()) {}
-
-  protocol::consumer_group_heartbeat_response beat(
-      const std::string& member, int32_t epoch,
-      std::optional<partition_assignment> owned = std::nullopt, bool join = false) {
-    protocol::consumer_group_heartbeat_request r;
-    r.group_id = "g";
-    r.member_id = member;
-    r.member_epoch = epoch;
-    if (join) {
-      r.rebalance_timeout_ms = 30'000;
-      r.subscribed_topic_names = std::vector<std::string>{"t"};
-      owned = partition_assignment{};
-    }
-    if (owned) {
-      r.topic_partitions.emplace();
-      for (const auto& [t, ps] : *owned) {
-        auto& tp = r.topic_partitions->emplace_back();
-        tp.topic_id = t;
-        tp.partitions.assign(ps.begin(), ps.end());
-      }
-    }
-    reply<protocol::consumer_group_heartbeat_response> out;
-    core.consumer_group_heartbeat(std::move(r), 1, client_info{"c", "/127.0.0.1"}, now, out.sink());
-    drain();
-    return *out;
-  }
-
-  static partition_assignment assigned(const protocol::consumer_group_heartbeat_response& r) {
-    partition_assignment out;
-    if (r.assignment)
-      for (const auto& t : r.assignment->topic_partitions)
-        out[t.topic_id].insert(t.partitions.begin(), t.partitions.end());
-    return out;
-  }
-};
 
 TEST(consumer_group, a_second_member_gets_half_after_the_first_revokes) {
   kip848 h;
@@ -390,26 +325,6 @@ TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
   EXPECT_GT(later.member_epoch, first.member_epoch);
   ASSERT_TRUE(later.assignment);
   EXPECT_EQ(later.assignment->topic_partitions.size(), 2u);
-}
-
-}  // namespace
-}  // namespace sluice::coordinator::testing
-
-namespace sluice::coordinator::testing {
-namespace {
-
-TEST(consumer_group, classic_members_join_only_an_empty_consumer_group) {
-  kip848 h;
-  h.beat("a", 0, std::nullopt, true);
-  join_options classic;
-  classic.version = 3;
-  EXPECT_EQ(h.join("g", "", classic)->error_code, ec(error_code::inconsistent_group_protocol));
-  h.beat("a", -1);
-  // Empty now: a classic member turns it back into a classic group.
-  auto joined = h.join("g", "", classic);
-  h.advance(0);
-  EXPECT_EQ(joined->error_code, 0);
-  EXPECT_FALSE(h.core.find_group("g")->is_consumer_group());
 }
 
 }  // namespace

@@ -30,10 +30,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <pre>
  * GroupMembers --bootstrap=H:P --topic=T --group=G --partitions=N [--count=2000]
- *              [--timeout-ms=60000] [consumer property=value ...]   e.g. group.protocol=consumer
+ *              [--timeout-ms=60000] [--staggered] [consumer property=value ...]
  * </pre>
  *
- * Prints {"split", "assigned_a", "assigned_b", "values" (sorted ids read while both were members),
+ * Properties reach both members (e.g. group.protocol=consumer), or one with an {@code a.} or
+ * {@code b.} prefix: {@code a.group.protocol=classic b.group.protocol=consumer} makes a mixed group.
+ * With --staggered, b starts only once a owns every partition (so a's group exists first).
+ *
+ * Prints {"a_alone" (with --staggered: a owned every partition before b started), "split", "assigned_a", "assigned_b", "values" (sorted ids read while both were members),
  * "taken_over", "after_leave" (sorted ids read by the remaining member), "errors"}.
  */
 public final class GroupMembers {
@@ -115,7 +119,8 @@ public final class GroupMembers {
     int partitions = (int) cli.getLong("partitions");
     long count = cli.getLong("count", 2000);
     long timeoutMs = cli.getLong("timeout-ms", 60_000);
-    Properties props = cli.all();
+    boolean staggered = cli.has("staggered");
+    Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, cli.get("group"));
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -127,14 +132,21 @@ public final class GroupMembers {
     r.put("errors", errors);
     Cli.deadline(4 * timeoutMs, () -> r);
 
-    Member a = new Member("a", props, topic, errors);
-    Member b = new Member("b", props, topic, errors);
-    Thread ta = new Thread(a, "member-a");
-    Thread tb = new Thread(b, "member-b");
-    ta.start();
-    tb.start();
+    Properties propsA = cli.forRole("a", "b");
+    propsA.putAll(props);
+    Properties propsB = cli.forRole("b", "a");
+    propsB.putAll(props);
     Set<Integer> all = new TreeSet<>();
     for (int p = 0; p < partitions; ++p) all.add(p);
+    Member a = new Member("a", propsA, topic, errors);
+    Thread ta = new Thread(a, "member-a");
+    ta.start();
+    if (staggered) {
+      r.put("a_alone", waitFor(() -> a.assigned.equals(all), System.currentTimeMillis() + timeoutMs));
+    }
+    Member b = new Member("b", propsB, topic, errors);
+    Thread tb = new Thread(b, "member-b");
+    tb.start();
     boolean split = waitFor(() -> {
       Set<Integer> union = new TreeSet<>(a.assigned);
       union.addAll(b.assigned);
