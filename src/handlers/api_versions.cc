@@ -1,5 +1,6 @@
 #include "handlers/api_versions.h"
 
+#include "handlers/broker_services.h"
 #include "handlers/registry.h"
 #include "protocol/error_code.h"
 #include "protocol/generated/api_versions.h"
@@ -44,6 +45,12 @@ void handle_api_versions(request_context& ctx, protocol::reader& body, responder
   } else if (ctx.api_version() >= 3 && (!valid_software_token(request.client_software_name) ||
                                         !valid_software_token(request.client_software_version))) {
     response.error_code = static_cast<int16_t>(error_code::invalid_request);
+  } else if (ctx.api_version() >= 5 &&
+             ((request.cluster_id && *request.cluster_id != ctx.services.metadata.cluster_id()) ||
+              (request.node_id >= 0 && request.node_id != ctx.services.settings.broker_id))) {
+    // KIP-1242: the client meant another cluster or broker (an address now serves someone else):
+    // it must bootstrap again rather than trust its metadata.
+    response.error_code = static_cast<int16_t>(error_code::rebootstrap_required);
   }
   reply.send(response);
 }

@@ -1,4 +1,6 @@
-// ListOffsets (key 2), v0–v9: earliest (-2), latest (-1), max timestamp (-3, v7+), or by timestamp.
+// ListOffsets (key 2), v0–v11: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest
+// local (-4), the tiered-storage positions (-5, -6: none without tiered storage), or by timestamp.
+// v10's TimeoutMs bounds a remote-storage lookup, which never happens here.
 // v0 answers with an offsets array of at most max_num_offsets: for latest and earliest that one
 // offset, as Kafka 3.9; for a timestamp Kafka listed segment base offsets by file modification
 // time, this broker the first offset at or after the timestamp (empty when none).

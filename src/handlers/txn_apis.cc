@@ -13,6 +13,10 @@
 //  - DescribeTransactions: DESCRIBE per id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); the
 //    partitions of topics the principal may not DESCRIBE are left out. ListTransactions lists only
 //    the ids the principal may DESCRIBE.
+#include <re2/re2.h>
+
+#include <memory>
+
 #include "cluster/topic_name.h"
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
@@ -162,12 +166,25 @@ void handle_list_transactions(request_context& ctx, protocol::reader& body, resp
   forward<protocol::list_transactions_request>(
       ctx, body, std::move(reply), ctx.services.transactions,
       [acl = access(ctx)](auto& t, const auto& request, int16_t v, auto done) {
+        // v2 (KIP-1152): only transactional ids the whole pattern matches. RE2 has the syntax
+        // clients use for it and runs in linear time, so no pattern can stall the broker.
+        std::shared_ptr<RE2> pattern;
+        if (v >= 2 && request.transactional_id_pattern &&
+            !request.transactional_id_pattern->empty()) {
+          pattern = std::make_shared<RE2>(*request.transactional_id_pattern, RE2::Quiet);
+          if (!pattern->ok()) {
+            protocol::list_transactions_response r;
+            r.error_code = static_cast<int16_t>(protocol::error_code::invalid_regular_expression);
+            return done(std::move(r));
+          }
+        }
         t.list_transactions(
             request, v,
-            [acl, done = std::move(done)](protocol::list_transactions_response r) mutable {
+            [acl, pattern, done = std::move(done)](protocol::list_transactions_response r) mutable {
               std::erase_if(r.transaction_states, [&](const auto& state) {
                 return !acl.allows_transactional_id(acl_operation::describe,
-                                                    state.transactional_id);
+                                                    state.transactional_id) ||
+                       (pattern && !RE2::FullMatch(state.transactional_id, *pattern));
               });
               done(std::move(r));
             });

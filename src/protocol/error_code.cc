@@ -139,9 +139,10 @@ constexpr std::string_view names[] = {
     "DUPLICATE_VOTER",
     "VOTER_NOT_FOUND",
     "INVALID_REGULAR_EXPRESSION",
+    "REBOOTSTRAP_REQUIRED",
 };
 
-static_assert(std::size(names) == static_cast<size_t>(error_code::invalid_regular_expression) + 2);
+static_assert(std::size(names) == static_cast<size_t>(error_code::rebootstrap_required) + 2);
 
 }  // namespace
 

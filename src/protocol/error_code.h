@@ -141,6 +141,7 @@ enum class error_code : int16_t {
   duplicate_voter = 126,
   voter_not_found = 127,
   invalid_regular_expression = 128,
+  rebootstrap_required = 129,
 };
 
 // Kafka's UPPER_CASE name of the code ("NOT_LEADER_OR_FOLLOWER"); "UNKNOWN" for a number that is

@@ -281,6 +281,11 @@ result<offset_lookup> replica_manager::list_offset(const std::string& topic, int
       if (e.start_offset <= out.offset) out.leader_epoch = e.epoch;
     return out;
   }
+  if (timestamp == storage::list_offsets::latest_tiered ||
+      timestamp == storage::list_offsets::earliest_pending_upload) {
+    // Tiered storage's offsets: without it there are none (offset -1, as Kafka answers).
+    return out;
+  }
   auto found = p->log().offset_for_timestamp(timestamp);
   if (!found) return from_storage(found.code());
   // Never reveal offsets above what consumers may read.

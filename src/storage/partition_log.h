@@ -107,6 +107,8 @@ inline constexpr int64_t latest = -1;
 inline constexpr int64_t earliest = -2;
 inline constexpr int64_t max_timestamp = -3;
 inline constexpr int64_t earliest_local = -4;
+inline constexpr int64_t latest_tiered = -5;            // v9+ (KIP-1005)
+inline constexpr int64_t earliest_pending_upload = -6;  // v11+ (KIP-1023)
 }  // namespace list_offsets
 
 struct timestamp_offset {

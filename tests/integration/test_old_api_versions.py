@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_wire import Client, R, W
+from kafka_wire import Client, R, W, record_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "codegen"))
@@ -354,3 +354,104 @@ def test_kafka_python_old_protocol_produces_consumes_and_commits(broker, api_ver
         break
     consumer.close()
     assert rest == [b"after"]
+
+
+# --- the newest versions, by what they answer -----------------------------------------------------
+
+
+def cluster_id(port):
+    c = Client(port)
+    r = c.call(3, 2, False, lambda w: w.arr([], None))
+    r.arr(lambda r: (r.i32(), r.str(), r.i32(), r.str()))  # brokers
+    cid = r.str()
+    c.close()
+    return cid
+
+
+def test_api_versions_v5_refuses_a_client_that_meant_another_cluster_or_broker(broker):
+    cid = cluster_id(broker.port)
+    assert cid
+
+    def ask(cluster, node):
+        body = W(True).str("sluice-test").str("1.0").str(cluster).i32(node)
+        body.tags()
+        c = Client(broker.port)
+        try:
+            r = call_raw(c, 18, 5, bytes(body.b), 2, False)
+            r.flex = True
+            return r.i16()
+        finally:
+            c.close()
+
+    REBOOTSTRAP_REQUIRED = 129
+    assert ask(cid, 1) == 0  # the broker the client meant
+    assert ask(None, -1) == 0  # a client that does not know yet
+    assert ask(cid, 7) == REBOOTSTRAP_REQUIRED  # another broker's address now
+    assert ask("another-cluster", 1) == REBOOTSTRAP_REQUIRED
+
+
+def test_list_offsets_v11_answers_the_tiered_storage_positions_with_no_offset(broker):
+    c = Client(broker.port)
+    c.call(19, 0, False, lambda w: w.arr(["lo-new"], lambda w, t: (
+        w.str(t).i32(1).i16(1).arr([], None).arr([], None))).i32(10000))
+    r = c.call(0, 3, False, lambda w: w.str(None).i16(1).i32(10000).arr(["lo-new"], lambda w, t: (
+        w.str(t).arr([0], lambda w, p: w.i32(p).records(record_batch([(b"k", b"v")] * 3))))))
+    r.arr(lambda r: (r.str(), r.arr(lambda r: (r.i32(), r.i16(), r.i64(), r.i64()))))
+
+    def offset_for(timestamp, version=11):
+        r = c.call(2, version, True, lambda w: (
+            w.i32(-1).i8(0).arr(["lo-new"], lambda w, t: (
+                w.str(t).arr([0], lambda w, p: w.i32(p).i32(-1).i64(timestamp).tags()).tags())),
+            w.i32(5000) if version >= 10 else None, w.tags()))
+        r.i32()  # throttle
+        topics = r.arr(lambda r: (r.str(), r.arr(lambda r: (
+            r.i32(), r.i16(), r.i64(), r.i64(), r.i32(), r.tags())), r.tags()))
+        _, error, _, offset, _, _ = topics[0][1][0]
+        assert error == 0
+        return offset
+
+    assert offset_for(-1) == 3  # latest
+    assert offset_for(-2) == 0  # earliest
+    assert offset_for(-4) == 0  # earliest local
+    assert offset_for(-5) == -1  # latest tiered: no tiered storage here
+    assert offset_for(-6) == -1  # earliest pending upload: likewise
+    assert offset_for(-6, 10) == -1
+    c.close()
+
+
+def test_list_transactions_v2_filters_by_a_transactional_id_pattern(broker):
+    c = Client(broker.port)
+    for tid in ("orders-1", "orders-2", "billing-1"):
+        deadline = time.time() + 60
+        while True:  # FindCoordinator creates __transaction_state, as a client's first call does
+            r = c.call(10, 1, False, lambda w, t=tid: w.str(t).i8(1))
+            r.i32()
+            if r.i16() == 0:
+                break
+            assert time.time() < deadline
+            time.sleep(0.2)
+        while True:
+            r = c.call(22, 1, False, lambda w, t=tid: w.str(t).i32(60000))
+            r.i32()
+            error = r.i16()
+            if error == 0:
+                break
+            # __transaction_state is being created, or its partition loaded
+            assert error in (14, 15, 16, 51) and time.time() < deadline, error
+            time.sleep(0.2)
+
+    def listed(pattern):
+        r = c.call(66, 2, True, lambda w: (w.arr([], None).arr([], None).i64(-1).str(pattern),
+                                           w.tags()))
+        r.i32()
+        error = r.i16()
+        r.arr(R.str)
+        states = r.arr(lambda r: (r.str(), r.i64(), r.str(), r.tags()))
+        return error, sorted(s[0] for s in states)
+
+    assert listed(None) == (0, ["billing-1", "orders-1", "orders-2"])
+    assert listed("orders-.*") == (0, ["orders-1", "orders-2"])
+    assert listed("orders") == (0, []), "the whole id must match"
+    INVALID_REGULAR_EXPRESSION = 128
+    assert listed("orders-(")[0] == INVALID_REGULAR_EXPRESSION
+    c.close()
