@@ -13,6 +13,7 @@
 //    out of an all-topics answer.
 #include <algorithm>
 
+#include "cluster/metadata_store.h"
 #include "coordinator/group_coordinator.h"
 #include "coordinator/responses.h"
 #include "handlers/authorization.h"
@@ -53,6 +54,7 @@ void add_failed(Response& response, const std::vector<Topic>& topics, error_code
   for (const auto& t : topics) {
     auto& out = response.topics.emplace_back();
     out.name = t.name;
+    if constexpr (requires { out.topic_id = t.topic_id; }) out.topic_id = t.topic_id;
     for (const auto& p : t.partitions) {
       auto& part = out.partitions.emplace_back();
       part.partition_index = p.partition_index;
@@ -61,27 +63,86 @@ void add_failed(Response& response, const std::vector<Topic>& topics, error_code
   }
 }
 
+// The topic-id versions (OffsetCommit v10, OffsetFetch v10, TxnOffsetCommit v6) name topics by
+// id: each id becomes its topic's name for the coordinator, and the topics of ids no topic has
+// are moved out (to be answered UNKNOWN_TOPIC_ID).
+template <class Topic>
+std::vector<Topic> resolve_topic_ids(const cluster::metadata_store& store,
+                                     std::vector<Topic>& topics) {
+  std::vector<Topic> known, unknown;
+  for (auto& t : topics) {
+    if (auto md = store.topic_by_id(t.topic_id)) {
+      t.name = md->name;
+      known.push_back(std::move(t));
+    } else {
+      unknown.push_back(std::move(t));
+    }
+  }
+  topics = std::move(known);
+  return unknown;
+}
+
+// ... and the answer names its topics by id again; topics that no longer exist (an all-topics
+// OffsetFetch) are left out, as Kafka does.
+template <class Topics>
+void name_topics_by_id(const cluster::metadata_store& store, Topics& topics) {
+  std::erase_if(topics, [&](auto& t) {
+    if (!t.topic_id.is_zero()) return false;
+    auto md = store.topic(t.name);
+    if (!md) return true;
+    t.topic_id = md->id;
+    return false;
+  });
+}
+
 // OffsetCommit and TxnOffsetCommit: after the request-wide checks (`refusal`, if any), READ on
 // each topic; with nothing left, the coordinator is not asked.
 template <class Request, class Response, class Call>
-void commit_offsets(const access& acl, Request request, int16_t v,
-                    std::optional<error_code> refusal, unique_function<void(Response)> done,
-                    Call call) {
+void commit_offsets(const access& acl, const cluster::metadata_store& store, bool by_id,
+                    Request request, int16_t v, std::optional<error_code> refusal,
+                    unique_function<void(Response)> done, Call call) {
+  decltype(request.topics) unknown;
+  if (by_id) unknown = resolve_topic_ids(store, request.topics);
+  auto finish = [&store, by_id, unknown = std::move(unknown)](Response& r) {
+    add_failed(r, unknown, error_code::unknown_topic_id);
+    if (by_id) name_topics_by_id(store, r.topics);
+  };
   if (refusal) {
     Response response;
     add_failed(response, request.topics, *refusal);
+    finish(response);
     return done(std::move(response));
   }
   auto refused = take_refused(acl, acl_operation::read, request.topics);
   if (request.topics.empty()) {
     Response response;
     add_failed(response, refused, error_code::topic_authorization_failed);
+    finish(response);
     return done(std::move(response));
   }
-  call(request, v, [refused = std::move(refused), done = std::move(done)](Response r) mutable {
-    add_failed(r, refused, error_code::topic_authorization_failed);
-    done(std::move(r));
-  });
+  call(request, v,
+       [refused = std::move(refused), finish = std::move(finish),
+        done = std::move(done)](Response r) mutable {
+         add_failed(r, refused, error_code::topic_authorization_failed);
+         finish(r);
+         done(std::move(r));
+       });
+}
+
+// Named topics of an OffsetFetch answered with an error on each partition.
+template <class Topics, class Answer>
+void add_fetch_errors(const Topics& topics, error_code e, Answer& answer) {
+  for (const auto& t : topics) {
+    auto& out = answer.emplace_back();
+    out.name = t.name;
+    if constexpr (requires { out.topic_id = t.topic_id; }) out.topic_id = t.topic_id;
+    for (int32_t p : t.partition_indexes) {
+      auto& part = out.partitions.emplace_back();
+      part.partition_index = p;
+      part.committed_offset = -1;
+      part.error_code = wire(e);
+    }
+  }
 }
 
 // One group's topics of an OffsetFetch: refused named topics are answered, an all-topics answer
@@ -94,16 +155,7 @@ void finish_fetched_topics(const access& acl, const Topics& refused, bool all_to
         answer, [&](const auto& t) { return !acl.allows_topic(acl_operation::describe, t.name); });
     return;
   }
-  for (const auto& t : refused) {
-    auto& out = answer.emplace_back();
-    out.name = t.name;
-    for (int32_t p : t.partition_indexes) {
-      auto& part = out.partitions.emplace_back();
-      part.partition_index = p;
-      part.committed_offset = -1;
-      part.error_code = wire(error_code::topic_authorization_failed);
-    }
-  }
+  add_fetch_errors(refused, error_code::topic_authorization_failed, answer);
 }
 
 }  // namespace
@@ -111,12 +163,13 @@ void finish_fetched_topics(const access& acl, const Topics& refused, bool all_to
 void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply) {
   forward<protocol::offset_commit_request>(
       ctx, body, std::move(reply), ctx.services.groups,
-      [acl = access(ctx)](auto& g, protocol::offset_commit_request request, int16_t v, auto done) {
+      [acl = access(ctx), store = &ctx.services.metadata](
+          auto& g, protocol::offset_commit_request request, int16_t v, auto done) {
         std::optional<error_code> refusal;
         if (!acl.allows_group(acl_operation::read, request.group_id))
           refusal = error_code::group_authorization_failed;
         commit_offsets<protocol::offset_commit_request, protocol::offset_commit_response>(
-            acl, std::move(request), v, refusal, std::move(done),
+            acl, *store, v >= 10, std::move(request), v, refusal, std::move(done),
             [&g](const auto& r, int16_t version, auto finish) {
               g.offset_commit(r, version, std::move(finish));
             });
@@ -126,15 +179,15 @@ void handle_offset_commit(request_context& ctx, protocol::reader& body, responde
 void handle_txn_offset_commit(request_context& ctx, protocol::reader& body, responder reply) {
   forward<protocol::txn_offset_commit_request>(
       ctx, body, std::move(reply), ctx.services.groups,
-      [acl = access(ctx)](auto& g, protocol::txn_offset_commit_request request, int16_t v,
-                          auto done) {
+      [acl = access(ctx), store = &ctx.services.metadata](
+          auto& g, protocol::txn_offset_commit_request request, int16_t v, auto done) {
         std::optional<error_code> refusal;
         if (!acl.allows_transactional_id(acl_operation::write, request.transactional_id))
           refusal = error_code::transactional_id_authorization_failed;
         else if (!acl.allows_group(acl_operation::read, request.group_id))
           refusal = error_code::group_authorization_failed;
         commit_offsets<protocol::txn_offset_commit_request, protocol::txn_offset_commit_response>(
-            acl, std::move(request), v, refusal, std::move(done),
+            acl, *store, v >= 6, std::move(request), v, refusal, std::move(done),
             [&g](const auto& r, int16_t version, auto finish) {
               g.txn_offset_commit(r, version, std::move(finish));
             });
@@ -164,7 +217,8 @@ void handle_offset_delete(request_context& ctx, protocol::reader& body, responde
 void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder reply) {
   forward<protocol::offset_fetch_request>(
       ctx, body, std::move(reply), ctx.services.groups,
-      [acl = access(ctx)](auto& g, protocol::offset_fetch_request request, int16_t v, auto done) {
+      [acl = access(ctx), store = &ctx.services.metadata](
+          auto& g, protocol::offset_fetch_request request, int16_t v, auto done) {
         using request_t = protocol::offset_fetch_request;
         if (v < 8) {
           if (!acl.allows_group(acl_operation::describe, request.group_id)) {
@@ -199,6 +253,7 @@ void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder
           bool allowed = false;
           bool all = false;
           std::vector<group_t::offset_fetch_request_topics> refused;
+          std::vector<group_t::offset_fetch_request_topics> unknown;  // v10: ids of no topic
         };
         std::vector<group_plan> plan;
         std::vector<group_t> allowed_groups;
@@ -208,12 +263,13 @@ void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder
           p.allowed = acl.allows_group(acl_operation::describe, group.group_id);
           if (!p.allowed) continue;
           p.all = !group.topics.has_value();
+          if (!p.all && v >= 10) p.unknown = resolve_topic_ids(*store, *group.topics);
           if (!p.all) p.refused = take_refused(acl, acl_operation::describe, *group.topics);
           allowed_groups.push_back(std::move(group));
         }
         request.groups = std::move(allowed_groups);
         g.offset_fetch(request, v,
-                       [acl, plan = std::move(plan),
+                       [acl, store, v, plan = std::move(plan),
                         done = std::move(done)](protocol::offset_fetch_response r) mutable {
                          protocol::offset_fetch_response out;
                          out.throttle_time_ms = r.throttle_time_ms;
@@ -227,8 +283,11 @@ void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder
                            }
                            if (next >= r.groups.size()) continue;
                            auto& group = out.groups.emplace_back(std::move(r.groups[next++]));
-                           if (group.error_code == 0)
-                             finish_fetched_topics(acl, p.refused, p.all, group.topics);
+                           if (group.error_code != 0) continue;
+                           finish_fetched_topics(acl, p.refused, p.all, group.topics);
+                           if (v < 10) continue;
+                           add_fetch_errors(p.unknown, error_code::unknown_topic_id, group.topics);
+                           name_topics_by_id(*store, group.topics);
                          }
                          done(std::move(out));
                        });

@@ -455,3 +455,58 @@ def test_list_transactions_v2_filters_by_a_transactional_id_pattern(broker):
     INVALID_REGULAR_EXPRESSION = 128
     assert listed("orders-(")[0] == INVALID_REGULAR_EXPRESSION
     c.close()
+
+
+def test_offset_commit_and_fetch_v10_name_topics_by_id(broker):
+    c = Client(broker.port)
+    r = c.call(19, 7, True, lambda w: (w.arr(["by-id"], lambda w, t: (
+        w.str(t).i32(2).i16(1).arr([], None).arr([], None).tags())).i32(10000).bool(False),
+        w.tags()))
+    r.i32()
+    topics = r.arr(lambda r: (r.str(), r.uuid(), r.i16()))
+    assert topics[0][2] == 0, topics
+    topic_id = topics[0][1]
+    missing = bytes(range(1, 17))
+    UNKNOWN_TOPIC_ID = 100
+    deadline = time.time() + 60
+    while True:  # FindCoordinator creates __consumer_offsets, as a client's first call does
+        r = c.call(10, 1, False, lambda w: w.str("by-id-group").i8(0))
+        r.i32()
+        if r.i16() == 0:
+            break
+        assert time.time() < deadline
+        time.sleep(0.2)
+
+    def commit(tid, offset):
+        r = c.call(8, 10, True, lambda w: (
+            w.str("by-id-group").i32(-1).str("").str(None),
+            w.arr([tid], lambda w, t: w.uuid(t).arr([0, 1], lambda w, p: (
+                w.i32(p).i64(offset).i32(-1).str("m").tags())).tags()),
+            w.tags()))
+        r.i32()
+        return r.arr(lambda r: (r.uuid(), r.arr(lambda r: (r.i32(), r.i16(), r.tags())), r.tags()))
+
+    while commit(topic_id, 42)[0][1][0][1] in (14, 15, 16):  # the offsets partition is loading
+        assert time.time() < deadline
+        time.sleep(0.2)
+    assert commit(topic_id, 42) == [(topic_id, [(0, 0, None), (1, 0, None)], None)]
+    assert commit(missing, 1)[0][1] == [(0, UNKNOWN_TOPIC_ID, None), (1, UNKNOWN_TOPIC_ID, None)]
+
+    def fetch(topics):
+        r = c.call(9, 10, True, lambda w: (
+            w.arr(["by-id-group"], lambda w, g: (
+                w.str(g).str(None).i32(-1),
+                w.arr(topics, lambda w, t: w.uuid(t).arr([0], lambda w, p: w.i32(p)).tags()),
+                w.tags())),
+            w.bool(False).tags()))
+        r.i32()
+        groups = r.arr(lambda r: (r.str(), r.arr(lambda r: (r.uuid(), r.arr(lambda r: (
+            r.i32(), r.i64(), r.i32(), r.str(), r.i16(), r.tags())), r.tags())), r.i16(), r.tags()))
+        assert groups[0][2] == 0, groups
+        return {t[0]: [(p[0], p[1], p[4]) for p in t[1]] for t in groups[0][1]}
+
+    assert fetch([topic_id]) == {topic_id: [(0, 42, 0)]}
+    assert fetch([missing]) == {missing: [(0, -1, UNKNOWN_TOPIC_ID)]}
+    everything = fetch(None)  # all of the group's offsets, by topic id
+    assert sorted(p[0] for p in everything[topic_id]) == [0, 1]
+    c.close()
