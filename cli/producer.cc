@@ -46,6 +46,8 @@ void record_producer::on_report(rd_kafka_t*, const rd_kafka_message_t* msg, void
   d.partition = msg->partition;
   d.offset = msg->offset;
   if (msg->key != nullptr) d.key = std::string(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload != nullptr)
+    d.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
   d.value_size = msg->len;
   d.latency_us = micros_since(f->sent);
   if (*f->on_delivery) (*f->on_delivery)(d);

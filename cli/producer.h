@@ -21,6 +21,7 @@ struct delivery {
   int32_t partition = -1;
   int64_t offset = -1;
   std::optional<std::string> key;
+  std::optional<std::string_view> value;  // the sent bytes, valid during the callback only
   size_t value_size = 0;
   int64_t latency_us = 0;  // from send() to the delivery report
 };

@@ -22,6 +22,8 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-acls", kafka_acls_main},
       {"kafka-delegation-tokens", kafka_delegation_tokens_main},
       {"kafka-e2e-latency", kafka_e2e_latency_main},
+      {"kafka-verifiable-producer", kafka_verifiable_producer_main},
+      {"kafka-verifiable-consumer", kafka_verifiable_consumer_main},
   };
   return tools;
 }

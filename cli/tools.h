@@ -39,6 +39,8 @@ int kafka_transactions_main(const args_t& args);
 int kafka_acls_main(const args_t& args);
 int kafka_delegation_tokens_main(const args_t& args);
 int kafka_e2e_latency_main(const args_t& args);
+int kafka_verifiable_producer_main(const args_t& args);
+int kafka_verifiable_consumer_main(const args_t& args);
 
 // The modern CLI: `sluice <command> ...`.
 int sluice_main(const args_t& args);

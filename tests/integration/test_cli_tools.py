@@ -192,3 +192,60 @@ def test_e2e_latency(broker):
     p = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "0", "8")
     assert (p.returncode, p.stderr) == (
         1, "Latency testing requires synchronous acknowledgement. Please use 1 or all\n")
+
+
+def events(stdout):
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_verifiable_producer_and_consumer(broker):
+    """kafka-verifiable-producer.sh and kafka-verifiable-consumer.sh, the JSON-speaking clients
+    Kafka's system tests drive: every record the producer reports acked is read back by the
+    consumer in a group, which reports its assignment, its batches and its commits."""
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--create", "--topic",
+             "verifiable", "--partitions", "3")
+    assert p.returncode == 0, p.stderr
+    p = tool("kafka-verifiable-producer", "--bootstrap-server", broker.bootstrap, "--topic",
+             "verifiable", "--max-messages", "300", "--repeating-keys", "7", "--value-prefix", "5",
+             "--throughput", "2000")
+    assert p.returncode == 0, p.stderr
+    produced = events(p.stdout)
+    assert produced[0]["name"] == "startup_complete"
+    assert list(produced[0]) == ["timestamp", "name"]
+    sent = [e for e in produced if e["name"] == "producer_send_success"]
+    assert len(sent) == 300 and not [e for e in produced if e["name"] == "producer_send_error"]
+    assert sorted(e["value"] for e in sent) == sorted(f"5.{i}" for i in range(300))
+    assert {e["key"] for e in sent} == {str(k) for k in range(7)}
+    # Java's partitioner (murmur2): one key, one partition.
+    by_key = {}
+    for e in sent:
+        by_key.setdefault(e["key"], set()).add(e["partition"])
+    assert all(len(parts) == 1 for parts in by_key.values()), by_key
+    assert [e["name"] for e in produced[-2:]] == ["shutdown_complete", "tool_data"]
+    assert produced[-1]["sent"] == produced[-1]["acked"] == 300
+    assert produced[-1]["target_throughput"] == 2000
+
+    p = tool("kafka-verifiable-consumer", "--bootstrap-server", broker.bootstrap, "--topic",
+             "verifiable", "--group-id", "verifiable-group", "--max-messages", "300", "--verbose",
+             timeout=180)
+    assert p.returncode == 0, p.stderr
+    consumed = events(p.stdout)
+    names = [e["name"] for e in consumed]
+    assert names[0] == "startup_complete" and names[-1] == "shutdown_complete", names
+    assigned = [e for e in consumed if e["name"] == "partitions_assigned"]
+    assert sorted(x["partition"] for x in assigned[0]["partitions"]) == [0, 1, 2]
+    records = [e for e in consumed if e["name"] == "record_data"]
+    assert sorted(r["value"] for r in records) == sorted(f"5.{i}" for i in range(300))
+    batches = [e for e in consumed if e["name"] == "records_consumed"]
+    assert sum(p["count"] for b in batches for p in b["partitions"]) == 300
+    commits = [e for e in consumed if e["name"] == "offsets_committed"]
+    assert commits and all(c["success"] for c in commits)
+    last = {}
+    for c in commits:
+        for o in c["offsets"]:
+            last[o["partition"]] = o["offset"]
+    ends = {}
+    for e in sent:
+        ends[e["partition"]] = max(ends.get(e["partition"], 0), e["offset"] + 1)
+    assert last == ends, "the commits reach every partition's end"
+    assert "partitions_revoked" in names[names.index(batches[-1]["name"]):]
