@@ -268,8 +268,9 @@ TEST(error_codes, names_and_numbers) {
   EXPECT_EQ(error_name(error_code::none), "NONE");
   EXPECT_EQ(error_name(static_cast<error_code>(500)), "UNKNOWN");
   EXPECT_EQ(error_name(static_cast<error_code>(-2)), "UNKNOWN");
-  EXPECT_TRUE(is_known_error_code(128));
-  EXPECT_FALSE(is_known_error_code(129));
+  EXPECT_EQ(error_name(error_code::rebootstrap_required), "REBOOTSTRAP_REQUIRED");  // KIP-1242
+  EXPECT_TRUE(is_known_error_code(129));
+  EXPECT_FALSE(is_known_error_code(130));
 }
 
 }  // namespace
