@@ -238,9 +238,14 @@ std::optional<topic_metadata> embedded_metadata_store::topic(const std::string& 
 
 std::optional<topic_metadata> embedded_metadata_store::topic_by_id(const protocol::uuid& id) const {
   std::lock_guard lock(mutex_);
-  for (const auto& [name, t] : topics_)
-    if (t.id == id) return t;
-  return std::nullopt;
+  const topic_metadata* t = ids_.find(id, topics_);
+  return t ? std::optional<topic_metadata>(*t) : std::nullopt;
+}
+
+std::optional<std::string> embedded_metadata_store::topic_name(const protocol::uuid& id) const {
+  std::lock_guard lock(mutex_);
+  const topic_metadata* t = ids_.find(id, topics_);
+  return t ? std::optional<std::string>(t->name) : std::nullopt;
 }
 
 result<topic_metadata> embedded_metadata_store::create_topic(const new_topic& spec,

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "cluster/metadata_store.h"
+#include "cluster/topic_id_index.h"
 
 namespace sluice::cluster {
 
@@ -37,6 +38,7 @@ class embedded_metadata_store final : public metadata_store {
   std::vector<topic_metadata> topics() const override;
   std::optional<topic_metadata> topic(const std::string& name) const override;
   std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const override;
+  std::optional<std::string> topic_name(const protocol::uuid& id) const override;
   result<topic_metadata> create_topic(const new_topic& spec, bool validate_only) override;
   result<void> delete_topic(const std::string& name) override;
   result<void> create_partitions(const std::string& name, int32_t total,
@@ -83,6 +85,7 @@ class embedded_metadata_store final : public metadata_store {
   mutable std::mutex mutex_;
   std::string cluster_id_;
   std::map<std::string, topic_metadata> topics_;
+  mutable topic_id_index ids_;  // under mutex_
   // Dynamic broker configs by entity: "<default>" and this broker's id, as in ZooKeeper.
   std::map<std::string, config_map> broker_configs_;
   // User and client-id entities' quota configs by entity path, as under /config in ZooKeeper.

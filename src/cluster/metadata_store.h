@@ -106,6 +106,11 @@ class metadata_store {
   virtual std::vector<topic_metadata> topics() const = 0;
   virtual std::optional<topic_metadata> topic(const std::string& name) const = 0;
   virtual std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const = 0;
+  // Just the name of the topic with this id (no copy of its metadata): the produce path's lookup.
+  virtual std::optional<std::string> topic_name(const protocol::uuid& id) const {
+    auto t = topic_by_id(id);
+    return t ? std::optional<std::string>(t->name) : std::nullopt;
+  }
 
   // Validates (name rules, collisions, counts, assignment against live brokers) and creates.
   // With validate_only nothing is written. Returns the created topic.

@@ -605,10 +605,14 @@ std::optional<topic_metadata> zk_metadata_cache::topic(const std::string& name) 
 
 std::optional<topic_metadata> zk_metadata_cache::topic_by_id(const protocol::uuid& id) const {
   std::lock_guard lock(mutex_);
-  if (id.is_zero()) return std::nullopt;
-  for (const auto& [name, t] : topics_)
-    if (t.id == id) return t;
-  return std::nullopt;
+  const topic_metadata* t = ids_.find(id, topics_);
+  return t ? std::optional<topic_metadata>(*t) : std::nullopt;
+}
+
+std::optional<std::string> zk_metadata_cache::topic_name(const protocol::uuid& id) const {
+  std::lock_guard lock(mutex_);
+  const topic_metadata* t = ids_.find(id, topics_);
+  return t ? std::optional<std::string>(t->name) : std::nullopt;
 }
 
 std::vector<std::string> zk_metadata_cache::topic_names() const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cluster/metadata_store.h"
+#include "cluster/topic_id_index.h"
 #include "cluster/zk_session.h"
 
 namespace sluice::cluster {
@@ -46,6 +47,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   std::vector<topic_metadata> topics() const;
   std::optional<topic_metadata> topic(const std::string& name) const;
   std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const;
+  std::optional<std::string> topic_name(const protocol::uuid& id) const;
   std::vector<std::string> topic_names() const;
   // Dynamic broker configs of this broker or (nullopt) the cluster default; others: empty.
   config_map broker_configs(std::optional<int32_t> broker) const;
@@ -99,6 +101,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   int32_t controller_id_ = -1;
   std::map<int32_t, broker_info> brokers_;
   std::map<std::string, topic_metadata> topics_;
+  mutable topic_id_index ids_;                            // under mutex_
   std::map<std::string, config_map> broker_configs_;      // by entity: "<default>", "<id>"
   std::map<std::string, config_map> user_configs_;        // by znode (sanitized) name
   std::map<std::string, std::string> delegation_tokens_;  // token id → JSON

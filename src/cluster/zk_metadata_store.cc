@@ -251,6 +251,10 @@ std::optional<topic_metadata> zk_metadata_store::topic_by_id(const protocol::uui
   return impl_->cache->topic_by_id(id);
 }
 
+std::optional<std::string> zk_metadata_store::topic_name(const protocol::uuid& id) const {
+  return impl_->cache->topic_name(id);
+}
+
 result<topic_metadata> zk_metadata_store::create_topic(const new_topic& spec, bool validate_only) {
   auto& s = *impl_;
   if (auto r = validate_topic_name(spec.name); !r) return std::move(r).error();
@@ -414,8 +418,8 @@ result<void> zk_metadata_store::update_broker_configs(std::optional<int32_t> bro
 result<std::map<std::string, config_map>> zk_metadata_store::client_configs() const {
   auto& zk = impl_->zk;
   std::map<std::string, config_map> out;
-  // Every entity znode under `parent` ("users", "clients", "users/<u>/clients", "ips"), and for users
-  // their clients.
+  // Every entity znode under `parent` ("users", "clients", "users/<u>/clients", "ips"), and for
+  // users their clients.
   std::function<result<void>(const std::string&)> read_under = [&](const std::string& parent) {
     auto names = zk.children("/config/" + parent);
     if (!names) {

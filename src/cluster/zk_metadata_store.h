@@ -59,6 +59,7 @@ class zk_metadata_store final : public metadata_store {
   std::vector<topic_metadata> topics() const override;
   std::optional<topic_metadata> topic(const std::string& name) const override;
   std::optional<topic_metadata> topic_by_id(const protocol::uuid& id) const override;
+  std::optional<std::string> topic_name(const protocol::uuid& id) const override;
   result<topic_metadata> create_topic(const new_topic& spec, bool validate_only) override;
   result<void> delete_topic(const std::string& name) override;
   result<void> create_partitions(const std::string& name, int32_t total,

@@ -134,9 +134,8 @@ void handle_fetch(request_context& ctx, protocol::reader& body, responder reply)
     if (!acl.enabled()) return false;
     std::optional<std::string> name = version >= 13 ? std::nullopt : std::optional(topic.topic);
     if (!name) {
-      auto t = ctx.services.metadata.topic_by_id(topic.topic_id);
-      if (!t) return false;  // the replica manager answers UNKNOWN_TOPIC_ID
-      name = t->name;
+      name = ctx.services.metadata.topic_name(topic.topic_id);
+      if (!name) return false;  // the replica manager answers UNKNOWN_TOPIC_ID
     }
     auto [it, fresh] = readable.try_emplace(*name, false);
     if (fresh) it->second = acl.allows_topic(acl_operation::read, *name);

@@ -110,6 +110,18 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
   const bool id_refused = transactional && (!request.transactional_id ||
                                             !acl.allows_transactional_id(
                                                 acl_operation::write, *request.transactional_id));
+  // v13 names topics by id (KIP-516): each id's name is looked up once (an indexed lookup); an id
+  // of no topic is answered UNKNOWN_TOPIC_ID.
+  std::vector<bool> unknown_id(request.topic_data.size(), false);
+  if (version >= 13) {
+    for (size_t i = 0; i < request.topic_data.size(); ++i) {
+      auto& topic = request.topic_data[i];
+      if (auto name = ctx.services.metadata.topic_name(topic.topic_id))
+        topic.name = std::move(*name);
+      else
+        unknown_id[i] = true;
+    }
+  }
   const auto writable = acl.allowed(acl_operation::write, resource_type::topic, request.topic_data,
                                     [](const auto& t) -> const std::string& { return t.name; });
   response_t response;
@@ -117,13 +129,20 @@ void handle_produce(request_context& ctx, protocol::reader& body, responder repl
   std::vector<slot> slots;
   std::vector<std::vector<uint8_t>> converted;  // up-converted legacy sets (v0-2)
   auto* frame_start = const_cast<uint8_t*>(ctx.frame->data());
-  for (const auto& topic : request.topic_data) {
+  for (size_t i = 0; i < request.topic_data.size(); ++i) {
+    const auto& topic = request.topic_data[i];
     auto& topic_out = response.responses.emplace_back();
     topic_out.name = topic.name;
+    topic_out.topic_id = topic.topic_id;
     bool internal = cluster::is_internal_topic(topic.name);
     for (const auto& part : topic.partition_data) {
       size_t t = response.responses.size() - 1;
       size_t p = topic_out.partition_responses.size();
+      if (unknown_id[i]) {
+        topic_out.partition_responses.push_back(
+            error_response(part.index, error_code::unknown_topic_id));
+        continue;
+      }
       if (id_refused) {
         topic_out.partition_responses.push_back(
             error_response(part.index, error_code::transactional_id_authorization_failed));

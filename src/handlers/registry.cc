@@ -11,13 +11,12 @@ namespace {
 
 // `true` at the end: the handler may block (ZooKeeper, metadata fsync) and runs on a request
 // worker. Version floors are Kafka 3.9's (old clients work: issue #14); a maximum goes above 3.9's
-// once the handler does what Kafka 4.x's version means. Not yet: Produce v13 (topic ids on the
-// hot path want an id index in the metadata stores first), EndTxn v5 (transactions v2) and
+// once the handler does what Kafka 4.x's version means. Not yet: EndTxn v5 (transactions v2) and
 // InitProducerId v6 (two-phase commit). Produce v12 and TxnOffsetCommit v5 differ from v11 and v4
 // only under transaction.version 2, which this broker does not finalize. Every version listed
 // here is served.
 constexpr std::array kTable{
-    handler_entry{0, 0, 12, handle_produce},  // v0-2: legacy message sets, up-converted
+    handler_entry{0, 0, 13, handle_produce},  // v0-2: legacy message sets, up-converted
     handler_entry{1, 0, 18, handle_fetch},
     handler_entry{2, 0, 11, handle_list_offsets},
     handler_entry{3, 0, 13, handle_metadata, std::nullopt, true},

@@ -510,3 +510,30 @@ def test_offset_commit_and_fetch_v10_name_topics_by_id(broker):
     everything = fetch(None)  # all of the group's offsets, by topic id
     assert sorted(p[0] for p in everything[topic_id]) == [0, 1]
     c.close()
+
+
+def test_produce_v13_names_topics_by_id(broker):
+    c = Client(broker.port)
+    r = c.call(19, 7, True, lambda w: (w.arr(["produce-by-id"], lambda w, t: (
+        w.str(t).i32(1).i16(1).arr([], None).arr([], None).tags())).i32(10000).bool(False),
+        w.tags()))
+    r.i32()
+    topic_id = r.arr(lambda r: (r.str(), r.uuid(), r.i16()))[0][1]
+    missing = bytes(range(1, 17))
+
+    def produce(tid):
+        r = c.call(0, 13, True, lambda w: (
+            w.str(None).i16(1).i32(10000),
+            w.arr([tid], lambda w, t: w.uuid(t).arr([0], lambda w, p: (
+                w.i32(p).records(record_batch([(b"k", b"v")] * 2)).tags())).tags()),
+            w.tags()))
+        topics = r.arr(lambda r: (r.uuid(), r.arr(lambda r: (
+            r.i32(), r.i16(), r.i64(), r.i64(), r.i64(), r.arr(lambda r: (r.i32(), r.str(), r.tags())),
+            r.str(), r.tags())), r.tags()))
+        return topics[0][0], topics[0][1][0][1], topics[0][1][0][2]
+
+    assert produce(topic_id) == (topic_id, 0, 0)
+    assert produce(topic_id) == (topic_id, 0, 2)
+    UNKNOWN_TOPIC_ID = 100
+    assert produce(missing)[:2] == (missing, UNKNOWN_TOPIC_ID)
+    c.close()
