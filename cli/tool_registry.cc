@@ -24,6 +24,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-e2e-latency", kafka_e2e_latency_main},
       {"kafka-verifiable-producer", kafka_verifiable_producer_main},
       {"kafka-verifiable-consumer", kafka_verifiable_consumer_main},
+      {"kafka-streams-application-reset", kafka_streams_application_reset_main},
   };
   return tools;
 }

@@ -249,3 +249,76 @@ def test_verifiable_producer_and_consumer(broker):
         ends[e["partition"]] = max(ends.get(e["partition"], 0), e["offset"] + 1)
     assert last == ends, "the commits reach every partition's end"
     assert "partitions_revoked" in names[names.index(batches[-1]["name"]):]
+
+
+def committed(broker, group):
+    p = tool("kafka-consumer-groups", "--bootstrap-server", broker.bootstrap, "--describe",
+             "--group", group)
+    rows = [line.split() for line in p.stdout.splitlines() if line.startswith(group + " ")]
+    return {(r[1], int(r[2])): int(r[3]) for r in rows}
+
+
+def test_streams_application_reset(broker):
+    """kafka-streams-application-reset.sh, Kafka's StreamsResetter: the application's group goes
+    back to the start of its input topics and to the end of its intermediate topics, and its
+    internal topics are deleted; --dry-run only says so; an active group is refused unless
+    --force removes its members."""
+    for topic in ("in", "inter", "app-store-changelog", "app-x-repartition", "other-changelog"):
+        p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--create", "--topic",
+                 topic, "--partitions", "2")
+        assert p.returncode == 0, p.stderr
+    for topic, count in (("in", "20"), ("inter", "10")):
+        p = tool("kafka-verifiable-producer", "--bootstrap-server", broker.bootstrap, "--topic",
+                 topic, "--max-messages", count)
+        assert p.returncode == 0, p.stderr
+    p = tool("kafka-verifiable-consumer", "--bootstrap-server", broker.bootstrap, "--topic", "in",
+             "--group-id", "app", "--max-messages", "20", timeout=180)
+    assert p.returncode == 0, p.stderr
+    before = committed(broker, "app")
+    assert sum(before.values()) == 20, before
+
+    reset = ("kafka-streams-application-reset", "--bootstrap-server", broker.bootstrap,
+             "--application-id", "app", "--input-topics", "in", "--intermediate-topics", "inter")
+    p = tool(*reset, "--dry-run")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == ("----Dry run displays the actions which will be performed when running "
+                        "Streams Reset Tool----")
+    assert lines[1:5] == ["Reset-offsets for input topics [in]",
+                          "Seek-to-end for intermediate topics [inter]",
+                          "Following input topics offsets will be reset to (for consumer group app)",
+                          "Topic: in Partition: 0 Offset: 0"], lines
+    assert "Deleting inferred internal topics [app-store-changelog, app-x-repartition]" in lines
+    assert committed(broker, "app") == before, "a dry run changes nothing"
+
+    p = tool(*reset)
+    assert p.returncode == 0, p.stderr
+    after = committed(broker, "app")
+    assert after[("in", 0)] == after[("in", 1)] == 0, after
+    ends = tool("kafka-get-offsets", "--bootstrap-server", broker.bootstrap, "--topic", "inter")
+    for line in ends.stdout.split():
+        topic, partition, end = line.split(":")
+        assert after[(topic, int(partition))] == int(end), (after, ends.stdout)
+    listed = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--list").stdout.split()
+    assert "app-store-changelog" not in listed and "app-x-repartition" not in listed, listed
+    assert "other-changelog" in listed and "in" in listed
+
+    p = tool(*reset[:5], "--input-topics", "missing")
+    assert p.returncode == 1 and "Following input topics are not found, skipping them" in p.stdout
+
+    # A running member: refused, then removed with --force.
+    member = subprocess.Popen([str(BIN / "kafka-verifiable-consumer.sh"), "--bootstrap-server",
+                               broker.bootstrap, "--topic", "in", "--group-id", "app"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in member.stdout:
+            if '"partitions_assigned"' in line:
+                break
+        p = tool(*reset[:5])
+        assert p.returncode == 1 and "Consumer group 'app' is still active" in p.stderr, p.stderr
+        p = tool(*reset[:5], "--force")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.startswith("Force deleting all active members in the group: app\n")
+    finally:
+        member.terminate()
+        member.wait(timeout=60)
