@@ -503,6 +503,7 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
       existing ? std::optional<consumer_member>(*existing) : std::nullopt;
   consumer_member updated = prior.value_or(consumer_member{});
   updated.id = member_id;
+  updated.classic.reset();  // it speaks the consumer protocol (even if its predecessor did not)
   if (request.instance_id) updated.instance_id = request.instance_id;
   if (request.rack_id) updated.rack_id = request.rack_id;
   if (request.rebalance_timeout_ms != -1)

@@ -137,10 +137,14 @@ void coordinator_core::classic_join_to_consumer_group(
 
   std::vector<log_record> records;
   const consumer_member* existing = cg.find(member_id);
+  // A member id of a consumer-protocol member is not a classic member's.
+  if (existing && !existing->classic) return fail(request.member_id, error_code::unknown_member_id);
   if (request.group_instance_id) {
     const std::string current = cg.member_of_instance(*request.group_instance_id);
     if (unknown_member && !current.empty()) {
-      // A static member restarted: the new incarnation takes the old one's place.
+      // A static member restarted: the new incarnation takes the old one's place (a
+      // consumer-protocol incarnation's too: this JoinGroup is its subscription from now on).
+      // Nothing below fails once these records are written.
       spdlog::info("group {}: static member {} rejoins as {} (was {})", g.id(),
                    *request.group_instance_id, member_id, current);
       const consumer_member old = *cg.find(current);
@@ -152,7 +156,6 @@ void coordinator_core::classic_join_to_consumer_group(
       return fail(request.member_id, error_code::fenced_instance_id);
     }
   }
-  if (existing && !existing->classic) return fail(request.member_id, error_code::unknown_member_id);
 
   const std::optional<consumer_member> prior =
       existing ? std::optional<consumer_member>(*existing) : std::nullopt;

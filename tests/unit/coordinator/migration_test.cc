@@ -245,3 +245,48 @@ TEST(migration, a_classic_member_joins_a_consumer_group_and_gets_a_share) {
 
 }  // namespace
 }  // namespace sluice::coordinator::testing
+
+namespace sluice::coordinator::testing {
+namespace {
+
+TEST(migration, a_classic_static_member_takes_over_a_consumer_protocol_incarnation) {
+  migration h;
+  protocol::consumer_group_heartbeat_request r;
+  r.group_id = "g";
+  r.member_id = "s1";
+  r.member_epoch = 0;
+  r.instance_id = "i";
+  r.rebalance_timeout_ms = 30'000;
+  r.subscribed_topic_names = std::vector<std::string>{"t"};
+  r.topic_partitions.emplace();
+  reply<protocol::consumer_group_heartbeat_response> first;
+  h.core.consumer_group_heartbeat(r, 1, client_info{"c", "/127.0.0.1"}, h.now, first.sink());
+  h.drain();
+  ASSERT_EQ(first->error_code, 0);
+  h.beat("c", 0, std::nullopt, true);  // a second member keeps the group a consumer group
+
+  // The same instance restarts as a classic consumer: it takes s1's place and partitions.
+  join_options o = classic({0, 1, 2, 3});
+  o.instance_id = "i";
+  auto j = h.join("g", "", o);
+  ASSERT_EQ(j->error_code, 0);
+  const group* g = h.core.find_group("g");
+  ASSERT_TRUE(g->is_consumer_group());
+  EXPECT_EQ(g->consumer->find("s1"), nullptr);
+  const consumer_member* m = g->consumer->find(j->member_id);
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->classic.has_value());
+  EXPECT_EQ(m->instance_id, "i");
+  // A log replay agrees with the live state.
+  harness h2(test_config(), topics_hooks(), /*load_all=*/false);
+  h2.now = h.now;
+  h2.log = h.log;
+  h2.load(h.partition_of("g"));
+  const consumer_member* r2 = h2.core.find_group("g")->consumer->find(j->member_id);
+  ASSERT_NE(r2, nullptr);
+  EXPECT_TRUE(r2->same_subscription(*m));
+  EXPECT_TRUE(r2->same_assignment(*m));
+}
+
+}  // namespace
+}  // namespace sluice::coordinator::testing
