@@ -28,6 +28,8 @@ record_producer::~record_producer() = default;
 result<record_producer> record_producer::create(client_settings settings,
                                                 std::function<void(const delivery&)> on_delivery) {
   settings.delivery_report = &record_producer::on_report;
+  // Keys go to the partitions the Java producer (and so Kafka's tools) would choose.
+  settings.properties.try_emplace("partitioner", "murmur2_random");
   auto client = kafka_client::create(client_kind::producer, settings);
   if (!client) return std::move(client).error();
   record_producer p;

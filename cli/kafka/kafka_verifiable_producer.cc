@@ -122,11 +122,9 @@ int kafka_verifiable_producer_main(const args_t& args) {
     std::fprintf(stderr, "%s\n", settings.message().c_str());
     return 1;
   }
-  // As Kafka's tool: its own settings, then the config file's over them. Keys go to partitions
-  // as the Java producer sends them (murmur2).
+  // As Kafka's tool: its own settings, then the config file's over them.
   settings->properties.try_emplace("acks", std::to_string(*a.number("acks")));
   settings->properties.try_emplace("retries", "0");
-  settings->properties.try_emplace("partitioner", "murmur2_random");
   install_stop_handler();
   int64_t sent = 0, acked = 0;
   auto producer = record_producer::create(*settings, [&](const delivery& d) {

@@ -161,3 +161,44 @@ def test_producer_prompts_only_on_a_terminal(broker):
             proc.kill()
         os.close(leader)
     assert consume(broker, "prompted", 1) == "typed on a terminal\n"
+
+
+def java_partition(key, partitions):
+    """The partition Kafka's Java producer picks for a key: murmur2 (Utils.murmur2), positive."""
+    data = key.encode()
+    m, r = 0x5BD1E995, 24
+    h = (0x9747B28C ^ len(data)) & 0xFFFFFFFF
+    for i in range(0, len(data) - len(data) % 4, 4):
+        k = int.from_bytes(data[i:i + 4], "little")
+        k = (k * m) & 0xFFFFFFFF
+        k ^= k >> r
+        k = (k * m) & 0xFFFFFFFF
+        h = ((h * m) & 0xFFFFFFFF) ^ k
+    tail = data[len(data) - len(data) % 4:]
+    if len(tail) >= 3:
+        h ^= tail[2] << 16
+    if len(tail) >= 2:
+        h ^= tail[1] << 8
+    if tail:
+        h ^= tail[0]
+        h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 15
+    return (h & 0x7FFFFFFF) % partitions
+
+
+def test_keyed_records_land_where_the_java_producer_puts_them(broker):
+    p = tool("kafka-topics", "--bootstrap-server", broker.bootstrap, "--create", "--topic",
+             "by-key", "--partitions", "5")
+    assert p.returncode == 0, p.stderr
+    keys = [f"key-{i}" for i in range(40)]
+    produce(broker, "by-key", [f"{k}:v" for k in keys], "--property", "parse.key=true",
+            "--property", "key.separator=:")
+    out = consume(broker, "by-key", 40, "--property", "print.key=true",
+                  "--property", "print.partition=true")
+    seen = {}
+    for line in out.splitlines():
+        partition, key = line.split("\t")[:2]
+        seen[key] = int(partition.removeprefix("Partition:"))
+    assert seen == {k: java_partition(k, 5) for k in keys}
