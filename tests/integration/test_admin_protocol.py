@@ -298,7 +298,7 @@ def test_api_versions_advertise_the_admin_ranges(client):
     assert versions[20] == (0, 6)  # DeleteTopics
     assert versions[32] == (0, 4)  # DescribeConfigs
     assert versions[33] == (0, 2)  # AlterConfigs
-    assert versions[35] == (0, 4)  # DescribeLogDirs
+    assert versions[35] == (0, 5)  # DescribeLogDirs (v5: Kafka 4.x, IsCordoned)
     assert versions[37] == (0, 3)  # CreatePartitions
     assert versions[44] == (0, 1)  # IncrementalAlterConfigs
     assert versions[60] == (0, 2)  # DescribeCluster (v2: Kafka 4.x, IsFenced)

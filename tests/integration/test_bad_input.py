@@ -94,7 +94,7 @@ def test_api_versions_unknown_version_answers_v0_unsupported(broker):
     count = struct.unpack(">i", body[6:10])[0]
     keys = {struct.unpack(">hhh", body[10 + 6 * i:16 + 6 * i])[0]: struct.unpack(">hhh", body[10 + 6 * i:16 + 6 * i])[1:]
             for i in range(count)}
-    assert keys[18] == (0, 4)
+    assert keys[18] == (0, 5)  # ApiVersions v5 (KIP-1242)
 
 
 def produce_v3(topic, partition, batch, acks=1):
