@@ -12,6 +12,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "coordinator/assignor.h"
 #include "coordinator/coordinator_core.h"
@@ -107,7 +108,7 @@ std::set<std::string> coordinator_core::member_topics(const consumer_group& cg,
 }
 
 void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member* replacing,
-                                       int64_t now_ms) {
+                                       int64_t now_ms, const client_info& client) {
   std::set<std::string> patterns;
   for (const auto& [id, m] : cg.members())
     if (m.subscribed_topic_regex && !(replacing && replacing->id == id))
@@ -122,8 +123,11 @@ void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member
     return;
   }
   if (!stale) return;
-  const std::vector<std::string> topics =
+  std::vector<std::string> topics =
       hooks_.topic_names ? hooks_.topic_names() : std::vector<std::string>{};
+  // Only topics the member whose heartbeat resolves the expressions may describe (Kafka 4 does
+  // the same): a pattern must not reveal, or assign, topics hidden from it.
+  if (client.may_describe_topic) std::erase_if(topics, std::not_fn(client.may_describe_topic));
   cg.regex_topics.clear();
   for (const auto& p : patterns) {
     RE2 re(p, RE2::Quiet);
@@ -274,15 +278,15 @@ void coordinator_core::take_over_static_member(group& g, const consumer_member& 
 // partitions up (it rejoined). Writes the records to `records`; returns the reconciled member.
 const consumer_member& coordinator_core::update_consumer_member(
     group& g, const std::optional<consumer_member>& prior, consumer_member updated, bool release,
-    const std::optional<partition_assignment>& owned, std::vector<log_record>& records,
-    int64_t now_ms) {
+    const std::optional<partition_assignment>& owned, const client_info& client,
+    std::vector<log_record>& records, int64_t now_ms) {
   consumer_group& cg = *g.consumer;
   const std::string member_id = updated.id;
   std::vector<consumer_record_body> bodies;
   bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
               prior->subscribed_topic_regex != updated.subscribed_topic_regex ||
               prior->server_assignor != updated.server_assignor;
-  resolve_regexes(cg, &updated, now_ms);
+  resolve_regexes(cg, &updated, now_ms, client);
   if (!prior || !prior->same_subscription(updated))
     bodies.push_back(member_subscription_record{.member = updated});
   const auto topics = subscribed_topics(cg, &updated);
@@ -534,8 +538,8 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   }
 
   const bool release = epoch == join_epoch && prior && !inherited;
-  const consumer_member& now =
-      update_consumer_member(*g, prior, std::move(updated), release, owned, records, now_ms);
+  const consumer_member& now = update_consumer_member(*g, prior, std::move(updated), release, owned,
+                                                      client, records, now_ms);
   spdlog::debug("group {}: member {} epoch {} -> {} state {} assigned {} target {} owned {}",
                 g->id(), member_id, request.member_epoch, now.epoch.value(), to_string(now.state),
                 now.assigned.size(), now.target.size(),

@@ -58,6 +58,9 @@ namespace sluice::coordinator {
 struct client_info {
   std::string client_id;
   std::string client_host;
+  // Whether the member's principal may DESCRIBE a topic; a regular-expression subscription
+  // resolves only to such topics, as in Kafka 4 (unset: every topic).
+  std::function<bool(const std::string& topic)> may_describe_topic;
 };
 
 // Records the driver must append to a __consumer_offsets partition, then report with
@@ -268,11 +271,13 @@ class coordinator_core {
   std::set<std::string> member_topics(const consumer_group& cg, const consumer_member& m) const;
   // Resolves the members' regular expressions (and `replacing`'s) against the cluster's topics
   // when one is new or the last resolution is older than regex_refresh_ms.
-  void resolve_regexes(consumer_group& cg, const consumer_member* replacing, int64_t now_ms);
+  void resolve_regexes(consumer_group& cg, const consumer_member* replacing, int64_t now_ms,
+                       const client_info& client);
   const consumer_member& update_consumer_member(group& g,
                                                 const std::optional<consumer_member>& prior,
                                                 consumer_member updated, bool release,
                                                 const std::optional<partition_assignment>& owned,
+                                                const client_info& client,
                                                 std::vector<log_record>& records, int64_t now_ms);
   void take_over_static_member(group& g, const consumer_member& old, const std::string& member_id,
                                std::vector<log_record>& records, int64_t now_ms);

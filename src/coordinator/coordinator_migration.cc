@@ -178,7 +178,7 @@ void coordinator_core::classic_join_to_consumer_group(
         return hooks_.topic_lookup ? hooks_.topic_lookup(t) : std::nullopt;
       });
   const consumer_member& now =
-      update_consumer_member(g, prior, std::move(updated), false, owned, records, now_ms);
+      update_consumer_member(g, prior, std::move(updated), false, owned, client, records, now_ms);
 
   join_outcome outcome;
   outcome.member_id = member_id;

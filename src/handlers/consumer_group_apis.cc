@@ -20,7 +20,12 @@ using protocol::error_code;
 
 void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& body,
                                      responder reply) {
-  coordinator::client_info client{ctx.client_id(), "/" + ctx.connection->client_host};
+  coordinator::client_info client{ctx.client_id(), "/" + ctx.connection->client_host, {}};
+  if (access acl(ctx); acl.enabled()) {
+    client.may_describe_topic = [acl](const std::string& topic) {
+      return acl.allows_topic(acl_operation::describe, topic);
+    };
+  }
   forward<protocol::consumer_group_heartbeat_request>(
       ctx, body, std::move(reply), ctx.services.groups,
       [&ctx, &client](auto& g, protocol::consumer_group_heartbeat_request request, int16_t v,

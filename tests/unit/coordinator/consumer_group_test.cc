@@ -327,6 +327,32 @@ TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
   EXPECT_EQ(later.assignment->topic_partitions.size(), 2u);
 }
 
+TEST(consumer_group, a_regular_expression_resolves_only_to_topics_the_member_may_describe) {
+  coordinator_hooks hooks;
+  hooks.topic_lookup = [](const std::string& name) -> std::optional<topic_info> {
+    if (name == "orders-eu") return topic_info{T1, 2};
+    if (name == "orders-secret") return topic_info{T2, 2};
+    return std::nullopt;
+  };
+  hooks.topic_names = [] { return std::vector<std::string>{"orders-eu", "orders-secret"}; };
+  harness h(test_config(), hooks);
+  protocol::consumer_group_heartbeat_request r;
+  r.group_id = "g";
+  r.member_id = "m";
+  r.member_epoch = 0;
+  r.rebalance_timeout_ms = 1000;
+  r.topic_partitions.emplace();
+  r.subscribed_topic_regex = "orders-.*";
+  client_info client{"c", "/127.0.0.1", [](const std::string& t) { return t != "orders-secret"; }};
+  reply<protocol::consumer_group_heartbeat_response> out;
+  h.core.consumer_group_heartbeat(r, 1, client, h.now, out.sink());
+  h.drain();
+  ASSERT_EQ(out->error_code, 0);
+  ASSERT_TRUE(out->assignment);
+  ASSERT_EQ(out->assignment->topic_partitions.size(), 1u);
+  EXPECT_EQ(out->assignment->topic_partitions[0].topic_id, T1);
+}
+
 }  // namespace
 }  // namespace sluice::coordinator::testing
 
