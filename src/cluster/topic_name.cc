@@ -26,7 +26,8 @@ result<void> validate_topic_name(std::string_view name) {
 }
 
 bool is_internal_topic(std::string_view name) {
-  return name == consumer_offsets_topic || name == transaction_state_topic;
+  return name == consumer_offsets_topic || name == transaction_state_topic ||
+         name == share_group_state_topic;
 }
 
 std::string unify_collision_chars(std::string_view name) {

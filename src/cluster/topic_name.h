@@ -12,6 +12,7 @@ namespace sluice::cluster {
 inline constexpr size_t max_topic_name_length = 249;
 inline constexpr std::string_view consumer_offsets_topic = "__consumer_offsets";
 inline constexpr std::string_view transaction_state_topic = "__transaction_state";
+inline constexpr std::string_view share_group_state_topic = "__share_group_state";
 
 // ok, or invalid_topic with the reason as the message (Kafka's wording where it has one).
 result<void> validate_topic_name(std::string_view name);

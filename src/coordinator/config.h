@@ -51,6 +51,14 @@ struct coordinator_config {
   // consumer-protocol member leaves becomes a classic group again (downgrade).
   bool migration_upgrade = true;
   bool migration_downgrade = true;
+
+  // ---- KIP-932 share groups ----
+  // group.coordinator.rebalance.protocols contains "share" (or share.version=1 is finalized).
+  bool share_protocol_enabled = true;
+  // group.share.session.timeout.ms / group.share.heartbeat.interval.ms / group.share.max.size.
+  int32_t share_session_timeout_ms = 45'000;
+  int32_t share_heartbeat_interval_ms = 5'000;
+  int32_t share_max_size = 200;
 };
 
 }  // namespace sluice::coordinator

@@ -58,6 +58,14 @@ void coordinator_core::list_groups(const protocol::list_groups_request& request,
     listed.group_state = state;
     if (version >= 5) listed.group_type = consumer ? "consumer" : "classic";
   }
+  for (const auto& [id, sg] : share_groups_) {
+    if (!owns(sg.partition) || !wanted_type("share") || !wanted_state(sg.state())) continue;
+    auto& listed = response.groups.emplace_back();
+    listed.group_id = id;
+    listed.protocol_type = std::string(share_protocol_type);
+    listed.group_state = std::string(sg.state());
+    if (version >= 5) listed.group_type = "share";
+  }
   respond(std::move(done), std::move(response));
 }
 

@@ -394,6 +394,10 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   }
   if (auto e = check_group(request.group_id, false))
     return respond(std::move(done), heartbeat_error(*e));
+  if (share_groups_.contains(request.group_id))
+    return respond(std::move(done),
+                   heartbeat_error(error_code::group_id_not_found,
+                                   "Group " + request.group_id + " is not a consumer group."));
 
   const member_epoch epoch(request.member_epoch);
   group* g = lookup(request.group_id);

@@ -117,6 +117,7 @@ void coordinator_core::unload(int32_t partition, std::optional<int32_t> epoch) {
       ++g;
     }
   }
+  drop_share_groups(partition);
   partitions_.erase(it);
   spdlog::info("group coordinator: unloaded __consumer_offsets-{}", partition);
 }
@@ -157,6 +158,11 @@ std::optional<error_code> coordinator_core::check_group(const std::string& group
 const group* coordinator_core::find_group(const std::string& group_id) const {
   auto it = groups_.find(group_id);
   return it == groups_.end() ? nullptr : &it->second;
+}
+
+const share_group* coordinator_core::find_share_group(const std::string& group_id) const {
+  auto it = share_groups_.find(group_id);
+  return it == share_groups_.end() ? nullptr : &it->second;
 }
 
 group* coordinator_core::lookup(const std::string& group_id) {
@@ -217,6 +223,10 @@ template void coordinator_core::respond(completion<protocol::consumer_group_hear
                                         protocol::consumer_group_heartbeat_response);
 template void coordinator_core::respond(completion<protocol::consumer_group_describe_response>,
                                         protocol::consumer_group_describe_response);
+template void coordinator_core::respond(completion<protocol::share_group_heartbeat_response>,
+                                        protocol::share_group_heartbeat_response);
+template void coordinator_core::respond(completion<protocol::share_group_describe_response>,
+                                        protocol::share_group_describe_response);
 
 void coordinator_core::append(int32_t partition, std::vector<log_record> records,
                               append_continuation then) {
@@ -293,6 +303,7 @@ void coordinator_core::fire(timer_id id, const timer_key& key, int64_t now_ms) {
     }
     return;
   }
+  if (key.kind == timer_kind::share_session) return on_share_timer(id, key, now_ms);
   group* g = lookup(key.group, key.group_incarnation);
   if (!g) return;
   switch (key.kind) {
@@ -328,6 +339,7 @@ void coordinator_core::fire(timer_id id, const timer_key& key, int64_t now_ms) {
       }
       break;
     case timer_kind::retention:
+    case timer_kind::share_session:  // handled above
       break;
   }
 }

@@ -35,6 +35,7 @@
 #include "coordinator/group.h"
 #include "coordinator/log_records.h"
 #include "coordinator/responses.h"
+#include "coordinator/share_group.h"
 #include "coordinator/timer_queue.h"
 #include "coordinator/types.h"
 #include "protocol/generated/consumer_group_describe.h"
@@ -48,6 +49,8 @@
 #include "protocol/generated/offset_commit.h"
 #include "protocol/generated/offset_delete.h"
 #include "protocol/generated/offset_fetch.h"
+#include "protocol/generated/share_group_describe.h"
+#include "protocol/generated/share_group_heartbeat.h"
 #include "protocol/generated/sync_group.h"
 #include "protocol/generated/txn_offset_commit.h"
 
@@ -162,6 +165,14 @@ class coordinator_core {
                                int16_t version,
                                completion<protocol::consumer_group_describe_response> done);
 
+  // KIP-932: a share-group member's heartbeat (join, leave, subscription, assignment), and the
+  // description of share groups (coordinator_share.cc).
+  void share_group_heartbeat(protocol::share_group_heartbeat_request request, int16_t version,
+                             const client_info& client, int64_t now_ms,
+                             completion<protocol::share_group_heartbeat_response> done);
+  void share_group_describe(const protocol::share_group_describe_request& request, int16_t version,
+                            completion<protocol::share_group_describe_response> done);
+
   // TxnOffsetCommit: the offsets are written in the producer's transaction (a transactional batch)
   // and held aside until the transaction ends; OffsetFetch does not return them before.
   void txn_offset_commit(const protocol::txn_offset_commit_request& request, int16_t version,
@@ -187,6 +198,7 @@ class coordinator_core {
 
   // ---- inspection (tests, admin tools) ----
   const group* find_group(const std::string& group_id) const;
+  const share_group* find_share_group(const std::string& group_id) const;
   size_t group_count() const { return groups_.size(); }
   size_t pending_append_count() const { return pending_appends_.size(); }
 
@@ -330,6 +342,13 @@ class coordinator_core {
   bool maybe_downgrade(group& g, const std::string& leaving, std::vector<log_record>& records,
                        int64_t now_ms);
 
+  // ---- share groups (coordinator_share.cc) ----
+  void compute_share_assignment(share_group& sg, const std::map<std::string, topic_info>& topics);
+  void remove_share_member(share_group& sg, const std::string& member_id, const char* why,
+                           int64_t now_ms);
+  void on_share_timer(timer_id id, const timer_key& key, int64_t now_ms);
+  void drop_share_groups(int32_t partition);  // unload
+
   // ---- offsets (coordinator_offsets.cc) ----
   void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,
                     uint64_t order);
@@ -349,6 +368,7 @@ class coordinator_core {
   bool active_ = false;
   std::map<int32_t, partition_state> partitions_;
   std::map<std::string, group> groups_;
+  std::map<std::string, share_group> share_groups_;  // a group id is in one map or the other
   uint64_t next_incarnation_ = 1;
   uint64_t next_join_seq_ = 1;
   uint64_t next_commit_id_ = 1;

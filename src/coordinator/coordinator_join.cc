@@ -44,6 +44,8 @@ void coordinator_core::join_group(protocol::join_group_request request, int16_t 
     respond(std::move(reply.done), join_error(version, std::move(member_id), e));
   };
   if (auto e = check_group(request.group_id, false)) return fail(request.member_id, *e);
+  if (share_groups_.contains(request.group_id))  // Kafka: "Group ... is not a classic group."
+    return fail(request.member_id, error_code::inconsistent_group_protocol);
   // Version 0 has no rebalance timeout: the session timeout serves as both.
   int32_t rebalance_timeout =
       version == 0 ? request.session_timeout_ms : request.rebalance_timeout_ms;

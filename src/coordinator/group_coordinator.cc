@@ -103,6 +103,22 @@ void group_coordinator::consumer_group_describe(
   });
 }
 
+void group_coordinator::share_group_heartbeat(
+    protocol::share_group_heartbeat_request request, int16_t version, client_info client,
+    completion<protocol::share_group_heartbeat_response> done) {
+  run([&](coordinator_core& core, int64_t now) {
+    core.share_group_heartbeat(std::move(request), version, client, now, std::move(done));
+  });
+}
+
+void group_coordinator::share_group_describe(
+    const protocol::share_group_describe_request& request, int16_t version,
+    completion<protocol::share_group_describe_response> done) {
+  run([&](coordinator_core& core, int64_t) {
+    core.share_group_describe(request, version, std::move(done));
+  });
+}
+
 void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,
                                   completion<protocol::heartbeat_response> done) {
   run([&](coordinator_core& core, int64_t now) {

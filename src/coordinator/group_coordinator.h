@@ -83,6 +83,11 @@ class group_coordinator {
   void consumer_group_describe(const protocol::consumer_group_describe_request& request,
                                int16_t version,
                                completion<protocol::consumer_group_describe_response> done);
+  void share_group_heartbeat(protocol::share_group_heartbeat_request request, int16_t version,
+                             client_info client,
+                             completion<protocol::share_group_heartbeat_response> done);
+  void share_group_describe(const protocol::share_group_describe_request& request, int16_t version,
+                            completion<protocol::share_group_describe_response> done);
 
  private:
   // Runs `f(core, now)` under the lock, then delivers what it produced.

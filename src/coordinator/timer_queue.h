@@ -25,6 +25,7 @@ enum class timer_kind {
   consumer_revocation,  // a consumer-protocol member did not give partitions up in time
   consumer_classic_join,  // a classic member of a consumer group did not rejoin in time
   consumer_classic_sync,  // ... or did not SyncGroup after its JoinGroup in time
+  share_session,          // a share-group member sent no heartbeat within its session timeout
 };
 
 struct timer_key {

@@ -20,6 +20,9 @@ class group_coordinator;
 namespace sluice::transaction {
 class txn_coordinator;
 }
+namespace sluice::share {
+class share_partition_manager;
+}
 namespace sluice::cluster {
 class controller;
 class producer_id_manager;
@@ -134,6 +137,8 @@ struct broker_services {
   security::acl_manager* acls = nullptr;
   // Client quotas (Produce and Fetch record into them); null: none enforced.
   quota::client_quotas* quotas = nullptr;
+  // Share partitions (KIP-932) led here and their members' share sessions; null: not served.
+  share::share_partition_manager* shares = nullptr;
 };
 
 }  // namespace sluice::handlers

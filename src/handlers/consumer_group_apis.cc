@@ -9,6 +9,7 @@
 #include "coordinator/responses.h"
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
+#include "handlers/describe_authorized_groups.h"
 #include "handlers/forward.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/consumer_group_describe.h"
@@ -48,37 +49,10 @@ void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& bod
 }
 
 void handle_consumer_group_describe(request_context& ctx, protocol::reader& body, responder reply) {
-  forward<protocol::consumer_group_describe_request>(
-      ctx, body, std::move(reply), ctx.services.groups,
-      [acl = access(ctx)](auto& g, protocol::consumer_group_describe_request request, int16_t v,
-                          auto done) {
-        std::vector<std::string> wanted = std::move(request.group_ids);
-        std::vector<bool> allowed;
-        for (const auto& id : wanted) {
-          allowed.push_back(acl.allows_group(acl_operation::describe, id));
-          if (allowed.back()) request.group_ids.push_back(id);
-        }
-        const bool with_ops = request.include_authorized_operations;
-        g.consumer_group_describe(
-            request, v,
-            [acl, wanted = std::move(wanted), allowed = std::move(allowed), with_ops,
-             done = std::move(done)](protocol::consumer_group_describe_response described) mutable {
-              protocol::consumer_group_describe_response out;
-              size_t next = 0;
-              for (size_t i = 0; i < wanted.size(); ++i) {
-                if (allowed[i] && next < described.groups.size()) {
-                  auto& group = out.groups.emplace_back(std::move(described.groups[next++]));
-                  if (with_ops && group.error_code == 0)
-                    group.authorized_operations =
-                        acl.operations(resource_type::group, group.group_id);
-                  continue;
-                }
-                auto& group = out.groups.emplace_back();
-                group.group_id = wanted[i];
-                group.error_code = static_cast<int16_t>(error_code::group_authorization_failed);
-              }
-              done(std::move(out));
-            });
+  describe_authorized_groups<protocol::consumer_group_describe_request,
+                             protocol::consumer_group_describe_response>(
+      ctx, body, std::move(reply), [](auto& g, const auto& request, int16_t v, auto done) {
+        g.consumer_group_describe(request, v, std::move(done));
       });
 }
 

@@ -71,6 +71,10 @@ void handle_sync_group(request_context& ctx, protocol::reader& body, responder r
 void handle_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
 void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
 void handle_consumer_group_describe(request_context& ctx, protocol::reader& body, responder reply);
+void handle_share_group_heartbeat(request_context& ctx, protocol::reader& body, responder reply);
+void handle_share_group_describe(request_context& ctx, protocol::reader& body, responder reply);
+void handle_share_fetch(request_context& ctx, protocol::reader& body, responder reply);
+void handle_share_acknowledge(request_context& ctx, protocol::reader& body, responder reply);
 void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder reply);

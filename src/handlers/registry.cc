@@ -74,6 +74,10 @@ constexpr std::array kTable{
     handler_entry{68, 0, 1, handle_consumer_group_heartbeat},
     handler_entry{69, 0, 1, handle_consumer_group_describe},
     handler_entry{75, 0, 0, handle_describe_topic_partitions},
+    handler_entry{76, 1, 1, handle_share_group_heartbeat},
+    handler_entry{77, 1, 1, handle_share_group_describe},
+    handler_entry{78, 1, 2, handle_share_fetch},
+    handler_entry{79, 1, 2, handle_share_acknowledge},
 };
 
 static_assert(std::is_sorted(kTable.begin(), kTable.end(),

@@ -140,9 +140,13 @@ constexpr std::string_view names[] = {
     "VOTER_NOT_FOUND",
     "INVALID_REGULAR_EXPRESSION",
     "REBOOTSTRAP_REQUIRED",
+    "STREAMS_INVALID_TOPOLOGY",
+    "STREAMS_INVALID_TOPOLOGY_EPOCH",
+    "STREAMS_TOPOLOGY_FENCED",
+    "SHARE_SESSION_LIMIT_REACHED",
 };
 
-static_assert(std::size(names) == static_cast<size_t>(error_code::rebootstrap_required) + 2);
+static_assert(std::size(names) == static_cast<size_t>(error_code::share_session_limit_reached) + 2);
 
 }  // namespace
 

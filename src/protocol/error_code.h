@@ -142,6 +142,10 @@ enum class error_code : int16_t {
   voter_not_found = 127,
   invalid_regular_expression = 128,
   rebootstrap_required = 129,
+  streams_invalid_topology = 130,
+  streams_invalid_topology_epoch = 131,
+  streams_topology_fenced = 132,
+  share_session_limit_reached = 133,
 };
 
 // Kafka's UPPER_CASE name of the code ("NOT_LEADER_OR_FOLLOWER"); "UNKNOWN" for a number that is

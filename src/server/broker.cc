@@ -31,6 +31,7 @@
 #include "server/sasl_setup.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
+#include "share/share_partition_manager.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
 #include "transaction/txn_coordinator.h"
@@ -170,6 +171,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
       producer_ids_.get(), transactions_.get(), sasl_ ? sasl_->services.get() : nullptr});
   services_->acls = acls_.get();
   services_->quotas = client_quotas_.get();
+  services_->shares = shares_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -483,6 +485,12 @@ void broker::start_group_coordinator() {
                 c.group_coordinator_rebalance_protocols.end(),
                 "consumer") != c.group_coordinator_rebalance_protocols.end();
   gc.consumer_session_timeout_ms = c.group_consumer_session_timeout_ms;
+  gc.share_protocol_enabled = std::find(c.group_coordinator_rebalance_protocols.begin(),
+                                        c.group_coordinator_rebalance_protocols.end(),
+                                        "share") != c.group_coordinator_rebalance_protocols.end();
+  gc.share_session_timeout_ms = c.group_share_session_timeout_ms;
+  gc.share_heartbeat_interval_ms = c.group_share_heartbeat_interval_ms;
+  gc.share_max_size = c.group_share_max_size;
   gc.consumer_heartbeat_interval_ms = c.group_consumer_heartbeat_interval_ms;
   gc.consumer_max_size = c.group_consumer_max_size;
   gc.consumer_assignors = c.group_consumer_assignors;
@@ -537,6 +545,19 @@ void broker::start_group_coordinator() {
       }
     }
   });
+
+  // Share partitions (KIP-932) of the partitions led here: a leadership change starts them over.
+  share::manager_config sc;
+  sc.delivery.record_lock_duration_ms = c.group_share_record_lock_duration_ms;
+  sc.delivery.delivery_count_limit = static_cast<int16_t>(c.group_share_delivery_count_limit);
+  sc.delivery.max_record_locks = c.group_share_partition_max_record_locks;
+  sc.max_share_sessions = c.group_share_max_share_sessions;
+  shares_ = std::make_unique<share::share_partition_manager>(sc);
+  replicas_->on_leadership_change(
+      [s = shares_.get(), store = metadata_.get()](const std::string& topic, int32_t partition,
+                                                   std::optional<int32_t>) {
+        if (auto t = store->topic(topic)) s->forget_partition(t->id, partition);
+      });
 }
 
 // Transactions: the coordinator state machine, fed by the leadership of __transaction_state

@@ -48,6 +48,9 @@ class group_coordinator;
 namespace sluice::transaction {
 class txn_coordinator;
 }
+namespace sluice::share {
+class share_partition_manager;
+}
 namespace sluice::security {
 class acl_manager;
 }
@@ -128,6 +131,7 @@ class broker {
   std::unique_ptr<class internal_topic_log> offsets_log_;
   std::unique_ptr<class coordinator_timer> coordinator_timer_;
   std::unique_ptr<coordinator::group_coordinator> groups_;
+  std::unique_ptr<share::share_partition_manager> shares_;  // KIP-932 delivery state
   std::unique_ptr<class internal_topic_log> txn_log_;
   std::unique_ptr<class coordinator_timer> txn_timer_;
   std::unique_ptr<class coordinator_timer> token_timer_;  // delegation-token expiry

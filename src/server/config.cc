@@ -311,6 +311,14 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.group_consumer_max_size = b.get<int32_t>("group.consumer.max.size");
   c.group_consumer_assignors = b.get<config_list>("group.consumer.assignors");
   c.group_consumer_migration_policy = b.get<std::string>("group.consumer.migration.policy");
+  c.group_share_session_timeout_ms = b.get<int32_t>("group.share.session.timeout.ms");
+  c.group_share_heartbeat_interval_ms = b.get<int32_t>("group.share.heartbeat.interval.ms");
+  c.group_share_max_size = b.get<int32_t>("group.share.max.size");
+  c.group_share_record_lock_duration_ms = b.get<int32_t>("group.share.record.lock.duration.ms");
+  c.group_share_delivery_count_limit = b.get<int32_t>("group.share.delivery.count.limit");
+  c.group_share_partition_max_record_locks =
+      b.get<int32_t>("group.share.partition.max.record.locks");
+  c.group_share_max_share_sessions = b.get<int32_t>("group.share.max.share.sessions");
   std::transform(c.group_consumer_migration_policy.begin(), c.group_consumer_migration_policy.end(),
                  c.group_consumer_migration_policy.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });

@@ -132,12 +132,19 @@ struct broker_config {
   int32_t group_min_session_timeout_ms = 6000;
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t group_max_size = INT32_MAX;
-  config_list group_coordinator_rebalance_protocols = {"classic", "consumer"};
+  config_list group_coordinator_rebalance_protocols = {"classic", "consumer", "share"};
   int32_t group_consumer_session_timeout_ms = 45'000;
   int32_t group_consumer_heartbeat_interval_ms = 5'000;
   int32_t group_consumer_max_size = INT32_MAX;
   config_list group_consumer_assignors = {"uniform", "range"};
   std::string group_consumer_migration_policy = "bidirectional";  // lower case
+  int32_t group_share_session_timeout_ms = 45'000;
+  int32_t group_share_heartbeat_interval_ms = 5'000;
+  int32_t group_share_max_size = 200;
+  int32_t group_share_record_lock_duration_ms = 30'000;
+  int32_t group_share_delivery_count_limit = 5;
+  int32_t group_share_partition_max_record_locks = 2000;
+  int32_t group_share_max_share_sessions = 2000;
 
   // Transactions
   int16_t transaction_state_log_replication_factor = 3;

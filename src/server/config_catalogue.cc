@@ -495,11 +495,11 @@ std::vector<config_key> build_catalogue() {
        .valid = at_least(1)});
   add({.name = "group.coordinator.rebalance.protocols",
        .type = t::list,
-       .default_value = "classic,consumer",
-       .doc = "The group protocols served: classic (JoinGroup/SyncGroup) and consumer (KIP-848's "
+       .default_value = "classic,consumer,share",
+       .doc = "The group protocols served: classic (JoinGroup/SyncGroup), consumer (KIP-848's "
               "ConsumerGroupHeartbeat, Kafka 4's default; a consumer opts in with "
-              "group.protocol=consumer).",
-       .valid = each_one_of({"classic", "consumer"})});
+              "group.protocol=consumer) and share (KIP-932's share groups: KafkaShareConsumer).",
+       .valid = each_one_of({"classic", "consumer", "share"})});
   add({.name = "group.consumer.session.timeout.ms",
        .type = t::int_,
        .default_value = "45000",
@@ -530,6 +530,47 @@ std::vector<config_key> build_catalogue() {
               "when its last consumer-protocol member leaves; bidirectional allows both, disabled "
               "neither.",
        .valid = one_of_any_case({"disabled", "downgrade", "upgrade", "bidirectional"})});
+
+  add({.name = "group.share.session.timeout.ms",
+       .type = t::int_,
+       .default_value = "45000",
+       .doc = "How long a share-group member may go without a heartbeat before it is removed "
+              "from its group.",
+       .valid = at_least(1)});
+  add({.name = "group.share.heartbeat.interval.ms",
+       .type = t::int_,
+       .default_value = "5000",
+       .doc = "How often share-group members are told to heartbeat.",
+       .valid = at_least(1)});
+  add({.name = "group.share.max.size",
+       .type = t::int_,
+       .default_value = "200",
+       .doc = "The most members one share group may have.",
+       .valid = in_range(1, 1000)});
+  add({.name = "group.share.record.lock.duration.ms",
+       .type = t::int_,
+       .default_value = "30000",
+       .doc = "How long a record delivered to a share consumer stays locked to it; unacknowledged "
+              "by then, it is delivered again.",
+       .valid = in_range(1000, 3600000)});
+  add({.name = "group.share.delivery.count.limit",
+       .type = t::int_,
+       .default_value = "5",
+       .doc = "How often a record is delivered to share consumers before it is archived (no "
+              "longer delivered) when released or its lock expires.",
+       .valid = in_range(2, 10)});
+  add({.name = "group.share.partition.max.record.locks",
+       .type = t::int_,
+       .default_value = "2000",
+       .doc = "The most records of one share partition that may be in flight (delivered and not "
+              "yet acknowledged); bounds the memory of each share partition.",
+       .valid = in_range(100, 10000)});
+  add({.name = "group.share.max.share.sessions",
+       .type = t::int_,
+       .default_value = "2000",
+       .doc = "The most share sessions (one per share consumer fetching from this broker); more "
+              "get SHARE_SESSION_LIMIT_REACHED.",
+       .valid = at_least(1)});
 
   section = "Transactions";
   add({.name = "transaction.state.log.replication.factor",

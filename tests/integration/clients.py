@@ -122,9 +122,11 @@ def java_lib(line):
 
 
 def java_classes(line):
-    """Compiles java/src against the line's jars into the cache unless that build exists; returns it."""
+    """Compiles java/src (and java/src-<line>: programs that only that line's clients can build,
+    such as the 4.x share consumer) against the line's jars into the cache unless that build
+    exists; returns it."""
     lib = java_lib(line)
-    sources = sorted(JAVA_SRC.rglob("*.java"))
+    sources = sorted(JAVA_SRC.rglob("*.java")) + sorted((JAVA_DIR / f"src-{line}").rglob("*.java"))
     key = _digest(sources, extra=(lib.parent / "lib.stamp").read_bytes())[:16]
     classes = lib.parent / f"classes-{key}"
     if (classes / ".complete").exists():

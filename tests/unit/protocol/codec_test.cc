@@ -269,8 +269,9 @@ TEST(error_codes, names_and_numbers) {
   EXPECT_EQ(error_name(static_cast<error_code>(500)), "UNKNOWN");
   EXPECT_EQ(error_name(static_cast<error_code>(-2)), "UNKNOWN");
   EXPECT_EQ(error_name(error_code::rebootstrap_required), "REBOOTSTRAP_REQUIRED");  // KIP-1242
-  EXPECT_TRUE(is_known_error_code(129));
-  EXPECT_FALSE(is_known_error_code(130));
+  EXPECT_EQ(error_name(error_code::share_session_limit_reached), "SHARE_SESSION_LIMIT_REACHED");
+  EXPECT_TRUE(is_known_error_code(133));
+  EXPECT_FALSE(is_known_error_code(134));
 }
 
 }  // namespace

@@ -33,7 +33,9 @@ TEST(api_table_docs, served_apis_show_their_versions) {
   const std::string table = render_api_table();
   EXPECT_NE(table.find("| 0 | Produce | 0–13 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| 68 | ConsumerGroupHeartbeat | 0–1 |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| 76 | ShareGroupHeartbeat | not served |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| 78 | ShareFetch | 1–2 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| 83 | InitializeShareGroupState | not served |"), std::string::npos)
+      << table;
 }
 
 }  // namespace

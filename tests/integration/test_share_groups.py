@@ -1,0 +1,156 @@
+"""KIP-932 share groups (issue #14) with the client that speaks them: Java 4.x KafkaShareConsumer.
+
+Members of a share group subscribe with ShareGroupHeartbeat (the broker assigns each partition to
+one or more members) and read with ShareFetch: the partition leader hands each record to one
+member at a time, locked until that member acknowledges it (ShareAcknowledge, or with its next
+ShareFetch). Checked here: three consumers on one partition together get every record once and
+never the same record at once; a released record is delivered again, each time with a higher
+delivery count, until group.share.delivery.count.limit archives it; ShareGroupDescribe and
+ListGroups show the group.
+
+The share partition starts at the partition's end (share.auto.offset.reset=latest, Kafka's
+default), so each test first sends probe records until a member has received one: from then on
+every record produced is for the group."""
+import json
+import time
+
+from confluent_kafka import Producer
+
+from clients import java, java_background
+from conftest import wait_for
+
+
+def create_topic(broker, name, partitions):
+    java("AdminOps", f"--bootstrap={broker.bootstrap}", f"--create-topic={name}",
+         f"--partitions={partitions}", line="4.x")
+
+
+class Member:
+    """One ShareConsume program; its deliveries are read back from its events file."""
+
+    def __init__(self, broker, tmp_path, name, group, topic, *extra):
+        self.dir = tmp_path / name
+        self.dir.mkdir(parents=True)
+        self.events_file = self.dir / "events.jsonl"
+        self.events_file.touch()
+        self.stop_file = self.dir / "stop"
+        self.proc = java_background(
+            "ShareConsume", f"--bootstrap={broker.bootstrap}", f"--group={group}",
+            f"--topic={topic}", f"--events={self.events_file}", f"--stop-file={self.stop_file}",
+            "--timeout-ms=240000", *extra, workdir=self.dir, line="4.x")
+
+    def events(self):
+        return [json.loads(line) for line in self.events_file.read_text().splitlines()
+                if line.endswith("}")]
+
+    def stop(self):
+        self.stop_file.touch()
+        return self.proc.wait(120)
+
+
+def producer(broker):
+    return Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "linger.ms": 0})
+
+
+def send(p, topic, values, partition=0):
+    for v in values:
+        p.produce(topic, value=v.encode(), partition=partition)
+    assert p.flush(30) == 0
+
+
+def probe_until_delivered(p, topic, members, partitions=1):
+    """Sends probes to every partition until each has delivered one to some member."""
+    sent = [0]
+
+    def delivered():
+        seen = {e["p"] for m in members for e in m.events() if e["v"].startswith("probe-")}
+        if len(seen) == partitions:
+            return True
+        for part in range(partitions):
+            send(p, topic, [f"probe-{sent[0]}"], partition=part)
+        sent[0] += 1
+        return False
+
+    wait_for(delivered, timeout=90, what="a share consumer receiving a probe")
+
+
+def test_three_share_consumers_on_one_partition_get_every_record_once(broker, tmp_path):
+    create_topic(broker, "share-three", 1)
+    members = [Member(broker, tmp_path, f"m{i}", "share-three-group", "share-three")
+               for i in range(3)]
+    p = producer(broker)
+    probe_until_delivered(p, "share-three", members)
+    values = [f"r-{i}" for i in range(600)]
+    # In waves, so that the members' fetches interleave.
+    for wave in range(6):
+        send(p, "share-three", values[wave * 100:(wave + 1) * 100])
+
+    def all_received():
+        got = {e["v"] for m in members for e in m.events()}
+        return set(values) <= got
+
+    wait_for(all_received, timeout=120, what="every record delivered to some member")
+    results = [m.stop() for m in members]
+    deliveries = [e for m in members for e in m.events() if e["v"].startswith("r-")]
+    # Every record accepted at its first delivery: no record reached two members, or one twice.
+    assert sorted(e["v"] for e in deliveries) == sorted(values)
+    assert {e["d"] for e in deliveries} == {1}
+    assert all(r["acknowledge_errors"] == 0 for r in results), results
+    # Offsets are contiguous and each went to one member.
+    offsets = [e["o"] for e in deliveries]
+    assert len(set(offsets)) == len(offsets)
+
+
+def test_a_released_record_comes_back_until_the_delivery_count_limit_archives_it(
+        broker_factory, tmp_path):
+    broker = broker_factory(overrides={"group.share.delivery.count.limit": "3"}).start()
+    create_topic(broker, "share-release", 1)
+    member = Member(broker, tmp_path, "m", "share-release-group", "share-release",
+                    "--release=poison")
+    p = producer(broker)
+    probe_until_delivered(p, "share-release", [member])
+    send(p, "share-release", ["before", "poison", "after"])
+
+    def poison_deliveries():
+        return [e["d"] for e in member.events() if e["v"] == "poison"]
+
+    wait_for(lambda: len(poison_deliveries()) >= 3, timeout=60, what="three deliveries of poison")
+    # Archived after its third delivery: a record sent later arrives with no fourth before it.
+    send(p, "share-release", ["trailer"])
+    wait_for(lambda: any(e["v"] == "trailer" for e in member.events()), timeout=60,
+             what="the trailer record")
+    result = member.stop()
+    assert poison_deliveries() == [1, 2, 3], member.events()
+    others = [e for e in member.events() if e["v"] in ("before", "after", "trailer")]
+    assert sorted(e["v"] for e in others) == ["after", "before", "trailer"]
+    assert {e["d"] for e in others} == {1}
+    assert result["acknowledge_errors"] == 0, result
+
+
+def test_share_groups_are_described_and_listed(broker, tmp_path):
+    create_topic(broker, "share-describe", 3)
+    members = [Member(broker, tmp_path, f"d{i}", "share-describe-group", "share-describe")
+               for i in range(2)]
+    try:
+        partitions = ["share-describe-0", "share-describe-1", "share-describe-2"]
+
+        def described():
+            # Settled: both members have moved to the assignment of the epoch the second joined
+            # at (the first learns it at its next heartbeat): each partition goes to one member.
+            got = java("ShareGroupAdmin", f"--bootstrap={broker.bootstrap}",
+                       "--describe=share-describe-group", line="4.x", check=False)
+            members = got.get("members") or []
+            assigned = sorted(p for m in members for p in m["assignment"])
+            return got if len(members) == 2 and assigned == partitions else None
+
+        got = wait_for(described, timeout=90, what="two members splitting three partitions")
+        assert got["state"] == "Stable", got
+        assert all(m["assignment"] for m in got["members"]), got
+        assert all(m["client_id"] == "sluice-java-share" for m in got["members"]), got
+        listed = java("ShareGroupAdmin", f"--bootstrap={broker.bootstrap}", "--list", line="4.x")
+        # Java's GroupType and GroupState print as "Share" and "Stable".
+        assert {"id": "share-describe-group", "type": "Share", "state": "Stable"} in listed["groups"], \
+            listed
+    finally:
+        for m in members:
+            m.stop()
