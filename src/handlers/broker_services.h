@@ -22,7 +22,8 @@ class txn_coordinator;
 }
 namespace sluice::share {
 class share_partition_manager;
-}
+class share_state_store;
+}  // namespace sluice::share
 namespace sluice::cluster {
 class controller;
 class producer_id_manager;
@@ -139,6 +140,8 @@ struct broker_services {
   quota::client_quotas* quotas = nullptr;
   // Share partitions (KIP-932) led here and their members' share sessions; null: not served.
   share::share_partition_manager* shares = nullptr;
+  // The share coordinator's state of the __share_group_state partitions led here (the state RPCs).
+  share::share_state_store* share_states = nullptr;
 };
 
 }  // namespace sluice::handlers

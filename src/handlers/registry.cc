@@ -78,6 +78,8 @@ constexpr std::array kTable{
     handler_entry{77, 1, 1, handle_share_group_describe},
     handler_entry{78, 1, 2, handle_share_fetch},
     handler_entry{79, 1, 2, handle_share_acknowledge},
+    handler_entry{84, 0, 0, handle_read_share_group_state},
+    handler_entry{85, 0, 1, handle_write_share_group_state},
 };
 
 static_assert(std::is_sorted(kTable.begin(), kTable.end(),

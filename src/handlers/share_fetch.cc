@@ -14,9 +14,11 @@
 // and READ on each topic (else TOPIC_AUTHORIZATION_FAILED for its partitions).
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
@@ -107,6 +109,130 @@ std::optional<error_code> refuse_topic(const request_context& ctx, const access&
   return it->second;
 }
 
+// A ShareFetch answer that goes out when everything it waits for is done (see below).
+struct share_fetch_join {
+  explicit share_fetch_join(responder r) : reply(std::move(r)) {}
+  using partition_data =
+      protocol::share_fetch_response::share_fetchable_topic_response::partition_data;
+  std::mutex mutex;
+  std::map<session_partition, partition_data> out;  // mutex
+  size_t outstanding = 0;                           // mutex
+  std::string group, member;
+  int32_t max_records = 1;
+  int32_t lock_ms = 0;
+  std::vector<session_partition> reading;  // the fetch's partitions, in its order
+  share::share_partition_manager* shares = nullptr;
+  int32_t broker_id = -1;
+  responder reply;
+
+  void touch(const session_partition& p) {
+    std::lock_guard lock(mutex);
+    out[p].partition_index = p.partition;
+  }
+  void error(const session_partition& p, error_code e) {
+    std::lock_guard lock(mutex);
+    auto& d = out[p];
+    d.partition_index = p.partition;
+    if (d.error_code == 0) d.error_code = code_of(e);
+  }
+  void acknowledge_error(const session_partition& p, error_code e) {
+    std::lock_guard lock(mutex);
+    auto& d = out[p];
+    if (d.acknowledge_error_code == 0) d.acknowledge_error_code = code_of(e);
+  }
+  // What is available of the batches read is acquired for the member.
+  void acquire(std::vector<replication::fetch_partition_result> results) {
+    const int64_t now = share_clock_ms();
+    int32_t left = max_records;
+    std::lock_guard lock(mutex);
+    for (size_t i = 0; i < results.size() && i < reading.size(); ++i) {
+      const auto& p = reading[i];
+      auto& d = out[p];
+      d.partition_index = p.partition;
+      auto& r = results[i];
+      if (r.error) {
+        d.error_code = code_of(r.error);
+        continue;
+      }
+      d.current_leader.leader_id = broker_id;
+      if (r.records.is_null() || left <= 0) continue;
+      auto acquired = shares->acquire({group, p.topic_id, p.partition}, member,
+                                      batches_of(r.records), left, now);
+      if (acquired.empty()) continue;
+      for (const auto& a : acquired) {
+        auto& ar = d.acquired_records.emplace_back();
+        ar.first_offset = a.first_offset;
+        ar.last_offset = a.last_offset;
+        ar.delivery_count = a.delivery_count;
+        left -= static_cast<int32_t>(a.last_offset - a.first_offset + 1);
+      }
+      d.records = std::move(r.records);
+    }
+  }
+  void done_one() {
+    std::unique_lock lock(mutex);
+    if (--outstanding > 0) return;
+    protocol::share_fetch_response response;
+    response.acquisition_lock_timeout_ms = lock_ms;
+    std::map<protocol::uuid, size_t> topic_at;
+    for (auto& [p, d] : out) {
+      auto [it, fresh] = topic_at.try_emplace(p.topic_id, response.responses.size());
+      if (fresh) response.responses.emplace_back().topic_id = p.topic_id;
+      if (d.records.is_null()) d.records = protocol::records::view({});
+      response.responses[it->second].partitions.push_back(std::move(d));
+    }
+    lock.unlock();
+    reply.send(response);
+  }
+};
+
+// A ShareAcknowledge answer that goes out once the acknowledged state is kept.
+struct share_ack_join {
+  explicit share_ack_join(responder r) : reply(std::move(r)) {}
+  using partition_data =
+      protocol::share_acknowledge_response::share_acknowledge_topic_response::partition_data;
+  std::mutex mutex;
+  std::map<session_partition, partition_data> out;  // mutex
+  size_t outstanding = 0;                           // mutex
+  int16_t version = 1;
+  int32_t lock_ms = 0;
+  responder reply;
+
+  void acknowledge_error(const session_partition& p, error_code e) {
+    std::lock_guard lock(mutex);
+    auto& d = out[p];
+    if (d.error_code == 0) d.error_code = code_of(e);
+  }
+  void done_one() {
+    std::unique_lock lock(mutex);
+    if (--outstanding > 0) return;
+    protocol::share_acknowledge_response response;
+    if (version >= 2) response.acquisition_lock_timeout_ms = lock_ms;
+    std::map<protocol::uuid, size_t> topic_at;
+    for (auto& [p, d] : out) {
+      auto [it, fresh] = topic_at.try_emplace(p.topic_id, response.responses.size());
+      if (fresh) response.responses.emplace_back().topic_id = p.topic_id;
+      response.responses[it->second].partitions.push_back(std::move(d));
+    }
+    lock.unlock();
+    reply.send(response);
+  }
+};
+
+// Keeps the state of the partitions acknowledgements changed; each write's outcome counts down
+// `join` (a failed write becomes the partition's acknowledgement error).
+template <class Join>
+void persist_acknowledged(share::share_partition_manager& shares, const std::string& group,
+                          const std::vector<session_partition>& acked,
+                          const std::shared_ptr<Join>& join) {
+  for (const auto& p : acked) {
+    shares.persist({group, p.topic_id, p.partition}, [join, p](std::optional<error_code> e) {
+      if (e) join->acknowledge_error(p, *e);
+      join->done_one();
+    });
+  }
+}
+
 }  // namespace
 
 void handle_share_fetch(request_context& ctx, protocol::reader& body, responder reply) {
@@ -141,6 +267,7 @@ void handle_share_fetch(request_context& ctx, protocol::reader& body, responder 
     return d;
   };
   std::vector<session_partition> added;
+  std::vector<session_partition> acked;  // their new state is kept before the answer goes out
   bool has_acks = false;
   for (const auto& topic : request.topics) {
     const auto bad = refuse_topic(ctx, acl, topic.topic_id, refused);
@@ -156,6 +283,7 @@ void handle_share_fetch(request_context& ctx, protocol::reader& body, responder 
       if (epoch == share::open_session_epoch) continue;  // refused below
       slot(p).acknowledge_error_code = code_of(acknowledge_batches(
           *shares, {group, p.topic_id, p.partition}, member, part.acknowledgement_batches, now));
+      acked.push_back(p);
     }
   }
   if (has_acks && epoch == share::open_session_epoch)
@@ -167,100 +295,83 @@ void handle_share_fetch(request_context& ctx, protocol::reader& body, responder 
   auto session = shares->update_session(group, member, epoch, added, forgotten, now);
   if (!session) return top_error(session.error().code);
 
-  // The session's partitions to read, each from its first available record.
+  // What is answered waits for three things: the acknowledged partitions' state kept, the
+  // session's share partitions loaded, and the fetch from the log.
+  auto state = std::make_shared<share_fetch_join>(std::move(reply));
+  state->group = group;
+  state->member = member;
+  state->max_records = std::max(request.max_records, 1);
+  state->lock_ms = shares->config().delivery.record_lock_duration_ms;
+  state->out = std::move(out);
+  state->shares = shares;
+  state->broker_id = ctx.services.settings.broker_id;
+  state->outstanding = 1 + acked.size();
+  persist_acknowledged(*shares, group, acked, state);
+
+  // The session's partitions to read, each loaded first (its kept state, or its start).
+  std::vector<std::pair<session_partition, replication::fetch_partition_request>> candidates;
+  if (epoch != share::close_session_epoch) {
+    for (const auto& p : session.value()) {
+      if (refused.contains(p.topic_id) && refused[p.topic_id]) continue;
+      auto name = ctx.services.metadata.topic_name(p.topic_id);
+      if (!name) {
+        state->error(p, error_code::unknown_topic_id);
+        continue;
+      }
+      auto view = ctx.services.replicas.describe(*name, p.partition);
+      if (!view || !view->leader) {
+        state->error(p, error_code::not_leader_or_follower);
+        continue;
+      }
+      replication::fetch_partition_request f;
+      f.topic_id = p.topic_id;
+      f.topic = *name;
+      f.partition = p.partition;
+      f.current_leader_epoch = view->leader_epoch;
+      f.max_bytes = request.max_bytes;
+      candidates.emplace_back(p, std::move(f));
+    }
+  }
   replication::fetch_request_params params;
   params.max_wait_ms = request.max_wait_ms;
   params.min_bytes = request.min_bytes;
   params.max_bytes = request.max_bytes;
-  std::vector<session_partition> reading;
-  for (const auto& p : session.value()) {
-    if (refused.contains(p.topic_id) && refused[p.topic_id]) continue;
-    auto name = ctx.services.metadata.topic_name(p.topic_id);
-    if (!name) {
-      slot(p).error_code = code_of(error_code::unknown_topic_id);
-      continue;
-    }
-    auto view = ctx.services.replicas.describe(*name, p.partition);
-    if (!view || !view->leader) {
-      slot(p).error_code = code_of(error_code::not_leader_or_follower);
-      continue;
-    }
-    auto& replicas = ctx.services.replicas;
-    auto offset = shares->next_fetch_offset(
-        {group, p.topic_id, p.partition},
-        [&] {
-          // share.auto.offset.reset=latest, Kafka's default: delivery starts at the end.
-          auto latest = replicas.list_offset(*name, p.partition, -1, false, -1);
-          return latest ? latest.value().offset : view->high_watermark;
-        },
-        now);
-    if (!offset) {
-      slot(p);  // every record it may lock is locked: nothing to read now
-      continue;
-    }
-    replication::fetch_partition_request f;
-    f.topic_id = p.topic_id;
-    f.topic = *name;
-    f.partition = p.partition;
-    f.fetch_offset = *offset;
-    f.max_bytes = request.max_bytes;
-    params.partitions.push_back(std::move(f));
-    reading.push_back(p);
-  }
-
-  struct pending {
-    std::string group, member;
-    int32_t max_records;
-    int32_t lock_ms;
-    std::vector<session_partition> reading;
-    std::map<session_partition, response_t::share_fetchable_topic_response::partition_data> out;
-    share::share_partition_manager* shares;
-    int32_t broker_id;
-    responder reply;
-  };
-  auto state = std::make_shared<pending>(
-      pending{group, member, std::max(request.max_records, 1),
-              shares->config().delivery.record_lock_duration_ms, std::move(reading), std::move(out),
-              shares, ctx.services.settings.broker_id, std::move(reply)});
-  auto finish = [state](std::vector<replication::fetch_partition_result> results) {
+  auto fetch = [state, params = std::move(params), candidates,
+                replicas = &ctx.services.replicas]() mutable {
     const int64_t now = share_clock_ms();
-    int32_t left = state->max_records;
-    for (size_t i = 0; i < results.size() && i < state->reading.size(); ++i) {
-      const auto& p = state->reading[i];
-      auto& d = state->out[p];
-      d.partition_index = p.partition;
-      auto& r = results[i];
-      if (r.error) {
-        d.error_code = code_of(r.error);
+    for (auto& [p, f] : candidates) {
+      auto offset = state->shares->next_fetch_offset({state->group, p.topic_id, p.partition}, now);
+      if (!offset) {
+        state->touch(p);  // not loaded, or every record it may lock is locked: nothing now
         continue;
       }
-      d.current_leader.leader_id = state->broker_id;
-      if (r.records.is_null() || left <= 0) continue;
-      auto acquired = state->shares->acquire({state->group, p.topic_id, p.partition}, state->member,
-                                             batches_of(r.records), left, now);
-      if (acquired.empty()) continue;
-      for (const auto& a : acquired) {
-        auto& ar = d.acquired_records.emplace_back();
-        ar.first_offset = a.first_offset;
-        ar.last_offset = a.last_offset;
-        ar.delivery_count = a.delivery_count;
-        left -= static_cast<int32_t>(a.last_offset - a.first_offset + 1);
-      }
-      d.records = std::move(r.records);
+      f.fetch_offset = *offset;
+      params.partitions.push_back(f);
+      state->reading.push_back(p);
     }
-    response_t response;
-    response.acquisition_lock_timeout_ms = state->lock_ms;
-    std::map<protocol::uuid, size_t> topic_at;
-    for (auto& [p, d] : state->out) {
-      auto [it, fresh] = topic_at.try_emplace(p.topic_id, response.responses.size());
-      if (fresh) response.responses.emplace_back().topic_id = p.topic_id;
-      if (d.records.is_null()) d.records = protocol::records::view({});
-      response.responses[it->second].partitions.push_back(std::move(d));
-    }
-    state->reply.send(response);
+    if (params.partitions.empty()) return state->done_one();
+    replicas->fetch(std::move(params), [state](std::vector<replication::fetch_partition_result> r) {
+      state->acquire(std::move(r));
+      state->done_one();
+    });
   };
-  if (epoch == share::close_session_epoch || params.partitions.empty()) return finish({});
-  ctx.services.replicas.fetch(std::move(params), std::move(finish));
+  if (candidates.empty()) return fetch();
+  auto loads = std::make_shared<std::atomic<size_t>>(candidates.size());
+  auto run_fetch = std::make_shared<decltype(fetch)>(std::move(fetch));
+  for (const auto& [p, f] : candidates) {
+    const share::share_partition_key key{group, p.topic_id, p.partition};
+    shares->load(
+        key, f.current_leader_epoch,
+        [replicas = &ctx.services.replicas, topic = f.topic, partition = p.partition] {
+          // share.auto.offset.reset=latest, Kafka's default: delivery starts at the end.
+          auto latest = replicas->list_offset(topic, partition, -1, false, -1);
+          return latest ? latest.value().offset : 0;
+        },
+        [state, p, loads, run_fetch](std::optional<error_code> e) {
+          if (e) state->error(p, *e);
+          if (loads->fetch_sub(1) == 1) (*run_fetch)();
+        });
+  }
 }
 
 void handle_share_acknowledge(request_context& ctx, protocol::reader& body, responder reply) {
@@ -270,10 +381,10 @@ void handle_share_acknowledge(request_context& ctx, protocol::reader& body, resp
   share::share_partition_manager* shares = ctx.services.shares;
   if (shares == nullptr) return reply.close();
   using response_t = protocol::share_acknowledge_response;
-  response_t response;
-  if (version >= 2)
-    response.acquisition_lock_timeout_ms = shares->config().delivery.record_lock_duration_ms;
   auto top_error = [&](error_code e, std::string message = {}) {
+    response_t response;
+    if (version >= 2)
+      response.acquisition_lock_timeout_ms = shares->config().delivery.record_lock_duration_ms;
     response.error_code = code_of(e);
     if (!message.empty()) response.error_message = std::move(message);
     return reply.send(response);
@@ -291,23 +402,31 @@ void handle_share_acknowledge(request_context& ctx, protocol::reader& body, resp
   if (auto e = shares->check_session(group, member, epoch)) return top_error(*e);
   const int64_t now = share_clock_ms();
   std::map<protocol::uuid, std::optional<error_code>> refused;
+  std::map<session_partition, share_ack_join::partition_data> out;
+  std::vector<session_partition> acked;
   for (const auto& topic : request.topics) {
-    auto& topic_out = response.responses.emplace_back();
-    topic_out.topic_id = topic.topic_id;
     const auto bad = refuse_topic(ctx, acl, topic.topic_id, refused);
     for (const auto& part : topic.partitions) {
-      auto& d = topic_out.partitions.emplace_back();
+      const session_partition p{topic.topic_id, part.partition_index};
+      auto& d = out[p];
       d.partition_index = part.partition_index;
+      d.current_leader.leader_id = ctx.services.settings.broker_id;
       d.error_code =
           code_of(bad ? *bad
                       : acknowledge_batches(*shares, {group, topic.topic_id, part.partition_index},
                                             member, part.acknowledgement_batches, now));
-      d.current_leader.leader_id = ctx.services.settings.broker_id;
+      if (!bad) acked.push_back(p);
     }
   }
   if (auto session = shares->update_session(group, member, epoch, {}, {}, now); !session)
     return top_error(session.error().code);
-  reply.send(response);
+  auto state = std::make_shared<share_ack_join>(std::move(reply));
+  state->version = version;
+  state->lock_ms = shares->config().delivery.record_lock_duration_ms;
+  state->out = std::move(out);
+  state->outstanding = 1 + acked.size();
+  persist_acknowledged(*shares, group, acked, state);
+  state->done_one();
 }
 
 }  // namespace sluice::handlers

@@ -29,9 +29,11 @@
 #include "server/log_defaults.h"
 #include "server/quota_refresher.h"
 #include "server/sasl_setup.h"
+#include "server/share_persister.h"
 #include "server/txn_marker_channel.h"
 #include "server/txn_verifier.h"
 #include "share/share_partition_manager.h"
+#include "share/share_state_store.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
 #include "transaction/txn_coordinator.h"
@@ -172,6 +174,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   services_->acls = acls_.get();
   services_->quotas = client_quotas_.get();
   services_->shares = shares_.get();
+  services_->share_states = share_states_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -546,18 +549,52 @@ void broker::start_group_coordinator() {
     }
   });
 
-  // Share partitions (KIP-932) of the partitions led here: a leadership change starts them over.
+  start_share_groups();
+}
+
+// Share groups (KIP-932): the share coordinator of the __share_group_state partitions led here,
+// the persister through which partition leaders keep their share partitions' state, and the
+// share partitions of the partitions led here (a leadership change loads them again).
+void broker::start_share_groups() {
+  const broker_config& c = config_.typed();
+  share_log_ = std::make_unique<internal_topic_log>(*replicas_,
+                                                    std::string(cluster::share_group_state_topic));
+  share_states_ = std::make_unique<share::share_state_store>(
+      *share_log_, c.share_coordinator_state_topic_num_partitions, [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      });
+  share_persister_options po;
+  po.broker_id = c.broker_id;
+  po.listener_name = c.inter_broker_listener_name;
+  po.request_timeout = std::chrono::milliseconds(c.controller_socket_timeout_ms);
+  po.security = inter_broker_security_;
+  po.state_partitions = c.share_coordinator_state_topic_num_partitions;
+  po.replication_factor = c.share_coordinator_state_topic_replication_factor;
+  po.min_isr = c.share_coordinator_state_topic_min_isr;
+  po.segment_bytes = c.share_coordinator_state_topic_segment_bytes;
+  share_persister_ = std::make_unique<share_persister>(std::move(po), *metadata_, *share_states_);
+  share_persister_->start();
   share::manager_config sc;
   sc.delivery.record_lock_duration_ms = c.group_share_record_lock_duration_ms;
   sc.delivery.delivery_count_limit = static_cast<int16_t>(c.group_share_delivery_count_limit);
   sc.delivery.max_record_locks = c.group_share_partition_max_record_locks;
   sc.max_share_sessions = c.group_share_max_share_sessions;
-  shares_ = std::make_unique<share::share_partition_manager>(sc);
+  shares_ = std::make_unique<share::share_partition_manager>(sc, share_persister_.get());
   replicas_->on_leadership_change(
-      [s = shares_.get(), store = metadata_.get()](const std::string& topic, int32_t partition,
-                                                   std::optional<int32_t>) {
+      [s = shares_.get(), states = share_states_.get(), store = metadata_.get()](
+          const std::string& topic, int32_t partition, std::optional<int32_t> epoch) {
+        if (topic == cluster::share_group_state_topic) {
+          if (epoch) {
+            states->on_partition_elected(partition, *epoch);
+          } else {
+            states->on_partition_resigned(partition, std::nullopt);
+          }
+        }
         if (auto t = store->topic(topic)) s->forget_partition(t->id, partition);
       });
+  add_shutdown_step("stop the share persister", [this] { share_persister_->stop(); });
 }
 
 // Transactions: the coordinator state machine, fed by the leadership of __transaction_state
@@ -731,6 +768,10 @@ void broker::stop(std::chrono::milliseconds drain_timeout) {
   txn_timer_.reset();
   token_timer_.reset();
   txn_log_.reset();
+  shares_.reset();
+  share_persister_.reset();
+  share_states_.reset();
+  share_log_.reset();
   groups_.reset();
   coordinator_timer_.reset();
   offsets_log_.reset();

@@ -50,7 +50,8 @@ class txn_coordinator;
 }
 namespace sluice::share {
 class share_partition_manager;
-}
+class share_state_store;
+}  // namespace sluice::share
 namespace sluice::security {
 class acl_manager;
 }
@@ -100,6 +101,7 @@ class broker {
   void start_token_expiry();
   bool apply_dynamic_configs();
   void start_group_coordinator();
+  void start_share_groups();
   void start_transaction_coordinator();
   std::unique_ptr<net::request_dispatcher> make_dispatcher();
   net::tcp_server_options network_options() const;
@@ -131,6 +133,9 @@ class broker {
   std::unique_ptr<class internal_topic_log> offsets_log_;
   std::unique_ptr<class coordinator_timer> coordinator_timer_;
   std::unique_ptr<coordinator::group_coordinator> groups_;
+  std::unique_ptr<class internal_topic_log> share_log_;     // __share_group_state
+  std::unique_ptr<share::share_state_store> share_states_;  // its share coordinator
+  std::unique_ptr<class share_persister> share_persister_;
   std::unique_ptr<share::share_partition_manager> shares_;  // KIP-932 delivery state
   std::unique_ptr<class internal_topic_log> txn_log_;
   std::unique_ptr<class coordinator_timer> txn_timer_;

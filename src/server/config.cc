@@ -319,6 +319,13 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.group_share_partition_max_record_locks =
       b.get<int32_t>("group.share.partition.max.record.locks");
   c.group_share_max_share_sessions = b.get<int32_t>("group.share.max.share.sessions");
+  c.share_coordinator_state_topic_num_partitions =
+      b.get<int32_t>("share.coordinator.state.topic.num.partitions");
+  c.share_coordinator_state_topic_replication_factor =
+      static_cast<int16_t>(b.get<int32_t>("share.coordinator.state.topic.replication.factor"));
+  c.share_coordinator_state_topic_min_isr = b.get<int32_t>("share.coordinator.state.topic.min.isr");
+  c.share_coordinator_state_topic_segment_bytes =
+      b.get<int32_t>("share.coordinator.state.topic.segment.bytes");
   std::transform(c.group_consumer_migration_policy.begin(), c.group_consumer_migration_policy.end(),
                  c.group_consumer_migration_policy.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });

@@ -572,6 +572,28 @@ std::vector<config_key> build_catalogue() {
               "get SHARE_SESSION_LIMIT_REACHED.",
        .valid = at_least(1)});
 
+  add({.name = "share.coordinator.state.topic.num.partitions",
+       .type = t::int_,
+       .default_value = "50",
+       .doc = "Partitions of __share_group_state, where share partitions' delivery state is kept "
+              "(fixed once the topic exists).",
+       .valid = at_least(1)});
+  add({.name = "share.coordinator.state.topic.replication.factor",
+       .type = t::short_,
+       .default_value = "3",
+       .doc = "Replication factor of __share_group_state; set 1 for a single broker.",
+       .valid = at_least(1)});
+  add({.name = "share.coordinator.state.topic.min.isr",
+       .type = t::short_,
+       .default_value = "2",
+       .doc = "min.insync.replicas of __share_group_state; set 1 for a single broker.",
+       .valid = at_least(1)});
+  add({.name = "share.coordinator.state.topic.segment.bytes",
+       .type = t::int_,
+       .default_value = "104857600",
+       .doc = "segment.bytes of __share_group_state.",
+       .valid = at_least(1)});
+
   section = "Transactions";
   add({.name = "transaction.state.log.replication.factor",
        .type = t::short_,

@@ -8,11 +8,16 @@
 // record the member still holds. A share partition is created on its first fetch, delivering from
 // the partition's latest offset (share.auto.offset.reset=latest, Kafka's default) or its earliest.
 //
-// The state lives in memory: a broker restart or a leader change starts each share partition
-// again from its latest offset.
+// Durability (with a state_persister): a share partition is loaded from the state its share
+// coordinator keeps before it delivers anything (load()); one that was never kept starts at the
+// partition's end and that start is kept first. Each change that matters — acknowledgements, a
+// closed session's releases — is written back (persist()); the writes of one share partition go
+// out one at a time, the newest state last, so a slow write never overtakes a later one. Locks
+// are not kept: after a restart or a leader change, records that were acquired are available
+// again, with the delivery count last kept.
 //
 // Thread-safe: one mutex over everything; the delivery state machines do no I/O, so it is only
-// held for bookkeeping.
+// held for bookkeeping, never across a persister call.
 #pragma once
 
 #include <compare>
@@ -29,6 +34,7 @@
 #include "protocol/error_code.h"
 #include "protocol/wire.h"
 #include "share/share_partition.h"
+#include "share/state_persister.h"
 
 namespace sluice::share {
 
@@ -54,9 +60,12 @@ struct manager_config {
   int32_t max_share_sessions = 2000;  // group.share.max.share.sessions
 };
 
+using persist_done = unique_function<void(std::optional<protocol::error_code>)>;
+
 class share_partition_manager {
  public:
-  explicit share_partition_manager(manager_config config);
+  // Without a persister the state lives in memory only.
+  explicit share_partition_manager(manager_config config, state_persister* persister = nullptr);
 
   const manager_config& config() const { return config_; }
 
@@ -79,12 +88,19 @@ class share_partition_manager {
                                                   int64_t last, const std::vector<ack_type>& types,
                                                   int64_t now_ms);
 
-  // Where the next fetch for `key` reads from. A share partition seen for the first time starts
-  // at start_offset() (the caller resolves latest/earliest from the log). nullopt: nothing can be
-  // acquired now (its in-flight records are all locked and the lock bound is reached).
-  std::optional<int64_t> next_fetch_offset(const share_partition_key& key,
-                                           const std::function<int64_t()>& start_offset,
-                                           int64_t now_ms);
+  // Makes `key`'s share partition ready to deliver: read from the persister, or — when nothing
+  // is kept — started at start_offset() (the caller resolves it from the log) and that start
+  // kept. `done` gets nullopt once it is ready (at once if it already is), else the error.
+  void load(const share_partition_key& key, int32_t leader_epoch,
+            std::function<int64_t()> start_offset, persist_done done);
+
+  // Where the next fetch for `key` reads from. nullopt: not loaded, or nothing can be acquired
+  // now (its in-flight records are all locked and the lock bound is reached).
+  std::optional<int64_t> next_fetch_offset(const share_partition_key& key, int64_t now_ms);
+
+  // Writes `key`'s current state to the persister; `done` gets nullopt once it is kept (at once
+  // without a persister or a loaded share partition).
+  void persist(const share_partition_key& key, persist_done done);
   // Acquires for `member` what it may have of the batches read at next_fetch_offset.
   std::vector<acquired_range> acquire(const share_partition_key& key, const std::string& member,
                                       const std::vector<log_batch>& batches, int32_t max_records,
@@ -103,12 +119,31 @@ class share_partition_manager {
     int32_t epoch = 1;  // the epoch the next request must carry
     std::set<session_partition> partitions;
   };
-  void release_member_locked(const std::string& group, const std::string& member,
-                             const std::set<session_partition>& partitions, int64_t now_ms);
+  struct entry {
+    std::optional<share_partition> partition;
+    bool ready = false;    // loaded and its start kept: it may deliver
+    bool loading = false;  // a load is under way; `waiting` get its outcome
+    int32_t leader_epoch = -1;
+    std::vector<persist_done> waiting;
+    bool writing = false;  // a write is in flight; a change meanwhile sets `dirty`
+    bool dirty = false;
+    std::vector<persist_done> next_dones;  // for the write after the one in flight
+  };
+  // Releases the member's records in `partitions`; returns the keys whose state changed.
+  std::vector<share_partition_key> release_member_locked(
+      const std::string& group, const std::string& member,
+      const std::set<session_partition>& partitions, int64_t now_ms);
+  void loaded(const share_partition_key& key, result<persisted_state, protocol::error_code> read,
+              const std::function<int64_t()>& start_offset);
+  void finish_load(const share_partition_key& key, std::optional<protocol::error_code> error);
+  void write_out(const share_partition_key& key, persisted_state state,
+                 std::vector<persist_done> dones);
+  void persist_all(const std::vector<share_partition_key>& keys);
 
   manager_config config_;
+  state_persister* persister_;
   mutable std::mutex mutex_;
-  std::map<share_partition_key, share_partition> partitions_;
+  std::map<share_partition_key, entry> partitions_;
   std::map<std::pair<std::string, std::string>, session> sessions_;  // (group, member)
 };
 

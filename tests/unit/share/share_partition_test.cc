@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "share/share_coordinator.h"
 #include "share/share_partition_manager.h"
 
 namespace sluice::share {
@@ -123,17 +124,90 @@ TEST(share_partition_manager, closing_a_session_releases_the_members_records) {
   share_partition_manager m({small_config(), 10});
   const share_partition_key key{"g", protocol::uuid{}, 0};
   ASSERT_TRUE(m.update_session("g", "a", 0, {{key.topic_id, 0}}, {}, 0));
-  EXPECT_EQ(m.next_fetch_offset(
-                key, [] { return 7; }, 0),
-            7);
+  EXPECT_EQ(m.next_fetch_offset(key, 0), std::nullopt);  // not loaded yet
+  std::optional<std::optional<error_code>> loaded;
+  m.load(
+      key, 0, [] { return 7; }, [&](std::optional<error_code> e) { loaded = e; });
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_FALSE(*loaded);
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 7);
   EXPECT_EQ(m.acquire(key, "a", {{7, 9}}, 500, 0).size(), 1u);
-  EXPECT_EQ(m.next_fetch_offset(
-                key, [] { return 0; }, 0),
-            10);
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 10);
   ASSERT_TRUE(m.update_session("g", "a", -1, {}, {}, 0));
-  EXPECT_EQ(m.next_fetch_offset(
-                key, [] { return 0; }, 0),
-            7);
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 7);
+}
+
+// A persister that keeps states in a map and answers when told to (or at once).
+struct fake_persister : state_persister {
+  std::map<share_partition_key, persisted_state> kept;
+  bool hold = false;
+  std::vector<std::pair<persisted_state, unique_function<void(std::optional<error_code>)>>> held;
+  int reads = 0;
+
+  void read(const share_partition_key& key, int32_t,
+            unique_function<void(result<persisted_state, error_code>)> done) override {
+    ++reads;
+    auto it = kept.find(key);
+    done(it == kept.end() ? persisted_state{} : it->second);
+  }
+  void write(const share_partition_key& key, const persisted_state& state,
+             unique_function<void(std::optional<error_code>)> done) override {
+    if (hold) {
+      held.emplace_back(state, std::move(done));
+      return;
+    }
+    kept[key] = state;
+    done(std::nullopt);
+  }
+};
+
+TEST(share_partition_manager, a_new_leader_resumes_from_the_kept_state) {
+  fake_persister store;
+  const share_partition_key key{"g", protocol::uuid{}, 0};
+  {
+    share_partition_manager first({small_config(), 10}, &store);
+    bool ready = false;
+    first.load(
+        key, 3, [] { return 100; }, [&](auto e) { ready = !e; });
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(store.kept.at(key).start_offset, 100);  // the start is kept before delivering
+    first.acquire(key, "a", {{100, 104}}, 500, 0);
+    ASSERT_EQ(first.acknowledge(key, "a", 100, 101, {ack_type::accept}, 0), std::nullopt);
+    ASSERT_EQ(first.acknowledge(key, "a", 103, 103, {ack_type::reject}, 0), std::nullopt);
+    first.persist(key, [](auto) {});
+  }
+  // 102 and 104 were acquired, never acknowledged: available again, counted once.
+  share_partition_manager second({small_config(), 10}, &store);
+  second.load(
+      key, 4, [] { return 999; }, [](auto) {});
+  EXPECT_EQ(second.next_fetch_offset(key, 0), 102);
+  auto again = second.acquire(key, "b", {{100, 106}}, 500, 0);
+  EXPECT_EQ(again, (std::vector<acquired_range>{{102, 102, 2}, {104, 104, 2}, {105, 106, 1}}));
+}
+
+TEST(share_partition_manager, writes_of_one_partition_go_out_one_at_a_time_newest_last) {
+  fake_persister store;
+  const share_partition_key key{"g", protocol::uuid{}, 0};
+  share_partition_manager m({small_config(), 10}, &store);
+  m.load(
+      key, 0, [] { return 0; }, [](auto) {});
+  m.acquire(key, "a", {{0, 2}}, 500, 0);
+  store.hold = true;
+  int done = 0;
+  ASSERT_EQ(m.acknowledge(key, "a", 0, 0, {ack_type::accept}, 0), std::nullopt);
+  m.persist(key, [&](auto e) { done += !e; });
+  ASSERT_EQ(m.acknowledge(key, "a", 1, 1, {ack_type::accept}, 0), std::nullopt);
+  m.persist(key, [&](auto e) { done += !e; });
+  ASSERT_EQ(m.acknowledge(key, "a", 2, 2, {ack_type::accept}, 0), std::nullopt);
+  m.persist(key, [&](auto e) { done += !e; });
+  ASSERT_EQ(store.held.size(), 1u);  // one in flight; the other two wait and are coalesced
+  store.hold = false;
+  auto first = std::move(store.held[0]);
+  store.held.clear();
+  store.kept[key] = first.first;
+  first.second(std::nullopt);
+  EXPECT_EQ(done, 3);
+  EXPECT_EQ(store.kept.at(key).start_offset, 3);  // the newest state is the one kept
 }
 
 }  // namespace
