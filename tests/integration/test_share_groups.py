@@ -29,6 +29,7 @@ class Member:
     """One ShareConsume program; its deliveries are read back from its events file."""
 
     def __init__(self, broker, tmp_path, name, group, topic, *extra):
+        """`broker`: anything with a .bootstrap (a broker or a cluster)."""
         self.dir = tmp_path / name
         self.dir.mkdir(parents=True)
         self.events_file = self.dir / "events.jsonl"

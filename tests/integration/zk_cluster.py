@@ -300,6 +300,8 @@ class BrokerCluster:
             "offsets.topic.replication.factor": str(min(3, count)),
             "transaction.state.log.replication.factor": str(min(3, count)),
             "transaction.state.log.min.isr": str(min(2, count)),
+            "share.coordinator.state.topic.replication.factor": str(min(3, count)),
+            "share.coordinator.state.topic.min.isr": str(min(2, count)),
             "replica.lag.time.max.ms": "10000",
         }
         base.update(overrides or {})
