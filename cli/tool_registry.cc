@@ -25,6 +25,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-verifiable-producer", kafka_verifiable_producer_main},
       {"kafka-verifiable-consumer", kafka_verifiable_consumer_main},
       {"kafka-streams-application-reset", kafka_streams_application_reset_main},
+      {"kafka-share-groups", kafka_share_groups_main},
   };
   return tools;
 }

@@ -130,6 +130,17 @@ void coordinator_core::delete_groups(const protocol::delete_groups_request& requ
       result.error_code = code(*e);
       continue;
     }
+    if (auto share = share_groups_.find(id); share != share_groups_.end()) {
+      // A share group goes once it has no members. (Kafka also deletes its share partitions'
+      // state from __share_group_state; Sluice keeps it for now: see docs/protocol.md.)
+      if (!share->second.members.empty()) {
+        result.error_code = code(error_code::non_empty_group);
+        continue;
+      }
+      share_groups_.erase(share);
+      spdlog::info("group {}: share group deleted", id);
+      continue;
+    }
     group* g = lookup(id);
     if (!g || g->is(group_state::dead)) {
       result.error_code = code(error_code::group_id_not_found);

@@ -253,6 +253,17 @@ void coordinator_core::share_group_describe(
   respond(std::move(done), std::move(response));
 }
 
+sluice::result<std::set<std::string>, error_code> coordinator_core::share_group_topics(
+    const std::string& group_id) const {
+  if (auto e = check_group(group_id, false)) return *e;
+  auto it = share_groups_.find(group_id);
+  if (it == share_groups_.end()) return error_code::group_id_not_found;
+  std::set<std::string> topics;
+  for (const auto& [id, m] : it->second.members)
+    topics.insert(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
+  return topics;
+}
+
 void coordinator_core::drop_share_groups(int32_t partition) {
   for (auto it = share_groups_.begin(); it != share_groups_.end();) {
     if (it->second.partition != partition) {

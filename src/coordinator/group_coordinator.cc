@@ -119,6 +119,12 @@ void group_coordinator::share_group_describe(
   });
 }
 
+sluice::result<std::set<std::string>, protocol::error_code> group_coordinator::share_group_topics(
+    const std::string& group_id) {
+  std::lock_guard lock(mutex_);
+  return core_.share_group_topics(group_id);
+}
+
 void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,
                                   completion<protocol::heartbeat_response> done) {
   run([&](coordinator_core& core, int64_t now) {

@@ -23,6 +23,7 @@ class txn_coordinator;
 namespace sluice::share {
 class share_partition_manager;
 class share_state_store;
+class state_persister;
 }  // namespace sluice::share
 namespace sluice::cluster {
 class controller;
@@ -142,6 +143,8 @@ struct broker_services {
   share::share_partition_manager* shares = nullptr;
   // The share coordinator's state of the __share_group_state partitions led here (the state RPCs).
   share::share_state_store* share_states = nullptr;
+  // Where share partitions' state is read and written (DescribeShareGroupOffsets reads it).
+  share::state_persister* share_persister = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -75,6 +75,8 @@ void handle_share_group_heartbeat(request_context& ctx, protocol::reader& body, 
 void handle_share_group_describe(request_context& ctx, protocol::reader& body, responder reply);
 void handle_share_fetch(request_context& ctx, protocol::reader& body, responder reply);
 void handle_share_acknowledge(request_context& ctx, protocol::reader& body, responder reply);
+void handle_describe_share_group_offsets(request_context& ctx, protocol::reader& body,
+                                         responder reply);
 void handle_read_share_group_state(request_context& ctx, protocol::reader& body, responder reply);
 void handle_write_share_group_state(request_context& ctx, protocol::reader& body, responder reply);
 void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);

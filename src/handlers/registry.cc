@@ -80,6 +80,7 @@ constexpr std::array kTable{
     handler_entry{79, 1, 2, handle_share_acknowledge},
     handler_entry{84, 0, 0, handle_read_share_group_state},
     handler_entry{85, 0, 1, handle_write_share_group_state},
+    handler_entry{90, 0, 1, handle_describe_share_group_offsets},
 };
 
 static_assert(std::is_sorted(kTable.begin(), kTable.end(),

@@ -175,6 +175,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   services_->quotas = client_quotas_.get();
   services_->shares = shares_.get();
   services_->share_states = share_states_.get();
+  services_->share_persister = share_persister_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }

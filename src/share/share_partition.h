@@ -19,6 +19,7 @@
 // so a partition's memory is bounded whatever its members do.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "protocol/error_code.h"
+#include "protocol/wire.h"
 
 namespace sluice::share {
 
@@ -69,6 +71,14 @@ struct persisted_state {
   int64_t start_offset = -1;  // -1: never initialized
   std::vector<state_batch> batches;
   friend bool operator==(const persisted_state&, const persisted_state&) = default;
+};
+
+// A share partition: one share group's view of one topic partition.
+struct share_partition_key {
+  std::string group;
+  protocol::uuid topic_id;
+  int32_t partition = 0;
+  friend auto operator<=>(const share_partition_key&, const share_partition_key&) = default;
 };
 
 // One batch as the log returned it: offsets [base_offset, last_offset].

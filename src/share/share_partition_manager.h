@@ -38,13 +38,6 @@
 
 namespace sluice::share {
 
-struct share_partition_key {
-  std::string group;
-  protocol::uuid topic_id;
-  int32_t partition = 0;
-  friend auto operator<=>(const share_partition_key&, const share_partition_key&) = default;
-};
-
 struct session_partition {
   protocol::uuid topic_id;
   int32_t partition = 0;

@@ -14,8 +14,6 @@
 
 namespace sluice::share {
 
-struct share_partition_key;
-
 class state_persister {
  public:
   virtual ~state_persister() = default;

@@ -12,12 +12,13 @@ The share partition starts at the partition's end (share.auto.offset.reset=lates
 default), so each test first sends probe records until a member has received one: from then on
 every record produced is for the group."""
 import json
+import subprocess
 import time
 
 from confluent_kafka import Producer
 
 from clients import java, java_background
-from conftest import wait_for
+from conftest import SOURCE_DIR, wait_for
 
 
 def create_topic(broker, name, partitions):
@@ -128,6 +129,11 @@ def test_a_released_record_comes_back_until_the_delivery_count_limit_archives_it
     assert result["acknowledge_errors"] == 0, result
 
 
+def share_groups_tool(broker, *args):
+    return subprocess.run([str(SOURCE_DIR / "bin" / "kafka-share-groups.sh"), "--bootstrap-server",
+                           broker.bootstrap, *args], capture_output=True, text=True, timeout=60)
+
+
 def test_share_groups_are_described_and_listed(broker, tmp_path):
     create_topic(broker, "share-describe", 3)
     members = [Member(broker, tmp_path, f"d{i}", "share-describe-group", "share-describe")
@@ -152,9 +158,59 @@ def test_share_groups_are_described_and_listed(broker, tmp_path):
         # Java's GroupType and GroupState print as "Share" and "Stable".
         assert {"id": "share-describe-group", "type": "Share", "state": "Stable"} in listed["groups"], \
             listed
+
+        # kafka-share-groups.sh, in Kafka's layouts.
+        out = share_groups_tool(broker, "--list")
+        assert out.returncode == 0 and out.stdout.split() == ["share-describe-group"], out
+        out = share_groups_tool(broker, "--list", "--state")
+        assert out.stdout.splitlines() == ["GROUP                STATE",
+                                           "share-describe-group Stable"], out
+        out = share_groups_tool(broker, "--describe", "--group", "share-describe-group", "--members")
+        rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+        assert rows[0] == ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"]
+        assert sorted(r[5] for r in rows[1:]) == ["share-describe:0,2", "share-describe:1"], out
+        assert {r[2] for r in rows[1:]} == {"/127.0.0.1"} and {r[4] for r in rows[1:]} == {"1", "2"}
+        out = share_groups_tool(broker, "--describe", "--group", "share-describe-group", "--state")
+        rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+        assert rows[0] == ["GROUP", "COORDINATOR", "(ID)", "STATE", "#MEMBERS"], out
+        assert rows[1][0] == "share-describe-group" and rows[1][-2:] == ["Stable", "2"], out
+
+        # The start offsets: each share partition was started at the end of its (empty) partition
+        # when first fetched; records accepted move it on.
+        def offsets():
+            out = share_groups_tool(broker, "--describe", "--group", "share-describe-group")
+            rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+            return rows if len(rows) == 4 else None
+
+        rows = wait_for(offsets, timeout=60, what="three share partitions with offsets")
+        assert rows[0] == ["GROUP", "TOPIC", "PARTITION", "START-OFFSET", "LAG"], rows
+        assert [r[2] for r in rows[1:]] == ["0", "1", "2"]
+        assert all(r[3] == "0" and r[4] == "0" for r in rows[1:]), rows
+        p = producer(broker)
+        send(p, "share-describe", [f"x-{i}" for i in range(10)], partition=1)
+        wait_for(lambda: sum(len(m.events()) for m in members) == 10, timeout=60,
+                 what="ten records delivered")
+
+        def moved():
+            rows = offsets()
+            return rows if rows and rows[2][3] == "10" else None
+
+        rows = wait_for(moved, timeout=60, what="partition 1's start offset at 10")
+        assert rows[2][4] == "0", rows
+        out = share_groups_tool(broker, "--delete", "--group", "share-describe-group")
+        assert "is not EMPTY" in out.stdout and out.returncode != 0, out
     finally:
         for m in members:
             m.stop()
+    # The members left when they closed: the group is empty and may go.
+    wait_for(lambda: "Empty" in share_groups_tool(broker, "--list", "--state").stdout, timeout=30,
+             what="the group empty")
+    out = share_groups_tool(broker, "--delete", "--group", "share-describe-group")
+    assert out.stdout.strip() == \
+        "Deletion of requested share groups ('share-describe-group') was successful.", out
+    assert share_groups_tool(broker, "--list").stdout.strip() == ""
+    out = share_groups_tool(broker, "--describe", "--group", "share-describe-group")
+    assert "Error: Share group 'share-describe-group' does not exist." in out.stdout, out
 
 
 def test_share_state_survives_a_broker_killed_and_restarted(broker_factory, tmp_path):

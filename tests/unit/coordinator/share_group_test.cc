@@ -164,5 +164,24 @@ TEST(share_group, describe_and_list_show_share_groups) {
   EXPECT_EQ(listed->groups[0].protocol_type, "share");
 }
 
+TEST(share_group, an_empty_share_group_may_be_deleted) {
+  share_harness h;
+  h.beat("a", 0);
+  auto remove = [&] {
+    protocol::delete_groups_request r;
+    r.groups_names = {"g"};
+    reply<protocol::delete_groups_response> out;
+    h.core.delete_groups(r, 2, h.now, out.sink());
+    h.drain();
+    return out->results.at(0).error_code;
+  };
+  EXPECT_EQ(remove(), ec(error_code::non_empty_group));
+  h.beat("a", -1);
+  EXPECT_EQ(remove(), 0);
+  EXPECT_EQ(h.core.find_share_group("g"), nullptr);
+  EXPECT_EQ(remove(), ec(error_code::group_id_not_found));
+  EXPECT_EQ(h.core.share_group_topics("g").error().code, error_code::group_id_not_found);
+}
+
 }  // namespace
 }  // namespace sluice::coordinator::testing
