@@ -45,6 +45,16 @@ class raw_connection {
   template <class Request, class Response>
   result<Response> call(const Request& request, int16_t version, deadline d);
 
+  // The same for a response that holds views into its bytes (records: Fetch, ShareFetch): the
+  // bytes come along, so the views stay valid as long as the answer lives.
+  template <class Response>
+  struct framed {
+    protocol::bytes frame;
+    Response body;
+  };
+  template <class Request, class Response>
+  result<framed<Response>> call_framed(const Request& request, int16_t version, deadline d);
+
   const std::string& address() const { return address_; }
 
  private:
@@ -84,6 +94,23 @@ result<Response> raw_connection::call(const Request& request, int16_t version, d
     return fail(errc::broker, "cannot decode the broker's response from " + address_);
   }
   return response;
+}
+
+template <class Request, class Response>
+result<raw_connection::framed<Response>> raw_connection::call_framed(const Request& request,
+                                                                     int16_t version, deadline d) {
+  protocol::writer body;
+  if (auto enc = request.encode(body, version); !enc) {
+    return fail(errc::internal, "cannot encode request: " + enc.message());
+  }
+  auto bytes = round_trip(Request::api_key, version, body, d);
+  if (!bytes) return std::move(bytes).error();
+  framed<Response> out{std::move(*bytes), Response{}};
+  protocol::reader r(out.frame);  // the views point into out.frame's heap buffer
+  if (auto dec = out.body.decode(r, version); !dec || !r.ok()) {
+    return fail(errc::broker, "cannot decode the broker's response from " + address_);
+  }
+  return out;
 }
 
 }  // namespace sluice::cli

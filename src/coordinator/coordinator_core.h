@@ -200,8 +200,9 @@ class coordinator_core {
   // ---- inspection (tests, admin tools) ----
   const group* find_group(const std::string& group_id) const;
   const share_group* find_share_group(const std::string& group_id) const;
-  // The topics a share group's members subscribe to (DescribeShareGroupOffsets without topics),
-  // or GROUP_ID_NOT_FOUND, or why this coordinator cannot answer for the group.
+  // The topics a share group's members have subscribed to since it was created (whose share
+  // partitions may have state: DescribeShareGroupOffsets without topics), or GROUP_ID_NOT_FOUND,
+  // or why this coordinator cannot answer for the group.
   sluice::result<std::set<std::string>, error_code> share_group_topics(
       const std::string& group_id) const;
   size_t group_count() const { return groups_.size(); }

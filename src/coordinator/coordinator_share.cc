@@ -118,6 +118,7 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
     std::sort(topics.begin(), topics.end());
     topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
     if (topics != m.subscribed_topic_names) {
+      sg.topics_seen.insert(topics.begin(), topics.end());
       m.subscribed_topic_names = std::move(topics);
       bump = true;
     }
@@ -258,10 +259,7 @@ sluice::result<std::set<std::string>, error_code> coordinator_core::share_group_
   if (auto e = check_group(group_id, false)) return *e;
   auto it = share_groups_.find(group_id);
   if (it == share_groups_.end()) return error_code::group_id_not_found;
-  std::set<std::string> topics;
-  for (const auto& [id, m] : it->second.members)
-    topics.insert(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
-  return topics;
+  return it->second.topics_seen;
 }
 
 void coordinator_core::drop_share_groups(int32_t partition) {

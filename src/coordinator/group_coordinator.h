@@ -88,8 +88,7 @@ class group_coordinator {
                              completion<protocol::share_group_heartbeat_response> done);
   void share_group_describe(const protocol::share_group_describe_request& request, int16_t version,
                             completion<protocol::share_group_describe_response> done);
-  // The topics a share group's members subscribe to, or GROUP_ID_NOT_FOUND or why this
-  // coordinator cannot answer for the group.
+  // See coordinator_core::share_group_topics.
   sluice::result<std::set<std::string>, protocol::error_code> share_group_topics(
       const std::string& group_id);
 

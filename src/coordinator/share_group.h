@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,9 @@ struct share_group {
   int64_t metadata_hash = 0;
   std::map<std::string, share_member> members;
   std::map<std::string, partition_assignment> target;  // by member id
+  // Every topic a member has subscribed to since the group was created: whose share partitions
+  // may have state (Kafka keeps this as ShareGroupStatePartitionMetadata's initialized topics).
+  std::set<std::string> topics_seen;
 
   // Kafka's share group states: "Empty" without members, else "Stable".
   std::string_view state() const { return members.empty() ? "Empty" : "Stable"; }

@@ -4,8 +4,8 @@
 // yet acknowledged or archived (-1 when this broker does not lead the partition, so cannot see its
 // high watermark). Asked of the group's coordinator; the states are read from the share
 // coordinators through the persister, as Kafka's group coordinator reads them with
-// ReadShareGroupStateSummary. Without topics, every partition of the topics the members subscribe
-// to that has a kept state; a named partition without one answers start offset -1.
+// ReadShareGroupStateSummary. Without topics, every partition of the topics its members have
+// subscribed to that has a kept state; a named partition without one answers start offset -1.
 // Authorization: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic
 // (else TOPIC_AUTHORIZATION_FAILED for its partitions).
 #include <memory>

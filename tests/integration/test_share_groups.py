@@ -239,3 +239,54 @@ def test_share_state_survives_a_broker_killed_and_restarted(broker_factory, tmp_
     b_values = sorted(e["v"] for e in got if e["v"].startswith("b-"))
     assert b_values == sorted(f"b-{i}" for i in range(100))
     assert {e["d"] for e in got if e["v"].startswith("b-")} == {1}
+
+
+def test_the_console_share_consumer_reads_and_acknowledges(broker, tmp_path):
+    create_topic(broker, "share-console", 1)
+    out_path, err_path = tmp_path / "console.out", tmp_path / "console.err"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        console = subprocess.Popen(
+            [str(SOURCE_DIR / "bin" / "kafka-console-share-consumer.sh"), "--bootstrap-server",
+             broker.bootstrap, "--topic", "share-console", "--group", "console-group",
+             "--property", "print.key=true", "--property", "print.offset=true",
+             "--timeout-ms", "60000"], stdout=out, stderr=err, text=True)
+    try:
+        p = producer(broker)
+        sent = [0]
+
+        def started():  # probes until the share partition is started and one is printed
+            if "probe" in out_path.read_text():
+                return True
+            p.produce("share-console", key=b"k", value=f"probe-{sent[0]}".encode(), partition=0)
+            p.flush(10)
+            sent[0] += 1
+            time.sleep(0.2)
+            return False
+
+        wait_for(started, timeout=60, what="the console share consumer printing a probe")
+        for i in range(50):
+            p.produce("share-console", key=f"key-{i}".encode(), value=f"c-{i}".encode(), partition=0)
+        assert p.flush(30) == 0
+        wait_for(lambda: out_path.read_text().count("\tc-") == 50, timeout=60,
+                 what="fifty records printed")
+    finally:
+        console.terminate()
+        console.wait(60)
+    lines = [line.split("\t") for line in out_path.read_text().splitlines()]
+    records = [line for line in lines if line[-1].startswith("c-")]
+    # print.offset and print.key: "Offset:N", the key, the value — each record once, in order.
+    assert [r[-1] for r in records] == [f"c-{i}" for i in range(50)], lines
+    assert [r[1] for r in records] == [f"key-{i}" for i in range(50)]
+    offsets = [int(r[0].removeprefix("Offset:")) for r in records]
+    assert offsets == list(range(offsets[0], offsets[0] + 50))
+    total = len(lines)
+    assert f"Processed a total of {total} messages" in err_path.read_text()
+    # Everything printed was accepted: the share partition's start offset is past it all.
+    end = offsets[-1] + 1
+
+    def accepted():
+        out = share_groups_tool(broker, "--describe", "--group", "console-group")
+        rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+        return len(rows) == 2 and rows[1][3] == str(end) and rows[1][4] == "0"
+
+    wait_for(accepted, timeout=30, what=f"the start offset at {end}")
