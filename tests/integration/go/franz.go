@@ -68,12 +68,15 @@ func franzProduce(args []string) int {
 	}
 	// franz-go quietly writes without idempotence when the broker lacks InitProducerId: the id
 	// (-1 then) tells whether these writes really were idempotent.
-	if id, epoch, err := cl.ProducerID(ctx); err == nil {
+	id, epoch, idErr := cl.ProducerID(ctx)
+	cl.Close()
+	resultMu.Lock()
+	defer resultMu.Unlock()
+	if idErr == nil {
 		r["producer_id"], r["producer_epoch"] = id, epoch
 	} else {
-		r["producer_id_error"] = err.Error()
+		r["producer_id_error"] = idErr.Error()
 	}
-	cl.Close()
 	emit(st.report(r, started))
 	if st.ok(*count) {
 		return 0

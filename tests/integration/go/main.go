@@ -104,9 +104,14 @@ func emit(r map[string]any) {
 	os.Stdout.Write(append(b, '\n'))
 }
 
+// resultMu guards a program's result map between its own goroutine and deadline's: a program
+// that writes its result after starting deadline holds it while doing so.
+var resultMu sync.Mutex
+
 // deadline prints partial() with "timed_out": true and exits 3 once the run has taken too long.
 func deadline(ms int64, partial func() map[string]any) {
 	time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+		resultMu.Lock() // never released: the process exits
 		r := partial()
 		r["timed_out"] = true
 		r["timeout_ms"] = ms
