@@ -138,11 +138,8 @@ int kafka_console_consumer_main(const args_t& args) {
   }
   property_map& props = settings->properties;
   // The group may come from --group, --consumer-property or the config file; all must agree.
-  std::vector<std::string> groups;
-  if (p.has("--group")) groups.push_back(o.group);
-  if (auto it = props.find("group.id"); it != props.end()) groups.push_back(it->second);
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  const std::vector<std::string> groups =
+      group_ids_given(p.has("--group") ? std::optional(o.group) : std::nullopt, props);
   if (groups.size() > 1) {
     return p.usage_error(fmt::format(
         "The group ids provided in different places (directly using '--group', via "

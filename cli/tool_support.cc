@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -68,6 +69,16 @@ int stop_signal() {
 bool stdin_is_terminal() {
   return ::isatty(STDIN_FILENO) == 1;
 }
+std::vector<std::string> group_ids_given(const std::optional<std::string>& flag,
+                                         const property_map& props) {
+  std::vector<std::string> groups;
+  if (flag) groups.push_back(*flag);
+  if (auto it = props.find("group.id"); it != props.end()) groups.push_back(it->second);
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  return groups;
+}
+
 bool stdout_is_terminal() {
   return ::isatty(STDOUT_FILENO) == 1;
 }

@@ -43,6 +43,11 @@ int stop_signal();  // the signal that asked to stop, 0 if none
 
 bool stdin_is_terminal();
 bool stdout_is_terminal();
+
+// The group ids a consumer tool was given — by its --group flag (`flag`) and as group.id in its
+// client properties — sorted, without repeats: more than one is a usage error.
+std::vector<std::string> group_ids_given(const std::optional<std::string>& flag,
+                                         const property_map& props);
 bool stderr_is_terminal();
 
 // Milliseconds since the Unix epoch.

@@ -61,4 +61,16 @@ protocol::error_code authorization_error(resource_type type) {
   }
 }
 
+std::optional<protocol::error_code> heartbeat_refusal(
+    const access& acl, std::string_view group,
+    const std::optional<std::vector<std::string>>& topics) {
+  if (!acl.allows_group(acl_operation::read, group))
+    return protocol::error_code::group_authorization_failed;
+  if (topics)
+    for (const auto& topic : *topics)
+      if (!acl.allows_topic(acl_operation::describe, topic))
+        return protocol::error_code::topic_authorization_failed;
+  return std::nullopt;
+}
+
 }  // namespace sluice::handlers

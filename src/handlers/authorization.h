@@ -9,9 +9,11 @@
 // AuthHelper; the checks of each API are listed in docs/security.md.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "handlers/request_context.h"
 #include "protocol/error_code.h"
@@ -72,5 +74,12 @@ class access {
 // GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 // DELEGATION_TOKEN_AUTHORIZATION_FAILED.
 protocol::error_code authorization_error(resource_type type);
+
+// A group heartbeat's authorization, as Kafka's KafkaApis checks ConsumerGroupHeartbeat and
+// ShareGroupHeartbeat: READ on the group (else GROUP_AUTHORIZATION_FAILED), then DESCRIBE on
+// every subscribed topic (else TOPIC_AUTHORIZATION_FAILED). nullopt when allowed.
+std::optional<protocol::error_code> heartbeat_refusal(
+    const access& acl, std::string_view group,
+    const std::optional<std::vector<std::string>>& topics);
 
 }  // namespace sluice::handlers

@@ -31,18 +31,11 @@ void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& bod
       ctx, body, std::move(reply), ctx.services.groups,
       [&ctx, &client](auto& g, protocol::consumer_group_heartbeat_request request, int16_t v,
                       auto done) {
-        protocol::consumer_group_heartbeat_response refused;
-        if (!access(ctx).allows_group(acl_operation::read, request.group_id)) {
-          refused.error_code = static_cast<int16_t>(error_code::group_authorization_failed);
-          return done(std::move(refused));
-        }
-        if (request.subscribed_topic_names) {
-          for (const auto& topic : *request.subscribed_topic_names) {
-            if (!access(ctx).allows_topic(acl_operation::describe, topic)) {
-              refused.error_code = static_cast<int16_t>(error_code::topic_authorization_failed);
-              return done(std::move(refused));
-            }
-          }
+        if (auto refused =
+                heartbeat_refusal(access(ctx), request.group_id, request.subscribed_topic_names)) {
+          protocol::consumer_group_heartbeat_response out;
+          out.error_code = static_cast<int16_t>(*refused);
+          return done(std::move(out));
         }
         g.consumer_group_heartbeat(std::move(request), v, std::move(client), std::move(done));
       });

@@ -109,6 +109,18 @@ std::optional<error_code> refuse_topic(const request_context& ctx, const access&
   return it->second;
 }
 
+// Why a ShareFetch or ShareAcknowledge is refused as a whole, with Kafka's message: an empty group
+// or member id (INVALID_REQUEST), or no READ on the group.
+std::optional<std::pair<error_code, std::string>> refuse_share_request(const access& acl,
+                                                                       const std::string& group,
+                                                                       const std::string& member) {
+  if (group.empty()) return std::pair(error_code::invalid_request, "GroupId can't be empty.");
+  if (member.empty()) return std::pair(error_code::invalid_request, "MemberId can't be empty.");
+  if (!acl.allows_group(acl_operation::read, group))
+    return std::pair(error_code::group_authorization_failed, "");
+  return std::nullopt;
+}
+
 // A ShareFetch answer that goes out when everything it waits for is done (see below).
 struct share_fetch_join {
   explicit share_fetch_join(responder r) : reply(std::move(r)) {}
@@ -250,11 +262,9 @@ void handle_share_fetch(request_context& ctx, protocol::reader& body, responder 
   };
   const std::string group = request.group_id.value_or("");
   const std::string member = request.member_id.value_or("");
-  if (group.empty()) return top_error(error_code::invalid_request, "GroupId can't be empty.");
-  if (member.empty()) return top_error(error_code::invalid_request, "MemberId can't be empty.");
   const access acl(ctx);
-  if (!acl.allows_group(acl_operation::read, group))
-    return top_error(error_code::group_authorization_failed);
+  if (auto bad = refuse_share_request(acl, group, member))
+    return top_error(bad->first, bad->second);
   const int32_t epoch = request.share_session_epoch;
   const int64_t now = share_clock_ms();
   if (auto e = shares->check_session(group, member, epoch)) return top_error(*e);
@@ -391,11 +401,9 @@ void handle_share_acknowledge(request_context& ctx, protocol::reader& body, resp
   };
   const std::string group = request.group_id.value_or("");
   const std::string member = request.member_id.value_or("");
-  if (group.empty()) return top_error(error_code::invalid_request, "GroupId can't be empty.");
-  if (member.empty()) return top_error(error_code::invalid_request, "MemberId can't be empty.");
   const access acl(ctx);
-  if (!acl.allows_group(acl_operation::read, group))
-    return top_error(error_code::group_authorization_failed);
+  if (auto bad = refuse_share_request(acl, group, member))
+    return top_error(bad->first, bad->second);
   const int32_t epoch = request.share_session_epoch;
   // Acknowledgements belong to an open session: epoch 0 would open one.
   if (epoch == share::open_session_epoch) return top_error(error_code::invalid_share_session_epoch);
