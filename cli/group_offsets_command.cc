@@ -21,9 +21,6 @@ int command_failed(std::string_view message) {
   return 0;
 }
 
-namespace {
-
-// The partitions --topic names (all partitions of a topic given without any).
 result<std::vector<std::pair<std::string, int32_t>>> topic_scope(groups_context& ctx) {
   std::vector<std::pair<std::string, int32_t>> out;
   for (const std::string& arg : ctx.o.topic) {
@@ -43,6 +40,8 @@ result<std::vector<std::pair<std::string, int32_t>>> topic_scope(groups_context&
   }
   return out;
 }
+
+namespace {
 
 // Clamps requested offsets into [log start, log end], warning as Kafka does.
 result<std::vector<partition_offset>> clamp(groups_context& ctx,
@@ -69,7 +68,9 @@ result<std::vector<partition_offset>> clamp(groups_context& ctx,
   return requested;
 }
 
-result<std::vector<partition_offset>> plan_for(
+}  // namespace
+
+result<std::vector<partition_offset>> plan_reset(
     groups_context& ctx, const std::string& group,
     const std::vector<std::pair<std::string, int32_t>>& scope,
     const std::vector<partition_offset>& committed,
@@ -153,8 +154,6 @@ result<std::vector<partition_offset>> plan_for(
   return out;
 }
 
-}  // namespace
-
 int run_reset_offsets(groups_context& ctx) {
   bool has_target = ctx.o.to_earliest || ctx.o.to_latest || ctx.o.to_current ||
                     ctx.p.has("--to-offset") || ctx.p.has("--shift-by") ||
@@ -207,7 +206,7 @@ int run_reset_offsets(groups_context& ctx) {
     } else if (!file_plan) {
       return ctx.p.usage_error("One of the reset scopes should be defined: --all-topics, --topic.");
     }
-    auto offsets = plan_for(ctx, g.group_id, scope, committed, file_plan ? &*file_plan : nullptr);
+    auto offsets = plan_reset(ctx, g.group_id, scope, committed, file_plan ? &*file_plan : nullptr);
     if (!offsets) {
       if (offsets.code() == errc::usage) return ctx.p.usage_error(offsets.message());
       return command_failed(offsets.message());

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/admin.h"
 #include "cli/client.h"
 #include "cli/kafka_args.h"
 
@@ -38,6 +39,18 @@ int command_failed(std::string_view message);
 
 // The groups --group names, or every group with --all-groups.
 result<std::vector<std::string>> selected_groups(groups_context& ctx);
+
+// The partitions --topic names (all partitions of a topic given without any).
+result<std::vector<std::pair<std::string, int32_t>>> topic_scope(groups_context& ctx);
+// The new offsets of `group` for `scope` by the chosen target (--to-earliest/-latest/-offset/
+// -datetime/-current, --shift-by, --by-duration), or its part of a --from-file plan; `current`
+// holds the offsets --to-current and --shift-by start from (committed offsets, or a share
+// group's start offsets). Offsets outside the log are clamped, warning as Kafka does.
+result<std::vector<partition_offset>> plan_reset(
+    groups_context& ctx, const std::string& group,
+    const std::vector<std::pair<std::string, int32_t>>& scope,
+    const std::vector<partition_offset>& current,
+    const std::vector<std::pair<std::string, std::vector<partition_offset>>>* file_plan);
 
 int run_reset_offsets(groups_context& ctx);
 int run_delete_offsets(groups_context& ctx);

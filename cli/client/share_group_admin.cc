@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "protocol/generated/alter_share_group_offsets.h"
 #include "protocol/generated/delete_groups.h"
+#include "protocol/generated/delete_share_group_offsets.h"
 #include "protocol/generated/describe_share_group_offsets.h"
 #include "protocol/generated/list_groups.h"
 #include "protocol/generated/share_group_describe.h"
@@ -19,6 +21,30 @@ result<std::pair<raw_connection*, int32_t>> coordinator_of(broker_pool& pool,
   auto conn = pool.get(*coordinator, d);
   if (!conn) return std::move(conn).error();
   return std::make_pair(*conn, *coordinator);
+}
+
+// Sends `request` to the group's coordinator at the newest version both know from `min_version`;
+// `what` names the operation when the broker is too old for it.
+template <class Request, class Response>
+result<Response> call_coordinator(broker_pool& pool, const std::string& group,
+                                  const Request& request, int16_t min_version, const char* what,
+                                  deadline d, int16_t* used_version = nullptr) {
+  auto at = coordinator_of(pool, group, d);
+  if (!at) return std::move(at).error();
+  auto conn = at->first;
+  auto version = conn->pick_version(Request::api_key, min_version, Request::max_version);
+  if (!version) return fail(errc::unsupported, std::string("the broker cannot ") + what);
+  if (used_version != nullptr) *used_version = *version;
+  return conn->template call<Request, Response>(request, *version, d);
+}
+
+// A share_offsets_change from a response's top-level error.
+template <class Response>
+share_offsets_change change_of(const Response& response) {
+  share_offsets_change out;
+  out.error = response.error_code;
+  out.error_message = response.error_message.value_or("");
+  return out;
 }
 
 }  // namespace
@@ -94,19 +120,14 @@ result<std::vector<share_partition_offsets>> describe_share_group_offsets(broker
                                                                           deadline d) {
   using protocol::describe_share_group_offsets_request;
   using protocol::describe_share_group_offsets_response;
-  auto at = coordinator_of(pool, group, d);
-  if (!at) return std::move(at).error();
-  auto conn = at->first;
-  auto version = conn->pick_version(describe_share_group_offsets_request::api_key, 0,
-                                    describe_share_group_offsets_request::max_version);
-  if (!version) return fail(errc::unsupported, "the broker cannot describe share-group offsets");
   describe_share_group_offsets_request request;
   auto& g = request.groups.emplace_back();
   g.group_id = group;
   g.topics = std::nullopt;  // every share partition the group has
+  int16_t version = 0;
   auto response =
-      conn->call<describe_share_group_offsets_request, describe_share_group_offsets_response>(
-          request, *version, d);
+      call_coordinator<describe_share_group_offsets_request, describe_share_group_offsets_response>(
+          pool, group, request, 0, "describe share-group offsets", d, &version);
   if (!response) return std::move(response).error();
   std::vector<share_partition_offsets> out;
   for (const auto& rg : response->groups) {
@@ -121,7 +142,7 @@ result<std::vector<share_partition_offsets>> describe_share_group_offsets(broker
         if (p.error_code == 0 && p.start_offset >= 0) {
           o.start_offset = p.start_offset;
           if (p.leader_epoch >= 0) o.leader_epoch = p.leader_epoch;
-          if (*version >= 1 && p.lag >= 0) o.lag = p.lag;
+          if (version >= 1 && p.lag >= 0) o.lag = p.lag;
         }
         out.push_back(std::move(o));
       }
@@ -133,18 +154,61 @@ result<std::vector<share_partition_offsets>> describe_share_group_offsets(broker
   return out;
 }
 
+result<share_offsets_change> alter_share_group_offsets(
+    broker_pool& pool, const std::string& group,
+    const std::vector<std::tuple<std::string, int32_t, int64_t>>& offsets, deadline d) {
+  using protocol::alter_share_group_offsets_request;
+  using protocol::alter_share_group_offsets_response;
+  alter_share_group_offsets_request request;
+  request.group_id = group;
+  for (const auto& [topic, partition, offset] : offsets) {
+    auto it = std::find_if(request.topics.begin(), request.topics.end(),
+                           [&](const auto& t) { return t.topic_name == topic; });
+    if (it == request.topics.end()) {
+      it = request.topics.emplace(request.topics.end());
+      it->topic_name = topic;
+    }
+    auto& p = it->partitions.emplace_back();
+    p.partition_index = partition;
+    p.start_offset = offset;
+  }
+  auto response =
+      call_coordinator<alter_share_group_offsets_request, alter_share_group_offsets_response>(
+          pool, group, request, 0, "alter share-group offsets", d);
+  if (!response) return std::move(response).error();
+  share_offsets_change out = change_of(*response);
+  for (const auto& t : response->responses)
+    for (const auto& p : t.partitions)
+      out.items.push_back(
+          {t.topic_name, p.partition_index, p.error_code, p.error_message.value_or("")});
+  return out;
+}
+
+result<share_offsets_change> delete_share_group_offsets(broker_pool& pool, const std::string& group,
+                                                        const std::vector<std::string>& topics,
+                                                        deadline d) {
+  using protocol::delete_share_group_offsets_request;
+  using protocol::delete_share_group_offsets_response;
+  delete_share_group_offsets_request request;
+  request.group_id = group;
+  for (const auto& t : topics) request.topics.emplace_back().topic_name = t;
+  auto response =
+      call_coordinator<delete_share_group_offsets_request, delete_share_group_offsets_response>(
+          pool, group, request, 0, "delete share-group offsets", d);
+  if (!response) return std::move(response).error();
+  share_offsets_change out = change_of(*response);
+  for (const auto& t : response->responses)
+    out.items.push_back({t.topic_name, -1, t.error_code, t.error_message.value_or("")});
+  return out;
+}
+
 result<int16_t> delete_share_group(broker_pool& pool, const std::string& group, deadline d) {
   using protocol::delete_groups_request;
   using protocol::delete_groups_response;
-  auto at = coordinator_of(pool, group, d);
-  if (!at) return std::move(at).error();
-  auto conn = at->first;
-  auto version =
-      conn->pick_version(delete_groups_request::api_key, 0, delete_groups_request::max_version);
-  if (!version) return fail(errc::unsupported, "the broker cannot delete groups");
   delete_groups_request request;
   request.groups_names = {group};
-  auto response = conn->call<delete_groups_request, delete_groups_response>(request, *version, d);
+  auto response = call_coordinator<delete_groups_request, delete_groups_response>(
+      pool, group, request, 0, "delete groups", d);
   if (!response) return std::move(response).error();
   if (response->results.empty()) return fail(errc::broker, "DeleteGroups answered nothing");
   return response->results.front().error_code;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cli/client.h"
@@ -48,6 +49,28 @@ struct share_partition_offsets {
 result<std::vector<share_partition_offsets>> describe_share_group_offsets(broker_pool& pool,
                                                                           const std::string& group,
                                                                           deadline d);
+
+// The answer to AlterShareGroupOffsets or DeleteShareGroupOffsets: the request's error, and
+// each topic's (delete) or partition's (alter; partition -1 for none) error.
+struct share_offsets_change {
+  int16_t error = 0;
+  std::string error_message;
+  struct item {
+    std::string topic;
+    int32_t partition = -1;
+    int16_t error = 0;
+    std::string error_message;
+  };
+  std::vector<item> items;
+};
+// AlterShareGroupOffsets at the group's coordinator: start each share partition at its offset.
+result<share_offsets_change> alter_share_group_offsets(
+    broker_pool& pool, const std::string& group,
+    const std::vector<std::tuple<std::string, int32_t, int64_t>>& offsets, deadline d);
+// DeleteShareGroupOffsets at the group's coordinator: forget the share state of `topics`.
+result<share_offsets_change> delete_share_group_offsets(broker_pool& pool, const std::string& group,
+                                                        const std::vector<std::string>& topics,
+                                                        deadline d);
 
 // DeleteGroups for one group at its coordinator: its error code (0: deleted).
 result<int16_t> delete_share_group(broker_pool& pool, const std::string& group, deadline d);

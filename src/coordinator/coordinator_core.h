@@ -205,6 +205,13 @@ class coordinator_core {
   // or why this coordinator cannot answer for the group.
   sluice::result<std::set<std::string>, error_code> share_group_topics(
       const std::string& group_id) const;
+  // Before the offsets of a share group are reset or deleted (AlterShareGroupOffsets,
+  // DeleteShareGroupOffsets): the group must be a share group without members (else
+  // NON_EMPTY_GROUP). One that does not exist is created empty when `create` (a reset, as Kafka),
+  // else GROUP_ID_NOT_FOUND; a classic or consumer group is GROUP_ID_NOT_FOUND. `topics` join the
+  // topics the group has seen, so a reset topic shows in its offsets.
+  std::optional<error_code> prepare_share_offsets_change(const std::string& group_id, bool create,
+                                                         const std::set<std::string>& topics);
   size_t group_count() const { return groups_.size(); }
   size_t pending_append_count() const { return pending_appends_.size(); }
 
@@ -354,6 +361,7 @@ class coordinator_core {
                            int64_t now_ms);
   void on_share_timer(timer_id id, const timer_key& key, int64_t now_ms);
   void drop_share_groups(int32_t partition);  // unload
+  std::map<std::string, share_group>::iterator create_share_group(const std::string& group_id);
 
   // ---- offsets (coordinator_offsets.cc) ----
   void apply_offset(group& g, const topic_partition& tp, const std::optional<committed_offset>& v,

@@ -78,11 +78,7 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
                                                             "Member " + request.member_id +
                                                                 " is not a member of group " +
                                                                 request.group_id + "."));
-    share_group fresh;
-    fresh.id = request.group_id;
-    fresh.partition = partition_for(request.group_id);
-    fresh.incarnation = next_incarnation_++;
-    it = share_groups_.emplace(request.group_id, std::move(fresh)).first;
+    it = create_share_group(request.group_id);
   }
   share_group& sg = it->second;
   auto member_it = sg.members.find(request.member_id);
@@ -260,6 +256,29 @@ sluice::result<std::set<std::string>, error_code> coordinator_core::share_group_
   auto it = share_groups_.find(group_id);
   if (it == share_groups_.end()) return error_code::group_id_not_found;
   return it->second.topics_seen;
+}
+
+std::map<std::string, share_group>::iterator coordinator_core::create_share_group(
+    const std::string& group_id) {
+  share_group fresh;
+  fresh.id = group_id;
+  fresh.partition = partition_for(group_id);
+  fresh.incarnation = next_incarnation_++;
+  return share_groups_.emplace(group_id, std::move(fresh)).first;
+}
+
+std::optional<error_code> coordinator_core::prepare_share_offsets_change(
+    const std::string& group_id, bool create, const std::set<std::string>& topics) {
+  if (auto e = check_group(group_id, false)) return e;
+  if (groups_.contains(group_id)) return error_code::group_id_not_found;
+  auto it = share_groups_.find(group_id);
+  if (it == share_groups_.end()) {
+    if (!create) return error_code::group_id_not_found;
+    it = create_share_group(group_id);
+  }
+  if (!it->second.members.empty()) return error_code::non_empty_group;
+  it->second.topics_seen.insert(topics.begin(), topics.end());
+  return std::nullopt;
 }
 
 void coordinator_core::drop_share_groups(int32_t partition) {

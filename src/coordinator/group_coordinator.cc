@@ -125,6 +125,12 @@ sluice::result<std::set<std::string>, protocol::error_code> group_coordinator::s
   return core_.share_group_topics(group_id);
 }
 
+std::optional<protocol::error_code> group_coordinator::prepare_share_offsets_change(
+    const std::string& group_id, bool create, const std::set<std::string>& topics) {
+  std::lock_guard lock(mutex_);
+  return core_.prepare_share_offsets_change(group_id, create, topics);
+}
+
 void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,
                                   completion<protocol::heartbeat_response> done) {
   run([&](coordinator_core& core, int64_t now) {

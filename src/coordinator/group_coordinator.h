@@ -91,6 +91,9 @@ class group_coordinator {
   // See coordinator_core::share_group_topics.
   sluice::result<std::set<std::string>, protocol::error_code> share_group_topics(
       const std::string& group_id);
+  // See coordinator_core::prepare_share_offsets_change.
+  std::optional<protocol::error_code> prepare_share_offsets_change(
+      const std::string& group_id, bool create, const std::set<std::string>& topics);
 
  private:
   // Runs `f(core, now)` under the lock, then delivers what it produced.

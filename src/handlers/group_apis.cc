@@ -16,6 +16,7 @@
 #include "handlers/broker_services.h"
 #include "handlers/forward.h"
 #include "handlers/handlers.h"
+#include "handlers/share_group_offset_changes.h"
 #include "protocol/generated/delete_groups.h"
 #include "protocol/generated/describe_groups.h"
 #include "protocol/generated/heartbeat.h"
@@ -142,26 +143,58 @@ void handle_describe_groups(request_context& ctx, protocol::reader& body, respon
       });
 }
 
+namespace {
+
+// Removes the share state of each group in `groups` in turn, then runs `then`.
+void remove_share_states(broker_services& services,
+                         const std::map<std::string, std::set<std::string>>& topics,
+                         std::vector<std::string> groups, unique_function<void()> then) {
+  if (groups.empty()) return then();
+  const std::string group = std::move(groups.back());
+  groups.pop_back();
+  remove_share_state(
+      services, group, topics.at(group),
+      [&services, topics, groups = std::move(groups), then = std::move(then)]() mutable {
+        remove_share_states(services, topics, std::move(groups), std::move(then));
+      });
+}
+
+}  // namespace
+
 void handle_delete_groups(request_context& ctx, protocol::reader& body, responder reply) {
   forward<protocol::delete_groups_request>(
       ctx, body, std::move(reply), ctx.services.groups,
-      [acl = access(ctx)](auto& g, protocol::delete_groups_request request, int16_t v, auto done) {
+      [acl = access(ctx), &services = ctx.services](
+          auto& g, protocol::delete_groups_request request, int16_t v, auto done) {
         std::vector<std::string> refused_groups;
         std::erase_if(request.groups_names, [&](const std::string& id) {
           if (acl.allows_group(acl_operation::remove, id)) return false;
           refused_groups.push_back(id);
           return true;
         });
-        g.delete_groups(request, v,
-                        [refused_groups = std::move(refused_groups),
-                         done = std::move(done)](protocol::delete_groups_response r) mutable {
-                          for (const auto& id : refused_groups) {
-                            auto& result = r.results.emplace_back();
-                            result.group_id = id;
-                            result.error_code = static_cast<int16_t>(group_refused);
-                          }
-                          done(std::move(r));
-                        });
+        // A share group's state at the share coordinators goes with it (as Kafka deletes it
+        // before the group): the topics whose share partitions may have state.
+        auto share_topics = std::make_shared<std::map<std::string, std::set<std::string>>>();
+        for (const auto& id : request.groups_names)
+          if (auto topics = g.share_group_topics(id); topics && !topics.value().empty())
+            (*share_topics)[id] = std::move(topics).value();
+        g.delete_groups(
+            request, v,
+            [refused_groups = std::move(refused_groups), share_topics, &services,
+             done = std::move(done)](protocol::delete_groups_response r) mutable {
+              for (const auto& id : refused_groups) {
+                auto& result = r.results.emplace_back();
+                result.group_id = id;
+                result.error_code = static_cast<int16_t>(group_refused);
+              }
+              std::vector<std::string> deleted_share_groups;
+              for (const auto& result : r.results)
+                if (result.error_code == 0 && share_topics->contains(result.group_id))
+                  deleted_share_groups.push_back(result.group_id);
+              remove_share_states(
+                  services, *share_topics, std::move(deleted_share_groups),
+                  [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
+            });
       });
 }
 

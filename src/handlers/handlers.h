@@ -79,6 +79,15 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
                                          responder reply);
 void handle_read_share_group_state(request_context& ctx, protocol::reader& body, responder reply);
 void handle_write_share_group_state(request_context& ctx, protocol::reader& body, responder reply);
+void handle_initialize_share_group_state(request_context& ctx, protocol::reader& body,
+                                         responder reply);
+void handle_delete_share_group_state(request_context& ctx, protocol::reader& body, responder reply);
+void handle_read_share_group_state_summary(request_context& ctx, protocol::reader& body,
+                                           responder reply);
+void handle_alter_share_group_offsets(request_context& ctx, protocol::reader& body,
+                                      responder reply);
+void handle_delete_share_group_offsets(request_context& ctx, protocol::reader& body,
+                                       responder reply);
 void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_fetch(request_context& ctx, protocol::reader& body, responder reply);

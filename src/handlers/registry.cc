@@ -78,9 +78,14 @@ constexpr std::array kTable{
     handler_entry{77, 1, 1, handle_share_group_describe},
     handler_entry{78, 1, 2, handle_share_fetch},
     handler_entry{79, 1, 2, handle_share_acknowledge},
+    handler_entry{83, 0, 0, handle_initialize_share_group_state},
     handler_entry{84, 0, 0, handle_read_share_group_state},
     handler_entry{85, 0, 1, handle_write_share_group_state},
+    handler_entry{86, 0, 0, handle_delete_share_group_state},
+    handler_entry{87, 0, 1, handle_read_share_group_state_summary},
     handler_entry{90, 0, 1, handle_describe_share_group_offsets},
+    handler_entry{91, 0, 0, handle_alter_share_group_offsets},
+    handler_entry{92, 0, 0, handle_delete_share_group_offsets},
 };
 
 static_assert(std::is_sorted(kTable.begin(), kTable.end(),

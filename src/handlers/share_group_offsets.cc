@@ -16,6 +16,7 @@
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "handlers/handlers.h"
+#include "handlers/response_join.h"
 #include "protocol/generated/describe_share_group_offsets.h"
 #include "replication/replica_manager.h"
 #include "share/state_persister.h"
@@ -33,36 +34,18 @@ namespace {
 // Records of [start, high_watermark) not yet acknowledged or archived.
 int64_t lag_of(const share::persisted_state& state, int64_t high_watermark) {
   if (state.start_offset < 0 || high_watermark < state.start_offset) return -1;
-  int64_t done = 0;
-  for (const auto& b : state.batches) {
-    if (b.delivery_state != share::state_acknowledged && b.delivery_state != share::state_archived)
-      continue;
-    const int64_t first = std::max(b.first_offset, state.start_offset);
-    const int64_t last = std::min(b.last_offset, high_watermark - 1);
-    if (last >= first) done += last - first + 1;
-  }
-  return high_watermark - state.start_offset - done;
+  return high_watermark - state.start_offset -
+         share::delivery_complete_count(state, high_watermark);
 }
 
-struct offsets_join {
-  explicit offsets_join(responder r) : reply(std::move(r)) {}
-  std::mutex mutex;
-  response_t response;     // mutex
-  size_t outstanding = 1;  // mutex
-  responder reply;
-  void done_one() {
-    std::unique_lock lock(mutex);
-    if (--outstanding > 0) return;
-    // Partitions without a kept state are left out where the request named no topics.
-    for (auto& g : response.groups) {
-      for (auto& t : g.topics)
-        std::erase_if(t.partitions, [](const partition_out& p) { return p.error_code == -1; });
-      std::erase_if(g.topics, [](const topic_out& t) { return t.partitions.empty(); });
-    }
-    lock.unlock();
-    reply.send(response);
+// Partitions without a kept state are left out where the request named no topics.
+void leave_out_unkept(response_t& response) {
+  for (auto& g : response.groups) {
+    for (auto& t : g.topics)
+      std::erase_if(t.partitions, [](const partition_out& p) { return p.error_code == -1; });
+    std::erase_if(g.topics, [](const topic_out& t) { return t.partitions.empty(); });
   }
-};
+}
 
 }  // namespace
 
@@ -73,7 +56,7 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
   if (ctx.services.groups == nullptr || ctx.services.share_persister == nullptr)
     return reply.close();
   const access acl(ctx);
-  auto join = std::make_shared<offsets_join>(std::move(reply));
+  auto join = std::make_shared<response_join<response_t>>(std::move(reply), leave_out_unkept);
   struct read_at {
     size_t group, topic, partition;
     share::share_partition_key key;
@@ -82,7 +65,7 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
   };
   std::vector<read_at> reads;
   for (const auto& g : request.groups) {
-    auto& out = join->response.groups.emplace_back();
+    auto& out = join->response().groups.emplace_back();
     out.group_id = g.group_id;
     if (!acl.allows_group(acl_operation::describe, g.group_id)) {
       out.error_code = code_of(error_code::group_authorization_failed);
@@ -122,7 +105,7 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
         } else if (!meta || p < 0 || p >= static_cast<int32_t>(meta->partitions.size())) {
           po.error_code = code_of(error_code::unknown_topic_or_partition);
         } else {
-          reads.push_back({join->response.groups.size() - 1,
+          reads.push_back({join->response().groups.size() - 1,
                            out.topics.size() - 1,
                            t.partitions.size() - 1,
                            {g.group_id, meta->id, p},
@@ -132,7 +115,7 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
       }
     }
   }
-  join->outstanding += reads.size();
+  join->expect(reads.size());
   auto& replicas = ctx.services.replicas;
   for (const auto& r : reads) {
     ctx.services.share_persister->read(
@@ -141,23 +124,21 @@ void handle_describe_share_group_offsets(request_context& ctx, protocol::reader&
           if (state && state.value().start_offset >= 0)
             if (auto view = replicas.describe(r.topic_name, r.key.partition); view && view->leader)
               high_watermark = view->high_watermark;
-          {
-            std::lock_guard lock(join->mutex);
-            auto& po = join->response.groups[r.group].topics[r.topic].partitions[r.partition];
+          join->complete([&](response_t& response) {
+            auto& po = response.groups[r.group].topics[r.topic].partitions[r.partition];
             if (!state) {
               po.error_code = code_of(state.error().code);
             } else if (state.value().start_offset < 0 && r.omit_if_unkept) {
-              po.error_code = -1;  // left out (see done_one)
+              po.error_code = -1;  // left out (leave_out_unkept)
             } else {
               po.start_offset = state.value().start_offset;
               po.leader_epoch = state.value().leader_epoch;
               if (high_watermark >= 0) po.lag = lag_of(state.value(), high_watermark);
             }
-          }
-          join->done_one();
+          });
         });
   }
-  join->done_one();
+  join->complete();
 }
 
 }  // namespace sluice::handlers

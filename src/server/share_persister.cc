@@ -6,6 +6,8 @@
 
 #include "cluster/topic_name.h"
 #include "net/broker_client.h"
+#include "protocol/generated/delete_share_group_state.h"
+#include "protocol/generated/initialize_share_group_state.h"
 #include "protocol/generated/read_share_group_state.h"
 #include "protocol/generated/write_share_group_state.h"
 
@@ -18,6 +20,36 @@ namespace {
 constexpr int16_t read_state_version = 0;
 constexpr int16_t write_state_version = 1;
 constexpr auto backoff = std::chrono::milliseconds(100);  // between attempts while none can answer
+
+// The error of the one partition a Write/Initialize/DeleteShareGroupState response answers.
+template <class Response>
+std::optional<error_code> single_partition_error(const Response& body) {
+  if (body.results.empty() || body.results[0].partitions.empty())
+    return error_code::unknown_server_error;
+  const int16_t code = body.results[0].partitions[0].error_code;
+  return code == 0 ? std::nullopt : std::optional(static_cast<error_code>(code));
+}
+
+// A request for the one partition of `key`; `fill` sets the partition's own fields.
+template <class Request, class Fill>
+Request single_partition_request(const share::share_partition_key& key, Fill fill) {
+  Request request;
+  request.group_id = key.group;
+  auto& t = request.topics.emplace_back();
+  t.topic_id = key.topic_id;
+  auto& p = t.partitions.emplace_back();
+  p.partition = key.partition;
+  fill(p);
+  return request;
+}
+
+template <class Response, class Request>
+std::optional<error_code> call_single(net::broker_client& client, const Request& request,
+                                      int16_t version) {
+  auto answer = client.call<Response>(request, version);
+  if (!answer) return error_code::coordinator_not_available;
+  return single_partition_error(answer.value().body);
+}
 
 }  // namespace
 
@@ -159,13 +191,8 @@ void share_persister::read_attempt(share::share_partition_key key, int32_t leade
     auto outcome = [&]() -> sluice::result<share::persisted_state, error_code> {
       auto* client = clients_.client_for(broker);
       if (client == nullptr) return error_code::coordinator_not_available;
-      protocol::read_share_group_state_request request;
-      request.group_id = key.group;
-      auto& t = request.topics.emplace_back();
-      t.topic_id = key.topic_id;
-      auto& p = t.partitions.emplace_back();
-      p.partition = key.partition;
-      p.leader_epoch = leader_epoch;
+      auto request = single_partition_request<protocol::read_share_group_state_request>(
+          key, [&](auto& p) { p.leader_epoch = leader_epoch; });
       auto answer =
           client->call<protocol::read_share_group_state_response>(request, read_state_version);
       if (!answer) return error_code::coordinator_not_available;
@@ -192,15 +219,75 @@ void share_persister::read_attempt(share::share_partition_key key, int32_t leade
 void share_persister::write(const share::share_partition_key& key,
                             const share::persisted_state& state,
                             unique_function<void(std::optional<error_code>)> done) {
-  write_attempt(key, state, std::make_shared<decltype(done)>(std::move(done)),
-                clock::now() + options_.request_timeout);
+  change c;
+  c.local = [key, state](share::share_state_store& store, auto answer) {
+    store.write(key, state, std::move(answer));
+  };
+  c.remote = [key, state](net::broker_client& client) {
+    auto request =
+        single_partition_request<protocol::write_share_group_state_request>(key, [&](auto& p) {
+          p.state_epoch = state.state_epoch;
+          p.leader_epoch = state.leader_epoch;
+          p.start_offset = state.start_offset;
+          for (const auto& b : state.batches) {
+            auto& w = p.state_batches.emplace_back();
+            w.first_offset = b.first_offset;
+            w.last_offset = b.last_offset;
+            w.delivery_state = b.delivery_state;
+            w.delivery_count = b.delivery_count;
+          }
+        });
+    return call_single<protocol::write_share_group_state_response>(client, request,
+                                                                   write_state_version);
+  };
+  change_state(key, std::move(c), std::move(done));
 }
 
-void share_persister::write_attempt(share::share_partition_key key, share::persisted_state state,
-                                    write_done done, clock::time_point give_up) {
-  auto again = [this, key, state, done, give_up](bool stopping) {
+void share_persister::initialize(const share::share_partition_key& key, int32_t state_epoch,
+                                 int64_t start_offset,
+                                 unique_function<void(std::optional<error_code>)> done) {
+  change c;
+  c.local = [key, state_epoch, start_offset](share::share_state_store& store, auto answer) {
+    store.initialize(key, state_epoch, start_offset, std::move(answer));
+  };
+  c.remote = [key, state_epoch, start_offset](net::broker_client& client) {
+    auto request =
+        single_partition_request<protocol::initialize_share_group_state_request>(key, [&](auto& p) {
+          p.state_epoch = state_epoch;
+          p.start_offset = start_offset;
+        });
+    return call_single<protocol::initialize_share_group_state_response>(client, request, 0);
+  };
+  change_state(key, std::move(c), std::move(done));
+}
+
+void share_persister::remove(const share::share_partition_key& key,
+                             unique_function<void(std::optional<error_code>)> done) {
+  change c;
+  c.local = [key](share::share_state_store& store, auto answer) {
+    store.remove(key, std::move(answer));
+  };
+  c.remote = [key](net::broker_client& client) {
+    auto request =
+        single_partition_request<protocol::delete_share_group_state_request>(key, [](auto&) {});
+    return call_single<protocol::delete_share_group_state_response>(client, request, 0);
+  };
+  change_state(key, std::move(c), std::move(done));
+}
+
+void share_persister::change_state(const share::share_partition_key& key, change c,
+                                   unique_function<void(std::optional<error_code>)> done) {
+  change_attempt(key, std::make_shared<const change>(std::move(c)),
+                 std::make_shared<decltype(done)>(std::move(done)),
+                 clock::now() + options_.request_timeout);
+}
+
+void share_persister::change_attempt(share::share_partition_key key,
+                                     std::shared_ptr<const change> c, write_done done,
+                                     clock::time_point give_up) {
+  auto again = [this, key, c, done, give_up](bool stopping) {
     if (stopping) return (*done)(error_code::coordinator_not_available);
-    write_attempt(key, state, done, give_up);
+    change_attempt(key, c, done, give_up);
   };
   auto leader = leader_for(key);
   if (!leader) {
@@ -208,41 +295,17 @@ void share_persister::write_attempt(share::share_partition_key key, share::persi
     return (*done)(leader.error().code);
   }
   if (leader.value() == options_.broker_id) {
-    return local_.write(key, state, [this, done, give_up, again](std::optional<error_code> e) {
+    return c->local(local_, [this, done, give_up, again](std::optional<error_code> e) {
       if (e && retry(*e, give_up)) return enqueue(again, clock::now() + backoff);
       (*done)(e);
     });
   }
-  enqueue([this, key, state, broker = leader.value(), done, give_up, again](bool stopping) {
+  enqueue([this, c, broker = leader.value(), done, give_up, again](bool stopping) {
     if (stopping) return (*done)(error_code::coordinator_not_available);
-    auto outcome = [&]() -> std::optional<error_code> {
-      auto* client = clients_.client_for(broker);
-      if (client == nullptr) return error_code::coordinator_not_available;
-      protocol::write_share_group_state_request request;
-      request.group_id = key.group;
-      auto& t = request.topics.emplace_back();
-      t.topic_id = key.topic_id;
-      auto& p = t.partitions.emplace_back();
-      p.partition = key.partition;
-      p.state_epoch = state.state_epoch;
-      p.leader_epoch = state.leader_epoch;
-      p.start_offset = state.start_offset;
-      for (const auto& b : state.batches) {
-        auto& w = p.state_batches.emplace_back();
-        w.first_offset = b.first_offset;
-        w.last_offset = b.last_offset;
-        w.delivery_state = b.delivery_state;
-        w.delivery_count = b.delivery_count;
-      }
-      auto answer =
-          client->call<protocol::write_share_group_state_response>(request, write_state_version);
-      if (!answer) return error_code::coordinator_not_available;
-      const auto& body = answer.value().body;
-      if (body.results.empty() || body.results[0].partitions.empty())
-        return error_code::unknown_server_error;
-      const int16_t code = body.results[0].partitions[0].error_code;
-      return code == 0 ? std::nullopt : std::optional(static_cast<error_code>(code));
-    }();
+    auto* client = clients_.client_for(broker);
+    std::optional<error_code> outcome = client == nullptr
+                                            ? std::optional(error_code::coordinator_not_available)
+                                            : c->remote(*client);
     if (outcome && retry(*outcome, give_up)) return enqueue(again, clock::now() + backoff);
     (*done)(outcome);
   });

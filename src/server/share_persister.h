@@ -56,6 +56,10 @@ class share_persister final : public share::state_persister {
                 done) override;
   void write(const share::share_partition_key& key, const share::persisted_state& state,
              unique_function<void(std::optional<protocol::error_code>)> done) override;
+  void initialize(const share::share_partition_key& key, int32_t state_epoch, int64_t start_offset,
+                  unique_function<void(std::optional<protocol::error_code>)> done) override;
+  void remove(const share::share_partition_key& key,
+              unique_function<void(std::optional<protocol::error_code>)> done) override;
 
  private:
   using clock = std::chrono::steady_clock;
@@ -67,8 +71,18 @@ class share_persister final : public share::state_persister {
   sluice::result<int32_t, protocol::error_code> leader_for(const share::share_partition_key& key);
   void read_attempt(share::share_partition_key key, int32_t leader_epoch, read_done done,
                     clock::time_point give_up);
-  void write_attempt(share::share_partition_key key, share::persisted_state state, write_done done,
-                     clock::time_point give_up);
+  // A change of one share partition's state (write, initialize, remove): made at the local store
+  // when this broker is its share coordinator, else sent as `remote` to the one that is.
+  struct change {
+    std::function<void(share::share_state_store&,
+                       unique_function<void(std::optional<protocol::error_code>)>)>
+        local;
+    std::function<std::optional<protocol::error_code>(net::broker_client&)> remote;
+  };
+  void change_state(const share::share_partition_key& key, change c,
+                    unique_function<void(std::optional<protocol::error_code>)> done);
+  void change_attempt(share::share_partition_key key, std::shared_ptr<const change> c,
+                      write_done done, clock::time_point give_up);
   // Runs `job` on the worker at `due` (with stopping=true instead if the persister stops first).
   void enqueue(std::function<void(bool stopping)> job, clock::time_point due = clock::time_point());
   // Whether a failed attempt is tried again (a coordinator error, before `give_up`).

@@ -215,6 +215,19 @@ result<coordinator::log_record, error_code> share_coordinator::write(const share
   return share_state_record(key, k.state, k.snapshot_epoch, now_ms);
 }
 
+result<coordinator::log_record, error_code> share_coordinator::initialize(
+    const share_partition_key& key, int32_t state_epoch, int64_t start_offset, int64_t now_ms) {
+  if (auto e = check(partition_for(key))) return *e;
+  if (state_epoch < 0) return error_code::invalid_request;
+  auto& k = states_[key];
+  if (state_epoch < k.state.state_epoch) return error_code::fenced_state_epoch;
+  k.state = persisted_state{};
+  k.state.state_epoch = state_epoch;
+  k.state.start_offset = start_offset < 0 ? -1 : start_offset;
+  ++k.snapshot_epoch;
+  return share_state_record(key, k.state, k.snapshot_epoch, now_ms);
+}
+
 result<coordinator::log_record, error_code> share_coordinator::remove(
     const share_partition_key& key, int64_t now_ms) {
   if (auto e = check(partition_for(key))) return *e;

@@ -69,6 +69,15 @@ class share_coordinator {
   result<coordinator::log_record, protocol::error_code> write(const share_partition_key& key,
                                                               const persisted_state& write,
                                                               int64_t now_ms);
+  // The share partition starts afresh (InitializeShareGroupState: an offset reset) at
+  // `start_offset` (-1: where share.auto.offset.reset puts it when first delivered), nothing
+  // delivered, under `state_epoch` — so writes of the old state's holders are fenced. The record
+  // to append, or NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, INVALID_REQUEST (a negative
+  // state epoch), FENCED_STATE_EPOCH (older than the kept state's).
+  result<coordinator::log_record, protocol::error_code> initialize(const share_partition_key& key,
+                                                                   int32_t state_epoch,
+                                                                   int64_t start_offset,
+                                                                   int64_t now_ms);
   // The share partition's state goes (DeleteShareGroupState): the tombstone to append.
   result<coordinator::log_record, protocol::error_code> remove(const share_partition_key& key,
                                                                int64_t now_ms);

@@ -198,4 +198,17 @@ int16_t share_partition::delivery_count_of(int64_t offset) const {
   return it == records_.end() ? 0 : it->second.delivery_count;
 }
 
+int64_t delivery_complete_count(const persisted_state& state, int64_t below) {
+  int64_t done = 0;
+  for (const auto& b : state.batches) {
+    if (b.delivery_state != state_acknowledged && b.delivery_state != state_archived) continue;
+    const int64_t first = std::max(b.first_offset, state.start_offset);
+    const int64_t last = below == std::numeric_limits<int64_t>::max()
+                             ? b.last_offset
+                             : std::min(b.last_offset, below - 1);
+    if (last >= first) done += last - first + 1;
+  }
+  return done;
+}
+
 }  // namespace sluice::share

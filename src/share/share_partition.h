@@ -21,6 +21,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,6 +73,11 @@ struct persisted_state {
   std::vector<state_batch> batches;
   friend bool operator==(const persisted_state&, const persisted_state&) = default;
 };
+
+// The offsets in [start offset, `below`) whose delivery is complete (acknowledged or archived):
+// ReadShareGroupStateSummary's DeliveryCompleteCount, and what a share group's lag leaves out.
+int64_t delivery_complete_count(const persisted_state& state,
+                                int64_t below = std::numeric_limits<int64_t>::max());
 
 // A share partition: one share group's view of one topic partition.
 struct share_partition_key {

@@ -46,6 +46,7 @@ result<std::vector<session_partition>, error_code> share_partition_manager::upda
   auto it = sessions_.find(key);
   std::vector<share_partition_key> released;
   std::vector<session_partition> out;
+  std::set<session_partition> left;  // partitions the member no longer fetches
   if (epoch == open_session_epoch) {
     if (it == sessions_.end()) {
       if (sessions_.size() >= static_cast<size_t>(config_.max_share_sessions))
@@ -61,10 +62,12 @@ result<std::vector<session_partition>, error_code> share_partition_manager::upda
     released = release_member_locked(group, member, dropped, now_ms);
     it->second = session{1, std::move(fresh)};
     out.assign(it->second.partitions.begin(), it->second.partitions.end());
+    left = std::move(dropped);
   } else {
     if (it == sessions_.end()) return error_code::share_session_not_found;
     if (epoch == close_session_epoch) {
       released = release_member_locked(group, member, it->second.partitions, now_ms);
+      left = std::move(it->second.partitions);
       sessions_.erase(it);
     } else {
       if (epoch != it->second.epoch) return error_code::invalid_share_session_epoch;
@@ -76,8 +79,10 @@ result<std::vector<session_partition>, error_code> share_partition_manager::upda
       released = release_member_locked(group, member, dropped, now_ms);
       s.partitions.insert(added.begin(), added.end());
       out.assign(s.partitions.begin(), s.partitions.end());
+      left = std::move(dropped);
     }
   }
+  for (const auto& p : left) drop_if_idle_locked({group, p.topic_id, p.partition});
   lock.unlock();
   persist_all(released);
   return out;
@@ -178,21 +183,49 @@ void share_partition_manager::write_out(const share_partition_key& key, persiste
   persister_->write(key, state,
                     [this, key, dones = std::move(dones)](std::optional<error_code> e) mutable {
                       for (auto& d : dones) d(e);
-                      std::unique_lock lock(mutex_);
-                      auto it = partitions_.find(key);
-                      if (it == partitions_.end()) return;
-                      entry& en = it->second;
-                      if (!en.dirty || !en.partition) {
-                        en.writing = false;
-                        return;
-                      }
-                      en.dirty = false;
-                      auto next = std::move(en.next_dones);
-                      en.next_dones.clear();
-                      persisted_state latest = en.partition->snapshot(en.leader_epoch);
-                      lock.unlock();
-                      write_out(key, std::move(latest), std::move(next));
+                      written(key, e);
                     });
+}
+
+void share_partition_manager::written(const share_partition_key& key,
+                                      std::optional<error_code> error) {
+  std::unique_lock lock(mutex_);
+  auto it = partitions_.find(key);
+  if (it == partitions_.end()) return;
+  entry& en = it->second;
+  if (error == error_code::fenced_state_epoch || error == error_code::fenced_leader_epoch) {
+    // The kept state moved on without this copy (an offset reset, a newer leader): the copy
+    // goes, and the next fetch loads the kept state afresh.
+    auto orphaned = std::move(en.next_dones);
+    partitions_.erase(it);
+    lock.unlock();
+    for (auto& d : orphaned) d(error);
+    return;
+  }
+  if (!en.dirty || !en.partition) {
+    en.writing = false;
+    drop_if_idle_locked(key);
+    return;
+  }
+  en.dirty = false;
+  auto next = std::move(en.next_dones);
+  en.next_dones.clear();
+  persisted_state latest = en.partition->snapshot(en.leader_epoch);
+  lock.unlock();
+  write_out(key, std::move(latest), std::move(next));
+}
+
+void share_partition_manager::drop_if_idle_locked(const share_partition_key& key) {
+  if (persister_ == nullptr) return;  // the state lives only here
+  auto it = partitions_.find(key);
+  if (it == partitions_.end() || it->second.writing || it->second.loading) return;
+  const session_partition sp{key.topic_id, key.partition};
+  for (auto s = sessions_.lower_bound({key.group, std::string()});
+       s != sessions_.end() && s->first.first == key.group; ++s)
+    if (s->second.partitions.contains(sp)) return;
+  // Nobody fetches it and its state is kept: the next fetch loads it afresh, so a reset or a
+  // deletion of its offsets while the group was empty is seen.
+  partitions_.erase(it);
 }
 
 std::optional<int64_t> share_partition_manager::next_fetch_offset(const share_partition_key& key,

@@ -14,7 +14,10 @@
 // closed session's releases — is written back (persist()); the writes of one share partition go
 // out one at a time, the newest state last, so a slow write never overtakes a later one. Locks
 // are not kept: after a restart or a leader change, records that were acquired are available
-// again, with the delivery count last kept.
+// again, with the delivery count last kept. A share partition nobody fetches any more is dropped
+// once its state is kept, and one whose write is fenced (the kept state was reset, or a newer
+// leader wrote) is dropped at once: either is loaded afresh when it is next fetched, so an offset
+// reset or deletion made while the group was empty takes effect.
 //
 // Thread-safe: one mutex over everything; the delivery state machines do no I/O, so it is only
 // held for bookkeeping, never across a persister call.
@@ -131,6 +134,11 @@ class share_partition_manager {
   void finish_load(const share_partition_key& key, std::optional<protocol::error_code> error);
   void write_out(const share_partition_key& key, persisted_state state,
                  std::vector<persist_done> dones);
+  // A write of `key` finished: the next one goes out, or — fenced — the copy is dropped.
+  void written(const share_partition_key& key, std::optional<protocol::error_code> error);
+  // Drops `key`'s share partition when no session fetches it and nothing is in flight (with a
+  // persister: its state is kept there, and is loaded afresh when it is fetched again).
+  void drop_if_idle_locked(const share_partition_key& key);
   void persist_all(const std::vector<share_partition_key>& keys);
 
   manager_config config_;

@@ -77,6 +77,14 @@ void share_state_store::write(const share_partition_key& key, const persisted_st
   issue(core_.write(key, state, clock_ms_()), core_.partition_for(key), std::move(done), lock);
 }
 
+void share_state_store::initialize(const share_partition_key& key, int32_t state_epoch,
+                                   int64_t start_offset,
+                                   unique_function<void(std::optional<error_code>)> done) {
+  std::unique_lock lock(mutex_);
+  issue(core_.initialize(key, state_epoch, start_offset, clock_ms_()), core_.partition_for(key),
+        std::move(done), lock);
+}
+
 void share_state_store::remove(const share_partition_key& key,
                                unique_function<void(std::optional<error_code>)> done) {
   std::unique_lock lock(mutex_);

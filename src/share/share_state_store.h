@@ -33,6 +33,9 @@ class share_state_store {
   // `done` gets nullopt once the merged state is committed, else the error.
   void write(const share_partition_key& key, const persisted_state& state,
              unique_function<void(std::optional<protocol::error_code>)> done);
+  // See share_coordinator::initialize; `done` as for write().
+  void initialize(const share_partition_key& key, int32_t state_epoch, int64_t start_offset,
+                  unique_function<void(std::optional<protocol::error_code>)> done);
   void remove(const share_partition_key& key,
               unique_function<void(std::optional<protocol::error_code>)> done);
 

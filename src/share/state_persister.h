@@ -1,8 +1,10 @@
 // state_persister: how a partition leader keeps its share partitions' state durable (Kafka's
 // Persister): Read and Write of one share partition's state at the share coordinator that owns
 // it — in process when this broker leads its __share_group_state partition, else by
-// ReadShareGroupState/WriteShareGroupState to the broker that does. Implemented by the broker
-// (server/share_persister); share_partition_manager is the caller.
+// ReadShareGroupState/WriteShareGroupState to the broker that does — and, for the group
+// coordinator's offset resets and deletions, Initialize/DeleteShareGroupState. Implemented by the
+// broker (server/share_persister); share_partition_manager and the group coordinator's share
+// handlers are the callers.
 #pragma once
 
 #include <optional>
@@ -25,6 +27,13 @@ class state_persister {
   // committed. Same threading as read().
   virtual void write(const share_partition_key& key, const persisted_state& state,
                      unique_function<void(std::optional<protocol::error_code>)> done) = 0;
+  // Starts the share partition afresh at `start_offset` under `state_epoch`
+  // (InitializeShareGroupState; share_coordinator::initialize). Same threading as write().
+  virtual void initialize(const share_partition_key& key, int32_t state_epoch, int64_t start_offset,
+                          unique_function<void(std::optional<protocol::error_code>)> done) = 0;
+  // Deletes the share partition's state (DeleteShareGroupState). Same threading as write().
+  virtual void remove(const share_partition_key& key,
+                      unique_function<void(std::optional<protocol::error_code>)> done) = 0;
 };
 
 }  // namespace sluice::share

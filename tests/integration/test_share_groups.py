@@ -290,3 +290,85 @@ def test_the_console_share_consumer_reads_and_acknowledges(broker, tmp_path):
         return len(rows) == 2 and rows[1][3] == str(end) and rows[1][4] == "0"
 
     wait_for(accepted, timeout=30, what=f"the start offset at {end}")
+
+
+def share_admin(broker, *args, check=True):
+    return java("ShareGroupAdmin", f"--bootstrap={broker.bootstrap}", *args, line="4.x",
+                check=check)
+
+
+def test_share_offsets_are_reset_and_deleted_while_the_group_is_empty(broker, tmp_path):
+    """kafka-share-groups --reset-offsets/--delete-offsets and Kafka 4.x's Admin
+    alterShareGroupOffsets/deleteShareGroupOffsets (AlterShareGroupOffsets and
+    DeleteShareGroupOffsets, which reach the share coordinator as Initialize- and
+    DeleteShareGroupState): a reset makes the next member read again from the new start, a
+    deletion forgets the topic, and deleting the group forgets its state."""
+    topic, group = "share-reset", "share-reset-group"
+    create_topic(broker, topic, 1)
+    p = producer(broker)
+    first = Member(broker, tmp_path, "first", group, topic)
+    try:
+        probe_until_delivered(p, topic, [first])
+        send(p, topic, [f"a-{i}" for i in range(10)])
+        wait_for(lambda: sum(e["v"].startswith("a-") for e in first.events()) == 10, timeout=60,
+                 what="ten records delivered")
+        # While a member is in the group its offsets stay as they are.
+        out = share_groups_tool(broker, "--reset-offsets", "--group", group, "--topic", topic,
+                                "--to-earliest", "--execute")
+        assert out.returncode == 1 and f"Share group '{group}' is not empty." in out.stderr, out
+        refused = share_admin(broker, f"--alter-offsets={group}", f"--offsets={topic}:0:0",
+                              check=False)
+        assert "GroupNotEmptyException" in refused.get("error", ""), refused
+    finally:
+        first.stop()
+    wait_for(lambda: "Empty" in share_groups_tool(broker, "--list", "--state").stdout, timeout=30,
+             what="the group empty")
+    end = share_admin(broker, f"--list-offsets={group}")["offsets"][f"{topic}-0"]
+    assert end >= 11, end  # the probes and the ten, all accepted
+
+    # --dry-run plans without changing anything; --execute applies the plan.
+    out = share_groups_tool(broker, "--reset-offsets", "--group", group, "--topic", topic,
+                            "--to-offset", "3", "--dry-run")
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    assert rows == [["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"], [group, topic, "0", "3"]], out
+    assert share_admin(broker, f"--list-offsets={group}")["offsets"][f"{topic}-0"] == end
+    out = share_groups_tool(broker, "--reset-offsets", "--group", group, "--all-topics",
+                            "--to-earliest", "--execute")
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    assert rows[1] == [group, topic, "0", "0"], out
+    assert share_admin(broker, f"--list-offsets={group}")["offsets"][f"{topic}-0"] == 0
+
+    # Java's Admin moves it again; the next member reads from there, every record again.
+    assert share_admin(broker, f"--alter-offsets={group}",
+                       f"--offsets={topic}:0:{end - 10}")["done"] is True
+    second = Member(broker, tmp_path, "second", group, topic)
+    try:
+        wait_for(lambda: sum(e["v"].startswith("a-") for e in second.events()) == 10, timeout=90,
+                 what="the ten records delivered again after the reset")
+        assert not any(e["v"].startswith("probe-") for e in second.events()), second.events()
+        assert all(e["d"] == 1 for e in second.events()), second.events()
+    finally:
+        second.stop()
+    wait_for(lambda: "Empty" in share_groups_tool(broker, "--list", "--state").stdout, timeout=30,
+             what="the group empty again")
+
+    # --delete-offsets forgets the topic's share state; a second time there is nothing left.
+    out = share_groups_tool(broker, "--delete-offsets", "--group", group, "--topic", topic)
+    rows = [line.split(None, 1) for line in out.stdout.splitlines() if line.strip()]
+    assert rows == [["TOPIC", "STATUS"], [topic, "Successful"]], out
+    out = share_groups_tool(broker, "--describe", "--group", group)
+    assert f"Share group '{group}' has no offset information." in out.stdout, out
+    failed = share_admin(broker, f"--delete-offsets={group}", f"--topics={topic}", check=False)
+    assert "There is no offset information to delete." in failed.get("error", ""), failed
+
+    # A reset state goes with the group: a group of the same name starts afresh at the end.
+    share_admin(broker, f"--alter-offsets={group}", f"--offsets={topic}:0:0")
+    assert share_admin(broker, f"--list-offsets={group}")["offsets"][f"{topic}-0"] == 0
+    out = share_groups_tool(broker, "--delete", "--group", group)
+    assert "was successful" in out.stdout, out
+    third = Member(broker, tmp_path, "third", group, topic)
+    try:
+        probe_until_delivered(p, topic, [third])
+        assert not any(e["v"].startswith("a-") for e in third.events()), third.events()
+    finally:
+        third.stop()

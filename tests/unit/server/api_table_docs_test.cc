@@ -34,7 +34,8 @@ TEST(api_table_docs, served_apis_show_their_versions) {
   EXPECT_NE(table.find("| 0 | Produce | 0–13 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| 68 | ConsumerGroupHeartbeat | 0–1 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| 78 | ShareFetch | 1–2 |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| 83 | InitializeShareGroupState | not served |"), std::string::npos)
+  EXPECT_NE(table.find("| 93 | StreamsGroupTopologyDescriptionUpdate | not served |"),
+            std::string::npos)
       << table;
 }
 

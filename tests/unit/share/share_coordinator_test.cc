@@ -69,6 +69,43 @@ TEST(share_coordinator, state_survives_a_reload_from_its_records) {
   EXPECT_EQ(next.read(key, 1).value().start_offset, -1);
 }
 
+TEST(share_coordinator, an_offset_reset_starts_afresh_and_fences_the_old_state) {
+  share_coordinator c(4);
+  const int32_t p = c.partition_for(key);
+  c.begin_load(p, 1);
+  c.finish_load(p, 1, true, 0);
+  ASSERT_TRUE(c.write(key, {0, 3, 100, {{100, 104, state_acknowledged, 1}}}, 0));
+  auto reset = c.initialize(key, 1, 40, 0);
+  ASSERT_TRUE(reset);
+  const auto kept = c.read(key, -1).value();
+  EXPECT_EQ(kept.state_epoch, 1);
+  EXPECT_EQ(kept.start_offset, 40);
+  EXPECT_TRUE(kept.batches.empty());
+  // The leader still holding state epoch 0 is fenced; one that reloaded is not.
+  EXPECT_EQ(c.write(key, {0, 3, 105, {}}, 0).error().code, error_code::fenced_state_epoch);
+  EXPECT_TRUE(c.write(key, {1, 3, 41, {}}, 0));
+  // An older reset is fenced too; a negative epoch is refused.
+  EXPECT_EQ(c.initialize(key, 0, 7, 0).error().code, error_code::fenced_state_epoch);
+  EXPECT_EQ(c.initialize(key, -1, 7, 0).error().code, error_code::invalid_request);
+  // The reset's record replays to the same state.
+  share_coordinator next(4);
+  next.begin_load(p, 2);
+  ASSERT_TRUE(next.replay(p, 2, reset.value()));
+  next.finish_load(p, 2, true, 0);
+  EXPECT_EQ(next.read(key, -1).value().start_offset, 40);
+  EXPECT_EQ(next.read(key, -1).value().state_epoch, 1);
+}
+
+TEST(share_coordinator, delivery_complete_counts_what_is_done_from_the_start) {
+  persisted_state s{
+      0,
+      0,
+      10,
+      {{5, 12, state_acknowledged, 1}, {13, 14, state_available, 1}, {15, 19, state_archived, 5}}};
+  EXPECT_EQ(delivery_complete_count(s), 3 + 5);
+  EXPECT_EQ(delivery_complete_count(s, 17), 3 + 2);
+}
+
 TEST(share_coordinator, the_partition_is_kafkas) {
   // abs(javaHash("g:AAAAAAAAAAAAAAAAAAAAAA:3")) % 50, as Kafka's share coordinator computes it.
   share_coordinator c(50);

@@ -156,7 +156,19 @@ struct fake_persister : state_persister {
       held.emplace_back(state, std::move(done));
       return;
     }
+    if (auto it = kept.find(key); it != kept.end() && it->second.state_epoch > state.state_epoch)
+      return done(error_code::fenced_state_epoch);
     kept[key] = state;
+    done(std::nullopt);
+  }
+  void initialize(const share_partition_key& key, int32_t state_epoch, int64_t start_offset,
+                  unique_function<void(std::optional<error_code>)> done) override {
+    kept[key] = persisted_state{state_epoch, -1, start_offset, {}};
+    done(std::nullopt);
+  }
+  void remove(const share_partition_key& key,
+              unique_function<void(std::optional<error_code>)> done) override {
+    kept.erase(key);
     done(std::nullopt);
   }
 };
@@ -166,6 +178,7 @@ TEST(share_partition_manager, a_new_leader_resumes_from_the_kept_state) {
   const share_partition_key key{"g", protocol::uuid{}, 0};
   {
     share_partition_manager first({small_config(), 10}, &store);
+    ASSERT_TRUE(first.update_session("g", "a", 0, {{protocol::uuid{}, 0}}, {}, 0));
     bool ready = false;
     first.load(
         key, 3, [] { return 100; }, [&](auto e) { ready = !e; });
@@ -178,6 +191,7 @@ TEST(share_partition_manager, a_new_leader_resumes_from_the_kept_state) {
   }
   // 102 and 104 were acquired, never acknowledged: available again, counted once.
   share_partition_manager second({small_config(), 10}, &store);
+  ASSERT_TRUE(second.update_session("g", "b", 0, {{protocol::uuid{}, 0}}, {}, 0));
   second.load(
       key, 4, [] { return 999; }, [](auto) {});
   EXPECT_EQ(second.next_fetch_offset(key, 0), 102);
@@ -189,6 +203,7 @@ TEST(share_partition_manager, writes_of_one_partition_go_out_one_at_a_time_newes
   fake_persister store;
   const share_partition_key key{"g", protocol::uuid{}, 0};
   share_partition_manager m({small_config(), 10}, &store);
+  ASSERT_TRUE(m.update_session("g", "a", 0, {{protocol::uuid{}, 0}}, {}, 0));
   m.load(
       key, 0, [] { return 0; }, [](auto) {});
   m.acquire(key, "a", {{0, 2}}, 500, 0);
@@ -208,6 +223,61 @@ TEST(share_partition_manager, writes_of_one_partition_go_out_one_at_a_time_newes
   first.second(std::nullopt);
   EXPECT_EQ(done, 3);
   EXPECT_EQ(store.kept.at(key).start_offset, 3);  // the newest state is the one kept
+}
+
+}  // namespace
+}  // namespace sluice::share
+
+namespace sluice::share {
+namespace {
+
+TEST(share_partition_manager, a_partition_nobody_fetches_is_loaded_afresh_after_a_reset) {
+  fake_persister store;
+  const share_partition_key key{"g", protocol::uuid{}, 0};
+  const session_partition sp{protocol::uuid{}, 0};
+  share_partition_manager m({small_config(), 10}, &store);
+  ASSERT_TRUE(m.update_session("g", "a", 0, {sp}, {}, 0));
+  m.load(
+      key, 0, [] { return 100; }, [](auto) {});
+  m.acquire(key, "a", {{100, 109}}, 500, 0);
+  ASSERT_EQ(m.acknowledge(key, "a", 100, 109, {ack_type::accept}, 0), std::nullopt);
+  m.persist(key, [](auto) {});
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 110);
+  // The member leaves; the group is empty, and its offsets are reset meanwhile.
+  ASSERT_TRUE(m.update_session("g", "a", -1, {}, {}, 0));
+  store.initialize(key, 1, 20, [](auto) {});
+  ASSERT_TRUE(m.update_session("g", "b", 0, {sp}, {}, 0));
+  EXPECT_EQ(m.next_fetch_offset(key, 0), std::nullopt);  // not loaded: it was dropped
+  m.load(
+      key, 0, [] { return 999; }, [](auto) {});
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 20);
+}
+
+TEST(share_partition_manager, a_fenced_write_drops_the_copy_for_a_reload) {
+  fake_persister store;
+  const share_partition_key key{"g", protocol::uuid{}, 0};
+  const session_partition sp{protocol::uuid{}, 0};
+  share_partition_manager m({small_config(), 10}, &store);
+  ASSERT_TRUE(m.update_session("g", "a", 0, {sp}, {}, 0));
+  m.load(
+      key, 0, [] { return 100; }, [](auto) {});
+  m.acquire(key, "a", {{100, 104}}, 500, 0);
+  store.initialize(key, 1, 50, [](auto) {});  // reset while a session still held it
+  ASSERT_EQ(m.acknowledge(key, "a", 100, 100, {ack_type::accept}, 0), std::nullopt);
+  std::optional<error_code> outcome;
+  m.persist(key, [&](auto e) { outcome = e; });
+  EXPECT_EQ(outcome, error_code::fenced_state_epoch);
+  EXPECT_EQ(m.next_fetch_offset(key, 0), std::nullopt);
+  m.load(
+      key, 0, [] { return 999; }, [](auto) {});
+  EXPECT_EQ(m.next_fetch_offset(key, 0), 50);
+  // Without a persister nothing is dropped: the state lives only there.
+  share_partition_manager memory_only({small_config(), 10});
+  ASSERT_TRUE(memory_only.update_session("g", "a", 0, {sp}, {}, 0));
+  memory_only.load(
+      key, 0, [] { return 7; }, [](auto) {});
+  ASSERT_TRUE(memory_only.update_session("g", "a", -1, {}, {}, 0));
+  EXPECT_EQ(memory_only.next_fetch_offset(key, 0), 7);
 }
 
 }  // namespace
