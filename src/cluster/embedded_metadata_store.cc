@@ -129,6 +129,13 @@ result<std::unique_ptr<embedded_metadata_store>> embedded_metadata_store::open(
       for (const auto& [k, v] : configs.items())
         m[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
+    if (auto f = doc.find("feature"); f != doc.end()) {
+      auto levels = decode_feature_znode(f->dump());
+      if (!levels)
+        return fail(errc::storage_failed, fmt::format("{}: {}", path.string(), levels.message()));
+      store->features_.levels = std::move(*levels);
+      store->features_.epoch = doc.value("feature_epoch", int64_t{0});
+    }
     if (auto block = doc.find("producer_id_block"); block != doc.end()) {
       auto decoded = zk_layout::decode_producer_id_block(block->dump());
       if (!decoded)
@@ -153,6 +160,9 @@ result<void> embedded_metadata_store::persist_locked() {
   if (!client_configs_.empty()) doc["client_configs"] = client_configs_;
   if (!user_configs_.empty()) doc["user_configs"] = user_configs_;
   if (!delegation_tokens_.empty()) doc["delegation_tokens"] = delegation_tokens_;
+  // The same JSON as Kafka's /feature znode, and its version.
+  doc["feature"] = nlohmann::json::parse(encode_feature_znode(features_.levels));
+  doc["feature_epoch"] = features_.epoch;
   // The same JSON as Kafka's /latest_producer_id_block znode.
   if (producer_ids_)
     doc["producer_id_block"] =
@@ -458,6 +468,26 @@ result<void> embedded_metadata_store::put_delegation_token(const std::string& to
   }
   notify({metadata_change::kind::delegation_token_changed, token_id});
   return ok_v;
+}
+
+finalized_features embedded_metadata_store::features() const {
+  std::lock_guard lock(mutex_);
+  return features_;
+}
+
+result<finalized_features> embedded_metadata_store::update_features(const features_edit& edit) {
+  std::unique_lock serial(update_mutex_);
+  auto next = edit(features().levels);  // without mutex_: the edit may read this store
+  if (!next) return std::move(next).error();
+  std::lock_guard lock(mutex_);
+  auto saved = features_;
+  features_.levels = std::move(*next);
+  ++features_.epoch;
+  if (auto r = persist_locked(); !r) {
+    features_ = std::move(saved);
+    return std::move(r).error();
+  }
+  return features_;
 }
 
 config_map embedded_metadata_store::broker_configs(std::optional<int32_t> broker) const {

@@ -57,6 +57,8 @@ class embedded_metadata_store final : public metadata_store {
   result<void> update_client_configs(const std::string& entity_path,
                                      const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
+  finalized_features features() const override;
+  result<finalized_features> update_features(const features_edit& edit) override;
   void watch(watcher w) override;
 
   // ACLs (issue #13; security::embedded_acl_store reads and writes them): each resource
@@ -93,7 +95,9 @@ class embedded_metadata_store final : public metadata_store {
   std::map<std::string, config_map> user_configs_;        // SCRAM credentials, by user
   std::map<std::string, std::string> delegation_tokens_;  // token id → Kafka's token JSON
   std::optional<producer_id_block> producer_ids_;         // the last block claimed
-  std::map<std::string, std::string> acl_documents_;      // by znode path
+  // A new store finalizes the defaults (epoch 0), as a new ZooKeeper cluster's /feature.
+  finalized_features features_{0, default_feature_levels()};
+  std::map<std::string, std::string> acl_documents_;  // by znode path
   std::vector<watcher> watchers_;
 };
 

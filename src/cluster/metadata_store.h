@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cluster/errc.h"
+#include "cluster/features.h"
 #include "protocol/wire.h"
 
 namespace sluice::cluster {
@@ -185,6 +186,16 @@ class metadata_store {
   virtual result<void> put_delegation_token(const std::string& /*token_id*/,
                                             const std::optional<std::string>& /*json*/) {
     return fail(errc::invalid_request, "this metadata store keeps no delegation tokens");
+  }
+
+  // Kafka's finalized features (cluster/features.h): ZooKeeper's /feature (its version is the
+  // epoch), or the embedded store's state file. Cheap (a cached copy): fine on a network thread.
+  virtual finalized_features features() const { return {}; }
+  // Read-modify-write of the finalized levels, atomic against other writers; `edit` may run more
+  // than once (as config_edit). Returns the features after the write. Blocking.
+  using features_edit = std::function<result<feature_levels>(const feature_levels& current)>;
+  virtual result<finalized_features> update_features(const features_edit& /*edit*/) {
+    return fail(errc::invalid_request, "this metadata store keeps no features");
   }
 
   virtual void watch(watcher w) = 0;

@@ -29,6 +29,7 @@ inline constexpr std::string_view controller_epoch = "/controller_epoch";
 inline constexpr std::string_view cluster_id = "/cluster/id";
 inline constexpr std::string_view isr_change_notification = "/isr_change_notification";
 inline constexpr std::string_view latest_producer_id_block = "/latest_producer_id_block";
+inline constexpr std::string_view feature = "/feature";  // cluster/features.h
 
 // The persistent paths Kafka creates at start-up (each broker creates the missing ones).
 std::vector<std::string> persistent_paths();

@@ -112,6 +112,7 @@ result<void> zk_metadata_cache::load_all() {
   load_config_changes();
   load_users();
   load_delegation_tokens();
+  load_features();
   return load_topics();
 }
 
@@ -443,6 +444,39 @@ void zk_metadata_cache::reload_delegation_token(const std::string& token_id) {
   load_scope scope(*this);
   if (closed_) return;
   load_delegation_token(token_id);
+}
+
+void zk_metadata_cache::reload_features() {
+  load_scope scope(*this);
+  if (closed_) return;
+  load_features();
+}
+
+// /feature: a data watch (or an exists watch while it is absent); its version is the epoch.
+void zk_metadata_cache::load_features() {
+  const std::string path(zk_layout::feature);
+  auto node = read(path, /*watch_absent=*/true, [](zk_metadata_cache& c) { c.load_features(); });
+  finalized_features now;
+  if (!node) {
+    spdlog::warn("Cannot read {}: {}", path, node.message());
+    return;
+  }
+  if (node->has_value()) {
+    auto levels = decode_feature_znode((*node)->data);
+    if (levels) {
+      now.epoch = (*node)->stat.version;
+      now.levels = std::move(*levels);
+    } else {
+      spdlog::warn("Ignoring {}: {}", path, levels.message());
+    }
+  }
+  std::lock_guard lock(mutex_);
+  features_ = std::move(now);
+}
+
+finalized_features zk_metadata_cache::features() const {
+  std::lock_guard lock(mutex_);
+  return features_;
 }
 
 // Tokens: a children watch on /delegation_token/tokens finds new and removed tokens, a data watch

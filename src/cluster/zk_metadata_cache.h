@@ -36,6 +36,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   void reload_broker_configs(std::optional<int32_t> broker);
   void reload_user_config(const std::string& user);
   void reload_delegation_token(const std::string& token_id);
+  void reload_features();
 
   void add_watcher(metadata_store::watcher w);
   // Stops loading and telling watchers; returns once no watcher call is in progress, after which
@@ -55,6 +56,8 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   std::map<std::string, config_map> user_configs() const;
   // Every delegation token (/delegation_token/tokens/<id>), id → its JSON.
   std::map<std::string, std::string> delegation_tokens() const;
+  // The finalized features (/feature; epoch -1 while it is absent or unreadable).
+  finalized_features features() const;
 
  private:
   class load_scope;
@@ -84,6 +87,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   void load_users();
   void load_user_config(const std::string& znode);  // the sanitized name
   void load_delegation_tokens();
+  void load_features();
   void load_delegation_token(const std::string& token_id);
 
   void notify_later(metadata_change::kind what, const std::string& topic);
@@ -105,6 +109,7 @@ class zk_metadata_cache : public std::enable_shared_from_this<zk_metadata_cache>
   std::map<std::string, config_map> broker_configs_;      // by entity: "<default>", "<id>"
   std::map<std::string, config_map> user_configs_;        // by znode (sanitized) name
   std::map<std::string, std::string> delegation_tokens_;  // token id → JSON
+  finalized_features features_;
   std::vector<metadata_store::watcher> watchers_;
 };
 

@@ -126,6 +126,12 @@ result<std::unique_ptr<zk_metadata_store>> zk_metadata_store::open(
     s.cluster_id = *cluster_id;
     s.own_sessions.insert(zk.session_id());
   }
+  // A new cluster finalizes the features' defaults, as Kafka's controller creates /feature; one
+  // that has it (another broker's, or a Kafka 3.9 controller's) keeps what it holds.
+  if (auto created = zk.create_recursive(std::string(zk_layout::feature),
+                                         encode_feature_znode(default_feature_levels()));
+      !created && created.code() != zk_errc::node_exists)
+    return unavailable(created.error());
   if (auto r = s.cache->load_all(); !r) return std::move(r).error();
   std::weak_ptr<impl> weak = store->impl_;
   zk.on_session_event([weak](zk_session::state state) {
@@ -526,6 +532,45 @@ result<producer_id_block> zk_metadata_store::allocate_producer_ids(int32_t broke
   }
   return fail(errc::unavailable,
               fmt::format("{} kept changing under {} attempts to claim a block", path, attempts));
+}
+
+finalized_features zk_metadata_store::features() const {
+  return impl_->cache->features();
+}
+
+// Conditional on the version read, as Kafka's controller writes /feature; another writer in
+// between means reading again.
+result<finalized_features> zk_metadata_store::update_features(const features_edit& edit) {
+  auto& s = *impl_;
+  const std::string path(zk_layout::feature);
+  constexpr int attempts = 20;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto node = s.zk.get(path);
+    if (!node && node.code() != zk_errc::no_node)
+      return fail(errc::unavailable, path + ": " + node.message());
+    feature_levels current;
+    if (node) {
+      auto decoded = decode_feature_znode(node->data);
+      if (!decoded) return fail(errc::unavailable, path + ": " + decoded.message());
+      current = std::move(*decoded);
+    }
+    auto next = edit(current);
+    if (!next) return std::move(next).error();
+    const auto data = encode_feature_znode(*next);
+    if (node) {
+      auto written = s.zk.set(path, data, node->stat.version);
+      if (!written && written.code() == zk_errc::bad_version) continue;
+      if (!written) return fail(errc::unavailable, path + ": " + written.message());
+    } else {
+      auto created = s.zk.create_recursive(path, data);
+      if (!created && created.code() == zk_errc::node_exists) continue;
+      if (!created) return fail(errc::unavailable, path + ": " + created.message());
+    }
+    s.cache->reload_features();
+    return s.cache->features();
+  }
+  return fail(errc::unavailable,
+              fmt::format("{} kept changing under {} attempts to update it", path, attempts));
 }
 
 void zk_metadata_store::watch(watcher w) {

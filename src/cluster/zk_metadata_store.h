@@ -78,6 +78,8 @@ class zk_metadata_store final : public metadata_store {
   result<void> update_client_configs(const std::string& entity_path,
                                      const config_edit& edit) override;
   result<producer_id_block> allocate_producer_ids(int32_t broker) override;
+  finalized_features features() const override;
+  result<finalized_features> update_features(const features_edit& edit) override;
   void watch(watcher w) override;
 
   // Use open(); public only for make_unique.

@@ -1,5 +1,7 @@
 #include "handlers/api_versions.h"
 
+#include "cluster/features.h"
+#include "cluster/metadata_store.h"
 #include "handlers/broker_services.h"
 #include "handlers/registry.h"
 #include "protocol/error_code.h"
@@ -35,6 +37,26 @@ bool valid_software_token(const std::string& s) {
   return true;
 }
 
+// The supported and finalized features (tagged fields, v3+). Below v4 a supported feature whose
+// minimum level is 0 is left out: older clients cannot parse it (KAFKA-17492), as Kafka does.
+void add_features(protocol::api_versions_response& response,
+                  const cluster::finalized_features& finalized, int16_t version) {
+  for (const auto& f : cluster::supported_features()) {
+    if (version < 4 && f.min_level == 0) continue;
+    auto& out = response.supported_features.emplace_back();
+    out.name = std::string(f.name);
+    out.min_version = f.min_level;
+    out.max_version = f.max_level;
+  }
+  response.finalized_features_epoch = finalized.epoch;
+  for (const auto& [name, level] : finalized.levels) {
+    auto& out = response.finalized_features.emplace_back();
+    out.name = name;
+    out.min_version_level = level;
+    out.max_version_level = level;
+  }
+}
+
 }  // namespace
 
 void handle_api_versions(request_context& ctx, protocol::reader& body, responder reply) {
@@ -52,6 +74,7 @@ void handle_api_versions(request_context& ctx, protocol::reader& body, responder
     // it must bootstrap again rather than trust its metadata.
     response.error_code = static_cast<int16_t>(error_code::rebootstrap_required);
   }
+  add_features(response, ctx.services.metadata.features(), ctx.api_version());
   reply.send(response);
 }
 

@@ -10,6 +10,7 @@
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/describe_authorized_groups.h"
+#include "handlers/feature_gates.h"
 #include "handlers/forward.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/consumer_group_describe.h"
@@ -31,6 +32,10 @@ void handle_consumer_group_heartbeat(request_context& ctx, protocol::reader& bod
       ctx, body, std::move(reply), ctx.services.groups,
       [&ctx, &client](auto& g, protocol::consumer_group_heartbeat_request request, int16_t v,
                       auto done) {
+        if (auto off = refuse_if_disabled<protocol::consumer_group_heartbeat_response>(
+                ctx.services.metadata, cluster::group_version_feature,
+                "The consumer group protocol"))
+          return done(std::move(*off));
         if (auto refused =
                 heartbeat_refusal(access(ctx), request.group_id, request.subscribed_topic_names)) {
           protocol::consumer_group_heartbeat_response out;

@@ -67,6 +67,7 @@ constexpr std::array kTable{
     handler_entry{50, 0, 0, handle_describe_user_scram_credentials, std::nullopt, true},
     handler_entry{51, 0, 0, handle_alter_user_scram_credentials, std::nullopt, true},
     handler_entry{56, 0, 3, handle_alter_partition},
+    handler_entry{57, 0, 2, handle_update_features, std::nullopt, true},
     handler_entry{60, 0, 2, handle_describe_cluster},
     handler_entry{61, 0, 0, handle_describe_producers},
     handler_entry{65, 0, 0, handle_describe_transactions},

@@ -9,6 +9,7 @@
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/describe_authorized_groups.h"
+#include "handlers/feature_gates.h"
 #include "handlers/forward.h"
 #include "handlers/handlers.h"
 #include "protocol/generated/share_group_describe.h"
@@ -24,6 +25,9 @@ void handle_share_group_heartbeat(request_context& ctx, protocol::reader& body, 
       ctx, body, std::move(reply), ctx.services.groups,
       [&ctx, &client](auto& g, protocol::share_group_heartbeat_request request, int16_t v,
                       auto done) {
+        if (auto off = refuse_if_disabled<protocol::share_group_heartbeat_response>(
+                ctx.services.metadata, cluster::share_version_feature, "The share group protocol"))
+          return done(std::move(*off));
         if (auto refused =
                 heartbeat_refusal(access(ctx), request.group_id, request.subscribed_topic_names)) {
           protocol::share_group_heartbeat_response out;

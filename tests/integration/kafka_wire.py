@@ -110,7 +110,8 @@ class R:
         if self.flex:
             for _ in range(self.uvarint()):
                 self.uvarint()
-                self.p += self.uvarint()
+                size = self.uvarint()  # read before adding: `self.p += self.uvarint()` drops the
+                self.p += size         # varint's own bytes (p is read before the call moves it)
 
 
 class Client:
