@@ -10,6 +10,7 @@
 #include "cli/raw_client.h"
 #include "protocol/generated/describe_configs.h"
 #include "protocol/generated/incremental_alter_configs.h"
+#include "protocol/generated/list_config_resources.h"
 
 namespace sluice::cli {
 
@@ -184,6 +185,41 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
     return fail(errc::broker, kafka_error_message(r->error, r->message, name));
   }
   return ok_v;
+}
+
+constexpr int8_t client_metrics_resource = 16;  // Kafka's ConfigResource.Type.CLIENT_METRICS
+
+result<std::vector<config_entry>> client_metrics_configs(kafka_client& c, const std::string& name,
+                                                         deadline d) {
+  return raw_describe(c, client_metrics_resource, name, d);
+}
+
+result<void> alter_client_metrics(kafka_client& c, const std::string& name,
+                                  const std::vector<std::pair<std::string, std::string>>& add,
+                                  const std::vector<std::string>& remove, deadline d) {
+  auto done = incremental_alter(c, client_metrics_resource, name, add, remove, d);
+  if (!done) return fail(errc::unsupported, "the broker does not support IncrementalAlterConfigs");
+  return *done;
+}
+
+result<std::vector<std::string>> list_client_metrics(kafka_client& c, deadline d) {
+  auto conn = raw_connection::open_any(c.brokers(), c.properties(), d);
+  if (!conn) return std::move(conn).error();
+  using protocol::list_config_resources_request;
+  using protocol::list_config_resources_response;
+  auto version = conn->pick_version(list_config_resources_request::api_key, 0, 1);
+  if (!version) return fail(errc::unsupported, "the broker does not list client metrics resources");
+  list_config_resources_request req;
+  if (*version >= 1) req.resource_types = {client_metrics_resource};
+  auto resp =
+      conn->call<list_config_resources_request, list_config_resources_response>(req, *version, d);
+  if (!resp) return std::move(resp).error();
+  if (resp->error_code != 0)
+    return fail(errc::broker,
+                kafka_error_message(static_cast<rd_kafka_resp_err_t>(resp->error_code), ""));
+  std::vector<std::string> out;
+  for (const auto& r : resp->config_resources) out.push_back(r.resource_name);
+  return out;
 }
 
 }  // namespace sluice::cli

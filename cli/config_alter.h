@@ -24,4 +24,14 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
                                   const std::vector<std::pair<std::string, std::string>>& add,
                                   const std::vector<std::string>& remove, deadline d);
 
+// KIP-714 client-metrics resources (ConfigResource type 16), over the raw client: one
+// subscription's configs (sorted by name), a change (SET `add`, DELETE `remove`), and every
+// subscription's name (ListConfigResources, ListClientMetricsResources before Kafka 4.1).
+result<std::vector<config_entry>> client_metrics_configs(kafka_client& c, const std::string& name,
+                                                         deadline d);
+result<void> alter_client_metrics(kafka_client& c, const std::string& name,
+                                  const std::vector<std::pair<std::string, std::string>>& add,
+                                  const std::vector<std::string>& remove, deadline d);
+result<std::vector<std::string>> list_client_metrics(kafka_client& c, deadline d);
+
 }  // namespace sluice::cli

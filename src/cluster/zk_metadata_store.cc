@@ -446,6 +446,7 @@ result<std::map<std::string, config_map>> zk_metadata_store::client_configs() co
   if (auto r = read_under("users"); !r) return std::move(r).error();
   if (auto r = read_under("clients"); !r) return std::move(r).error();
   if (auto r = read_under("ips"); !r) return std::move(r).error();
+  if (auto r = read_under("client-metrics"); !r) return std::move(r).error();  // KIP-714
   return out;
 }
 

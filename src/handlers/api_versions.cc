@@ -74,6 +74,9 @@ void handle_api_versions(request_context& ctx, protocol::reader& body, responder
     // it must bootstrap again rather than trust its metadata.
     response.error_code = static_cast<int16_t>(error_code::rebootstrap_required);
   }
+  if (response.error_code == 0 && ctx.api_version() >= 3)
+    ctx.connection->session->set_client_software(request.client_software_name,
+                                                 request.client_software_version);
   add_features(response, ctx.services.metadata.features(), ctx.api_version());
   reply.send(response);
 }

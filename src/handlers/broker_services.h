@@ -20,6 +20,10 @@ class group_coordinator;
 namespace sluice::transaction {
 class txn_coordinator;
 }
+namespace sluice::telemetry {
+class client_telemetry;
+}  // namespace sluice::telemetry
+
 namespace sluice::share {
 class share_partition_manager;
 class share_state_store;
@@ -51,6 +55,7 @@ struct config_entry {
     dynamic_default_broker = 3,
     static_broker = 4,
     default_config = 5,
+    client_metrics = 7,  // CLIENT_METRICS_CONFIG (KIP-714)
   };
   enum class type : int8_t {
     unknown = 0,
@@ -145,6 +150,9 @@ struct broker_services {
   share::share_state_store* share_states = nullptr;
   // Where share partitions' state is read and written (DescribeShareGroupOffsets reads it).
   share::state_persister* share_persister = nullptr;
+  // KIP-714 client metrics: subscriptions, client instances and their pushed values; null: the
+  // telemetry APIs are not served.
+  telemetry::client_telemetry* telemetry = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -10,6 +10,7 @@
 
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
+#include "telemetry/client_telemetry.h"
 
 namespace sluice::handlers {
 
@@ -128,6 +129,69 @@ resource_error change_broker_configs(broker_services& services, const std::strin
   return {};
 }
 
+resource_error change_client_metrics_configs(broker_services& services, const std::string& name,
+                                             const config_edit& edit, bool validate_only) {
+  if (name.empty()) return invalid_request("Subscription name can't be empty");
+  if (services.telemetry == nullptr)
+    return invalid_request("Client metrics are not served by this broker.");
+  auto check = [](const cluster::config_map& configs) -> std::optional<resource_error> {
+    if (auto refused = telemetry::validate_client_metrics_config(configs))
+      return resource_error{refused->code, refused->message};
+    return std::nullopt;
+  };
+  const std::string entity = telemetry::subscription_entity(name);
+  auto outcome = run_change(edit, check, services.telemetry->subscription_configs(name),
+                            validate_only, [&](const cluster::metadata_store::config_edit& e) {
+                              return services.metadata.update_client_configs(entity, e);
+                            });
+  if (auto* refused = std::get_if<resource_error>(&outcome)) return *refused;
+  if (!validate_only) {
+    // Read back at once, so this broker answers with what was just written.
+    if (auto all = services.metadata.client_configs()) services.telemetry->set_subscriptions(*all);
+    spdlog::info("Updated client metrics subscription {}: {}", name,
+                 describe(std::get<cluster::config_map>(outcome), services.configs));
+  }
+  return {};
+}
+
+std::vector<config_entry> client_metrics_entries(const cluster::config_map& stored) {
+  struct key {
+    const char* name;
+    const char* fallback;
+    config_entry::type type;
+    const char* doc;
+  };
+  static const key keys[] = {
+      {telemetry::interval_key, "300000", config_entry::type::int_,
+       "The interval in milliseconds between pushes of the clients' metrics."},
+      {telemetry::match_key, "", config_entry::type::list,
+       "The selectors of the clients the subscription is for (name=regex, all must match): "
+       "client_instance_id, client_id, client_software_name, client_software_version, "
+       "client_source_address, client_source_port. Empty: every client."},
+      {telemetry::metrics_key, "", config_entry::type::list,
+       "The metric name prefixes the clients push; * for all."},
+  };
+  std::vector<config_entry> out;
+  for (const auto& k : keys) {
+    config_entry e;
+    e.name = k.name;
+    e.read_only = false;
+    e.value_type = k.type;
+    e.documentation = k.doc;
+    auto it = stored.find(k.name);
+    if (it != stored.end()) {
+      e.value = it->second;
+      e.from = config_entry::source::client_metrics;
+      e.synonyms.push_back({k.name, it->second, config_entry::source::client_metrics});
+    } else {
+      e.value = k.fallback;
+      e.from = config_entry::source::default_config;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 resource_error change_topic_configs(broker_services& services, const std::string& topic,
                                     const config_edit& edit, bool validate_only) {
   if (topic.empty()) return invalid_request("Default topic resources are not allowed.");
@@ -208,6 +272,7 @@ std::optional<resource_error> config_access_refused(const access& acl, int8_t ty
       return resource_error{protocol::error_code::topic_authorization_failed, std::nullopt};
     case config_resource::broker:
     case config_resource::broker_logger:
+    case config_resource::client_metrics:
       if (acl.allows_cluster(op)) return std::nullopt;
       return resource_error{protocol::error_code::cluster_authorization_failed, std::nullopt};
     default:

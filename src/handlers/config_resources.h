@@ -21,6 +21,7 @@
 namespace sluice::handlers {
 
 struct broker_services;
+struct config_entry;
 
 // Kafka's ConfigResource type ids.
 enum class config_resource : int8_t {
@@ -67,6 +68,15 @@ resource_error change_broker_configs(broker_services& services, const std::strin
 // replica manager then applies the new set to the topic's live partitions.
 resource_error change_topic_configs(broker_services& services, const std::string& topic,
                                     const config_edit& edit, bool validate_only);
+
+// Changes CLIENT_METRICS resource `name` (a KIP-714 subscription) the same way; the set is
+// checked as Kafka checks it (telemetry::validate_client_metrics_config) and kept with the client
+// configs ("client-metrics/<name>").
+resource_error change_client_metrics_configs(broker_services& services, const std::string& name,
+                                             const config_edit& edit, bool validate_only);
+// A CLIENT_METRICS resource's three keys as DescribeConfigs reports them (Kafka 4.1+): the stored
+// value (source CLIENT_METRICS_CONFIG), else the default.
+std::vector<config_entry> client_metrics_entries(const cluster::config_map& stored);
 
 // An edit that replaces the whole set (AlterConfigs).
 config_edit replace_with(cluster::config_map configs);

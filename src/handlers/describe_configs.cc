@@ -25,6 +25,7 @@
 #include "handlers/error_mapping.h"
 #include "handlers/registry.h"
 #include "protocol/generated/describe_configs.h"
+#include "telemetry/client_telemetry.h"
 
 namespace sluice::handlers {
 
@@ -124,7 +125,8 @@ std::variant<std::vector<config_entry>, resource_error> describe(
     case config_resource::client_metrics:
       if (name.empty())
         return invalid_request("Client metrics subscription name must not be empty");
-      return std::vector<config_entry>{};
+      if (services.telemetry == nullptr) return std::vector<config_entry>{};
+      return client_metrics_entries(services.telemetry->subscription_configs(name));
     case config_resource::group:
       return invalid_request("Group configs are not supported by this broker.");
   }

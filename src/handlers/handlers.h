@@ -88,6 +88,10 @@ void handle_alter_share_group_offsets(request_context& ctx, protocol::reader& bo
                                       responder reply);
 void handle_delete_share_group_offsets(request_context& ctx, protocol::reader& body,
                                        responder reply);
+void handle_get_telemetry_subscriptions(request_context& ctx, protocol::reader& body,
+                                        responder reply);
+void handle_push_telemetry(request_context& ctx, protocol::reader& body, responder reply);
+void handle_list_config_resources(request_context& ctx, protocol::reader& body, responder reply);
 void handle_update_features(request_context& ctx, protocol::reader& body, responder reply);
 void handle_leave_group(request_context& ctx, protocol::reader& body, responder reply);
 void handle_offset_commit(request_context& ctx, protocol::reader& body, responder reply);

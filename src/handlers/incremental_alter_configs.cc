@@ -165,7 +165,13 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
     }
     case config_resource::broker_logger:
       return change_log_levels(ctx, resource, validate_only);
-    case config_resource::client_metrics:
+    case config_resource::client_metrics: {
+      auto edit = [&](const cluster::config_map& current) {
+        return apply(current, client_metrics_entries(current), "client metrics", resource);
+      };
+      return change_client_metrics_configs(ctx.services, resource.resource_name, edit,
+                                           validate_only);
+    }
     case config_resource::group:
       return invalid_request(
           fmt::format("Resource type {} is not supported by this broker.", resource.resource_type));

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace sluice::net {
 
@@ -49,6 +50,17 @@ class connection_session {
   std::string principal() const {
     std::lock_guard lock(mutex_);
     return principal_;
+  }
+  // The client software the connection's ApiVersions (v3+) named ("unknown" until then): what
+  // KIP-714's client-metrics match selectors see.
+  std::pair<std::string, std::string> client_software() const {
+    std::lock_guard lock(mutex_);
+    return {software_name_, software_version_};
+  }
+  void set_client_software(std::string name, std::string version) {
+    std::lock_guard lock(mutex_);
+    software_name_ = std::move(name);
+    software_version_ = std::move(version);
   }
   bool authenticated() const {
     std::lock_guard lock(mutex_);
@@ -117,6 +129,8 @@ class connection_session {
  private:
   mutable std::mutex mutex_;
   std::string principal_;
+  std::string software_name_ = "unknown";     // mutex_
+  std::string software_version_ = "unknown";  // mutex_
   bool authenticated_;
   const int32_t max_sasl_bytes_;
   std::optional<clock::time_point> expiry_;

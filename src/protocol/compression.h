@@ -1,7 +1,8 @@
 // Compression codecs of Kafka record batches: gzip, snappy, lz4 and zstd (attribute bits 0-2).
 //
 // Owned by the protocol module (record-batch code). Used by record_batch.* to read compressed
-// batches and by record_batch_builder to write them; storage and handlers never call it directly.
+// batches and by record_batch_builder to write them, and by telemetry/ to read PushTelemetry's
+// payloads (the same codecs); storage and handlers never call it directly.
 //
 // Formats accepted on decompression:
 //   gzip   one or more gzip members (a zlib-wrapped stream is accepted too).

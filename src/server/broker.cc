@@ -36,6 +36,7 @@
 #include "share/share_state_store.h"
 #include "storage/log_dir.h"
 #include "storage/log_manager.h"
+#include "telemetry/client_telemetry.h"
 #include "transaction/txn_coordinator.h"
 
 namespace sluice::server {
@@ -162,8 +163,22 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   // The acceptor's limits: the broker configs now, the IP entities' rates from the refresher.
   connection_quotas_ = std::make_shared<net::connection_quotas>(
       connection_limits_of(dynamic_config_->current()->typed()));
-  quota_refresher_ =
-      std::make_unique<quota_refresher>(*metadata_, *client_quotas_, *connection_quotas_);
+  // KIP-714 client metrics: the subscriptions follow the client configs too; pushed values are
+  // shown on /metrics.
+  telemetry::telemetry_options telemetry_options;
+  telemetry_options.max_bytes = c.telemetry_max_bytes;
+  telemetry_ = std::make_unique<telemetry::client_telemetry>(telemetry_options);
+  telemetry_metrics_ = metrics_.add_collector(
+      "sluice_client_metric",
+      "Metrics pushed by clients (KIP-714 PushTelemetry) for the client-metrics subscriptions "
+      "that match them: the latest value of each gauge, the running total of each delta sum.",
+      metrics::metric_type::gauge, telemetry::client_telemetry::label_names(),
+      [t = telemetry_.get()](metrics::sample_sink& sink) { t->collect(sink); });
+  quota_refresher_ = std::make_unique<quota_refresher>(
+      *metadata_, *client_quotas_, *connection_quotas_,
+      [t = telemetry_.get()](const std::map<std::string, cluster::config_map>& configs) {
+        t->set_subscriptions(configs);
+      });
   metadata_->watch([r = quota_refresher_.get()](const cluster::metadata_change& change) {
     if (change.what == cluster::metadata_change::kind::client_configs_changed) r->changed();
   });
@@ -176,6 +191,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   services_->shares = shares_.get();
   services_->share_states = share_states_.get();
   services_->share_persister = share_persister_.get();
+  services_->telemetry = telemetry_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }

@@ -61,6 +61,10 @@ class config_provider;
 class request_workers;
 }  // namespace sluice::handlers
 
+namespace sluice::telemetry {
+class client_telemetry;
+}  // namespace sluice::telemetry
+
 namespace sluice::server {
 
 class broker {
@@ -120,6 +124,8 @@ class broker {
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   // Declared before metadata_ so that they outlive its watchers.
   std::unique_ptr<quota::client_quotas> client_quotas_;
+  std::unique_ptr<telemetry::client_telemetry> telemetry_;  // KIP-714 client metrics
+  metrics::collector_handle telemetry_metrics_;             // their values on /metrics
   std::unique_ptr<class quota_refresher> quota_refresher_;
   std::unique_ptr<cluster::metadata_store> metadata_;
   std::unique_ptr<cluster::producer_id_manager> producer_ids_;

@@ -319,6 +319,7 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   c.group_share_partition_max_record_locks =
       b.get<int32_t>("group.share.partition.max.record.locks");
   c.group_share_max_share_sessions = b.get<int32_t>("group.share.max.share.sessions");
+  c.telemetry_max_bytes = b.get<int32_t>("telemetry.max.bytes");
   c.share_coordinator_state_topic_num_partitions =
       b.get<int32_t>("share.coordinator.state.topic.num.partitions");
   c.share_coordinator_state_topic_replication_factor =

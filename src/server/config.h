@@ -145,6 +145,7 @@ struct broker_config {
   int32_t group_share_delivery_count_limit = 5;
   int32_t group_share_partition_max_record_locks = 2000;
   int32_t group_share_max_share_sessions = 2000;
+  int32_t telemetry_max_bytes = 1048576;
   int32_t share_coordinator_state_topic_num_partitions = 50;
   int16_t share_coordinator_state_topic_replication_factor = 3;
   int32_t share_coordinator_state_topic_min_isr = 2;

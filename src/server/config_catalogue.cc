@@ -572,6 +572,13 @@ std::vector<config_key> build_catalogue() {
               "get SHARE_SESSION_LIMIT_REACHED.",
        .valid = at_least(1)});
 
+  add({.name = "telemetry.max.bytes",
+       .type = t::int_,
+       .default_value = "1048576",
+       .doc = "The largest PushTelemetry metrics payload a client may send (KIP-714), compressed "
+              "as sent and again once decompressed; larger pushes get TELEMETRY_TOO_LARGE.",
+       .valid = at_least(1)});
+
   add({.name = "share.coordinator.state.topic.num.partitions",
        .type = t::int_,
        .default_value = "50",

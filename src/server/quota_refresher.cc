@@ -31,9 +31,11 @@ void apply_ip_rates(const std::map<std::string, cluster::config_map>& configs,
 
 }  // namespace
 
-quota_refresher::quota_refresher(cluster::metadata_store& store, quota::client_quotas& quotas,
-                                 net::connection_quotas& connections)
-    : store_(store), quotas_(quotas), connections_(connections) {
+quota_refresher::quota_refresher(
+    cluster::metadata_store& store, quota::client_quotas& quotas,
+    net::connection_quotas& connections,
+    std::function<void(const std::map<std::string, cluster::config_map>&)> also)
+    : store_(store), quotas_(quotas), connections_(connections), also_(std::move(also)) {
   refresh();
   thread_ = std::thread([this] { run(); });
 }
@@ -65,6 +67,7 @@ void quota_refresher::refresh() {
   }
   quotas_.update(*configs);
   apply_ip_rates(*configs, connections_);
+  if (also_) also_(*configs);
   // One line per change, naming each entity's quotas (tests and operators wait on it).
   std::string text;
   for (const auto& [entity, values] : *configs) {

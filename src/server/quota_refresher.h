@@ -10,6 +10,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,9 +24,12 @@ namespace sluice::server {
 
 class quota_refresher {
  public:
-  // Reads the stored quotas once before returning, then follows changes.
-  quota_refresher(cluster::metadata_store& store, quota::client_quotas& quotas,
-                  net::connection_quotas& connections);
+  // Reads the stored quotas once before returning, then follows changes. `also` gets every
+  // entity read, each time (the KIP-714 subscriptions are client configs too).
+  quota_refresher(
+      cluster::metadata_store& store, quota::client_quotas& quotas,
+      net::connection_quotas& connections,
+      std::function<void(const std::map<std::string, cluster::config_map>&)> also = nullptr);
   ~quota_refresher();  // stop()
   quota_refresher(const quota_refresher&) = delete;
   quota_refresher& operator=(const quota_refresher&) = delete;
@@ -39,6 +44,7 @@ class quota_refresher {
   cluster::metadata_store& store_;
   quota::client_quotas& quotas_;
   net::connection_quotas& connections_;
+  std::function<void(const std::map<std::string, cluster::config_map>&)> also_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool dirty_ = false;

@@ -27,11 +27,23 @@ KAFKA_39 = SCHEMAS / "kafka-3.9" / "messages"
 # --- a schema-driven codec: minimal requests, complete decoding of responses ---------------------
 
 
+def renamed_in_44(spec):
+    """4.4's file for the same API when it was renamed (ListClientMetricsResources became
+    ListConfigResources): matched by type and api key, as the codec generator matches them."""
+    for path in (SCHEMAS / "kafka-4.4" / "messages").glob("*.json"):
+        other = load_json(path)
+        if (other.get("type"), other.get("apiKey")) == (spec.get("type"), spec.get("apiKey")):
+            return path
+    return None
+
+
 def load_schema(name):
     """The message as the codec generator sees it: Kafka 3.9's schema merged with 4.4's."""
     spec = None
     for generation in ("kafka-3.9", "kafka-4.4"):
         path = SCHEMAS / generation / "messages" / f"{name}.json"
+        if not path.exists() and spec is not None:
+            path = renamed_in_44(spec) or path
         if not path.exists():
             continue
         if spec is None:
