@@ -16,6 +16,7 @@ namespace sluice::cli {
 
 rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std::string& name) {
   if (type == "topics") return RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
+  if (type == "client-metrics") return static_cast<rd_kafka_ConfigSource_t>(7);
   return name.empty() ? RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG
                       : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG;
 }
@@ -25,6 +26,8 @@ namespace {
 constexpr int8_t broker_logger_resource = 8;  // Kafka's ConfigResource.Type.BROKER_LOGGER
 
 constexpr int8_t broker_resource = 4;
+
+constexpr int8_t client_metrics_resource = 16;  // Kafka's ConfigResource.Type.CLIENT_METRICS
 
 // DescribeConfigs over the raw client, with synonyms: for what librdkafka 2.0.2 cannot ask (it
 // has no BROKER_LOGGER resource type, and crashes on a BROKER resource named "", the cluster-wide
@@ -77,6 +80,14 @@ result<std::vector<config_entry>> raw_describe(kafka_client& c, int8_t resource,
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
                                                  const std::string& name, bool all, deadline d) {
   if (type == "broker-loggers") return raw_describe(c, broker_logger_resource, name, d);
+  if (type == "client-metrics") {
+    auto all_entries = raw_describe(c, client_metrics_resource, name, d);
+    if (!all_entries || all) return all_entries;
+    std::erase_if(*all_entries, [&](const config_entry& e) {
+      return e.source != dynamic_config_source(type, name);
+    });
+    return all_entries;
+  }
   // The cluster-wide defaults: only the broker's answer for "" tells a default apart from a
   // broker's own value for the same key.
   if (type == "brokers" && name.empty()) return raw_describe(c, broker_resource, name, d);
@@ -148,6 +159,7 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
   if (type == "topics") {
     if (auto r = incremental_alter(c, 2, name, add, remove, d)) return std::move(*r);
   }
+  if (type == "client-metrics") return alter_client_metrics(c, name, add, remove, d);
   if (type == "broker-loggers") {
     if (auto r = incremental_alter(c, broker_logger_resource, name, add, remove, d))
       return std::move(*r);
@@ -186,8 +198,6 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
   }
   return ok_v;
 }
-
-constexpr int8_t client_metrics_resource = 16;  // Kafka's ConfigResource.Type.CLIENT_METRICS
 
 result<std::vector<config_entry>> client_metrics_configs(kafka_client& c, const std::string& name,
                                                          deadline d) {

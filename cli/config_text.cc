@@ -63,6 +63,8 @@ std::string_view config_source_name(rd_kafka_ConfigSource_t source) {
     case RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG:
       return "DEFAULT_CONFIG";
     default:
+      // Kafka's DYNAMIC_CLIENT_METRICS_CONFIG (7), which librdkafka 2.0.2 does not name.
+      if (static_cast<int>(source) == 7) return "DYNAMIC_CLIENT_METRICS_CONFIG";
       return "UNKNOWN";
   }
 }

@@ -51,9 +51,10 @@ void define(kafka_tool_parser& p, configs_options& o) {
   p.flag(o.describe, "--describe", "List configs for the given entity.");
   p.flag(o.entity_default, "--entity-default", "The default entity (brokers: every broker).");
   p.list(o.entity_name, "--entity-name", "String", "The entity's name (topic name, broker id).");
-  p.list(o.entity_type, "--entity-type", "String",
-         "The entity's type: topics, brokers, broker-loggers, users (quotas and SCRAM "
-         "credentials), clients, ips (connection_creation_rate).");
+  p.list(
+      o.entity_type, "--entity-type", "String",
+      "The entity's type: topics, brokers, broker-loggers, client-metrics, users (quotas and SCRAM "
+      "credentials), clients, ips (connection_creation_rate).");
   p.flag(o.force, "--force", "Suppress console prompts (accepted, no effect).");
   p.text(o.ip, "--ip", "String", "The IP address (same as --entity-type ips --entity-name).");
   p.flag(o.ip_defaults, "--ip-defaults",
@@ -86,6 +87,10 @@ int describe(kafka_client& c, const configs_options& o, const std::string& type,
     if (!md) return failed(md.message());
     if (type == "topics") {
       for (const topic_info& t : md->topics) entities.push_back(t.name);
+    } else if (type == "client-metrics") {
+      auto listed = list_client_metrics(c, d);
+      if (!listed) return failed(listed.message());
+      entities = std::move(*listed);
     } else {
       for (const broker_info& b : md->brokers) entities.push_back(std::to_string(b.id));
       if (type == "brokers") entities.push_back("");
@@ -334,12 +339,17 @@ int kafka_configs_main(const args_t& args) {
     if (!(o.describe && one_user && !p.has("--zookeeper"))) return client_quotas(p, o);
     if (int rc = client_quotas(p, o); rc != 0) return rc;
   }
-  if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users") {
+  if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users" &&
+      type != "client-metrics") {
     return failed(fmt::format(
         "Invalid entity type {}, the entity type must be one of topics, clients, users, brokers, "
-        "ips, broker-loggers with the --bootstrap-server argument",
+        "ips, broker-loggers, client-metrics with the --bootstrap-server argument",
         type));
   }
+  if (type == "client-metrics" && p.has("--zookeeper"))
+    return failed("--entity-type client-metrics is only supported with --bootstrap-server");
+  if (type == "client-metrics" && is_default)
+    return failed("Default entity name is not allowed for client-metrics");
   if (p.has("--bootstrap-server") && p.has("--zookeeper")) {
     return failed("Only one of --bootstrap-server or --zookeeper must be specified");
   }

@@ -75,3 +75,28 @@ def test_subscribed_java_clients_push_their_metrics_to_the_broker(broker):
     assert tool(broker, "--list").stdout == "\n"
     out = tool(broker, "--describe", "--name", "consumers")
     assert "The client metric resource consumers doesn't exist" in out.stdout, out
+
+
+def test_kafka_configs_manages_client_metrics_resources(broker):
+    def configs(*args):
+        return subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server",
+                               broker.bootstrap, "--entity-type", "client-metrics", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    out = configs("--entity-name", "sub", "--alter", "--add-config",
+                  "metrics=[org.apache.kafka.consumer.,org.apache.kafka.producer.],interval.ms=2000")
+    assert out.returncode == 0 and out.stdout == "Completed updating config for client-metric sub.\n", out
+    out = configs("--entity-name", "sub", "--describe")
+    assert out.stdout.splitlines() == [
+        "Dynamic configs for client-metric sub are:",
+        "  interval.ms=2000 sensitive=false synonyms={DYNAMIC_CLIENT_METRICS_CONFIG:interval.ms=2000}",
+        "  metrics=org.apache.kafka.consumer.,org.apache.kafka.producer. sensitive=false "
+        "synonyms={DYNAMIC_CLIENT_METRICS_CONFIG:metrics=org.apache.kafka.consumer.,"
+        "org.apache.kafka.producer.}",
+    ], out
+    out = configs("--entity-name", "sub", "--alter", "--delete-config", "interval.ms")
+    assert out.returncode == 0, out
+    assert "interval.ms" not in configs("--describe").stdout
+    assert tool(broker, "--list").stdout == "sub\n"
+    out = configs("--entity-name", "sub", "--alter", "--add-config", "colour=blue")
+    assert out.returncode == 1 and "Unknown client metrics configuration: colour" in out.stderr, out
