@@ -28,6 +28,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-share-groups", kafka_share_groups_main},
       {"kafka-features", kafka_features_main},
       {"kafka-client-metrics", kafka_client_metrics_main},
+      {"kafka-replica-verification", kafka_replica_verification_main},
       {"kafka-console-share-consumer", kafka_console_share_consumer_main},
   };
   return tools;

@@ -45,6 +45,7 @@ int kafka_streams_application_reset_main(const args_t& args);
 int kafka_share_groups_main(const args_t& args);
 int kafka_features_main(const args_t& args);
 int kafka_client_metrics_main(const args_t& args);
+int kafka_replica_verification_main(const args_t& args);
 int kafka_console_share_consumer_main(const args_t& args);
 
 // The modern CLI: `sluice <command> ...`.

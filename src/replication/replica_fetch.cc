@@ -5,6 +5,9 @@
 // by appends and high-watermark moves through the delayed-operation queue — until enough arrive
 // or max_wait_ms passes, then reads again.
 //
+// A debugging consumer (replica_id -2, Kafka's DEBUGGING_CONSUMER_ID) is served by followers too,
+// to their high watermark: kafka-replica-verification.sh compares every replica's records so.
+//
 // A follower's fetch (replica_id >= 0) is also its acknowledgement: on arrival the leader records
 // the fetch offset as the follower's log end (maybe advancing the high watermark and expanding the
 // ISR), unless the follower's last fetched epoch shows its log diverged (Fetch v12): then it gets
@@ -41,7 +44,7 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
                                                                : errc::unknown_leader_epoch;
       continue;
     }
-    if (!p->is_leader()) {
+    if (!p->is_leader() && st.params.replica_id != debugging_replica_id) {
       out.error = errc::not_leader;
       continue;
     }
@@ -79,8 +82,8 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
       out.records = protocol::records::file(read->region);
       // The records stay bytes on their way to the socket; only the small .txnindex is read.
       if (st.params.read_committed && st.params.replica_id < 0) {
-        for (const auto& a : p->log().aborted_transactions(req.fetch_offset,
-                                                           std::min(read->end_offset, bound)))
+        for (const auto& a :
+             p->log().aborted_transactions(req.fetch_offset, std::min(read->end_offset, bound)))
           out.aborted.push_back({a.producer_id, a.first_offset});
       }
     }

@@ -101,8 +101,12 @@ struct fetch_partition_request {
   int64_t log_start_offset = -1;  // followers report theirs
 };
 
+// Kafka's DEBUGGING_CONSUMER_ID: a consumer any replica serves, to its high watermark
+// (kafka-replica-verification.sh reads every replica with it).
+inline constexpr int32_t debugging_replica_id = -2;
+
 struct fetch_request_params {
-  int32_t replica_id = -1;  // -1: a consumer
+  int32_t replica_id = -1;  // -1: a consumer; -2: debugging_replica_id; >= 0: a follower
   int32_t max_wait_ms = 0;
   int32_t min_bytes = 0;
   int32_t max_bytes = 0x7fffffff;
