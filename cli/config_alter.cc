@@ -17,6 +17,7 @@ namespace sluice::cli {
 rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std::string& name) {
   if (type == "topics") return RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
   if (type == "client-metrics") return static_cast<rd_kafka_ConfigSource_t>(7);
+  if (type == "groups") return static_cast<rd_kafka_ConfigSource_t>(8);
   return name.empty() ? RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG
                       : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG;
 }
@@ -28,6 +29,7 @@ constexpr int8_t broker_logger_resource = 8;  // Kafka's ConfigResource.Type.BRO
 constexpr int8_t broker_resource = 4;
 
 constexpr int8_t client_metrics_resource = 16;  // Kafka's ConfigResource.Type.CLIENT_METRICS
+constexpr int8_t group_resource = 32;           // Kafka's ConfigResource.Type.GROUP
 
 // DescribeConfigs over the raw client, with synonyms: for what librdkafka 2.0.2 cannot ask (it
 // has no BROKER_LOGGER resource type, and crashes on a BROKER resource named "", the cluster-wide
@@ -80,8 +82,9 @@ result<std::vector<config_entry>> raw_describe(kafka_client& c, int8_t resource,
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,
                                                  const std::string& name, bool all, deadline d) {
   if (type == "broker-loggers") return raw_describe(c, broker_logger_resource, name, d);
-  if (type == "client-metrics") {
-    auto all_entries = raw_describe(c, client_metrics_resource, name, d);
+  if (type == "client-metrics" || type == "groups") {
+    auto all_entries =
+        raw_describe(c, type == "groups" ? group_resource : client_metrics_resource, name, d);
     if (!all_entries || all) return all_entries;
     std::erase_if(*all_entries, [&](const config_entry& e) {
       return e.source != dynamic_config_source(type, name);
@@ -160,6 +163,10 @@ result<void> alter_entity_configs(kafka_client& c, const std::string& type, cons
     if (auto r = incremental_alter(c, 2, name, add, remove, d)) return std::move(*r);
   }
   if (type == "client-metrics") return alter_client_metrics(c, name, add, remove, d);
+  if (type == "groups") {
+    if (auto r = incremental_alter(c, group_resource, name, add, remove, d)) return std::move(*r);
+    return fail(errc::unsupported, "the broker does not support IncrementalAlterConfigs");
+  }
   if (type == "broker-loggers") {
     if (auto r = incremental_alter(c, broker_logger_resource, name, add, remove, d))
       return std::move(*r);
@@ -213,14 +220,19 @@ result<void> alter_client_metrics(kafka_client& c, const std::string& name,
 }
 
 result<std::vector<std::string>> list_client_metrics(kafka_client& c, deadline d) {
+  return list_config_resources(c, client_metrics_resource, d);
+}
+
+result<std::vector<std::string>> list_config_resources(kafka_client& c, int8_t type, deadline d) {
   auto conn = raw_connection::open_any(c.brokers(), c.properties(), d);
   if (!conn) return std::move(conn).error();
   using protocol::list_config_resources_request;
   using protocol::list_config_resources_response;
-  auto version = conn->pick_version(list_config_resources_request::api_key, 0, 1);
-  if (!version) return fail(errc::unsupported, "the broker does not list client metrics resources");
+  auto version = conn->pick_version(list_config_resources_request::api_key,
+                                    type == client_metrics_resource ? 0 : 1, 1);
+  if (!version) return fail(errc::unsupported, "the broker does not list config resources");
   list_config_resources_request req;
-  if (*version >= 1) req.resource_types = {client_metrics_resource};
+  if (*version >= 1) req.resource_types = {type};
   auto resp =
       conn->call<list_config_resources_request, list_config_resources_response>(req, *version, d);
   if (!resp) return std::move(resp).error();

@@ -33,5 +33,8 @@ result<void> alter_client_metrics(kafka_client& c, const std::string& name,
                                   const std::vector<std::pair<std::string, std::string>>& add,
                                   const std::vector<std::string>& remove, deadline d);
 result<std::vector<std::string>> list_client_metrics(kafka_client& c, deadline d);
+// The names of the resources of ConfigResource type `type` (ListConfigResources v1; v0 only
+// lists client metrics).
+result<std::vector<std::string>> list_config_resources(kafka_client& c, int8_t type, deadline d);
 
 }  // namespace sluice::cli

@@ -65,6 +65,7 @@ std::string_view config_source_name(rd_kafka_ConfigSource_t source) {
     default:
       // Kafka's DYNAMIC_CLIENT_METRICS_CONFIG (7), which librdkafka 2.0.2 does not name.
       if (static_cast<int>(source) == 7) return "DYNAMIC_CLIENT_METRICS_CONFIG";
+      if (static_cast<int>(source) == 8) return "DYNAMIC_GROUP_CONFIG";
       return "UNKNOWN";
   }
 }

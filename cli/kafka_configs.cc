@@ -87,8 +87,8 @@ int describe(kafka_client& c, const configs_options& o, const std::string& type,
     if (!md) return failed(md.message());
     if (type == "topics") {
       for (const topic_info& t : md->topics) entities.push_back(t.name);
-    } else if (type == "client-metrics") {
-      auto listed = list_client_metrics(c, d);
+    } else if (type == "client-metrics" || type == "groups") {
+      auto listed = type == "groups" ? list_config_resources(c, 32, d) : list_client_metrics(c, d);
       if (!listed) return failed(listed.message());
       entities = std::move(*listed);
     } else {
@@ -340,16 +340,16 @@ int kafka_configs_main(const args_t& args) {
     if (int rc = client_quotas(p, o); rc != 0) return rc;
   }
   if (type != "topics" && type != "brokers" && type != "broker-loggers" && type != "users" &&
-      type != "client-metrics") {
+      type != "client-metrics" && type != "groups") {
     return failed(fmt::format(
         "Invalid entity type {}, the entity type must be one of topics, clients, users, brokers, "
-        "ips, broker-loggers, client-metrics with the --bootstrap-server argument",
+        "ips, broker-loggers, client-metrics, groups with the --bootstrap-server argument",
         type));
   }
-  if (type == "client-metrics" && p.has("--zookeeper"))
-    return failed("--entity-type client-metrics is only supported with --bootstrap-server");
-  if (type == "client-metrics" && is_default)
-    return failed("Default entity name is not allowed for client-metrics");
+  if ((type == "client-metrics" || type == "groups") && p.has("--zookeeper"))
+    return failed("--entity-type " + type + " is only supported with --bootstrap-server");
+  if ((type == "client-metrics" || type == "groups") && is_default)
+    return failed("Default entity name is not allowed for " + type);
   if (p.has("--bootstrap-server") && p.has("--zookeeper")) {
     return failed("Only one of --bootstrap-server or --zookeeper must be specified");
   }

@@ -447,6 +447,7 @@ result<std::map<std::string, config_map>> zk_metadata_store::client_configs() co
   if (auto r = read_under("clients"); !r) return std::move(r).error();
   if (auto r = read_under("ips"); !r) return std::move(r).error();
   if (auto r = read_under("client-metrics"); !r) return std::move(r).error();  // KIP-714
+  if (auto r = read_under("groups"); !r) return std::move(r).error();          // group configs
   return out;
 }
 

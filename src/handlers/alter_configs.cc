@@ -48,6 +48,12 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
       return change_client_metrics_configs(ctx.services, resource.resource_name,
                                            replace_with(std::move(configs)), validate_only);
     }
+    case config_resource::group: {
+      cluster::config_map configs;
+      for (const auto& c : resource.configs) configs[c.name] = *c.value;
+      return change_group_configs(ctx.services, resource.resource_name,
+                                  replace_with(std::move(configs)), validate_only);
+    }
     default:
       return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));
   }

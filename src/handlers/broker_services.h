@@ -20,6 +20,10 @@ class group_coordinator;
 namespace sluice::transaction {
 class txn_coordinator;
 }
+namespace sluice::coordinator {
+class group_configs;
+}  // namespace sluice::coordinator
+
 namespace sluice::telemetry {
 class client_telemetry;
 }  // namespace sluice::telemetry
@@ -56,6 +60,7 @@ struct config_entry {
     static_broker = 4,
     default_config = 5,
     client_metrics = 7,  // CLIENT_METRICS_CONFIG (KIP-714)
+    group = 8,           // GROUP_CONFIG (KIP-848 / KIP-932 group configs)
   };
   enum class type : int8_t {
     unknown = 0,
@@ -153,6 +158,8 @@ struct broker_services {
   // KIP-714 client metrics: subscriptions, client instances and their pushed values; null: the
   // telemetry APIs are not served.
   telemetry::client_telemetry* telemetry = nullptr;
+  // Every group's own configs (ConfigResource GROUP); null: group configs are refused.
+  coordinator::group_configs* group_configs = nullptr;
 };
 
 }  // namespace sluice::handlers

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 
+#include "coordinator/group_configs.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
 #include "telemetry/client_telemetry.h"
@@ -154,6 +155,60 @@ resource_error change_client_metrics_configs(broker_services& services, const st
   return {};
 }
 
+resource_error change_group_configs(broker_services& services, const std::string& group,
+                                    const config_edit& edit, bool validate_only) {
+  if (group.empty()) return invalid_request("Group name must not be empty");
+  if (services.group_configs == nullptr)
+    return invalid_request("Group configs are not supported by this broker.");
+  auto check = [](const cluster::config_map& configs) -> std::optional<resource_error> {
+    if (auto refused = coordinator::validate_group_config(configs))
+      return resource_error{refused->code, refused->message};
+    return std::nullopt;
+  };
+  auto outcome = run_change(edit, check, services.group_configs->of(group), validate_only,
+                            [&](const cluster::metadata_store::config_edit& e) {
+                              return services.metadata.update_client_configs(
+                                  coordinator::group_entity(group), e);
+                            });
+  if (auto* refused = std::get_if<resource_error>(&outcome)) return *refused;
+  if (!validate_only) {
+    if (auto all = services.metadata.client_configs()) services.group_configs->set_all(*all);
+    spdlog::info("Updated configs of group {}: {}", group,
+                 describe(std::get<cluster::config_map>(outcome), services.configs));
+  }
+  return {};
+}
+
+std::vector<config_entry> group_config_entries(const broker_services& services,
+                                               const cluster::config_map& stored) {
+  const auto broker = services.configs.broker_configs();
+  std::vector<config_entry> out;
+  for (const auto& k : coordinator::group_config_keys()) {
+    config_entry e;
+    e.name = k.name;
+    e.read_only = false;
+    e.documentation = k.doc;
+    e.value_type = k.type == coordinator::group_config_key::kind::int_ ? config_entry::type::int_
+                   : k.type == coordinator::group_config_key::kind::boolean
+                       ? config_entry::type::boolean
+                       : config_entry::type::string;
+    std::optional<std::string> fallback = k.fallback;
+    if (k.broker_key != nullptr)
+      for (const auto& b : broker)
+        if (b.name == k.broker_key) fallback = b.value;
+    if (auto it = stored.find(k.name); it != stored.end()) {
+      e.value = it->second;
+      e.from = config_entry::source::group;
+      e.synonyms.push_back({k.name, it->second, config_entry::source::group});
+    } else {
+      e.value = fallback;
+      e.from = config_entry::source::default_config;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::vector<config_entry> client_metrics_entries(const cluster::config_map& stored) {
   struct key {
     const char* name;
@@ -270,6 +325,9 @@ std::optional<resource_error> config_access_refused(const access& acl, int8_t ty
     case config_resource::topic:
       if (acl.allows_topic(op, name)) return std::nullopt;
       return resource_error{protocol::error_code::topic_authorization_failed, std::nullopt};
+    case config_resource::group:
+      if (acl.allows_group(op, name)) return std::nullopt;
+      return resource_error{protocol::error_code::group_authorization_failed, std::nullopt};
     case config_resource::broker:
     case config_resource::broker_logger:
     case config_resource::client_metrics:

@@ -78,6 +78,15 @@ resource_error change_client_metrics_configs(broker_services& services, const st
 // value (source CLIENT_METRICS_CONFIG), else the default.
 std::vector<config_entry> client_metrics_entries(const cluster::config_map& stored);
 
+// Changes GROUP resource `group`'s configs the same way (coordinator/group_configs.h), kept with
+// the client configs ("groups/<group>").
+resource_error change_group_configs(broker_services& services, const std::string& group,
+                                    const config_edit& edit, bool validate_only);
+// A GROUP resource's keys as DescribeConfigs reports them: the stored value (source
+// GROUP_CONFIG), else the default — the broker's group.* setting where there is one.
+std::vector<config_entry> group_config_entries(const broker_services& services,
+                                               const cluster::config_map& stored);
+
 // An edit that replaces the whole set (AlterConfigs).
 config_edit replace_with(cluster::config_map configs);
 

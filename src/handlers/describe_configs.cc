@@ -5,11 +5,11 @@
 //   BROKER (4): this broker's id → every broker config with its source; "" → the cluster-wide
 //     dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG) only; another id → INVALID_REQUEST.
 //   BROKER_LOGGER (8): this broker's id → the root log level, as Kafka lists its loggers.
-//   CLIENT_METRICS (16): no subscriptions exist, so a named one has no configs.
-//   GROUP (32): group configs (KIP-848) are not supported → INVALID_REQUEST.
+//   CLIENT_METRICS (16): a KIP-714 subscription's three keys, set or default (as Kafka 4.1+).
+//   GROUP (32): a group's configs (Kafka 4.x), set or default (coordinator/group_configs.h).
 // An unknown resource type fails every resource with INVALID_REQUEST, as in Kafka. Each resource
-// needs DESCRIBE_CONFIGS (topic: on it; broker and broker logger: on the cluster), else
-// TOPIC_/CLUSTER_AUTHORIZATION_FAILED. Fields follow
+// needs DESCRIBE_CONFIGS (topic: on it; group: on it; the others: on the cluster), else
+// TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED. Fields follow
 // the version: config_source and synonyms (when asked for) from v1, config_type and
 // documentation (when asked for) from v3.
 #include <fmt/format.h>
@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "cluster/topic_name.h"
+#include "coordinator/group_configs.h"
 #include "handlers/broker_services.h"
 #include "handlers/config_resources.h"
 #include "handlers/error_mapping.h"
@@ -128,7 +129,10 @@ std::variant<std::vector<config_entry>, resource_error> describe(
       if (services.telemetry == nullptr) return std::vector<config_entry>{};
       return client_metrics_entries(services.telemetry->subscription_configs(name));
     case config_resource::group:
-      return invalid_request("Group configs are not supported by this broker.");
+      if (name.empty()) return invalid_request("Group name must not be empty");
+      if (services.group_configs == nullptr)
+        return invalid_request("Group configs are not supported by this broker.");
+      return group_config_entries(services, services.group_configs->of(name));
   }
   return invalid_request(fmt::format("Unsupported resource type: {}", resource.resource_type));
 }

@@ -5,8 +5,9 @@
 // and stored, and the replica manager applies it to the live partitions (retention, segment
 // size, cleanup policy...). A BROKER resource (this broker's id, or "" for the cluster-wide
 // default) changes the dynamic broker configs the same way (see dynamic_broker_config.h).
-// BROKER_LOGGER changes the root log level at runtime (KIP-412). validate_only checks without
-// storing. CLIENT_METRICS and GROUP are refused; unknown types are INVALID_REQUEST. A resource
+// BROKER_LOGGER changes the root log level at runtime (KIP-412). CLIENT_METRICS (KIP-714
+// subscriptions) and GROUP (Kafka 4.x group configs) are stored with the client configs.
+// validate_only checks without storing; unknown types are INVALID_REQUEST. A resource
 // given twice fails both times. Each resource needs ALTER_CONFIGS (topic: on it; broker and
 // broker logger: on the cluster), as in Kafka.
 #include <fmt/format.h>
@@ -172,9 +173,12 @@ resource_error alter(request_context& ctx, const resource_t& resource, bool vali
       return change_client_metrics_configs(ctx.services, resource.resource_name, edit,
                                            validate_only);
     }
-    case config_resource::group:
-      return invalid_request(
-          fmt::format("Resource type {} is not supported by this broker.", resource.resource_type));
+    case config_resource::group: {
+      auto edit = [&](const cluster::config_map& current) {
+        return apply(current, group_config_entries(ctx.services, current), "group", resource);
+      };
+      return change_group_configs(ctx.services, resource.resource_name, edit, validate_only);
+    }
   }
   return invalid_request(fmt::format("Unknown resource type {}", resource.resource_type));
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 
+#include "coordinator/group_configs.h"
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/error_mapping.h"
@@ -245,6 +246,12 @@ void persist_acknowledged(share::share_partition_manager& shares, const std::str
   }
 }
 
+// The group's share.auto.offset.reset (group_configs.h), Kafka's default latest without one.
+std::string share_auto_offset_reset(const broker_services& services, const std::string& group) {
+  if (services.group_configs == nullptr) return "latest";
+  return services.group_configs->value(group, "share.auto.offset.reset").value_or("latest");
+}
+
 }  // namespace
 
 void handle_share_fetch(request_context& ctx, protocol::reader& body, responder reply) {
@@ -372,8 +379,16 @@ void handle_share_fetch(request_context& ctx, protocol::reader& body, responder 
     const share::share_partition_key key{group, p.topic_id, p.partition};
     shares->load(
         key, f.current_leader_epoch,
-        [replicas = &ctx.services.replicas, topic = f.topic, partition = p.partition] {
-          // share.auto.offset.reset=latest, Kafka's default: delivery starts at the end.
+        [replicas = &ctx.services.replicas, topic = f.topic, partition = p.partition,
+         reset = share_auto_offset_reset(ctx.services, group)] {
+          // share.auto.offset.reset (the group's config; latest, Kafka's default, starts delivery
+          // at the end). A time with no record at or after it starts at the end too, as Kafka.
+          const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+          const int64_t timestamp = coordinator::share_reset_timestamp(reset, now);
+          auto found = replicas->list_offset(topic, partition, timestamp, false, -1);
+          if (found && found.value().offset >= 0) return found.value().offset;
           auto latest = replicas->list_offset(topic, partition, -1, false, -1);
           return latest ? latest.value().offset : 0;
         },

@@ -6,6 +6,7 @@
 // configs (/config/client-metrics/<name> in ZooKeeper).
 #include <chrono>
 
+#include "coordinator/group_configs.h"
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
 #include "handlers/config_resources.h"
@@ -74,8 +75,8 @@ void handle_push_telemetry(request_context& ctx, protocol::reader& body, respond
 }
 
 // v0: the client-metrics resources; v1: the resources of the types asked for (none: every type
-// this broker lists) — groups (none have configs here), client metrics, broker loggers and
-// brokers (this broker), topics, in Kafka's order.
+// this broker lists) — groups with configs, client metrics, broker loggers and brokers (this
+// broker), topics, in Kafka's order.
 void handle_list_config_resources(request_context& ctx, protocol::reader& body, responder reply) {
   protocol::list_config_resources_request request;
   if (auto r = request.decode(body, ctx.api_version()); !r) return reply.close();
@@ -102,6 +103,9 @@ void handle_list_config_resources(request_context& ctx, protocol::reader& body, 
     out.resource_name = std::move(name);
     out.resource_type = static_cast<int8_t>(t);
   };
+  if (wanted(config_resource::group) && ctx.services.group_configs != nullptr)
+    for (auto& name : ctx.services.group_configs->groups())
+      add(std::move(name), config_resource::group);
   if (wanted(config_resource::client_metrics) && ctx.services.telemetry != nullptr)
     for (auto& name : ctx.services.telemetry->subscription_names())
       add(std::move(name), config_resource::client_metrics);

@@ -11,6 +11,7 @@
 #include "cluster/topic_name.h"
 #include "cluster/zk_metadata_store.h"
 #include "cluster/zk_session.h"
+#include "coordinator/group_configs.h"
 #include "coordinator/group_coordinator.h"
 #include "handlers/broker_services.h"
 #include "handlers/dispatcher.h"
@@ -54,7 +55,8 @@ std::string join(const std::vector<std::string>& items) {
 
 broker::broker(server_config config)
     : config_(std::move(config)),
-      dynamic_config_(std::make_unique<dynamic_broker_config>(config_)) {}
+      dynamic_config_(std::make_unique<dynamic_broker_config>(config_)),
+      group_configs_(std::make_unique<coordinator::group_configs>()) {}
 
 broker::~broker() {
   stop(std::chrono::milliseconds(0));
@@ -174,10 +176,13 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
       "that match them: the latest value of each gauge, the running total of each delta sum.",
       metrics::metric_type::gauge, telemetry::client_telemetry::label_names(),
       [t = telemetry_.get()](metrics::sample_sink& sink) { t->collect(sink); });
+  // Group configs (KIP-848/932) are client configs too.
   quota_refresher_ = std::make_unique<quota_refresher>(
       *metadata_, *client_quotas_, *connection_quotas_,
-      [t = telemetry_.get()](const std::map<std::string, cluster::config_map>& configs) {
+      [t = telemetry_.get(),
+       g = group_configs_.get()](const std::map<std::string, cluster::config_map>& configs) {
         t->set_subscriptions(configs);
+        g->set_all(configs);
       });
   metadata_->watch([r = quota_refresher_.get()](const cluster::metadata_change& change) {
     if (change.what == cluster::metadata_change::kind::client_configs_changed) r->changed();
@@ -192,6 +197,7 @@ std::unique_ptr<net::request_dispatcher> broker::make_dispatcher() {
   services_->share_states = share_states_.get();
   services_->share_persister = share_persister_.get();
   services_->telemetry = telemetry_.get();
+  services_->group_configs = group_configs_.get();
   workers_ = std::make_unique<handlers::request_workers>(c.num_io_threads);
   return std::make_unique<handlers::dispatcher>(*services_, workers_.get());
 }
@@ -598,6 +604,15 @@ void broker::start_share_groups() {
   sc.delivery.delivery_count_limit = static_cast<int16_t>(c.group_share_delivery_count_limit);
   sc.delivery.max_record_locks = c.group_share_partition_max_record_locks;
   sc.max_share_sessions = c.group_share_max_share_sessions;
+  sc.delivery_for = [base = sc.delivery, g = group_configs_.get()](const std::string& group) {
+    share::delivery_config d = base;
+    if (auto v = g->int_value(group, "share.record.lock.duration.ms"))
+      d.record_lock_duration_ms = *v;
+    if (auto v = g->int_value(group, "share.delivery.count.limit"))
+      d.delivery_count_limit = static_cast<int16_t>(std::min<int32_t>(*v, INT16_MAX));
+    if (auto v = g->int_value(group, "share.partition.max.record.locks")) d.max_record_locks = *v;
+    return d;
+  };
   shares_ = std::make_unique<share::share_partition_manager>(sc, share_persister_.get());
   replicas_->on_leadership_change(
       [s = shares_.get(), states = share_states_.get(), store = metadata_.get()](

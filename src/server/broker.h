@@ -65,6 +65,10 @@ namespace sluice::telemetry {
 class client_telemetry;
 }  // namespace sluice::telemetry
 
+namespace sluice::coordinator {
+class group_configs;
+}  // namespace sluice::coordinator
+
 namespace sluice::server {
 
 class broker {
@@ -124,6 +128,8 @@ class broker {
   std::unique_ptr<cluster::zk_session> zk_;  // cluster mode only
   // Declared before metadata_ so that they outlive its watchers.
   std::unique_ptr<quota::client_quotas> client_quotas_;
+  // Every group's configs (KIP-848/932); made first: the share partitions consult them.
+  std::unique_ptr<coordinator::group_configs> group_configs_;
   std::unique_ptr<telemetry::client_telemetry> telemetry_;  // KIP-714 client metrics
   metrics::collector_handle telemetry_metrics_;             // their values on /metrics
   std::unique_ptr<class quota_refresher> quota_refresher_;

@@ -131,7 +131,8 @@ void share_partition_manager::loaded(const share_partition_key& key,
     std::lock_guard lock(mutex_);
     auto it = partitions_.find(key);
     if (it == partitions_.end()) return;  // forgotten meanwhile; its waiters were answered
-    it->second.partition.emplace(state, config_.delivery);
+    it->second.partition.emplace(
+        state, config_.delivery_for ? config_.delivery_for(key.group) : config_.delivery);
   }
   if (!fresh || persister_ == nullptr) return finish_load(key, std::nullopt);
   // The start is kept before anything is delivered from it, so a restart cannot move it on.

@@ -54,6 +54,9 @@ inline constexpr int32_t close_session_epoch = -1;
 struct manager_config {
   delivery_config delivery;
   int32_t max_share_sessions = 2000;  // group.share.max.share.sessions
+  // A group's own delivery settings (its group configs over `delivery`), taken when one of its
+  // share partitions is loaded; null: `delivery` for every group.
+  std::function<delivery_config(const std::string& group)> delivery_for;
 };
 
 using persist_done = unique_function<void(std::optional<protocol::error_code>)>;

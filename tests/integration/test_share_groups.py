@@ -372,3 +372,40 @@ def test_share_offsets_are_reset_and_deleted_while_the_group_is_empty(broker, tm
         assert not any(e["v"].startswith("a-") for e in third.events()), third.events()
     finally:
         third.stop()
+
+
+def group_configs_tool(broker, *args):
+    return subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server",
+                           broker.bootstrap, "--entity-type", "groups", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_group_config_starts_a_share_group_at_the_earliest_record(broker, tmp_path):
+    """Group configs (ConfigResource GROUP, Kafka 4.x): share.auto.offset.reset=earliest makes a
+    new share group deliver what was written before it existed."""
+    topic, group = "share-earliest", "share-earliest-group"
+    create_topic(broker, topic, 1)
+    send(producer(broker), topic, [f"old-{i}" for i in range(5)])
+    out = group_configs_tool(broker, "--entity-name", group, "--alter", "--add-config",
+                             "share.auto.offset.reset=earliest")
+    assert out.returncode == 0 and out.stdout == f"Completed updating config for group {group}.\n", out
+    out = group_configs_tool(broker, "--entity-name", group, "--describe")
+    assert out.stdout.splitlines() == [
+        f"Dynamic configs for group {group} are:",
+        "  share.auto.offset.reset=earliest sensitive=false "
+        "synonyms={DYNAMIC_GROUP_CONFIG:share.auto.offset.reset=earliest}"], out
+    out = group_configs_tool(broker, "--entity-name", group, "--describe", "--all")
+    assert "  share.delivery.count.limit=5 sensitive=false synonyms={}" in out.stdout, out
+    # Kafka's checks.
+    out = group_configs_tool(broker, "--entity-name", group, "--alter", "--add-config",
+                             "share.auto.offset.reset=sometimes")
+    assert out.returncode == 1 and "share.auto.offset.reset" in out.stderr, out
+    out = group_configs_tool(broker, "--entity-name", group, "--alter", "--add-config", "colour=1")
+    assert out.returncode == 1 and "Unknown group config name: colour" in out.stderr, out
+
+    member = Member(broker, tmp_path, "early", group, topic)
+    try:
+        wait_for(lambda: sorted(e["v"] for e in member.events()) ==
+                 [f"old-{i}" for i in range(5)], timeout=90, what="the five older records")
+    finally:
+        member.stop()
