@@ -42,7 +42,9 @@ enum class resource_type { topic, broker, broker_logger, group };
 struct config_entry {
   std::string name;
   std::optional<std::string> value;  // null for sensitive values
-  rd_kafka_ConfigSource_t source = RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG;
+  // Kafka's ConfigSource number (librdkafka's rd_kafka_ConfigSource_t shares them up to 5; Kafka's
+  // 7, CLIENT_METRICS_CONFIG, and 8, GROUP_CONFIG, are outside that enum).
+  int32_t source = RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG;
   bool is_default = false;
   bool read_only = false;
   bool sensitive = false;

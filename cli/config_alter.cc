@@ -14,10 +14,10 @@
 
 namespace sluice::cli {
 
-rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std::string& name) {
+int32_t dynamic_config_source(const std::string& type, const std::string& name) {
   if (type == "topics") return RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
-  if (type == "client-metrics") return static_cast<rd_kafka_ConfigSource_t>(7);
-  if (type == "groups") return static_cast<rd_kafka_ConfigSource_t>(8);
+  if (type == "client-metrics") return 7;  // CLIENT_METRICS_CONFIG
+  if (type == "groups") return 8;          // GROUP_CONFIG
   return name.empty() ? RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG
                       : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG;
 }
@@ -58,14 +58,14 @@ result<std::vector<config_entry>> raw_describe(kafka_client& c, int8_t resource,
       config_entry ce;
       ce.name = e.name;
       ce.value = e.value;
-      ce.source = static_cast<rd_kafka_ConfigSource_t>(e.config_source);
+      ce.source = e.config_source;
       ce.read_only = e.read_only;
       ce.sensitive = e.is_sensitive;
       for (const auto& s : e.synonyms) {
         config_entry synonym;
         synonym.name = s.name;
         synonym.value = s.value;
-        synonym.source = static_cast<rd_kafka_ConfigSource_t>(s.source);
+        synonym.source = s.source;
         ce.synonyms.push_back(std::move(synonym));
       }
       out.push_back(std::move(ce));

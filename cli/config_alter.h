@@ -13,7 +13,7 @@
 namespace sluice::cli {
 
 // The source a dynamic config of this entity has.
-rd_kafka_ConfigSource_t dynamic_config_source(const std::string& type, const std::string& name);
+int32_t dynamic_config_source(const std::string& type, const std::string& name);
 
 // The entity's configs: all of them, or only those set dynamically; sorted by name.
 result<std::vector<config_entry>> entity_configs(kafka_client& c, const std::string& type,

@@ -50,7 +50,7 @@ result<std::vector<std::pair<std::string, std::string>>> parse_add_config(std::s
   return out;
 }
 
-std::string_view config_source_name(rd_kafka_ConfigSource_t source) {
+std::string_view config_source_name(int32_t source) {
   switch (source) {
     case RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG:
       return "DYNAMIC_TOPIC_CONFIG";
@@ -62,10 +62,11 @@ std::string_view config_source_name(rd_kafka_ConfigSource_t source) {
       return "STATIC_BROKER_CONFIG";
     case RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG:
       return "DEFAULT_CONFIG";
+    case 7:
+      return "DYNAMIC_CLIENT_METRICS_CONFIG";
+    case 8:
+      return "DYNAMIC_GROUP_CONFIG";
     default:
-      // Kafka's DYNAMIC_CLIENT_METRICS_CONFIG (7), which librdkafka 2.0.2 does not name.
-      if (static_cast<int>(source) == 7) return "DYNAMIC_CLIENT_METRICS_CONFIG";
-      if (static_cast<int>(source) == 8) return "DYNAMIC_GROUP_CONFIG";
       return "UNKNOWN";
   }
 }

@@ -18,7 +18,7 @@ namespace sluice::cli {
 result<std::vector<std::pair<std::string, std::string>>> parse_add_config(std::string_view text);
 
 // Kafka's name of a config source (DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, ...).
-std::string_view config_source_name(rd_kafka_ConfigSource_t source);
+std::string_view config_source_name(int32_t source);
 
 // "  name=value sensitive=false synonyms={SOURCE:name=value, ...}"
 std::string format_config_entry(const config_entry& entry);
