@@ -334,6 +334,8 @@ struct controller::impl {
     t.name = name;
     t.id = assignment->topic_id;
     t.assignment = assignment->partitions;
+    t.adding = assignment->adding_replicas;
+    t.removing = assignment->removing_replicas;
     for (const auto& [p, replicas] : t.assignment) {
       auto s = zk.get(zk_layout::partition_state_path(name, p));
       if (!s && s.code() != zk_errc::no_node) out.failed = true;
@@ -515,28 +517,19 @@ struct controller::impl {
         auto r = zk.remove(zk_layout::delete_topic_path(name));
         (void)r;
       }
+      for (const auto& w : actions.assignment_writes) {
+        write_assignment(w);
+        if (epoch_lost) break;
+      }
+      if (epoch_lost) {
+        lost_epoch();
+        break;
+      }
       for (auto& request : actions.requests) channel.send(request.broker, std::move(request.body));
-      for (auto& [id, response] : actions.alter_partition_replies) {
-        auto it = alter_partition_waiters.find(id);
-        if (it == alter_partition_waiters.end()) continue;
-        auto done = std::move(it->second);
-        alter_partition_waiters.erase(it);
-        done(std::move(response));
-      }
-      for (auto& [id, response] : actions.shutdown_replies) {
-        auto it = shutdown_waiters.find(id);
-        if (it == shutdown_waiters.end()) continue;
-        auto done = std::move(it->second);
-        shutdown_waiters.erase(it);
-        done(std::move(response));
-      }
-      for (auto& [id, response] : actions.elect_leaders_replies) {
-        auto it = elect_waiters.find(id);
-        if (it == elect_waiters.end()) continue;
-        auto done = std::move(it->second);
-        elect_waiters.erase(it);
-        done(std::move(response));
-      }
+      deliver(alter_partition_waiters, actions.alter_partition_replies);
+      deliver(shutdown_waiters, actions.shutdown_replies);
+      deliver(elect_waiters, actions.elect_leaders_replies);
+      deliver(reassignment_waiters, actions.reassignment_replies);
       if (actions.state_writes.empty()) break;
       std::vector<state_write_result> results;
       for (const auto& w : actions.state_writes) {
@@ -544,11 +537,7 @@ struct controller::impl {
         if (epoch_lost) break;
       }
       if (epoch_lost) {
-        // Nothing was written under the stale epoch. Still holding /controller (a claim race),
-        // contending claims a new epoch; otherwise the /controller watch has the news.
-        epoch_lost = false;
-        resign("a newer controller holds " + std::string(zk_layout::controller_epoch));
-        post([this] { contend(); });
+        lost_epoch();
         break;
       }
       actions = state.writes_done(results);
@@ -561,27 +550,81 @@ struct controller::impl {
     fail_orphaned_waiters();
   }
 
+  // Nothing was written under the stale epoch. Still holding /controller (a claim race),
+  // contending claims a new epoch; otherwise the /controller watch has the news.
+  void lost_epoch() {
+    epoch_lost = false;
+    resign("a newer controller holds " + std::string(zk_layout::controller_epoch));
+    post([this] { contend(); });
+  }
+
+  // Sets the partitions' replica lists (and reassignment lists) in the topic znode: read, change,
+  // write conditionally on the version read (fenced), so partitions another broker added
+  // meanwhile (CreatePartitions) are kept — Kafka's controller overwrites the znode whole.
+  void write_assignment(const assignment_write& w) {
+    const std::string path = zk_layout::topic_path(w.topic);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      auto node = zk.get(path);
+      if (!node) {
+        if (node.code() != zk_errc::no_node) zk_failed = true;
+        return;  // the topic is gone
+      }
+      auto assignment = zk_layout::decode_topic_assignment(node->data);
+      if (!assignment) {
+        spdlog::warn("Controller: unreadable assignment of topic {}: {}", w.topic,
+                     assignment.message());
+        return;
+      }
+      for (const auto& [p, view] : w.partitions) {
+        assignment->partitions[p] = view.replicas;
+        assignment->adding_replicas.erase(p);
+        assignment->removing_replicas.erase(p);
+        if (!view.adding.empty()) assignment->adding_replicas[p] = view.adding;
+        if (!view.removing.empty()) assignment->removing_replicas[p] = view.removing;
+      }
+      auto set = fenced_write(
+          zk_op::set(path, zk_layout::encode_topic_assignment(*assignment), node->stat.version));
+      if (set || epoch_lost) return;
+      if (set.code() != zk_errc::bad_version) {
+        zk_failed = true;
+        return;
+      }
+    }
+    zk_failed = true;
+  }
+
+  template <class Response>
+  using waiter_map = std::map<uint64_t, unique_function<void(Response)>>;
+
+  template <class Response>
+  static void deliver(waiter_map<Response>& waiters,
+                      std::vector<std::pair<uint64_t, Response>>& replies) {
+    for (auto& [id, response] : replies) {
+      auto it = waiters.find(id);
+      if (it == waiters.end()) continue;
+      auto done = std::move(it->second);
+      waiters.erase(it);
+      done(std::move(response));
+    }
+  }
+
+  template <class Response>
+  static void fail_all(waiter_map<Response>& waiters) {
+    for (auto& [id, done] : waiters) {
+      Response r;
+      r.error_code = not_controller_code();
+      done(std::move(r));
+    }
+    waiters.clear();
+  }
+
   // Replies that the state machine will never send (it resigned meanwhile).
   void fail_orphaned_waiters() {
     if (active.load()) return;
-    for (auto& [id, done] : alter_partition_waiters) {
-      protocol::alter_partition_response r;
-      r.error_code = not_controller_code();
-      done(std::move(r));
-    }
-    alter_partition_waiters.clear();
-    for (auto& [id, done] : shutdown_waiters) {
-      protocol::controlled_shutdown_response r;
-      r.error_code = not_controller_code();
-      done(std::move(r));
-    }
-    shutdown_waiters.clear();
-    for (auto& [id, done] : elect_waiters) {
-      protocol::elect_leaders_response r;
-      r.error_code = not_controller_code();
-      done(std::move(r));
-    }
-    elect_waiters.clear();
+    fail_all(alter_partition_waiters);
+    fail_all(shutdown_waiters);
+    fail_all(elect_waiters);
+    fail_all(reassignment_waiters);
   }
 
   // What ZooKeeper callbacks hold: cleared (under its mutex) when the controller stops.
@@ -638,11 +681,10 @@ struct controller::impl {
   // Worker-thread only.
   std::set<std::string> watched_paths;
   uint64_t next_reply_id = 1;
-  std::map<uint64_t, unique_function<void(protocol::alter_partition_response)>>
-      alter_partition_waiters;
-  std::map<uint64_t, unique_function<void(protocol::controlled_shutdown_response)>>
-      shutdown_waiters;
-  std::map<uint64_t, unique_function<void(protocol::elect_leaders_response)>> elect_waiters;
+  waiter_map<protocol::alter_partition_response> alter_partition_waiters;
+  waiter_map<protocol::controlled_shutdown_response> shutdown_waiters;
+  waiter_map<protocol::elect_leaders_response> elect_waiters;
+  waiter_map<protocol::alter_partition_reassignments_response> reassignment_waiters;
 };
 
 controller::controller(controller_options options, zk_session& zk)
@@ -711,71 +753,76 @@ int32_t controller::epoch() const {
   return impl_->epoch.load();
 }
 
+// Runs `decide(reply id)` on the worker with `done` registered under that id in `waiters`; an
+// inactive (or stopping) controller answers NOT_CONTROLLER at once.
+template <class Response, class Decide>
+void controller::submit(waiter_map_ptr<Response> waiters, unique_function<void(Response)> done,
+                        Decide decide) {
+  auto not_controller = [](unique_function<void(Response)>& reply) {
+    Response r;
+    r.error_code = not_controller_code();
+    reply(std::move(r));
+  };
+  if (!active()) return not_controller(done);
+  auto shared = std::make_shared<unique_function<void(Response)>>(std::move(done));
+  impl* self = impl_.get();
+  const bool queued = impl_->post([self, waiters, shared, decide = std::move(decide)] {
+    const uint64_t id = self->next_reply_id++;
+    (self->*waiters).emplace(id, std::move(*shared));
+    self->apply(decide(id));
+  });
+  if (!queued) not_controller(*shared);
+}
+
 void controller::alter_partition(protocol::alter_partition_request request, int16_t version,
                                  unique_function<void(protocol::alter_partition_response)> done) {
-  if (!active()) {
-    protocol::alter_partition_response r;
-    r.error_code = not_controller_code();
-    done(std::move(r));
-    return;
-  }
-  auto shared =
-      std::make_shared<unique_function<void(protocol::alter_partition_response)>>(std::move(done));
   impl* self = impl_.get();
-  const bool queued = impl_->post([self, request = std::move(request), version, shared] {
-    const uint64_t id = self->next_reply_id++;
-    self->alter_partition_waiters.emplace(id, std::move(*shared));
-    self->apply(self->state.alter_partition(id, request, version));
-  });
-  if (!queued) {
-    protocol::alter_partition_response r;
-    r.error_code = not_controller_code();
-    (*shared)(std::move(r));
-  }
+  submit(&impl::alter_partition_waiters, std::move(done),
+         [self, request = std::move(request), version](uint64_t id) {
+           return self->state.alter_partition(id, request, version);
+         });
 }
 
 void controller::controlled_shutdown(
     protocol::controlled_shutdown_request request, int16_t /*version*/,
     unique_function<void(protocol::controlled_shutdown_response)> done) {
-  if (!active()) {
-    protocol::controlled_shutdown_response r;
-    r.error_code = not_controller_code();
-    done(std::move(r));
-    return;
-  }
-  auto shared = std::make_shared<unique_function<void(protocol::controlled_shutdown_response)>>(
-      std::move(done));
   impl* self = impl_.get();
-  const bool queued = impl_->post([self, request = std::move(request), shared] {
-    const uint64_t id = self->next_reply_id++;
-    self->shutdown_waiters.emplace(id, std::move(*shared));
-    self->apply(self->state.controlled_shutdown(id, request));
-  });
-  if (!queued) {
-    protocol::controlled_shutdown_response r;
-    r.error_code = not_controller_code();
-    (*shared)(std::move(r));
-  }
+  submit(&impl::shutdown_waiters, std::move(done),
+         [self, request = std::move(request)](uint64_t id) {
+           return self->state.controlled_shutdown(id, request);
+         });
 }
 
 void controller::elect_leaders(protocol::elect_leaders_request request, int16_t /*version*/,
                                unique_function<void(protocol::elect_leaders_response)> done) {
-  if (!active()) {
-    protocol::elect_leaders_response r;
-    r.error_code = not_controller_code();
-    done(std::move(r));
-    return;
-  }
+  impl* self = impl_.get();
+  submit(&impl::elect_waiters, std::move(done), [self, request = std::move(request)](uint64_t id) {
+    return self->state.elect_leaders(id, request);
+  });
+}
+
+void controller::alter_reassignments(
+    protocol::alter_partition_reassignments_request request,
+    unique_function<void(protocol::alter_partition_reassignments_response)> done) {
+  impl* self = impl_.get();
+  submit(&impl::reassignment_waiters, std::move(done),
+         [self, request = std::move(request)](uint64_t id) {
+           return self->state.alter_reassignments(id, request);
+         });
+}
+
+void controller::list_reassignments(
+    protocol::list_partition_reassignments_request request,
+    unique_function<void(protocol::list_partition_reassignments_response)> done) {
   auto shared =
-      std::make_shared<unique_function<void(protocol::elect_leaders_response)>>(std::move(done));
+      std::make_shared<unique_function<void(protocol::list_partition_reassignments_response)>>(
+          std::move(done));
   impl* self = impl_.get();
   const bool queued = impl_->post([self, request = std::move(request), shared] {
-    const uint64_t id = self->next_reply_id++;
-    self->elect_waiters.emplace(id, std::move(*shared));
-    self->apply(self->state.elect_leaders(id, request));
+    (*shared)(self->state.list_reassignments(request));  // NOT_CONTROLLER when inactive
   });
   if (!queued) {
-    protocol::elect_leaders_response r;
+    protocol::list_partition_reassignments_response r;
     r.error_code = not_controller_code();
     (*shared)(std::move(r));
   }

@@ -9,6 +9,8 @@
 //   - applies leaders' AlterPartition ISR changes (conditional on the partition epoch);
 //   - handles ControlledShutdown by moving leadership off the stopping broker;
 //   - moves leadership back to preferred replicas (auto.leader.rebalance.enable);
+//   - reassigns partitions to other replicas (AlterPartitionReassignments), recording the move in
+//     the topic znode so a successor resumes it;
 //   - tells brokers through LeaderAndIsr, UpdateMetadata and StopReplica (one sender thread per
 //     broker, in order, retried until the broker answers or leaves).
 // The decisions are made by a deterministic state machine (controller_state.h) fed events and
@@ -18,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,8 +29,10 @@
 #include "cluster/zk_session.h"
 #include "net/client_security.h"
 #include "protocol/generated/alter_partition.h"
+#include "protocol/generated/alter_partition_reassignments.h"
 #include "protocol/generated/controlled_shutdown.h"
 #include "protocol/generated/elect_leaders.h"
+#include "protocol/generated/list_partition_reassignments.h"
 
 namespace sluice::cluster {
 
@@ -66,9 +71,20 @@ class controller {
                            unique_function<void(protocol::controlled_shutdown_response)> done);
   void elect_leaders(protocol::elect_leaders_request request, int16_t version,
                      unique_function<void(protocol::elect_leaders_response)> done);
+  void alter_reassignments(
+      protocol::alter_partition_reassignments_request request,
+      unique_function<void(protocol::alter_partition_reassignments_response)> done);
+  void list_reassignments(
+      protocol::list_partition_reassignments_request request,
+      unique_function<void(protocol::list_partition_reassignments_response)> done);
 
  private:
   struct impl;
+  template <class Response>
+  using waiter_map_ptr = std::map<uint64_t, unique_function<void(Response)>> impl::*;
+  template <class Response, class Decide>
+  void submit(waiter_map_ptr<Response> waiters, unique_function<void(Response)> done,
+              Decide decide);
   std::unique_ptr<impl> impl_;
 };
 

@@ -39,18 +39,52 @@ partition_view view_of(const std::vector<int32_t>& replicas, const stored_partit
   return v;
 }
 
+// `old` with the state znode as read (its replica set and any reassignment kept).
+partition_view refreshed(const partition_view& old, const stored_partition_state& s) {
+  partition_view v = view_of(old.replicas, s);
+  v.adding = old.adding;
+  v.removing = old.removing;
+  return v;
+}
+
+std::vector<int32_t> without(const std::vector<int32_t>& from, const std::vector<int32_t>& drop) {
+  std::vector<int32_t> out;
+  for (int32_t r : from)
+    if (!contains(drop, r)) out.push_back(r);
+  return out;
+}
+
+bool subset_of(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  return std::all_of(a.begin(), a.end(), [&](int32_t x) { return contains(b, x); });
+}
+
+std::string id_list(const std::vector<int32_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+  return out + "]";
+}
+
 }  // namespace
 
+std::vector<int32_t> partition_view::target() const {
+  return without(replicas, removing);
+}
+
+std::vector<int32_t> partition_view::origin() const {
+  return without(replicas, adding);
+}
+
 bool controller_actions::empty() const {
-  return state_writes.empty() && topic_removals.empty() && deletion_marker_removals.empty() &&
-         requests.empty() && alter_partition_replies.empty() && shutdown_replies.empty() &&
-         elect_leaders_replies.empty();
+  return assignment_writes.empty() && state_writes.empty() && topic_removals.empty() &&
+         deletion_marker_removals.empty() && requests.empty() && alter_partition_replies.empty() &&
+         shutdown_replies.empty() && elect_leaders_replies.empty() && reassignment_replies.empty();
 }
 
 void controller_actions::append(controller_actions other) {
   auto move_all = [](auto& to, auto& from) {
     for (auto& x : from) to.push_back(std::move(x));
   };
+  move_all(assignment_writes, other.assignment_writes);
   move_all(state_writes, other.state_writes);
   move_all(topic_removals, other.topic_removals);
   move_all(deletion_marker_removals, other.deletion_marker_removals);
@@ -58,10 +92,25 @@ void controller_actions::append(controller_actions other) {
   move_all(alter_partition_replies, other.alter_partition_replies);
   move_all(shutdown_replies, other.shutdown_replies);
   move_all(elect_leaders_replies, other.elect_leaders_replies);
+  move_all(reassignment_replies, other.reassignment_replies);
 }
 
 controller_state::controller_state(controller_state_options options)
     : options_(std::move(options)) {}
+
+partition_view controller_state::loaded_view(const loaded_topic& t, int32_t p) {
+  partition_view v;
+  const auto& replicas = t.assignment.at(p);
+  auto s = t.states.find(p);
+  if (s != t.states.end()) {
+    v = view_of(replicas, s->second);
+  } else {
+    v.replicas = replicas;
+  }
+  if (auto a = t.adding.find(p); a != t.adding.end()) v.adding = a->second;
+  if (auto r = t.removing.find(p); r != t.removing.end()) v.removing = r->second;
+  return v;
+}
 
 // ---- queries ------------------------------------------------------------------------------------
 
@@ -237,7 +286,7 @@ controller_actions controller_state::writes_done(const std::vector<state_write_r
     } else {
       reconcile_needed_ = true;
       if (r.current) {
-        *view = view_of(view->replicas, *r.current);
+        *view = refreshed(*view, *r.current);
       } else {
         view->has_state = false;
       }
@@ -262,6 +311,7 @@ controller_actions controller_state::finish(batch& b, const partition_list& writ
   if (b.send_update_metadata && (!written.empty() || b.update_metadata_even_if_unchanged))
     add_update_metadata(out, written, std::nullopt);
   if (b.then) out.append(b.then(ok));
+  if (!pending_) out.append(continue_reassignments());
   return out;
 }
 
@@ -300,6 +350,8 @@ void controller_state::add_leader_and_isr(controller_actions& out, const partiti
       ps.isr = p->isr;
       ps.partition_epoch = p->zk_version;
       ps.replicas = p->replicas;
+      ps.adding_replicas = p->adding;
+      ps.removing_replicas = p->removing;
       ps.is_new = i < is_new.size() && is_new[i];
       if (p->leader >= 0 && is_live(p->leader)) {
         const bool listed = std::any_of(request.live_leaders.begin(), request.live_leaders.end(),
@@ -409,14 +461,7 @@ controller_actions controller_state::became_controller(int32_t epoch,
     topic_entry entry;
     entry.id = t.id;
     entry.unclean_leader_election = t.unclean_leader_election;
-    for (const auto& [p, replicas] : t.assignment) {
-      auto s = t.states.find(p);
-      if (s != t.states.end()) {
-        entry.partitions[p] = view_of(replicas, s->second);
-      } else {
-        entry.partitions[p].replicas = replicas;
-      }
-    }
+    for (const auto& [p, replicas] : t.assignment) entry.partitions[p] = loaded_view(t, p);
     topics_[t.name] = std::move(entry);
   }
   controller_actions out = deletions_requested(pending_deletions);
@@ -534,13 +579,8 @@ controller_actions controller_state::topic_changed(const std::string& name,
   topic_entry& entry = it->second;
   entry.unclean_leader_election = topic->unclean_leader_election;
   for (const auto& [p, replicas] : topic->assignment) {
-    if (entry.partitions.contains(p)) continue;  // reassignment is not supported
-    auto s = topic->states.find(p);
-    if (s != topic->states.end()) {
-      entry.partitions[p] = view_of(replicas, s->second);
-    } else {
-      entry.partitions[p].replicas = replicas;
-    }
+    // Known partitions change only through this state machine (reassignments included).
+    if (!entry.partitions.contains(p)) entry.partitions[p] = loaded_view(*topic, p);
   }
   batch b;
   b.changes = reconcile_all();
@@ -912,6 +952,232 @@ controller_actions controller_state::rebalance_leaders() {
     }
   }
   return run(std::move(b));
+}
+
+std::optional<reassignment_refusal> check_reassignment(const std::vector<int32_t>& target,
+                                                       const std::vector<int32_t>& origin,
+                                                       const std::set<int32_t>& live,
+                                                       bool allow_replication_factor_change) {
+  auto refuse = [](protocol::error_code e, std::string message) {
+    return reassignment_refusal{e, std::move(message)};
+  };
+  const std::set<int32_t> distinct(target.begin(), target.end());
+  if (target.empty())
+    return refuse(protocol::error_code::invalid_replica_assignment,
+                  "Empty replica list specified in partition reassignment.");
+  if (distinct.size() != target.size())
+    return refuse(
+        protocol::error_code::invalid_replica_assignment,
+        "Duplicate replica ids in partition reassignment replica list: " + id_list(target));
+  if (*distinct.begin() < 0)
+    return refuse(protocol::error_code::invalid_replica_assignment,
+                  "Invalid broker id in replica list: " + id_list(target));
+  const std::vector<int32_t> added = without(target, origin);
+  if (std::any_of(added.begin(), added.end(), [&](int32_t r) { return !live.contains(r); }))
+    return refuse(
+        protocol::error_code::invalid_replica_assignment,
+        "Replica assignment has brokers that are not alive. Replica list: " + id_list(added) +
+            ", live broker list: " + id_list(std::vector<int32_t>(live.begin(), live.end())));
+  // KIP-860 (v1): a move that must keep the replication factor.
+  if (!allow_replication_factor_change && target.size() != origin.size())
+    return refuse(protocol::error_code::invalid_replication_factor,
+                  "The replication factor is changed from " + std::to_string(origin.size()) +
+                      " to " + std::to_string(target.size()));
+  return std::nullopt;
+}
+
+// ---- reassignments ------------------------------------------------------------------------------
+
+controller_actions controller_state::alter_reassignments(
+    uint64_t reply_id, const protocol::alter_partition_reassignments_request& request) {
+  controller_actions out;
+  protocol::alter_partition_reassignments_response response;
+  response.error_message.reset();
+  response.allow_replication_factor_change = request.allow_replication_factor_change;
+  if (!active_) {
+    response.error_code = code(protocol::error_code::not_controller);
+    out.reassignment_replies.emplace_back(reply_id, std::move(response));
+    return out;
+  }
+  batch b;
+  std::vector<completion> completing;  // those of b.changes that complete at once
+  std::map<std::string, std::map<int32_t, partition_view>> recorded;  // the topic znode writes
+  std::map<int32_t, partition_list> unneeded;  // replicas a replaced reassignment had added
+  for (const auto& t : request.topics) {
+    auto& rt = response.responses.emplace_back();
+    rt.name = t.name;
+    for (const auto& wanted : t.partitions) {
+      auto& rp = rt.partitions.emplace_back();
+      rp.partition_index = wanted.partition_index;
+      rp.error_message.reset();
+      auto refuse = [&](protocol::error_code e, std::string message) {
+        rp.error_code = code(e);
+        rp.error_message = std::move(message);
+      };
+      partition_view* p = find(t.name, wanted.partition_index);
+      if (p == nullptr || !p->has_state) {
+        refuse(protocol::error_code::unknown_topic_or_partition, "The partition does not exist.");
+        continue;
+      }
+      std::vector<int32_t> target;
+      if (!wanted.replicas) {
+        if (!p->reassigning()) {
+          refuse(protocol::error_code::no_reassignment_in_progress,
+                 "No partition reassignment is in progress.");
+          continue;
+        }
+        target = p->origin();
+      } else {
+        target = *wanted.replicas;
+        if (auto refused = check_reassignment(target, p->origin(), live_broker_ids(),
+                                              request.allow_replication_factor_change)) {
+          refuse(refused->code, std::move(refused->message));
+          continue;
+        }
+      }
+      // As Kafka's ReplicaAssignment.reassignTo: the full set lists the target first.
+      const std::vector<int32_t> origin = p->origin();
+      std::vector<int32_t> full = target;
+      for (int32_t r : origin)
+        if (!contains(full, r)) full.push_back(r);
+      for (int32_t r : without(p->replicas, full))
+        unneeded[r].emplace_back(t.name, wanted.partition_index);
+      p->replicas = full;
+      p->adding = without(full, origin);
+      p->removing = without(full, target);
+      recorded[t.name][wanted.partition_index] = *p;
+      if (auto done = completion_of(t.name, wanted.partition_index, *p)) {
+        completing.push_back({t.name, wanted.partition_index, p->removing, b.changes.size()});
+        b.changes.push_back(std::move(*done));
+      } else {
+        change c{t.name, wanted.partition_index, *p, false};
+        c.proposed.leader_epoch = p->leader_epoch + 1;  // every replica learns the new set
+        // Replicas a replaced reassignment had added leave the ISR (and leadership) now.
+        c.proposed.isr.clear();
+        for (int32_t r : p->isr)
+          if (contains(full, r)) c.proposed.isr.push_back(r);
+        if (!contains(full, p->leader)) {
+          c.proposed.leader = no_leader;
+          for (int32_t r : full) {
+            if (eligible_leader(r) && contains(c.proposed.isr, r)) {
+              c.proposed.leader = r;
+              break;
+            }
+          }
+          if (c.proposed.isr.empty()) c.proposed.isr = p->isr;  // the only copies: kept
+        }
+        b.changes.push_back(std::move(c));
+      }
+    }
+  }
+  for (auto& [topic, partitions] : recorded)
+    out.assignment_writes.push_back({topic, std::move(partitions)});
+  for (const auto& [broker, partitions] : unneeded) add_stop_replica(out, broker, partitions, true);
+  // A lost race leaves a reassignment recorded: it goes on from the state read back, so the
+  // answer is success either way, as Kafka's.
+  b.then = [this, reply_id, response = std::move(response),
+            completing](const std::vector<bool>& ok) mutable {
+    controller_actions done = after_completions(completing, ok);
+    done.reassignment_replies.emplace_back(reply_id, std::move(response));
+    return done;
+  };
+  out.append(run(std::move(b)));
+  return out;
+}
+
+std::optional<controller_state::change> controller_state::completion_of(
+    const std::string& topic, int32_t number, const partition_view& p) const {
+  const std::vector<int32_t> target = p.target();
+  if (!p.has_state || !subset_of(target, p.isr)) return std::nullopt;
+  change c{topic, number, p, false};
+  partition_view& next = c.proposed;
+  if (!contains(target, p.leader) || !eligible_leader(p.leader)) {
+    next.leader = no_leader;
+    for (int32_t r : target) {
+      if (eligible_leader(r) && contains(p.isr, r)) {
+        next.leader = r;
+        break;
+      }
+    }
+    if (next.leader == no_leader) return std::nullopt;  // waits for a target replica to return
+  }
+  next.replicas = target;
+  next.adding.clear();
+  next.removing.clear();
+  next.isr.clear();
+  for (int32_t r : p.isr)
+    if (contains(target, r)) next.isr.push_back(r);
+  next.leader_epoch = p.leader_epoch + 1;
+  return c;
+}
+
+controller_actions controller_state::after_completions(const std::vector<completion>& completed,
+                                                       const std::vector<bool>& ok) {
+  controller_actions out;
+  std::map<std::string, std::map<int32_t, partition_view>> recorded;
+  std::map<int32_t, partition_list> removed;
+  for (const auto& c : completed) {
+    if (!ok[c.change_index]) continue;  // left recorded; retried from the state read back
+    const partition_view* p = partition(c.topic, c.partition);
+    if (p == nullptr) continue;
+    recorded[c.topic][c.partition] = *p;
+    for (int32_t r : c.removed) removed[r].emplace_back(c.topic, c.partition);
+  }
+  for (auto& [topic, partitions] : recorded)
+    out.assignment_writes.push_back({topic, std::move(partitions)});
+  for (const auto& [broker, partitions] : removed) add_stop_replica(out, broker, partitions, true);
+  return out;
+}
+
+controller_actions controller_state::continue_reassignments() {
+  if (!active_ || pending_) return {};
+  batch b;
+  std::vector<completion> completing;
+  for (const auto& [name, t] : topics_) {
+    for (const auto& [number, p] : t.partitions) {
+      if (!p.reassigning()) continue;
+      if (auto c = completion_of(name, number, p)) {
+        completing.push_back({name, number, p.removing, b.changes.size()});
+        b.changes.push_back(std::move(*c));
+      }
+    }
+  }
+  if (b.changes.empty()) return {};
+  b.then = [this, completing](const std::vector<bool>& ok) {
+    return after_completions(completing, ok);
+  };
+  return run(std::move(b));
+}
+
+protocol::list_partition_reassignments_response controller_state::list_reassignments(
+    const protocol::list_partition_reassignments_request& request) const {
+  protocol::list_partition_reassignments_response response;
+  response.error_message.reset();
+  if (!active_) {
+    response.error_code = code(protocol::error_code::not_controller);
+    return response;
+  }
+  auto add = [&](const std::string& topic, int32_t number, const partition_view& p) {
+    if (!p.reassigning()) return;
+    if (response.topics.empty() || response.topics.back().name != topic)
+      response.topics.emplace_back().name = topic;
+    auto& out = response.topics.back().partitions.emplace_back();
+    out.partition_index = number;
+    out.replicas = p.replicas;
+    out.adding_replicas = p.adding;
+    out.removing_replicas = p.removing;
+  };
+  if (!request.topics) {
+    for (const auto& [name, t] : topics_)
+      for (const auto& [number, p] : t.partitions) add(name, number, p);
+    return response;
+  }
+  for (const auto& wanted : *request.topics) {
+    for (int32_t number : wanted.partition_indexes) {
+      if (const partition_view* p = partition(wanted.name, number)) add(wanted.name, number, *p);
+    }
+  }
+  return response;
 }
 
 }  // namespace sluice::cluster

@@ -13,7 +13,13 @@
 //     ISR shrink the controller makes;
 //   - a dead follower leaves the ISR unless it is the last member;
 //   - AlterPartition is applied only for the current leader, leader epoch and partition epoch
-//     (the state znode's zkVersion), with an ISR of live replicas.
+//     (the state znode's zkVersion), with an ISR of live replicas;
+//   - a reassignment (AlterPartitionReassignments) to target replicas T from origin O first
+//     records the full set (T then O, deduplicated) with adding = full − O and removing =
+//     full − T in the topic znode, bumps the leader epoch and tells the full set; once T is in
+//     the ISR it completes: the leader stays if in T (else the first live ISR member of T), the
+//     ISR and replicas become T's, the removed replicas get StopReplica(delete), the topic znode
+//     loses adding/removing. Cancelling reassigns to O. A new controller resumes what it finds.
 //
 // Protocol of use: every call returns controller_actions. When its state_writes are non-empty the
 // driver performs them (in order) and calls writes_done() with one result per write before any
@@ -33,10 +39,13 @@
 
 #include "cluster/metadata_store.h"
 #include "cluster/zk_layout.h"
+#include "protocol/error_code.h"
 #include "protocol/generated/alter_partition.h"
+#include "protocol/generated/alter_partition_reassignments.h"
 #include "protocol/generated/controlled_shutdown.h"
 #include "protocol/generated/elect_leaders.h"
 #include "protocol/generated/leader_and_isr.h"
+#include "protocol/generated/list_partition_reassignments.h"
 #include "protocol/generated/stop_replica.h"
 #include "protocol/generated/update_metadata.h"
 
@@ -69,18 +78,26 @@ struct loaded_topic {
   protocol::uuid id;
   std::map<int32_t, std::vector<int32_t>> assignment;
   std::map<int32_t, stored_partition_state> states;  // partitions with a state znode
-  std::optional<bool> unclean_leader_election;       // the topic's override, if any
+  std::map<int32_t, std::vector<int32_t>> adding;    // reassignments under way
+  std::map<int32_t, std::vector<int32_t>> removing;
+  std::optional<bool> unclean_leader_election;  // the topic's override, if any
 };
 
 // What the controller knows of one partition.
 struct partition_view {
-  std::vector<int32_t> replicas;
-  bool has_state = false;  // a state znode exists
+  std::vector<int32_t> replicas;  // during a reassignment: target, then origin
+  std::vector<int32_t> adding;    // replicas − origin, while reassigning
+  std::vector<int32_t> removing;  // replicas − target, while reassigning
+  bool has_state = false;         // a state znode exists
   int32_t leader = -1;
   int32_t leader_epoch = 0;
   std::vector<int32_t> isr;
   int32_t controller_epoch = 0;
   int32_t zk_version = 0;  // partition epoch
+
+  bool reassigning() const { return !adding.empty() || !removing.empty(); }
+  std::vector<int32_t> target() const;  // replicas − removing
+  std::vector<int32_t> origin() const;  // replicas − adding
 };
 
 // Write /brokers/topics/<t>/partitions/<p>/state: create (with parents) when expected_version is
@@ -94,6 +111,13 @@ struct state_write {
 
 // The outcome of one state_write. On failure (lost a race: bad version, node exists/absent) the
 // driver re-reads the znode and passes what it found (nullopt: it does not exist).
+// Set these partitions' replicas (and adding/removing, empty when not reassigning) in
+// /brokers/topics/<t>, leaving the rest of the znode as it is.
+struct assignment_write {
+  std::string topic;
+  std::map<int32_t, partition_view> partitions;  // only replicas, adding and removing are used
+};
+
 struct state_write_result {
   bool ok = false;
   int32_t new_version = 0;
@@ -110,6 +134,8 @@ struct broker_request {
 };
 
 struct controller_actions {
+  // Performed before this object's state writes and requests.
+  std::vector<assignment_write> assignment_writes;
   std::vector<state_write> state_writes;
   // Remove /brokers/topics/<t> (recursively), /config/topics/<t> and /admin/delete_topics/<t>.
   std::vector<std::string> topic_removals;
@@ -119,10 +145,23 @@ struct controller_actions {
   std::vector<std::pair<uint64_t, protocol::alter_partition_response>> alter_partition_replies;
   std::vector<std::pair<uint64_t, protocol::controlled_shutdown_response>> shutdown_replies;
   std::vector<std::pair<uint64_t, protocol::elect_leaders_response>> elect_leaders_replies;
+  std::vector<std::pair<uint64_t, protocol::alter_partition_reassignments_response>>
+      reassignment_replies;
 
   bool empty() const;
   void append(controller_actions other);
 };
+
+// Why AlterPartitionReassignments refuses moving a partition from `origin` to `target`, with
+// Kafka 3.9's messages (KIP-860's replication-factor check as Kafka 4.x), or nullopt.
+struct reassignment_refusal {
+  protocol::error_code code;
+  std::string message;
+};
+std::optional<reassignment_refusal> check_reassignment(const std::vector<int32_t>& target,
+                                                       const std::vector<int32_t>& origin,
+                                                       const std::set<int32_t>& live,
+                                                       bool allow_replication_factor_change);
 
 class controller_state {
  public:
@@ -154,6 +193,13 @@ class controller_state {
                                          const protocol::controlled_shutdown_request& request);
   controller_actions elect_leaders(uint64_t reply_id,
                                    const protocol::elect_leaders_request& request);
+  // AlterPartitionReassignments: validates each partition as Kafka 3.9's controller does, starts
+  // (or replaces, or cancels) its reassignment and answers once the first writes are done.
+  controller_actions alter_reassignments(
+      uint64_t reply_id, const protocol::alter_partition_reassignments_request& request);
+  // ListPartitionReassignments: the named (or all) partitions being reassigned.
+  protocol::list_partition_reassignments_response list_reassignments(
+      const protocol::list_partition_reassignments_request& request) const;
   // The broker default of unclean.leader.election.enable changed (a dynamic broker config). Used
   // by every election from now on; turned on, partitions left without a leader get one now from
   // their live replicas, as Kafka's controller does.
@@ -193,6 +239,7 @@ class controller_state {
   };
   using partition_list = std::vector<std::pair<std::string, int32_t>>;
 
+  static partition_view loaded_view(const loaded_topic& t, int32_t p);
   bool is_live(int32_t broker) const;
   bool eligible_leader(int32_t broker) const;  // live and not shutting down
   bool unclean_allowed(const topic_entry& topic) const;
@@ -202,6 +249,20 @@ class controller_state {
   std::vector<change> reconcile_all() const;
 
   controller_actions run(batch b);
+  // Completes every reassignment whose target replicas are all in the ISR (and can be led).
+  controller_actions continue_reassignments();
+  std::optional<change> completion_of(const std::string& topic, int32_t number,
+                                      const partition_view& p) const;
+  // A completing reassignment: its change's index in the batch and the replicas it drops.
+  struct completion {
+    std::string topic;
+    int32_t partition = 0;
+    std::vector<int32_t> removed;
+    size_t change_index = 0;
+  };
+  // The StopReplica(delete) and topic znode writes that follow written completions.
+  controller_actions after_completions(const std::vector<completion>& completed,
+                                       const std::vector<bool>& ok);
   controller_actions finish(batch& b, const partition_list& written, const std::vector<bool>& ok,
                             const std::vector<bool>& is_new);
   void add_leader_and_isr(controller_actions& out, const partition_list& partitions,

@@ -224,13 +224,16 @@ result<broker_info> decode_broker(int32_t broker_id, std::string_view text) {
 }
 
 std::string encode_topic_assignment(const topic_assignment& assignment) {
-  ordered_json partitions = ordered_json::object();
-  for (const auto& [p, replicas] : assignment.partitions) partitions[std::to_string(p)] = replicas;
+  auto by_partition = [](const std::map<int32_t, std::vector<int32_t>>& lists) {
+    ordered_json out = ordered_json::object();
+    for (const auto& [p, replicas] : lists) out[std::to_string(p)] = replicas;
+    return out;
+  };
   ordered_json doc = {{"version", 3},
                       {"topic_id", assignment.topic_id.to_base64()},
-                      {"partitions", partitions},
-                      {"adding_replicas", ordered_json::object()},
-                      {"removing_replicas", ordered_json::object()}};
+                      {"partitions", by_partition(assignment.partitions)},
+                      {"adding_replicas", by_partition(assignment.adding_replicas)},
+                      {"removing_replicas", by_partition(assignment.removing_replicas)}};
   return doc.dump();
 }
 
@@ -253,6 +256,22 @@ result<topic_assignment> decode_topic_assignment(std::string_view text) {
     auto list = int32_array(replicas);
     if (!list) return bad(what, fmt::format("replicas of partition {} are not a list of ids", *p));
     out.partitions[*p] = std::move(*list);
+  }
+  // Version 3 (Kafka 2.4+): the replicas being added and removed by a reassignment under way.
+  for (auto [key, target] : {std::pair{"adding_replicas", &out.adding_replicas},
+                             std::pair{"removing_replicas", &out.removing_replicas}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) continue;
+    if (!it->is_object()) return bad(what, fmt::format("{} is not an object", key));
+    for (const auto& [partition, replicas] : it->items()) {
+      auto p = parse_int32(partition);
+      auto list = int32_array(replicas);
+      if (!p || !out.partitions.contains(*p) || !list)
+        return bad(what, fmt::format("{} of partition \"{}\" are not a list of ids of a known "
+                                     "partition",
+                                     key, partition));
+      if (!list->empty()) (*target)[*p] = std::move(*list);
+    }
   }
   // Partitions are numbered 0..n-1; a gap would shift every later partition's index.
   int32_t expected = 0;

@@ -58,10 +58,13 @@ std::string encode_broker(const broker_info& broker, int64_t timestamp_ms);
 result<broker_info> decode_broker(int32_t broker_id, std::string_view json);
 
 // /brokers/topics/<t>: {"version":3,"topic_id":"<base64>","partitions":{"0":[1,2,3]},
-// "adding_replicas":{},"removing_replicas":{}}
+// "adding_replicas":{"0":[3]},"removing_replicas":{"0":[1]}} — the last two list the partitions
+// being reassigned (their replicas are the full set, target and origin, meanwhile).
 struct topic_assignment {
   protocol::uuid topic_id;
   std::map<int32_t, std::vector<int32_t>> partitions;
+  std::map<int32_t, std::vector<int32_t>> adding_replicas;
+  std::map<int32_t, std::vector<int32_t>> removing_replicas;
 };
 std::string encode_topic_assignment(const topic_assignment& assignment);
 result<topic_assignment> decode_topic_assignment(std::string_view json);

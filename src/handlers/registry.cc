@@ -61,6 +61,8 @@ constexpr std::array kTable{
     handler_entry{42, 0, 3, handle_delete_groups},
     handler_entry{43, 0, 2, handle_elect_leaders},
     handler_entry{44, 0, 1, handle_incremental_alter_configs, std::nullopt, true},
+    handler_entry{45, 0, 1, handle_alter_partition_reassignments},
+    handler_entry{46, 0, 0, handle_list_partition_reassignments},
     handler_entry{47, 0, 0, handle_offset_delete},
     handler_entry{48, 0, 1, handle_describe_client_quotas, std::nullopt, true},
     handler_entry{49, 0, 1, handle_alter_client_quotas, std::nullopt, true},

@@ -43,6 +43,28 @@ void add_quota_keys(std::vector<config_key>& keys) {
               "listener as listener.name.<listener>.max.connection.creation.rate.",
        .valid = at_least(0),
        .mode = update_mode::cluster_wide});
+  // Replication throttles (KIP-73), set by kafka-reassign-partitions.sh --throttle and cleared by
+  // its --verify. Accepted and stored so the tool works; not enforced yet (docs/protocol.md).
+  for (const char* name :
+       {"leader.replication.throttled.rate", "follower.replication.throttled.rate",
+        "replica.alter.log.dirs.io.max.bytes.per.second"}) {
+    const std::string key = name;
+    const bool leader = key.starts_with("leader");
+    add({.name = key,
+         .type = t::long_,
+         .default_value = "9223372036854775807",
+         .doc = key.starts_with("replica.")
+                    ? "Bytes per second at which replicas are to move between this broker's "
+                      "log directories (AlterReplicaLogDirs). Stored, not enforced yet."
+                    : std::string("Bytes per second this broker is to ") +
+                          (leader ? "send to followers of" : "fetch as a follower of") +
+                          " the replicas listed in its topics' " +
+                          (leader ? "leader" : "follower") +
+                          ".replication.throttled.replicas; set by kafka-reassign-partitions.sh "
+                          "--throttle. Stored, not enforced yet.",
+         .valid = at_least(0),
+         .mode = update_mode::cluster_wide});
+  }
   add({.name = "quota.window.num",
        .type = t::int_,
        .default_value = "11",

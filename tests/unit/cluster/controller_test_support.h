@@ -37,6 +37,10 @@ inline protocol::uuid uuid_of(uint8_t n) {
 struct fake_state_znodes {
   using key = std::pair<std::string, int32_t>;
   std::map<key, stored_partition_state> nodes;
+  // What the topic znodes' partition entries hold after assignment writes (replicas, adding,
+  // removing), and how many such writes were made.
+  std::map<key, partition_view> assignments;
+  int assignment_writes = 0;
   // A hook to check every successful write against what it replaces (previous may be null).
   std::function<void(const key&, const stored_partition_state* previous,
                      const zk_layout::leader_and_isr& next)>
@@ -64,15 +68,24 @@ struct fake_state_znodes {
   // Performs the writes of `actions` (and of whatever they lead to) and returns everything else.
   controller_actions drive(controller_state& controller, controller_actions actions) {
     controller_actions collected;
+    record_assignments(actions);
     while (!actions.state_writes.empty()) {
       std::vector<state_write_result> results;
       for (const auto& w : actions.state_writes) results.push_back(apply(w));
       actions.state_writes.clear();
       collected.append(std::move(actions));
       actions = controller.writes_done(results);
+      record_assignments(actions);
     }
     collected.append(std::move(actions));
     return collected;
+  }
+
+  void record_assignments(const controller_actions& actions) {
+    for (const auto& w : actions.assignment_writes) {
+      ++assignment_writes;
+      for (const auto& [p, view] : w.partitions) assignments[{w.topic, p}] = view;
+    }
   }
 
   const zk_layout::leader_and_isr& state(const std::string& topic, int32_t p) const {

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +13,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.security.token.delegation.DelegationToken;
 import org.apache.kafka.common.security.token.delegation.TokenInformation;
@@ -25,13 +28,15 @@ import org.apache.kafka.common.security.token.delegation.TokenInformation;
  * <pre>
  * AdminOps --bootstrap=H:P [--create-topic=T [--partitions=1] [--replication-factor=1]]
  *          [--describe-cluster] [--describe-topic=T] [--list-topics] [--create-token]
- *          [--describe-tokens] [--expire-token] [--timeout-ms=60000] [admin property=value ...]
+ *          [--describe-tokens] [--expire-token] [--reassign=T:P:1,2|T:P:cancel[;...]]
+ *          [--list-reassignments] [--timeout-ms=60000] [admin property=value ...]
  * </pre>
  *
  * Prints {"created", "cluster" {cluster_id, controller, nodes [{id, host, port}]}, "topic"
  * {name, internal, partitions [{partition, leader, replicas, isr}]}, "topics" [...], "token"
  * {token_id, hmac (Base64), owner, issue, expiry, max}, "tokens" [the same], "expired" (expiry
- * timestamp of the created token, expired at once), "error"};
+ * timestamp of the created token, expired at once), "reassigned" {"T-P": "ok" or the error's
+ * class and message}, "reassignments" {"T-P": {replicas, adding, removing}}, "error"};
  * exits 0, or 2 on the first failed call (its error named in "error").
  */
 public final class AdminOps {
@@ -109,6 +114,42 @@ public final class AdminOps {
             new org.apache.kafka.clients.admin.ExpireDelegationTokenOptions().expiryTimePeriodMs(-1))
             .expiryTimestamp().get(timeoutMs, TimeUnit.MILLISECONDS);
         r.put("expired", at);
+      }
+      if (cli.has("reassign")) {
+        Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new LinkedHashMap<>();
+        for (String move : cli.get("reassign").split(";")) {
+          String[] f = move.split(":");
+          TopicPartition tp = new TopicPartition(f[0], Integer.parseInt(f[1]));
+          if (f[2].equals("cancel")) {
+            moves.put(tp, Optional.empty());
+          } else {
+            List<Integer> ids = new ArrayList<>();
+            for (String id : f[2].split(",")) ids.add(Integer.parseInt(id));
+            moves.put(tp, Optional.of(new NewPartitionReassignment(ids)));
+          }
+        }
+        Map<String, Object> outcome = new LinkedHashMap<>();
+        for (var e : admin.alterPartitionReassignments(moves).values().entrySet()) {
+          try {
+            e.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
+            outcome.put(e.getKey().toString(), "ok");
+          } catch (java.util.concurrent.ExecutionException failed) {
+            outcome.put(e.getKey().toString(), Cli.describe(failed));
+          }
+        }
+        r.put("reassigned", outcome);
+      }
+      if (cli.flag("list-reassignments")) {
+        Map<String, Object> listed = new LinkedHashMap<>();
+        for (var e : admin.listPartitionReassignments().reassignments()
+            .get(timeoutMs, TimeUnit.MILLISECONDS).entrySet()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("replicas", e.getValue().replicas());
+          m.put("adding", e.getValue().addingReplicas());
+          m.put("removing", e.getValue().removingReplicas());
+          listed.put(e.getKey().toString(), m);
+        }
+        r.put("reassignments", listed);
       }
     } catch (Exception e) {
       r.put("error", Cli.describe(e));

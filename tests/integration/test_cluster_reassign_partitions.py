@@ -1,0 +1,155 @@
+"""Partition reassignment on the 3-broker ZooKeeper cluster (issue #14): AlterPartitionReassignments
+and ListPartitionReassignments through Kafka's Java Admin, as Kafka 3.9's ZooKeeper controller runs
+them — the full replica set recorded in the topic znode (version 3, adding/removing), the new
+replica catching up, the move completing once the target is in sync, removed replicas deleted.
+A move that cannot complete (its new replica frozen) is listed, cancelled back to the origin, and
+a move under way survives the controller's death: the next controller resumes it. No acknowledged
+record is lost and the moved replicas hold every record."""
+import json
+import signal
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from clients import java
+from conftest import wait_for
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode
+
+pytestmark = requires_cluster_mode
+
+RECORDS = 400
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("reassign")
+    ensemble = ZooKeeperEnsemble(workdir / "zk").start()
+    # A frozen broker stays registered for 30 s: long enough to start a move to it.
+    c = BrokerCluster(workdir / "brokers", ensemble,
+                      overrides={"zookeeper.session.timeout.ms": "30000"})
+    try:
+        c.start()
+        yield c
+    finally:
+        c.close()
+        ensemble.close()
+
+
+def create(cluster, topic, replicas):
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    for f in admin.create_topics([NewTopic(topic, 1, replica_assignment=[replicas])]).values():
+        f.result(60)
+    cluster.wait_for_isr(topic, 0, len(replicas))
+    p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5})
+    for i in range(RECORDS):
+        p.produce(topic, value=f"{topic}-{i}".encode(), partition=0)
+    assert p.flush(60) == 0
+
+
+def assignment(cluster, topic):
+    data, _ = cluster.zk.get(f"/brokers/topics/{topic}")
+    return json.loads(data)
+
+
+def admin(cluster, *args):
+    r = java("AdminOps", f"--bootstrap={cluster.bootstrap}", *args)
+    assert "error" not in r, r
+    return r
+
+
+def read_all(cluster, topic):
+    c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": f"read-{topic}",
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    c.assign([TopicPartition(topic, 0, 0)])
+    values = []
+    try:
+        def all_read():
+            for m in c.consume(100, 1.0):
+                assert not m.error(), m.error()
+                values.append(m.value().decode())
+            return len(values) >= RECORDS
+
+        wait_for(all_read, timeout=60, what=f"{RECORDS} records of {topic}")
+    finally:
+        c.close()
+    return values
+
+
+def moved(cluster, topic, replicas):
+    """The move to `replicas` is complete: znode, state and ISR say so."""
+    a = assignment(cluster, topic)
+    s = cluster.partition_state(topic, 0)
+    return (a["partitions"]["0"] == replicas and not a["adding_replicas"]
+            and not a["removing_replicas"] and s and sorted(s["isr"]) == sorted(replicas)
+            and s["leader"] in replicas)
+
+
+def test_a_partition_moves_to_new_brokers_with_every_record(cluster):
+    create(cluster, "moving", [1, 2])
+    r = admin(cluster, "--reassign=moving:0:2,3")
+    assert r["reassigned"] == {"moving-0": "ok"}, r
+    wait_for(lambda: moved(cluster, "moving", [2, 3]), timeout=60, what="moving-0 on [2, 3]")
+    assert admin(cluster, "--list-reassignments")["reassignments"] == {}
+    # The removed replica's log is deleted; the added one holds everything.
+    wait_for(lambda: not (cluster.broker(1).data_dir / "moving-0").exists(), timeout=30,
+             what="broker 1 deleted moving-0")
+    d = admin(cluster, "--describe-topic=moving")["topic"]["partitions"][0]
+    assert d["replicas"] == [2, 3] and sorted(d["isr"]) == [2, 3], d
+    assert read_all(cluster, "moving") == [f"moving-{i}" for i in range(RECORDS)]
+
+    refused = admin(cluster, "--reassign=moving:0:2,2;moving:7:1")["reassigned"]
+    assert "InvalidReplicaAssignmentException: Duplicate replica ids" in refused["moving-0"], refused
+    assert "UnknownTopicOrPartitionException" in refused["moving-7"], refused
+    refused = admin(cluster, "--reassign=moving:0:cancel")["reassigned"]
+    assert "NoReassignmentInProgressException" in refused["moving-0"], refused
+
+
+def test_a_stalled_move_is_listed_and_cancelled(cluster):
+    controller = cluster.controller_id()
+    frozen = next(b for b in (1, 2, 3) if b != controller)
+    origin = [b for b in (1, 2, 3) if b != frozen]
+    create(cluster, "stalled", origin)
+    cluster.broker(frozen).proc.send_signal(signal.SIGSTOP)
+    try:
+        r = admin(cluster, f"--reassign=stalled:0:{origin[0]},{frozen}", "--list-reassignments")
+        assert r["reassigned"] == {"stalled-0": "ok"}, r
+        assert r["reassignments"] == {"stalled-0": {
+            "replicas": [origin[0], frozen, origin[1]], "adding": [frozen],
+            "removing": [origin[1]]}}, r
+        a = assignment(cluster, "stalled")
+        assert a["adding_replicas"] == {"0": [frozen]} and a["removing_replicas"] == {
+            "0": [origin[1]]}, a
+        r = admin(cluster, "--reassign=stalled:0:cancel", "--list-reassignments")
+        assert r["reassigned"] == {"stalled-0": "ok"} and r["reassignments"] == {}, r
+        assert moved(cluster, "stalled", origin)
+        r = admin(cluster, "--reassign=stalled:0:cancel")
+        assert "NoReassignmentInProgressException" in r["reassigned"]["stalled-0"], r
+    finally:
+        cluster.broker(frozen).proc.send_signal(signal.SIGCONT)
+    # Once it runs again the frozen broker is told to delete the replica it had begun.
+    wait_for(lambda: not (cluster.broker(frozen).data_dir / "stalled-0").exists(), timeout=60,
+             what=f"broker {frozen} deleted stalled-0")
+    assert read_all(cluster, "stalled") == [f"stalled-{i}" for i in range(RECORDS)]
+
+
+def test_the_next_controller_resumes_a_move_under_way(cluster):
+    controller = cluster.controller_id()
+    frozen = next(b for b in (1, 2, 3) if b != controller)
+    other = next(b for b in (1, 2, 3) if b not in (controller, frozen))
+    create(cluster, "resumed", [controller, other])
+    cluster.broker(frozen).proc.send_signal(signal.SIGSTOP)
+    try:
+        r = admin(cluster, f"--reassign=resumed:0:{other},{frozen}")
+        assert r["reassigned"] == {"resumed-0": "ok"}, r
+        assert assignment(cluster, "resumed")["adding_replicas"] == {"0": [frozen]}
+        # Stopped (its successor is elected at once): only the next controller can finish.
+        cluster.broker(controller).stop()
+        wait_for(lambda: cluster.controller_id() == other, timeout=60,
+                 what=f"broker {other} is the controller")
+    finally:
+        cluster.broker(frozen).proc.send_signal(signal.SIGCONT)
+    wait_for(lambda: moved(cluster, "resumed", [other, frozen]), timeout=90,
+             what=f"resumed-0 on [{other}, {frozen}] under the new controller")
+    assert read_all(cluster, "resumed") == [f"resumed-{i}" for i in range(RECORDS)]
+    cluster.restart(controller)
