@@ -811,6 +811,15 @@ void controller::alter_reassignments(
          });
 }
 
+void controller::check_broker_epoch(int32_t broker, int64_t epoch,
+                                    unique_function<void(protocol::error_code)> done) {
+  auto shared = std::make_shared<unique_function<void(protocol::error_code)>>(std::move(done));
+  impl* self = impl_.get();
+  const bool queued = impl_->post(
+      [self, broker, epoch, shared] { (*shared)(self->state.check_broker_epoch(broker, epoch)); });
+  if (!queued) (*shared)(protocol::error_code::not_controller);
+}
+
 void controller::list_reassignments(
     protocol::list_partition_reassignments_request request,
     unique_function<void(protocol::list_partition_reassignments_response)> done) {

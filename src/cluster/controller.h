@@ -28,6 +28,7 @@
 #include "base/unique_function.h"
 #include "cluster/zk_session.h"
 #include "net/client_security.h"
+#include "protocol/error_code.h"
 #include "protocol/generated/alter_partition.h"
 #include "protocol/generated/alter_partition_reassignments.h"
 #include "protocol/generated/controlled_shutdown.h"
@@ -74,6 +75,10 @@ class controller {
   void alter_reassignments(
       protocol::alter_partition_reassignments_request request,
       unique_function<void(protocol::alter_partition_reassignments_response)> done);
+  // Checks, on the worker, that `broker` is registered with `epoch`; `done` gets the error
+  // (none when it is), on the worker thread, so it may go on to write ZooKeeper.
+  void check_broker_epoch(int32_t broker, int64_t epoch,
+                          unique_function<void(protocol::error_code)> done);
   void list_reassignments(
       protocol::list_partition_reassignments_request request,
       unique_function<void(protocol::list_partition_reassignments_response)> done);

@@ -159,6 +159,14 @@ controller_state::partition_list controller_state::all_partitions() const {
   return out;
 }
 
+protocol::error_code controller_state::check_broker_epoch(int32_t broker, int64_t epoch) const {
+  if (!active_) return protocol::error_code::not_controller;
+  auto it = live_.find(broker);
+  if (it == live_.end()) return protocol::error_code::broker_id_not_registered;
+  if (epoch != -1 && epoch != it->second.epoch) return protocol::error_code::stale_broker_epoch;
+  return protocol::error_code::none;
+}
+
 // ---- the election rules -------------------------------------------------------------------------
 
 // What a partition's state should become given who is live: an uninitialized partition gets its

@@ -197,6 +197,9 @@ class controller_state {
   // (or replaces, or cancels) its reassignment and answers once the first writes are done.
   controller_actions alter_reassignments(
       uint64_t reply_id, const protocol::alter_partition_reassignments_request& request);
+  // Whether `broker` is registered with `epoch` (-1: any), as AllocateProducerIds checks its
+  // sender: none, BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH or NOT_CONTROLLER.
+  protocol::error_code check_broker_epoch(int32_t broker, int64_t epoch) const;
   // ListPartitionReassignments: the named (or all) partitions being reassigned.
   protocol::list_partition_reassignments_response list_reassignments(
       const protocol::list_partition_reassignments_request& request) const;

@@ -74,6 +74,7 @@ constexpr std::array kTable{
     handler_entry{61, 0, 0, handle_describe_producers},
     handler_entry{65, 0, 0, handle_describe_transactions},
     handler_entry{66, 0, 2, handle_list_transactions},
+    handler_entry{67, 0, 0, handle_allocate_producer_ids, std::nullopt, true},
     handler_entry{68, 0, 1, handle_consumer_group_heartbeat},
     handler_entry{69, 0, 1, handle_consumer_group_describe},
     handler_entry{71, 0, 0, handle_get_telemetry_subscriptions},

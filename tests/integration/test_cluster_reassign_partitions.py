@@ -4,7 +4,10 @@ them — the full replica set recorded in the topic znode (version 3, adding/rem
 replica catching up, the move completing once the target is in sync, removed replicas deleted.
 A move that cannot complete (its new replica frozen) is listed, cancelled back to the origin, and
 a move under way survives the controller's death: the next controller resumes it. No acknowledged
-record is lost and the moved replicas hold every record."""
+record is lost and the moved replicas hold every record.
+
+On the same cluster: AllocateProducerIds (KIP-730), which the controller answers with producer-id
+blocks from /latest_producer_id_block after checking the sender's broker epoch."""
 import json
 import signal
 
@@ -14,6 +17,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from clients import java
 from conftest import wait_for
+from kafka_wire import Client
 from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode
 
 pytestmark = requires_cluster_mode
@@ -153,3 +157,30 @@ def test_the_next_controller_resumes_a_move_under_way(cluster):
              what=f"resumed-0 on [{other}, {frozen}] under the new controller")
     assert read_all(cluster, "resumed") == [f"resumed-{i}" for i in range(RECORDS)]
     cluster.restart(controller)
+
+
+def allocate_producer_ids(port, broker_id, broker_epoch):
+    c = Client(port)
+    try:
+        r = c.call(67, 0, True, lambda w: w.i32(broker_id).i64(broker_epoch).tags())
+        return {"throttle": r.i32(), "error": r.i16(), "start": r.i64(), "len": r.i32()}
+    finally:
+        c.close()
+
+
+def test_the_controller_allocates_producer_id_blocks(cluster):
+    controller = cluster.controller_id()
+    follower = next(b for b in (1, 2, 3) if b != controller)
+    _, stat = cluster.zk.get(f"/brokers/ids/{follower}")
+    epoch = stat.czxid  # a broker's epoch is its registration's czxid, as in Kafka
+    port = cluster.broker(controller).port
+    first = allocate_producer_ids(port, follower, epoch)
+    assert first["error"] == 0 and first["len"] == 1000, first
+    second = allocate_producer_ids(port, follower, -1)
+    assert second["error"] == 0 and second["start"] == first["start"] + 1000, second
+    block = json.loads(cluster.zk.get("/latest_producer_id_block")[0])
+    assert (int(block["block_start"]), int(block["block_end"]), block["broker"]) == (
+        second["start"], second["start"] + 999, follower), block
+    assert allocate_producer_ids(port, follower, epoch + 1)["error"] == 77  # STALE_BROKER_EPOCH
+    assert allocate_producer_ids(port, 42, -1)["error"] == 102  # BROKER_ID_NOT_REGISTERED
+    assert allocate_producer_ids(cluster.broker(follower).port, follower, epoch)["error"] == 41
