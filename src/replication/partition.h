@@ -103,6 +103,13 @@ class partition {
 
   int32_t min_insync_replicas() const { return min_insync_.load(std::memory_order_acquire); }
   void set_min_insync_replicas(int32_t n) { min_insync_.store(n, std::memory_order_release); }
+  // Whether the topic's *.replication.throttled.replicas list this replica (replication_throttle).
+  bool leader_throttled() const { return leader_throttled_.load(std::memory_order_relaxed); }
+  bool follower_throttled() const { return follower_throttled_.load(std::memory_order_relaxed); }
+  void set_replication_throttled(bool leader, bool follower) {
+    leader_throttled_.store(leader, std::memory_order_relaxed);
+    follower_throttled_.store(follower, std::memory_order_relaxed);
+  }
 
   // Becomes leader with `state` (state.leader == self): resets follower progress (ISR members
   // count as caught up now), records the epoch's start at the log end and drops any pending ISR
@@ -157,6 +164,8 @@ class partition {
   std::atomic<int64_t> high_watermark_{0};
   std::atomic<replica_role> role_{replica_role::leader};
   std::atomic<int32_t> min_insync_{1};
+  std::atomic<bool> leader_throttled_{false};
+  std::atomic<bool> follower_throttled_{false};
 
   // Role changes hold it exclusively, leader appends shared. Lock order: role_mutex_, mutex_.
   std::shared_mutex role_mutex_;

@@ -12,6 +12,11 @@
 // the fetch offset as the follower's log end (maybe advancing the high watermark and expanding the
 // ISR), unless the follower's last fetched epoch shows its log diverged (Fetch v12): then it gets
 // the epoch and end offset to truncate to, and no records.
+//
+// KIP-73: a follower's fetch of a replica its topic lists in leader.replication.throttled.replicas
+// (for this broker) gets no records while the follower is out of the ISR and the leader's
+// replication rate is above leader.replication.throttled.rate; the bytes sent for listed
+// replicas are recorded against that rate (replication_throttle).
 #include "replication/replica_manager_impl.h"
 
 namespace sluice::replication {
@@ -23,11 +28,23 @@ struct fetch_state {
   std::vector<std::shared_ptr<partition>> partitions;  // null where unknown
   std::vector<std::optional<errc>> lookup_errors;
   std::vector<std::optional<epoch_end_offset>> divergence;  // followers only
+  std::vector<bool> throttled;  // followers only: listed for the leader throttle
+  replication_throttle* throttle = nullptr;
 };
+
+// The bytes of throttled replicas in a final answer count against the leader's rate.
+void charge_throttle(const fetch_state& st, const std::vector<fetch_partition_result>& results) {
+  if (st.throttle == nullptr) return;
+  int64_t bytes = 0;
+  for (size_t i = 0; i < results.size(); ++i)
+    if (st.throttled[i]) bytes += static_cast<int64_t>(results[i].records.size());
+  st.throttle->record(bytes);
+}
 
 // Reads every partition once; returns the results and the bytes they carry.
 std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_state& st) {
   std::vector<fetch_partition_result> results(st.params.partitions.size());
+  std::optional<bool> over_throttle;  // asked once per read, when a throttled replica needs it
   int64_t total = 0;
   int64_t budget = st.params.max_bytes;
   bool first_data = true;
@@ -67,6 +84,13 @@ std::pair<std::vector<fetch_partition_result>, int64_t> read_all(const fetch_sta
       continue;
     }
     if (req.fetch_offset >= bound || budget <= 0) continue;
+    if (st.throttled[i]) {
+      if (!over_throttle) over_throttle = st.throttle->exceeded();
+      if (*over_throttle) {
+        const auto isr = p->isr();
+        if (std::find(isr.begin(), isr.end(), st.params.replica_id) == isr.end()) continue;
+      }
+    }
     int32_t limit = static_cast<int32_t>(std::min<int64_t>(req.max_bytes, budget));
     // Kafka hands out at least one whole batch for the first partition with data, so a batch
     // larger than the limits cannot block a consumer forever.
@@ -101,10 +125,15 @@ class delayed_fetch final : public delayed_operation {
     bool errors = false;
     for (const auto& r : results) errors |= r.error.has_value() || r.diverging_epoch >= 0;
     if (bytes < st_->params.min_bytes && !errors) return false;
+    charge_throttle(*st_, results);
     done_(std::move(results));
     return true;
   }
-  void on_expire() override { done_(read_all(*st_).first); }
+  void on_expire() override {
+    auto results = read_all(*st_).first;
+    charge_throttle(*st_, results);
+    done_(std::move(results));
+  }
 
  private:
   std::shared_ptr<const fetch_state> st_;
@@ -150,6 +179,9 @@ void replica_manager::fetch(fetch_request_params params, fetch_done done) {
     st->divergence.push_back(p && st->params.replica_id >= 0
                                  ? s.record_follower_fetch(p, st->params.replica_id, req)
                                  : std::nullopt);
+    const bool throttled = p && st->params.replica_id >= 0 && p->leader_throttled();
+    st->throttled.push_back(throttled);
+    if (throttled) st->throttle = s.leader_throttle.get();
     st->partitions.push_back(std::move(p));
     st->lookup_errors.push_back(error);
   }
@@ -157,8 +189,10 @@ void replica_manager::fetch(fetch_request_params params, fetch_done done) {
   auto [results, bytes] = read_all(*st);
   bool errors = false;
   for (const auto& r : results) errors |= r.error.has_value() || r.diverging_epoch >= 0;
-  if (st->params.max_wait_ms <= 0 || bytes >= st->params.min_bytes || errors || keys.empty())
+  if (st->params.max_wait_ms <= 0 || bytes >= st->params.min_bytes || errors || keys.empty()) {
+    charge_throttle(*st, results);
     return done(std::move(results));
+  }
 
   auto op = std::make_shared<delayed_fetch>(st, std::move(done));
   s.fetch_waiters.add(op, keys, clock::now() + std::chrono::milliseconds(st->params.max_wait_ms));

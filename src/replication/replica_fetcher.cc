@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -199,6 +200,19 @@ void replica_fetcher::truncate_round(std::vector<entry> todo) {
 }
 
 void replica_fetcher::fetch_round(std::vector<entry> todo) {
+  // KIP-73: a throttled replica not yet in sync sits out while the follower rate is exceeded.
+  auto throttled = [](const entry& e) { return e.p->follower_throttled(); };
+  auto in_sync = [](const entry& e) {
+    return e.p->log().log_end_offset() >= e.p->high_watermark();
+  };
+  if (settings_.throttle && std::any_of(todo.begin(), todo.end(), throttled) &&
+      settings_.throttle->exceeded()) {
+    std::erase_if(todo, [&](const entry& e) { return throttled(e) && !in_sync(e); });
+    if (todo.empty()) {
+      sleep_ms(std::min(settings_.backoff_ms, 100));
+      return;
+    }
+  }
   fetch_request_params params;
   params.replica_id = settings_.self_id;
   params.max_wait_ms = settings_.max_wait_ms;
@@ -255,6 +269,8 @@ void replica_fetcher::fetch_round(std::vector<entry> todo) {
       back_off(e);
       continue;
     }
+    if (settings_.throttle && p.follower_throttled())
+      settings_.throttle->record(static_cast<int64_t>(got.records.size()));
     if (got.diverging_epoch >= 0 || got.diverging_end_offset >= 0) {
       truncation_point cut;
       bool done = p.with_follower_lock(e.leader_epoch, [&] {

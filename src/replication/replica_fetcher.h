@@ -24,6 +24,7 @@
 
 #include "replication/fetch_transport.h"
 #include "replication/partition.h"
+#include "replication/replication_throttle.h"
 
 namespace sluice::replication {
 
@@ -34,6 +35,8 @@ struct fetcher_settings {
   int32_t response_max_bytes = 10485760;  // replica.fetch.response.max.bytes
   int32_t partition_max_bytes = 1048576;  // replica.fetch.max.bytes
   int32_t backoff_ms = 1000;              // replica.fetch.backoff.ms
+  // The follower side of the replication throttle (none: never throttled).
+  std::shared_ptr<replication_throttle> throttle;
 };
 
 // Where a follower must cut its log, given the leader's answer for an epoch (OffsetForLeaderEpoch

@@ -135,6 +135,20 @@ void replica_manager::set_default_min_insync_replicas(int32_t n) {
   impl_->default_min_insync.store(n, std::memory_order_relaxed);
 }
 
+void replica_manager::set_replication_throttle_rates(int64_t leader_bytes_per_second,
+                                                     int64_t follower_bytes_per_second) {
+  impl_->leader_throttle->set_bound(leader_bytes_per_second);
+  impl_->follower_throttle->set_bound(follower_bytes_per_second);
+}
+
+void replica_manager::impl::apply_throttle_lists(partition& p,
+                                                 const cluster::config_map& configs) const {
+  p.set_replication_throttled(
+      replication_throttle::listed(configs, leader_throttled_replicas, p.index(), opts.broker_id),
+      replication_throttle::listed(configs, follower_throttled_replicas, p.index(),
+                                   opts.broker_id));
+}
+
 void replica_manager::reconcile() {
   auto& s = *impl_;
   std::lock_guard serial(s.reconcile_mutex);
@@ -149,6 +163,7 @@ void replica_manager::reconcile() {
         if (!p) continue;
         if (config) p->log().set_config(**config);
         p->set_min_insync_replicas(min_insync);
+        s.apply_throttle_lists(*p, topic.configs);
       }
     }
     return;

@@ -281,6 +281,10 @@ class replica_manager {
   // min.insync.replicas' broker default changed (a dynamic broker config); applied to partitions
   // without a topic override by the next reconcile().
   void set_default_min_insync_replicas(int32_t n);
+  // leader.replication.throttled.rate and follower.replication.throttled.rate (dynamic broker
+  // configs; INT64_MAX: unlimited), bounding replicas the topics list as throttled.
+  void set_replication_throttle_rates(int64_t leader_bytes_per_second,
+                                      int64_t follower_bytes_per_second);
 
   // Produce. acks: 0, 1 or -1 (checked by the caller). Completes once every partition has its
   // outcome — for acks=-1 once the high watermark covers the append, or on timeout.

@@ -14,6 +14,7 @@
 #include "replication/partition.h"
 #include "replication/replica_fetcher.h"
 #include "replication/replica_manager.h"
+#include "replication/replication_throttle.h"
 #include "storage/errc.h"
 #include "storage/log_manager.h"
 
@@ -44,6 +45,8 @@ struct replica_manager::impl {
                                                         const fetch_partition_request& req);
   // min.insync.replicas of a topic: its override, else the broker default.
   int32_t min_insync_for(const cluster::config_map& configs) const;
+  // Marks `p` throttled on either side as its topic's configs list it on this broker.
+  void apply_throttle_lists(partition& p, const cluster::config_map& configs) const;
 
   // Cluster mode start-up and the background thread (replica_roles.cc).
   void start_cluster_mode();
@@ -69,6 +72,9 @@ struct replica_manager::impl {
   std::atomic<int32_t> controller_epoch{-1};
   storage::offset_map loaded_high_watermarks;
   std::unique_ptr<fetcher_manager> fetchers;
+  std::shared_ptr<replication_throttle> leader_throttle = std::make_shared<replication_throttle>();
+  std::shared_ptr<replication_throttle> follower_throttle =
+      std::make_shared<replication_throttle>();
   std::atomic<bool> stopped{false};
   std::mutex background_mutex;
   std::condition_variable background_wake;

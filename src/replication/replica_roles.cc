@@ -71,6 +71,7 @@ void replica_manager::impl::start_cluster_mode() {
   fs.response_max_bytes = opts.replica_fetch_response_max_bytes;
   fs.partition_max_bytes = opts.replica_fetch_max_bytes;
   fs.backoff_ms = opts.replica_fetch_backoff_ms;
+  fs.throttle = follower_throttle;
   auto factory = opts.make_fetch_transport;
   if (!factory) {
     factory = [self = opts.broker_id, locate = opts.locate_broker,
@@ -162,6 +163,7 @@ std::vector<partition_outcome> replica_manager::apply_leader_and_isr(
       auto hw = s.loaded_high_watermarks.find(tp);
       p->set_managed(self, hw == s.loaded_high_watermarks.end() ? -1 : hw->second);
       p->set_min_insync_replicas(s.min_insync_for(configs));
+      s.apply_throttle_lists(*p, configs);
       {
         std::unique_lock lock(s.mutex);
         s.partitions.emplace(p->key(), p);

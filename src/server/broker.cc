@@ -460,6 +460,8 @@ bool broker::apply_dynamic_configs() {
   const auto snapshot = dynamic_config_->current();
   const broker_config& live = snapshot->typed();
   replicas_->set_default_min_insync_replicas(live.min_insync_replicas);
+  replicas_->set_replication_throttle_rates(live.leader_replication_throttled_rate,
+                                            live.follower_replication_throttled_rate);
   if (controller_)
     controller_->set_unclean_leader_election_default(live.unclean_leader_election_enable);
   reload_tls(live);

@@ -278,6 +278,8 @@ broker_config build(builder& b, const std::function<std::string()>& hostname,
   build_log(b, c);
 
   c.min_insync_replicas = b.get<int32_t>("min.insync.replicas");
+  c.leader_replication_throttled_rate = b.get<int64_t>("leader.replication.throttled.rate");
+  c.follower_replication_throttled_rate = b.get<int64_t>("follower.replication.throttled.rate");
   c.unclean_leader_election_enable = b.get<bool>("unclean.leader.election.enable");
   c.replica_lag_time_max_ms = b.get<int64_t>("replica.lag.time.max.ms");
   c.replica_fetch_max_bytes = b.get<int32_t>("replica.fetch.max.bytes");

@@ -113,6 +113,8 @@ struct broker_config {
 
   // Replication
   int32_t min_insync_replicas = 1;
+  int64_t leader_replication_throttled_rate = INT64_MAX;    // KIP-73, dynamic
+  int64_t follower_replication_throttled_rate = INT64_MAX;  // KIP-73, dynamic
   bool unclean_leader_election_enable = false;
   int64_t replica_lag_time_max_ms = 30000;
   int32_t replica_fetch_max_bytes = 1048576;

@@ -44,7 +44,7 @@ void add_quota_keys(std::vector<config_key>& keys) {
        .valid = at_least(0),
        .mode = update_mode::cluster_wide});
   // Replication throttles (KIP-73), set by kafka-reassign-partitions.sh --throttle and cleared by
-  // its --verify. Accepted and stored so the tool works; not enforced yet (docs/protocol.md).
+  // its --verify (replication/replication_throttle.h).
   for (const char* name :
        {"leader.replication.throttled.rate", "follower.replication.throttled.rate",
         "replica.alter.log.dirs.io.max.bytes.per.second"}) {
@@ -56,12 +56,12 @@ void add_quota_keys(std::vector<config_key>& keys) {
          .doc = key.starts_with("replica.")
                     ? "Bytes per second at which replicas are to move between this broker's "
                       "log directories (AlterReplicaLogDirs). Stored, not enforced yet."
-                    : std::string("Bytes per second this broker is to ") +
-                          (leader ? "send to followers of" : "fetch as a follower of") +
+                    : std::string("Bytes per second this broker ") +
+                          (leader ? "sends to followers of" : "fetches as a follower of") +
                           " the replicas listed in its topics' " +
                           (leader ? "leader" : "follower") +
-                          ".replication.throttled.replicas; set by kafka-reassign-partitions.sh "
-                          "--throttle. Stored, not enforced yet.",
+                          ".replication.throttled.replicas, unless they are in sync; set by "
+                          "kafka-reassign-partitions.sh --throttle.",
          .valid = at_least(0),
          .mode = update_mode::cluster_wide});
   }

@@ -4,19 +4,22 @@ them — the full replica set recorded in the topic znode (version 3, adding/rem
 replica catching up, the move completing once the target is in sync, removed replicas deleted.
 A move that cannot complete (its new replica frozen) is listed, cancelled back to the origin, and
 a move under way survives the controller's death: the next controller resumes it. No acknowledged
-record is lost and the moved replicas hold every record.
+record is lost and the moved replicas hold every record. A move under replication throttles
+(KIP-73, set with kafka-configs.sh) stays behind until they are lifted.
 
 On the same cluster: AllocateProducerIds (KIP-730), which the controller answers with producer-id
 blocks from /latest_producer_id_block after checking the sender's broker epoch."""
 import json
 import signal
+import subprocess
+import time
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from clients import java
-from conftest import wait_for
+from conftest import SOURCE_DIR, wait_for
 from kafka_wire import Client
 from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode
 
@@ -56,8 +59,12 @@ def assignment(cluster, topic):
     return json.loads(data)
 
 
-def admin(cluster, *args):
-    r = java("AdminOps", f"--bootstrap={cluster.bootstrap}", *args)
+def admin(cluster, *args, avoid=None):
+    """The Java Admin; `avoid`: a frozen broker, which it must not wait on for long (its
+    registration expires after the session timeout)."""
+    bootstrap = ",".join(b.bootstrap for b in cluster.brokers if b.broker_id != avoid)
+    r = java("AdminOps", f"--bootstrap={bootstrap}", *args,
+             *(["request.timeout.ms=3000"] if avoid else []))
     assert "error" not in r, r
     return r
 
@@ -116,7 +123,8 @@ def test_a_stalled_move_is_listed_and_cancelled(cluster):
     create(cluster, "stalled", origin)
     cluster.broker(frozen).proc.send_signal(signal.SIGSTOP)
     try:
-        r = admin(cluster, f"--reassign=stalled:0:{origin[0]},{frozen}", "--list-reassignments")
+        r = admin(cluster, f"--reassign=stalled:0:{origin[0]},{frozen}", "--list-reassignments",
+                  avoid=frozen)
         assert r["reassigned"] == {"stalled-0": "ok"}, r
         assert r["reassignments"] == {"stalled-0": {
             "replicas": [origin[0], frozen, origin[1]], "adding": [frozen],
@@ -124,10 +132,10 @@ def test_a_stalled_move_is_listed_and_cancelled(cluster):
         a = assignment(cluster, "stalled")
         assert a["adding_replicas"] == {"0": [frozen]} and a["removing_replicas"] == {
             "0": [origin[1]]}, a
-        r = admin(cluster, "--reassign=stalled:0:cancel", "--list-reassignments")
+        r = admin(cluster, "--reassign=stalled:0:cancel", "--list-reassignments", avoid=frozen)
         assert r["reassigned"] == {"stalled-0": "ok"} and r["reassignments"] == {}, r
         assert moved(cluster, "stalled", origin)
-        r = admin(cluster, "--reassign=stalled:0:cancel")
+        r = admin(cluster, "--reassign=stalled:0:cancel", avoid=frozen)
         assert "NoReassignmentInProgressException" in r["reassigned"]["stalled-0"], r
     finally:
         cluster.broker(frozen).proc.send_signal(signal.SIGCONT)
@@ -137,6 +145,46 @@ def test_a_stalled_move_is_listed_and_cancelled(cluster):
     assert read_all(cluster, "stalled") == [f"stalled-{i}" for i in range(RECORDS)]
 
 
+def configs(cluster, *args):
+    r = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-configs.sh"), "--bootstrap-server",
+                        cluster.bootstrap, *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def log_bytes(broker, topic):
+    return sum(f.stat().st_size for f in (broker.data_dir / f"{topic}-0").glob("*.log"))
+
+
+def test_a_throttled_move_waits_for_its_throttle(cluster):
+    create(cluster, "throttled", [1, 2])
+    p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5})
+    for i in range(4000):
+        p.produce("throttled", value=bytes(1024), partition=0)
+    assert p.flush(60) == 0
+    total = log_bytes(cluster.broker(1), "throttled")
+    for b in (1, 2, 3):
+        configs(cluster, "--entity-type", "brokers", "--entity-name", str(b), "--alter",
+                "--add-config",
+                "leader.replication.throttled.rate=10000,follower.replication.throttled.rate=10000")
+    configs(cluster, "--entity-type", "topics", "--entity-name", "throttled", "--alter",
+            "--add-config",
+            "leader.replication.throttled.replicas=[0:1,0:2],follower.replication.throttled.replicas=0:3")
+    r = admin(cluster, "--reassign=throttled:0:2,3")
+    assert r["reassigned"] == {"throttled-0": "ok"}, r
+    wait_for(lambda: log_bytes(cluster.broker(3), "throttled") > 0, timeout=30,
+             what="broker 3 began copying throttled-0")
+    # Unthrottled, 4 MiB cross loopback well within a second; at 10 kB/s (a burst of at most one
+    # fetch, then the rate over the quota windows) the copy stays far behind for many seconds.
+    time.sleep(3)
+    assert log_bytes(cluster.broker(3), "throttled") < total / 2
+    assert "throttled-0" in admin(cluster, "--list-reassignments")["reassignments"]
+    for b in (1, 2, 3):
+        configs(cluster, "--entity-type", "brokers", "--entity-name", str(b), "--alter",
+                "--delete-config", "leader.replication.throttled.rate,follower.replication.throttled.rate")
+    wait_for(lambda: moved(cluster, "throttled", [2, 3]), timeout=60,
+             what="throttled-0 on [2, 3] once the throttles are lifted")
+
+
 def test_the_next_controller_resumes_a_move_under_way(cluster):
     controller = cluster.controller_id()
     frozen = next(b for b in (1, 2, 3) if b != controller)
@@ -144,7 +192,7 @@ def test_the_next_controller_resumes_a_move_under_way(cluster):
     create(cluster, "resumed", [controller, other])
     cluster.broker(frozen).proc.send_signal(signal.SIGSTOP)
     try:
-        r = admin(cluster, f"--reassign=resumed:0:{other},{frozen}")
+        r = admin(cluster, f"--reassign=resumed:0:{other},{frozen}", avoid=frozen)
         assert r["reassigned"] == {"resumed-0": "ok"}, r
         assert assignment(cluster, "resumed")["adding_replicas"] == {"0": [frozen]}
         # Stopped (its successor is elected at once): only the next controller can finish.
