@@ -30,6 +30,7 @@ std::span<const kafka_tool> kafka_tools() {
       {"kafka-client-metrics", kafka_client_metrics_main},
       {"kafka-replica-verification", kafka_replica_verification_main},
       {"kafka-console-share-consumer", kafka_console_share_consumer_main},
+      {"kafka-reassign-partitions", kafka_reassign_partitions_main},
   };
   return tools;
 }

@@ -47,6 +47,7 @@ int kafka_features_main(const args_t& args);
 int kafka_client_metrics_main(const args_t& args);
 int kafka_replica_verification_main(const args_t& args);
 int kafka_console_share_consumer_main(const args_t& args);
+int kafka_reassign_partitions_main(const args_t& args);
 
 // The modern CLI: `sluice <command> ...`.
 int sluice_main(const args_t& args);

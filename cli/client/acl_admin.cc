@@ -16,27 +16,6 @@ int8_t code8(auto e) {
   return static_cast<int8_t>(e);
 }
 
-struct known_error {
-  int16_t code;
-  std::string_view exception;
-  std::string_view message;  // Kafka's Errors default message
-};
-
-constexpr known_error known_errors[] = {
-    {-1, "UnknownServerException",
-     "The server experienced an unexpected error when processing the request."},
-    {29, "TopicAuthorizationException", "Topic authorization failed."},
-    {30, "GroupAuthorizationException", "Group authorization failed."},
-    {31, "ClusterAuthorizationException", "Cluster authorization failed."},
-    {35, "UnsupportedVersionException", "The version of API is not supported."},
-    {42, "InvalidRequestException",
-     "This most likely occurs because of a request being malformed by the client library or the "
-     "message was sent to an incompatible broker. See the broker logs for more details."},
-    {53, "TransactionalIdAuthorizationException", "Transactional Id authorization failed."},
-    {54, "SecurityDisabledException", "Security features are disabled."},
-    {56, "KafkaStorageException", "Disk error when trying to access log file on the disk."},
-};
-
 failure<errc> broker_error(int16_t code, const std::optional<std::string>& message) {
   return fail(errc::broker, kafka_exception_text(code, message));
 }
@@ -69,16 +48,6 @@ void fill_filter(Wire& w, const sec::acl_binding_filter& f) {
 }
 
 }  // namespace
-
-std::string kafka_exception_text(int16_t code, const std::optional<std::string>& message) {
-  for (const auto& k : known_errors) {
-    if (k.code != code) continue;
-    return fmt::format("org.apache.kafka.common.errors.{}: {}", k.exception,
-                       message && !message->empty() ? *message : std::string(k.message));
-  }
-  return fmt::format("org.apache.kafka.common.errors.ApiException: error code {}{}", code,
-                     message && !message->empty() ? ": " + *message : "");
-}
 
 result<std::vector<sec::acl_binding>> describe_acls(raw_connection& c,
                                                     const sec::acl_binding_filter& f, deadline d) {

@@ -12,13 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/client/kafka_exception.h"
 #include "cli/raw_client.h"
 #include "security/acl.h"
 
 namespace sluice::cli {
-
-// Kafka's exception text for an error code: "<class>: <message or the code's default message>".
-std::string kafka_exception_text(int16_t code, const std::optional<std::string>& message);
 
 result<std::vector<security::acl_binding>> describe_acls(raw_connection& c,
                                                          const security::acl_binding_filter& f,

@@ -72,10 +72,6 @@ failure<errc> timed_out(std::string_view what, std::string_view last) {
 
 }  // namespace
 
-std::string topic_partition::to_string() const {
-  return fmt::format("{}-{}", topic, partition);
-}
-
 std::string abort_spec::to_string() const {
   return fmt::format(
       "AbortTransactionSpec(topicPartition={}, producerId={}, producerEpoch={}, "

@@ -20,16 +20,9 @@
 
 #include "cli/client.h"
 #include "cli/client/broker_pool.h"
+#include "cli/client/topic_partition.h"
 
 namespace sluice::cli {
-
-struct topic_partition {
-  std::string topic;
-  int32_t partition = 0;
-  // Kafka's TopicPartition text: "topic-3".
-  std::string to_string() const;
-  auto operator<=>(const topic_partition&) const = default;
-};
 
 // One producer of a partition, as DescribeProducers shows it.
 struct producer_state {

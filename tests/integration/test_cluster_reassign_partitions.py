@@ -5,7 +5,8 @@ replica catching up, the move completing once the target is in sync, removed rep
 A move that cannot complete (its new replica frozen) is listed, cancelled back to the origin, and
 a move under way survives the controller's death: the next controller resumes it. No acknowledged
 record is lost and the moved replicas hold every record. A move under replication throttles
-(KIP-73, set with kafka-configs.sh) stays behind until they are lifted.
+(KIP-73, set with kafka-configs.sh) stays behind until they are lifted. kafka-reassign-partitions.sh
+generates, executes (with --throttle), lists, verifies and cancels moves with Kafka's lines.
 
 On the same cluster: AllocateProducerIds (KIP-730), which the controller answers with producer-id
 blocks from /latest_producer_id_block after checking the sender's broker epoch."""
@@ -183,6 +184,62 @@ def test_a_throttled_move_waits_for_its_throttle(cluster):
                 "--delete-config", "leader.replication.throttled.rate,follower.replication.throttled.rate")
     wait_for(lambda: moved(cluster, "throttled", [2, 3]), timeout=60,
              what="throttled-0 on [2, 3] once the throttles are lifted")
+
+
+def reassign_tool(cluster, *args, tmp_path=None, plan=None):
+    if plan is not None:
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+        args = (*args, "--reassignment-json-file", str(tmp_path / "plan.json"))
+    r = subprocess.run([str(SOURCE_DIR / "bin" / "kafka-reassign-partitions.sh"),
+                        "--bootstrap-server", cluster.bootstrap, *args],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_kafka_reassign_partitions_moves_throttles_verifies_and_cancels(cluster, tmp_path):
+    create(cluster, "tooled", [1, 2])
+    p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5})
+    for i in range(4000):
+        p.produce("tooled", value=bytes(1024), partition=0)
+    assert p.flush(60) == 0
+    (tmp_path / "topics.json").write_text(json.dumps({"version": 1, "topics": [{"topic": "tooled"}]}))
+    out = reassign_tool(cluster, "--generate", "--topics-to-move-json-file",
+                        str(tmp_path / "topics.json"), "--broker-list", "1,2,3").splitlines()
+    assert out[0] == "Current partition replica assignment", out
+    assert json.loads(out[1])["partitions"] == [
+        {"topic": "tooled", "partition": 0, "replicas": [1, 2], "log_dirs": ["any", "any"]}], out
+    assert out[3] == "Proposed partition reassignment configuration", out
+    assert len(json.loads(out[4])["partitions"][0]["replicas"]) == 2, out
+
+    move = {"version": 1, "partitions": [{"topic": "tooled", "partition": 0, "replicas": [2, 3]}]}
+    out = reassign_tool(cluster, "--execute", "--throttle", "10000", tmp_path=tmp_path, plan=move)
+    assert "The inter-broker throttle limit was set to 10000 B/s" in out, out
+    assert "Successfully started partition reassignment for tooled-0" in out, out
+    topic_config = json.loads(cluster.zk.get("/config/topics/tooled")[0])["config"]
+    assert topic_config["leader.replication.throttled.replicas"] == "0:1,0:2", topic_config
+    assert topic_config["follower.replication.throttled.replicas"] == "0:3", topic_config
+    out = reassign_tool(cluster, "--list")
+    assert "tooled-0: replicas: 2,3,1. adding: 3. removing: 1." in out, out
+    out = reassign_tool(cluster, "--verify", tmp_path=tmp_path, plan=move)
+    assert "Reassignment of partition tooled-0 is still in progress." in out, out
+    assert "Clearing" not in out, out  # throttles stay while anything moves
+
+    out = reassign_tool(cluster, "--cancel", tmp_path=tmp_path, plan=move)
+    assert "Successfully cancelled partition reassignment for: tooled-0" in out, out
+    # Back on the origin; its order is not kept, as with Kafka (the full set lists the target
+    # first, and only the adding/removing lists are recorded).
+    assert moved(cluster, "tooled", [2, 1]), assignment(cluster, "tooled")
+    topic_config = json.loads(cluster.zk.get("/config/topics/tooled")[0])["config"]
+    assert "leader.replication.throttled.replicas" not in topic_config, topic_config
+
+    # Unthrottled, the same move completes; --verify then says so and clears the throttles.
+    reassign_tool(cluster, "--execute", tmp_path=tmp_path, plan=move)
+    wait_for(lambda: moved(cluster, "tooled", [2, 3]), timeout=60, what="tooled-0 on [2, 3]")
+    out = reassign_tool(cluster, "--verify", tmp_path=tmp_path, plan=move)
+    assert "Reassignment of partition tooled-0 is completed." in out, out
+    assert "Clearing broker-level throttles on brokers 1,2,3" in out, out
+    assert "No partition reassignments found." in reassign_tool(cluster, "--list")
 
 
 def test_the_next_controller_resumes_a_move_under_way(cluster):
