@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::coordinator {
@@ -59,6 +62,19 @@ struct coordinator_config {
   int32_t share_session_timeout_ms = 45'000;
   int32_t share_heartbeat_interval_ms = 5'000;
   int32_t share_max_size = 200;
+
+  // A group's own value of an integer group config (consumer.session.timeout.ms,
+  // consumer.heartbeat.interval.ms, share.session.timeout.ms, share.heartbeat.interval.ms),
+  // which wins over the broker's group.* setting above (ConfigResource GROUP); none when unset.
+  std::function<std::optional<int32_t>(const std::string& group, std::string_view key)>
+      group_override;
+
+  // The group's value of `key`, else `broker_default`.
+  int32_t for_group(const std::string& group, std::string_view key, int32_t broker_default) const {
+    if (group_override)
+      if (auto v = group_override(group, key)) return *v;
+    return broker_default;
+  }
 };
 
 }  // namespace sluice::coordinator

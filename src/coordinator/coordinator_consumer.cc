@@ -203,8 +203,10 @@ void coordinator_core::cancel_consumer_timer(group& g, timer_kind kind,
   }
 }
 
-int32_t coordinator_core::session_timeout_of(const consumer_member& m) const {
-  return m.classic ? m.classic->session_timeout_ms : config_.consumer_session_timeout_ms;
+int32_t coordinator_core::session_timeout_of(const group& g, const consumer_member& m) const {
+  return m.classic ? m.classic->session_timeout_ms
+                   : config_.for_group(g.id(), "consumer.session.timeout.ms",
+                                       config_.consumer_session_timeout_ms);
 }
 
 std::vector<consumer_record_body> coordinator_core::member_removal(group& g,
@@ -551,7 +553,8 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
 
   // Timers: the session, and the time a member has to give partitions up.
   arm_consumer_timer(*g, timer_kind::consumer_session, member_id,
-                     now_ms + config_.consumer_session_timeout_ms);
+                     now_ms + config_.for_group(g->id(), "consumer.session.timeout.ms",
+                                                config_.consumer_session_timeout_ms));
   if (now.state != member_state::unrevoked_partitions) {
     cancel_consumer_timer(*g, timer_kind::consumer_revocation, member_id);
   } else if (!prior || prior->state != member_state::unrevoked_partitions ||
@@ -563,7 +566,8 @@ void coordinator_core::consumer_group_heartbeat(heartbeat_request request, int16
   heartbeat_response r;
   r.member_id = member_id;
   r.member_epoch = now.epoch.value();
-  r.heartbeat_interval_ms = config_.consumer_heartbeat_interval_ms;
+  r.heartbeat_interval_ms = config_.for_group(g->id(), "consumer.heartbeat.interval.ms",
+                                              config_.consumer_heartbeat_interval_ms);
   // The assignment goes out on a full request (joining, or after an error) or when it changed.
   const bool full =
       epoch == join_epoch || (request.rebalance_timeout_ms != -1 &&
@@ -604,7 +608,7 @@ void coordinator_core::on_consumer_timer(group& g, timer_id id, const timer_key&
 void coordinator_core::after_consumer_load(group& g, int64_t now_ms) {
   if (!g.consumer) return;
   for (const auto& [id, m] : g.consumer->members())
-    arm_consumer_timer(g, timer_kind::consumer_session, id, now_ms + session_timeout_of(m));
+    arm_consumer_timer(g, timer_kind::consumer_session, id, now_ms + session_timeout_of(g, m));
 }
 
 void coordinator_core::drop_consumer_group(group& g) {

@@ -310,7 +310,7 @@ class coordinator_core {
   void arm_consumer_timer(group& g, timer_kind kind, const std::string& member_id, int64_t at_ms,
                           int32_t generation = 0);
   void cancel_consumer_timer(group& g, timer_kind kind, const std::string& member_id);
-  int32_t session_timeout_of(const consumer_member& m) const;
+  int32_t session_timeout_of(const group& g, const consumer_member& m) const;
   // Applies each record to g.consumer and adds it to `out` for the log.
   void write_consumer_records(group& g, std::vector<consumer_record_body> bodies,
                               std::vector<log_record>& out, int64_t now_ms);

@@ -146,7 +146,8 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
   }
   m.assigned = target;
   out.member_epoch = m.epoch;
-  out.heartbeat_interval_ms = config_.share_heartbeat_interval_ms;
+  out.heartbeat_interval_ms =
+      config_.for_group(sg.id, "share.heartbeat.interval.ms", config_.share_heartbeat_interval_ms);
   if (joining || request.subscribed_topic_names || changed) {
     auto& assignment = out.assignment.emplace();
     for (const auto& [topic_id, partitions] : m.assigned) {
@@ -159,7 +160,8 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
     spdlog::info("group {}: share member {} joined (group epoch {})", sg.id, m.id, sg.epoch);
   timers_.cancel(m.session_timer);
   m.session_timer =
-      timers_.schedule(now_ms + config_.share_session_timeout_ms,
+      timers_.schedule(now_ms + config_.for_group(sg.id, "share.session.timeout.ms",
+                                                  config_.share_session_timeout_ms),
                        timer_key{timer_kind::share_session, sg.id, m.id, sg.incarnation, 0});
   respond(std::move(done), std::move(out));
 }

@@ -5,9 +5,10 @@
 // Sluice applies the share-delivery keys: share.auto.offset.reset (where a share partition that
 // was never kept starts: latest, earliest, or by_duration:<ISO-8601 duration> back from now),
 // share.record.lock.duration.ms, share.delivery.count.limit and share.partition.max.record.locks
-// (taken when a share partition is loaded). The session and heartbeat keys and
-// share.isolation.level / share.renew.acknowledge.enable are stored and described; the
-// coordinator still uses the broker's values for them.
+// (taken when a share partition is loaded); the group coordinator applies the session and
+// heartbeat keys (consumer.* to consumer groups, share.* to share groups: a member's session
+// timer and the interval its heartbeat responses ask for, from its next heartbeat on).
+// share.isolation.level and share.renew.acknowledge.enable are stored and described only.
 //
 // The sets are kept with the client configs ("groups/<group>"; /config/groups/<group> in
 // ZooKeeper, where Kafka 3.9 keeps none). Thread-safe.

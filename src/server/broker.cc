@@ -527,6 +527,9 @@ void broker::start_group_coordinator() {
   gc.migration_downgrade = c.group_consumer_migration_policy == "downgrade" ||
                            c.group_consumer_migration_policy == "bidirectional";
   gc.offsets_retention_ms = int64_t{c.offsets_retention_minutes} * 60 * 1000;
+  gc.group_override = [g = group_configs_.get()](const std::string& group, std::string_view key) {
+    return g->int_value(group, std::string(key));
+  };
   coordinator::coordinator_hooks hooks;
   hooks.partition_exists = [store = metadata_.get()](const std::string& topic, int32_t p) {
     auto t = store->topic(topic);
