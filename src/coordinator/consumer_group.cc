@@ -149,6 +149,13 @@ void consumer_group::apply(const consumer_record_body& record) {
     m.server_assignor = s.server_assignor;
     m.rebalance_timeout_ms = s.rebalance_timeout_ms;
     m.classic = s.classic;
+  } else if (auto* r = std::get_if<regex_record>(&record)) {
+    if (r->deleted) {
+      regex_topics.erase(r->regex);
+      return;
+    }
+    regex_topics[r->regex] = r->topics;
+    regex_resolved_ms = r->timestamp;
   } else if (auto* r = std::get_if<target_epoch_record>(&record)) {
     if (r->deleted) {
       assignment_epoch_ = group_epoch{0};

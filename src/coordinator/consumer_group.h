@@ -114,9 +114,15 @@ struct current_assignment_record {  // ConsumerGroupCurrentMemberAssignment (8)
   partition_assignment pending_revocation;
   bool deleted = false;
 };
+struct regex_record {  // ConsumerGroupRegularExpression (16): what a pattern resolved to
+  std::string regex;
+  std::set<std::string> topics;
+  int64_t timestamp = 0;  // when it was resolved
+  bool deleted = false;
+};
 using consumer_record_body =
     std::variant<group_epoch_record, member_subscription_record, target_epoch_record,
-                 target_member_record, current_assignment_record>;
+                 target_member_record, current_assignment_record, regex_record>;
 struct consumer_record {
   std::string group;
   consumer_record_body body;
@@ -164,7 +170,8 @@ class consumer_group {
   std::map<std::string, timer_id> join_timers;
   std::map<std::string, timer_id> sync_timers;
   // The topics each member's regular expression matches (SubscribedTopicRegex), as resolved
-  // against the cluster's topics at `regex_resolved_ms`; derived, not recorded.
+  // against the cluster's topics at `regex_resolved_ms`; recorded as ConsumerGroupRegularExpression
+  // records, so a new coordinator starts from the same resolution.
   std::map<std::string, std::set<std::string>> regex_topics;
   int64_t regex_resolved_ms = -1;
 

@@ -10,6 +10,8 @@
 #include "protocol/generated/consumer_group_member_metadata_value.h"
 #include "protocol/generated/consumer_group_metadata_key.h"
 #include "protocol/generated/consumer_group_metadata_value.h"
+#include "protocol/generated/consumer_group_regular_expression_key.h"
+#include "protocol/generated/consumer_group_regular_expression_value.h"
 #include "protocol/generated/consumer_group_target_assignment_member_key.h"
 #include "protocol/generated/consumer_group_target_assignment_member_value.h"
 #include "protocol/generated/consumer_group_target_assignment_metadata_key.h"
@@ -99,6 +101,15 @@ log_record consumer_group_record(const consumer_record& record, int64_t now_ms) 
           protocol::consumer_group_target_assignment_metadata_value v;
           v.assignment_epoch = r.assignment_epoch.value();
           v.assignment_timestamp = r.assignment_timestamp;
+          out.value = encode_versioned(v, 0);
+        } else if constexpr (std::is_same_v<R, regex_record>) {
+          out.key = key_bytes(protocol::consumer_group_regular_expression_key{
+              .group_id = record.group, .regular_expression = r.regex});
+          if (r.deleted) return;
+          protocol::consumer_group_regular_expression_value v;
+          v.topics.assign(r.topics.begin(), r.topics.end());
+          v.version = 0;  // Kafka's metadata image offset; Sluice resolves against its live topics
+          v.timestamp = r.timestamp;
           out.value = encode_versioned(v, 0);
         } else if constexpr (std::is_same_v<R, target_member_record>) {
           out.key = key_bytes(protocol::consumer_group_target_assignment_member_key{
@@ -219,6 +230,18 @@ std::optional<result<consumer_record>> decode_consumer_record(int16_t type,
         }
         r.assigned = from_wire(val->assigned_partitions);
         r.pending_revocation = from_wire(val->partitions_pending_revocation);
+      }
+      return consumer_record{k->group_id, r};
+    }
+    case 16: {
+      auto k = decode_body<protocol::consumer_group_regular_expression_key>(key, type);
+      if (!k) return bad_key();
+      regex_record r{.regex = k->regular_expression, .deleted = deleted};
+      if (!deleted) {
+        auto val = decode_body<protocol::consumer_group_regular_expression_value>(value, v);
+        if (!val) return bad_value();
+        r.topics.insert(val->topics.begin(), val->topics.end());
+        r.timestamp = val->timestamp;
       }
       return consumer_record{k->group_id, r};
     }

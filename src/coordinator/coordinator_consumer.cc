@@ -107,8 +107,23 @@ std::set<std::string> coordinator_core::member_topics(const consumer_group& cg,
   return out;
 }
 
-void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member* replacing,
-                                       int64_t now_ms, const client_info& client) {
+std::vector<consumer_record_body> coordinator_core::resolve_regexes(
+    consumer_group& cg, const consumer_member* replacing, int64_t now_ms,
+    const client_info& client) {
+  std::vector<consumer_record_body> changed;
+  const auto before = cg.regex_topics;
+  // The records that take the recorded resolutions to the current ones.
+  auto differences = [&] {
+    for (const auto& [p, topics] : before)
+      if (!cg.regex_topics.contains(p))
+        changed.push_back(regex_record{.regex = p, .deleted = true});
+    for (const auto& [p, topics] : cg.regex_topics) {
+      auto it = before.find(p);
+      if (it == before.end() || it->second != topics)
+        changed.push_back(regex_record{.regex = p, .topics = topics, .timestamp = now_ms});
+    }
+    return changed;
+  };
   std::set<std::string> patterns;
   for (const auto& [id, m] : cg.members())
     if (m.subscribed_topic_regex && !(replacing && replacing->id == id))
@@ -120,9 +135,12 @@ void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member
   for (const auto& p : patterns) stale = stale || !cg.regex_topics.contains(p);
   if (patterns.empty()) {
     cg.regex_topics.clear();
-    return;
+    return differences();
   }
-  if (!stale) return;
+  if (!stale) {
+    std::erase_if(cg.regex_topics, [&](const auto& kv) { return !patterns.contains(kv.first); });
+    return differences();
+  }
   std::vector<std::string> topics =
       hooks_.topic_names ? hooks_.topic_names() : std::vector<std::string>{};
   // Only topics the member whose heartbeat resolves the expressions may describe (Kafka 4 does
@@ -137,6 +155,7 @@ void coordinator_core::resolve_regexes(consumer_group& cg, const consumer_member
       if (RE2::FullMatch(t, re)) matched.insert(t);
   }
   cg.regex_resolved_ms = now_ms;
+  return differences();
 }
 
 std::map<std::string, topic_info> coordinator_core::subscribed_topics(
@@ -201,6 +220,13 @@ void coordinator_core::cancel_consumer_timer(group& g, timer_kind kind,
     timers_.cancel(it->second);
     timers.erase(it);
   }
+}
+
+std::vector<consumer_record_body> coordinator_core::regex_tombstones(const consumer_group& cg) {
+  std::vector<consumer_record_body> out;
+  for (const auto& [p, topics] : cg.regex_topics)
+    out.push_back(regex_record{.regex = p, .deleted = true});
+  return out;
 }
 
 int32_t coordinator_core::session_timeout_of(const group& g, const consumer_member& m) const {
@@ -288,7 +314,7 @@ const consumer_member& coordinator_core::update_consumer_member(
   bool bump = !prior || prior->subscribed_topic_names != updated.subscribed_topic_names ||
               prior->subscribed_topic_regex != updated.subscribed_topic_regex ||
               prior->server_assignor != updated.server_assignor;
-  resolve_regexes(cg, &updated, now_ms, client);
+  for (auto& r : resolve_regexes(cg, &updated, now_ms, client)) bodies.push_back(std::move(r));
   if (!prior || !prior->same_subscription(updated))
     bodies.push_back(member_subscription_record{.member = updated});
   const auto topics = subscribed_topics(cg, &updated);
@@ -624,9 +650,10 @@ void coordinator_core::delete_consumer_state(group& g, int64_t now_ms) {
   if (!g.consumer) return;
   std::vector<log_record> records;
   drop_consumer_group(g);
-  write_consumer_records(
-      g, {target_epoch_record{.deleted = true}, group_epoch_record{.deleted = true}}, records,
-      now_ms);
+  std::vector<consumer_record_body> tombstones = regex_tombstones(*g.consumer);
+  tombstones.push_back(target_epoch_record{.deleted = true});
+  tombstones.push_back(group_epoch_record{.deleted = true});
+  write_consumer_records(g, std::move(tombstones), records, now_ms);
   g.consumer.reset();
   append_and_forget(g.partition(), std::move(records));
 }

@@ -296,8 +296,12 @@ class coordinator_core {
   std::set<std::string> member_topics(const consumer_group& cg, const consumer_member& m) const;
   // Resolves the members' regular expressions (and `replacing`'s) against the cluster's topics
   // when one is new or the last resolution is older than regex_refresh_ms.
-  void resolve_regexes(consumer_group& cg, const consumer_member* replacing, int64_t now_ms,
-                       const client_info& client);
+  // Returns the ConsumerGroupRegularExpression records of what changed (new, changed or dropped
+  // patterns).
+  std::vector<consumer_record_body> resolve_regexes(consumer_group& cg,
+                                                    const consumer_member* replacing,
+                                                    int64_t now_ms, const client_info& client);
+  static std::vector<consumer_record_body> regex_tombstones(const consumer_group& cg);
   const consumer_member& update_consumer_member(group& g,
                                                 const std::optional<consumer_member>& prior,
                                                 consumer_member updated, bool release,

@@ -432,6 +432,7 @@ bool coordinator_core::maybe_downgrade(group& g, const std::string& leaving,
     auto removal = member_removal(g, id, false);
     tombstones.insert(tombstones.end(), removal.begin(), removal.end());
   }
+  for (auto& r : regex_tombstones(cg)) tombstones.push_back(std::move(r));
   tombstones.push_back(target_epoch_record{.deleted = true});
   tombstones.push_back(group_epoch_record{.deleted = true});
   drop_consumer_group(g);

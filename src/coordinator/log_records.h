@@ -90,7 +90,7 @@ using decoded_record =
 
 // A consumer group's record (a tombstone when the record says `deleted`).
 log_record consumer_group_record(const consumer_record& record, int64_t now_ms);
-// Record types 3, 5-8; nullopt for any other type.
+// Record types 3, 5-8 and 16; nullopt for any other type.
 std::optional<result<consumer_record>> decode_consumer_record(int16_t type,
                                                               protocol::bytes_view key,
                                                               std::optional<int16_t> value_version,

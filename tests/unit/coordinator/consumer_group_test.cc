@@ -327,6 +327,79 @@ TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
   EXPECT_EQ(later.assignment->topic_partitions.size(), 2u);
 }
 
+// Resolutions are recorded (ConsumerGroupRegularExpression): a coordinator that loads the log
+// starts from the same topics, and a pattern nobody uses any more is tombstoned.
+TEST(consumer_group, regular_expression_resolutions_are_recorded_and_replayed) {
+  coordinator_hooks hooks;
+  hooks.topic_lookup = [](const std::string& name) -> std::optional<topic_info> {
+    if (name == "orders-eu") return topic_info{T1, 2};
+    if (name == "payments") return topic_info{T2, 2};
+    return std::nullopt;
+  };
+  hooks.topic_names = [] { return std::vector<std::string>{"orders-eu", "payments"}; };
+  harness h(test_config(), hooks);
+  auto beat = [&](int32_t epoch, std::optional<std::string> regex) {
+    protocol::consumer_group_heartbeat_request r;
+    r.group_id = "g";
+    r.member_id = "m";
+    r.member_epoch = epoch;
+    if (epoch == 0) {
+      r.rebalance_timeout_ms = 1000;
+      r.topic_partitions.emplace();
+    }
+    r.subscribed_topic_regex = std::move(regex);
+    reply<protocol::consumer_group_heartbeat_response> out;
+    h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
+    h.drain();
+    return *out;
+  };
+  auto first = beat(0, "orders-.*");
+  ASSERT_EQ(first.error_code, 0);
+  size_t regex_records = 0;
+  for (const auto& [partition, records] : h.log)
+    for (const auto& rec : records) {
+      std::optional<protocol::bytes_view> value;
+      if (rec.value) value = protocol::bytes_view(*rec.value);
+      auto d = decode_record(rec.key, value);
+      if (!d) continue;
+      if (auto* c = std::get_if<consumer_record>(&*d))
+        if (auto* r = std::get_if<regex_record>(&c->body)) {
+          ++regex_records;
+          EXPECT_EQ(r->regex, "orders-.*");
+          EXPECT_EQ(r->topics, (std::set<std::string>{"orders-eu"}));
+        }
+    }
+  EXPECT_EQ(regex_records, 1u);
+
+  harness h2(test_config(), hooks, /*load_all=*/false);
+  h2.now = h.now;
+  h2.log = h.log;
+  for (int32_t p = 0; p < test_config().offsets_topic_partitions; ++p) h2.load(p);
+  const group* g = h2.core.find_group("g");
+  ASSERT_NE(g, nullptr);
+  ASSERT_TRUE(g->consumer);
+  EXPECT_EQ(g->consumer->regex_topics,
+            (std::map<std::string, std::set<std::string>>{{"orders-.*", {"orders-eu"}}}));
+
+  // The member subscribes by name instead: the pattern's record is tombstoned.
+  protocol::consumer_group_heartbeat_request r;
+  r.group_id = "g";
+  r.member_id = "m";
+  r.member_epoch = first.member_epoch;
+  r.subscribed_topic_regex = "";
+  r.subscribed_topic_names = std::vector<std::string>{"payments"};
+  reply<protocol::consumer_group_heartbeat_response> out;
+  h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
+  h.drain();
+  ASSERT_EQ(out->error_code, 0);
+  EXPECT_TRUE(h.core.find_group("g")->consumer->regex_topics.empty());
+  harness h3(test_config(), hooks, /*load_all=*/false);
+  h3.now = h.now;
+  h3.log = h.log;
+  for (int32_t p = 0; p < test_config().offsets_topic_partitions; ++p) h3.load(p);
+  EXPECT_TRUE(h3.core.find_group("g")->consumer->regex_topics.empty());
+}
+
 TEST(consumer_group, a_regular_expression_resolves_only_to_topics_the_member_may_describe) {
   coordinator_hooks hooks;
   hooks.topic_lookup = [](const std::string& name) -> std::optional<topic_info> {
