@@ -1,9 +1,8 @@
 // The KIP-848 records of __consumer_offsets (ConsumerGroup* keys and values, Kafka 4.x's formats:
 // the key's int16 prefix is the record type, every value is version 0) to and from
 // consumer_record.
-#include <algorithm>
-
 #include "coordinator/log_records.h"
+#include "coordinator/record_codec.h"
 #include "protocol/generated/consumer_group_current_member_assignment_key.h"
 #include "protocol/generated/consumer_group_current_member_assignment_value.h"
 #include "protocol/generated/consumer_group_member_metadata_key.h"
@@ -19,47 +18,7 @@
 
 namespace sluice::coordinator {
 
-namespace {
-
-template <class Key>
-protocol::bytes key_bytes(Key key) {
-  return encode_versioned(key, Key::min_version);  // the key's one version is its record type
-}
-
-template <class Topics>
-Topics to_wire(const partition_assignment& a) {
-  Topics out;
-  for (const auto& [topic, partitions] : a) {
-    auto& t = out.emplace_back();
-    t.topic_id = topic;
-    t.partitions.assign(partitions.begin(), partitions.end());
-  }
-  return out;
-}
-
-template <class Topics>
-partition_assignment from_wire(const Topics& topics) {
-  partition_assignment out;
-  for (const auto& t : topics)
-    if (!t.partitions.empty()) out[t.topic_id].insert(t.partitions.begin(), t.partitions.end());
-  return out;
-}
-
-template <class Message>
-std::optional<Message> decode_body(protocol::bytes_view data, int16_t version) {
-  protocol::reader r(data);
-  Message m;
-  if (!m.decode(r, std::clamp<int16_t>(version, Message::min_version, Message::max_version)).ok() ||
-      !r.ok())
-    return std::nullopt;
-  return m;
-}
-
-std::optional<std::string> non_empty(const std::optional<std::string>& s) {
-  return s && !s->empty() ? s : std::nullopt;
-}
-
-}  // namespace
+using namespace record_codec;
 
 log_record consumer_group_record(const consumer_record& record, int64_t now_ms) {
   log_record out;

@@ -131,12 +131,16 @@ void coordinator_core::delete_groups(const protocol::delete_groups_request& requ
       continue;
     }
     if (auto share = share_groups_.find(id); share != share_groups_.end()) {
-      // A share group goes once it has no members. (Kafka also deletes its share partitions'
-      // state from __share_group_state; Sluice keeps it for now: see docs/protocol.md.)
+      // A share group goes once it has no members: its records are tombstoned here, its share
+      // partitions' state by the DeleteGroups handler (handlers/group_apis.cc).
       if (!share->second.members.empty()) {
         result.error_code = code(error_code::non_empty_group);
         continue;
       }
+      std::vector<log_record> tombstones;
+      for (auto& body : share_group_tombstones(share->second))
+        tombstones.push_back(share_group_record(share_record{id, std::move(body)}, now_ms));
+      append_and_forget(share->second.partition, std::move(tombstones));
       share_groups_.erase(share);
       spdlog::info("group {}: share group deleted", id);
       continue;

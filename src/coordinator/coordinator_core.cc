@@ -101,6 +101,7 @@ void coordinator_core::finish_load(int32_t partition, int32_t epoch, bool ok, in
     ++loaded;
     after_load(g, now_ms);
   }
+  after_share_load(partition, now_ms);
   spdlog::info("group coordinator: loaded __consumer_offsets-{} (epoch {}): {} groups", partition,
                epoch, loaded);
 }

@@ -211,7 +211,8 @@ class coordinator_core {
   // else GROUP_ID_NOT_FOUND; a classic or consumer group is GROUP_ID_NOT_FOUND. `topics` join the
   // topics the group has seen, so a reset topic shows in its offsets.
   std::optional<error_code> prepare_share_offsets_change(const std::string& group_id, bool create,
-                                                         const std::set<std::string>& topics);
+                                                         const std::set<std::string>& topics,
+                                                         int64_t now_ms);
   size_t group_count() const { return groups_.size(); }
   size_t pending_append_count() const { return pending_appends_.size(); }
 
@@ -365,6 +366,12 @@ class coordinator_core {
                            int64_t now_ms);
   void on_share_timer(timer_id id, const timer_key& key, int64_t now_ms);
   void drop_share_groups(int32_t partition);  // unload
+  // The records from `before` to `after` (`created`: the group is new), encoded into `out`.
+  void share_changes(const share_group& before, const share_group& after, bool created,
+                     int64_t now_ms, std::vector<log_record>& out) const;
+  // A loaded share group's members get their session timers.
+  void after_share_load(int32_t partition, int64_t now_ms);
+  void arm_share_session(share_group& sg, share_member& m, int64_t now_ms);
   std::map<std::string, share_group>::iterator create_share_group(const std::string& group_id);
 
   // ---- offsets (coordinator_offsets.cc) ----

@@ -57,8 +57,13 @@ void coordinator_core::apply_record(int32_t partition, decoded_record record,
       g->consumer->apply(consumer->body);
       if (!g->consumer->exists()) g->consumer.reset();  // the group's tombstone
     }
+  } else if (auto* share = std::get_if<share_record>(&record)) {
+    if (partition_for(share->group) != partition || groups_.contains(share->group)) return;
+    auto it = share_groups_.find(share->group);
+    if (it == share_groups_.end()) it = create_share_group(share->group);
+    if (!apply_share_record(it->second, share->body)) share_groups_.erase(it);
   }
-  // foreign_entry: records of share and streams groups, not kept by this coordinator.
+  // foreign_entry: records of streams groups, not kept by this coordinator.
 }
 
 // ---- OffsetCommit ---------------------------------------------------------------------------

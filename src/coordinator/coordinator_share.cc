@@ -4,8 +4,8 @@
 // group epoch bumped when a subscription, the membership or the subscribed topics changed; (2) the
 // simple assignor computes a new target when the group epoch is ahead of it; (3) the member moves
 // straight to its target (a share partition is never owned, so there is nothing to revoke).
-// The answer goes out at once: share-group membership is not written to __consumer_offsets (see
-// share_group.h).
+// What changed is written to __consumer_offsets as Kafka's ShareGroup* records (share_group.h) and
+// the answer goes out once they are; a member leaving or timing out is written the same way.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -59,6 +59,7 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
 
   auto it = share_groups_.find(request.group_id);
   const bool joining = request.member_epoch == 0;
+  const bool created = it == share_groups_.end();
   if (request.member_epoch == -1) {
     heartbeat_response out;
     out.member_id = request.member_id;
@@ -81,6 +82,7 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
     it = create_share_group(request.group_id);
   }
   share_group& sg = it->second;
+  const share_group before = sg;
   auto member_it = sg.members.find(request.member_id);
   const bool known = member_it != sg.members.end();
   if (!known && !joining)
@@ -158,12 +160,51 @@ void coordinator_core::share_group_heartbeat(heartbeat_request request, int16_t 
   }
   if (!known)
     spdlog::info("group {}: share member {} joined (group epoch {})", sg.id, m.id, sg.epoch);
+  arm_share_session(sg, m, now_ms);
+  std::vector<log_record> records;
+  share_changes(before, sg, created, now_ms, records);
+  if (records.empty()) return respond(std::move(done), std::move(out));
+  append(sg.partition, std::move(records),
+         [this, done = std::move(done), out = std::move(out)](append_status s, int64_t) mutable {
+           if (s != append_status::ok) out = share_heartbeat_error(store_error(s));
+           respond(std::move(done), std::move(out));
+         });
+}
+
+void coordinator_core::arm_share_session(share_group& sg, share_member& m, int64_t now_ms) {
   timers_.cancel(m.session_timer);
   m.session_timer =
       timers_.schedule(now_ms + config_.for_group(sg.id, "share.session.timeout.ms",
                                                   config_.share_session_timeout_ms),
                        timer_key{timer_kind::share_session, sg.id, m.id, sg.incarnation, 0});
-  respond(std::move(done), std::move(out));
+}
+
+void coordinator_core::after_share_load(int32_t partition, int64_t now_ms) {
+  for (auto& [id, sg] : share_groups_) {
+    if (sg.partition != partition) continue;
+    for (auto& [member_id, m] : sg.members) arm_share_session(sg, m, now_ms);
+  }
+}
+
+void coordinator_core::share_changes(const share_group& before, const share_group& after,
+                                     bool created, int64_t now_ms,
+                                     std::vector<log_record>& out) const {
+  auto topic_state = [this](const std::string& name) -> std::optional<share_topic_state> {
+    auto info = hooks_.topic_lookup ? hooks_.topic_lookup(name) : std::nullopt;
+    if (!info) return std::nullopt;
+    share_topic_state t{info->id, name, {}};
+    for (int32_t p = 0; p < info->partitions; ++p) t.partitions.push_back(p);
+    return t;
+  };
+  std::vector<share_record_body> bodies = share_records_between(before, after, now_ms, topic_state);
+  const bool epoch_written = std::any_of(bodies.begin(), bodies.end(), [](const auto& b) {
+    return std::holds_alternative<share_epoch_record>(b);
+  });
+  if (created && !epoch_written)  // a new group is always recorded, even with epoch 0
+    bodies.insert(bodies.begin(),
+                  share_epoch_record{.epoch = after.epoch, .metadata_hash = after.metadata_hash});
+  for (auto& body : bodies)
+    out.push_back(share_group_record(share_record{after.id, std::move(body)}, now_ms));
 }
 
 void coordinator_core::compute_share_assignment(share_group& sg,
@@ -180,9 +221,9 @@ void coordinator_core::compute_share_assignment(share_group& sg,
 
 void coordinator_core::remove_share_member(share_group& sg, const std::string& member_id,
                                            const char* why, int64_t now_ms) {
-  (void)now_ms;
   auto it = sg.members.find(member_id);
   if (it == sg.members.end()) return;
+  const share_group before = sg;
   timers_.cancel(it->second.session_timer);
   sg.members.erase(it);
   sg.target.erase(member_id);
@@ -196,6 +237,9 @@ void coordinator_core::remove_share_member(share_group& sg, const std::string& m
         subscribed.emplace(topic, *info);
   sg.metadata_hash = metadata_hash(subscribed);
   compute_share_assignment(sg, subscribed);
+  std::vector<log_record> records;
+  share_changes(before, sg, false, now_ms, records);
+  append_and_forget(sg.partition, std::move(records));
 }
 
 void coordinator_core::on_share_timer(timer_id id, const timer_key& key, int64_t now_ms) {
@@ -270,16 +314,21 @@ std::map<std::string, share_group>::iterator coordinator_core::create_share_grou
 }
 
 std::optional<error_code> coordinator_core::prepare_share_offsets_change(
-    const std::string& group_id, bool create, const std::set<std::string>& topics) {
+    const std::string& group_id, bool create, const std::set<std::string>& topics, int64_t now_ms) {
   if (auto e = check_group(group_id, false)) return e;
   if (groups_.contains(group_id)) return error_code::group_id_not_found;
   auto it = share_groups_.find(group_id);
-  if (it == share_groups_.end()) {
+  const bool created = it == share_groups_.end();
+  if (created) {
     if (!create) return error_code::group_id_not_found;
     it = create_share_group(group_id);
   }
   if (!it->second.members.empty()) return error_code::non_empty_group;
+  const share_group before = it->second;
   it->second.topics_seen.insert(topics.begin(), topics.end());
+  std::vector<log_record> records;
+  share_changes(before, it->second, created, now_ms, records);
+  append_and_forget(it->second.partition, std::move(records));
   return std::nullopt;
 }
 

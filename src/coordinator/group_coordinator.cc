@@ -127,8 +127,11 @@ sluice::result<std::set<std::string>, protocol::error_code> group_coordinator::s
 
 std::optional<protocol::error_code> group_coordinator::prepare_share_offsets_change(
     const std::string& group_id, bool create, const std::set<std::string>& topics) {
-  std::lock_guard lock(mutex_);
-  return core_.prepare_share_offsets_change(group_id, create, topics);
+  std::optional<protocol::error_code> outcome;
+  run([&](coordinator_core& core, int64_t now) {
+    outcome = core.prepare_share_offsets_change(group_id, create, topics, now);
+  });
+  return outcome;
 }
 
 void group_coordinator::heartbeat(const protocol::heartbeat_request& request, int16_t version,

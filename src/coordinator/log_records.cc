@@ -125,6 +125,10 @@ result<decoded_record> decode_record(protocol::bytes_view key,
     if (!*consumer) return consumer->error();
     return decoded_record{std::move(**consumer)};
   }
+  if (auto share = decode_share_record(key_version, kr.rest(), value_version, value_body)) {
+    if (!*share) return share->error();
+    return decoded_record{std::move(**share)};
+  }
   return decoded_record{foreign_entry{key_version}};
 }
 

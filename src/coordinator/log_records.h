@@ -32,6 +32,7 @@
 
 #include "coordinator/consumer_group.h"
 #include "coordinator/errc.h"
+#include "coordinator/share_group.h"
 #include "coordinator/types.h"
 #include "protocol/generated/group_metadata_value.h"
 #include "protocol/wire.h"
@@ -82,11 +83,11 @@ struct group_metadata_entry {
   std::string group;
   std::optional<protocol::group_metadata_value> value;  // nullopt: tombstone
 };
-struct foreign_entry {  // a record kind this coordinator does not keep (KIP-848, share groups)
+struct foreign_entry {  // a record kind this coordinator does not keep (streams groups, ...)
   int16_t key_version = 0;
 };
-using decoded_record =
-    std::variant<offset_commit_entry, group_metadata_entry, consumer_record, foreign_entry>;
+using decoded_record = std::variant<offset_commit_entry, group_metadata_entry, consumer_record,
+                                    share_record, foreign_entry>;
 
 // A consumer group's record (a tombstone when the record says `deleted`).
 log_record consumer_group_record(const consumer_record& record, int64_t now_ms);
@@ -95,6 +96,13 @@ std::optional<result<consumer_record>> decode_consumer_record(int16_t type,
                                                               protocol::bytes_view key,
                                                               std::optional<int16_t> value_version,
                                                               protocol::bytes_view value);
+
+// A share group's record (ShareGroup* keys 10-15).
+log_record share_group_record(const share_record& record, int64_t now_ms);
+// Record types 10-15; nullopt for any other type.
+std::optional<result<share_record>> decode_share_record(int16_t type, protocol::bytes_view key,
+                                                        std::optional<int16_t> value_version,
+                                                        protocol::bytes_view value);
 
 result<decoded_record> decode_record(protocol::bytes_view key,
                                      std::optional<protocol::bytes_view> value);

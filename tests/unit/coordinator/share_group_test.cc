@@ -8,7 +8,7 @@ namespace sluice::coordinator::testing {
 namespace {
 
 struct share_harness : harness {
-  share_harness() : harness(test_config(), topics_hooks()) {}
+  explicit share_harness(bool load_all = true) : harness(test_config(), topics_hooks(), load_all) {}
 
   protocol::share_group_heartbeat_response beat(const std::string& member, int32_t epoch,
                                                 bool full = false) {
@@ -87,6 +87,59 @@ TEST(share_group, leaving_and_timing_out_give_the_partitions_to_the_others) {
   EXPECT_FALSE(g->members.contains("c"));
   auto back = h.beat("a", mid.member_epoch);
   EXPECT_EQ(share_harness::partitions(back), (std::set<int32_t>{0, 1, 2, 3}));
+}
+
+// The membership is written as Kafka's ShareGroup* records: a coordinator that loads the log
+// knows the members, their epochs and assignments, and the topics with share state; members carry
+// on without rejoining, silent ones time out, and a deleted group stays deleted.
+TEST(share_group, membership_survives_a_reload_of_the_log) {
+  share_harness h;
+  auto a = h.beat("a", 0);
+  auto b = h.beat("b", 0);
+  auto a2 = h.beat("a", a.member_epoch);
+  ASSERT_EQ(a2.error_code, 0);
+  const share_group& before = *h.core.find_share_group("g");
+
+  share_harness h2(/*load_all=*/false);
+  h2.log = h.log;
+  h2.now = h.now;
+  for (int32_t p = 0; p < test_config().offsets_topic_partitions; ++p) h2.load(p);
+  const share_group* after = h2.core.find_share_group("g");
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->epoch, before.epoch);
+  EXPECT_EQ(after->assignment_epoch, before.assignment_epoch);
+  EXPECT_EQ(after->metadata_hash, before.metadata_hash);
+  EXPECT_EQ(after->target, before.target);
+  EXPECT_EQ(after->topics_seen, before.topics_seen);
+  ASSERT_EQ(after->members.size(), 2u);
+  for (const auto& [id, m] : before.members) {
+    const share_member& loaded = after->members.at(id);
+    EXPECT_EQ(loaded.epoch, m.epoch) << id;
+    EXPECT_EQ(loaded.assigned, m.assigned) << id;
+    EXPECT_EQ(loaded.subscribed_topic_names, m.subscribed_topic_names) << id;
+    EXPECT_EQ(loaded.client_id, m.client_id) << id;
+  }
+  // a carries on at its epoch; b stays silent and times out after its session.
+  h2.advance(test_config().share_session_timeout_ms / 2);
+  auto carried = h2.beat("a", a2.member_epoch);
+  EXPECT_EQ(carried.error_code, 0);
+  h2.advance(test_config().share_session_timeout_ms / 2 + 1);
+  EXPECT_FALSE(h2.core.find_share_group("g")->members.contains("b"));
+  (void)b;
+
+  // Deleted once empty: a third coordinator loading the log finds no group.
+  h2.beat("a", h2.core.find_share_group("g")->members.at("a").epoch);
+  h2.beat("a", -1);
+  protocol::delete_groups_request del;
+  del.groups_names = {"g"};
+  reply<protocol::delete_groups_response> deleted;
+  h2.core.delete_groups(del, 2, h2.now, deleted.sink());
+  h2.drain();
+  EXPECT_EQ(deleted->results.at(0).error_code, 0);
+  share_harness h3(/*load_all=*/false);
+  h3.log = h2.log;
+  for (int32_t p = 0; p < test_config().offsets_topic_partitions; ++p) h3.load(p);
+  EXPECT_EQ(h3.core.find_share_group("g"), nullptr);
 }
 
 TEST(share_group, unknown_and_fenced_members_are_refused) {
