@@ -87,6 +87,14 @@ protocol::error_code to_kafka(replication::errc e) {
       return error_code::transaction_abortable;
     case errc::invalid_producer_id_mapping:
       return error_code::invalid_producer_id_mapping;
+    case errc::invalid_update_version:
+      return error_code::invalid_update_version;
+    case errc::ineligible_replica:
+      return error_code::ineligible_replica;
+    case errc::not_controller:
+      return error_code::not_controller;
+    case errc::stale_broker_epoch:
+      return error_code::stale_broker_epoch;
     case errc::unknown:
       return error_code::unknown_server_error;
   }

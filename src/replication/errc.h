@@ -34,7 +34,12 @@ enum class errc {
   transaction_coordinator_fenced,  // TRANSACTION_COORDINATOR_FENCED (52)
   transaction_abortable,           // TRANSACTION_ABORTABLE (120)
   invalid_producer_id_mapping,     // INVALID_PRODUCER_ID_MAPPING (49)
-  unknown,                         // UNKNOWN_SERVER_ERROR (-1)
+  // The controller's answers to AlterPartition (ISR changes).
+  invalid_update_version,  // INVALID_UPDATE_VERSION (95): the partition epoch moved on
+  ineligible_replica,      // INELIGIBLE_REPLICA (107): a new ISR member is not eligible
+  not_controller,          // NOT_CONTROLLER (41)
+  stale_broker_epoch,      // STALE_BROKER_EPOCH (77)
+  unknown,                 // UNKNOWN_SERVER_ERROR (-1)
 };
 
 std::string_view to_string(errc e);

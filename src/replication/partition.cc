@@ -187,8 +187,8 @@ partition::fetch_effect partition::record_follower_fetch(int32_t replica, int64_
 
   // KIP-841 style: a follower joins once it has everything up to the high watermark and has
   // reached the current leader epoch's start.
-  if (!pending_isr_change_ && !contains(isr_, replica) && fetch_offset >= high_watermark_.load() &&
-      fetch_offset >= leader_epoch_start_offset_) {
+  if (!pending_isr_change_ && now_ms >= isr_change_retry_at_ms_ && !contains(isr_, replica) &&
+      fetch_offset >= high_watermark_.load() && fetch_offset >= leader_epoch_start_offset_) {
     isr_change change;
     change.topic = topic_;
     change.topic_id = topic_id_;
@@ -206,7 +206,9 @@ partition::fetch_effect partition::record_follower_fetch(int32_t replica, int64_
 std::optional<isr_change> partition::propose_isr_shrink(int64_t now_ms, int64_t lag_ms) {
   if (!managed_) return std::nullopt;
   std::lock_guard lock(mutex_);
-  if (role_.load() != replica_role::leader || pending_isr_change_) return std::nullopt;
+  if (role_.load() != replica_role::leader || pending_isr_change_ ||
+      now_ms < isr_change_retry_at_ms_)
+    return std::nullopt;
   std::vector<int32_t> keep;
   for (int32_t r : isr_) {
     if (r == self_) {
@@ -230,7 +232,8 @@ std::optional<isr_change> partition::propose_isr_shrink(int64_t now_ms, int64_t 
   return change;
 }
 
-bool partition::complete_isr_change(const isr_change& sent, const isr_change_result& answer) {
+bool partition::complete_isr_change(const isr_change& sent, const isr_change_result& answer,
+                                    int64_t now_ms) {
   std::lock_guard lock(mutex_);
   if (!pending_isr_change_ || pending_isr_change_->new_isr != sent.new_isr ||
       pending_isr_change_->leader_epoch != sent.leader_epoch)
@@ -239,6 +242,7 @@ bool partition::complete_isr_change(const isr_change& sent, const isr_change_res
   if (answer.error) {
     spdlog::warn("{}: ISR change to {} refused: {}", key_, fmt::join(sent.new_isr, ","),
                  to_string(*answer.error));
+    isr_change_retry_at_ms_ = now_ms + isr_change_retry_backoff_ms;
     return false;
   }
   if (answer.leader_epoch != leader_epoch_.load() || role_.load() != replica_role::leader) {

@@ -134,7 +134,10 @@ class partition {
   // as an ISR change to send; nullopt when every member keeps up or a change is pending.
   std::optional<isr_change> propose_isr_shrink(int64_t now_ms, int64_t lag_ms);
   // The controller's answer to the pending change. Returns true when the high watermark moved.
-  bool complete_isr_change(const isr_change& sent, const isr_change_result& answer);
+  // A refused change (other than for a lost leadership) holds the next proposal back for
+  // isr_change_retry_backoff_ms from `now_ms`, so a refusal is not re-proposed at every fetch.
+  bool complete_isr_change(const isr_change& sent, const isr_change_result& answer, int64_t now_ms);
+  static constexpr int64_t isr_change_retry_backoff_ms = 500;
   bool isr_change_pending() const;
   // Leader: after a local append (an ISR of one advances at once). True when the HW moved.
   bool maybe_advance_high_watermark();
@@ -164,6 +167,7 @@ class partition {
   std::atomic<int64_t> high_watermark_{0};
   std::atomic<replica_role> role_{replica_role::leader};
   std::atomic<int32_t> min_insync_{1};
+  int64_t isr_change_retry_at_ms_ = 0;  // mutex_: no proposal before this
   std::atomic<bool> leader_throttled_{false};
   std::atomic<bool> follower_throttled_{false};
 

@@ -63,6 +63,14 @@ std::string_view to_string(errc e) {
       return "invalid producer id mapping";
     case errc::storage_error:
       return "storage error";
+    case errc::invalid_update_version:
+      return "invalid update version (the partition epoch moved on)";
+    case errc::ineligible_replica:
+      return "ineligible replica";
+    case errc::not_controller:
+      return "not the controller";
+    case errc::stale_broker_epoch:
+      return "stale broker epoch";
     case errc::unknown:
       return "unknown error";
   }

@@ -51,13 +51,13 @@ void replica_manager::impl::send_isr_change(const std::shared_ptr<partition>& p,
                fmt::join(p->isr(), ","), fmt::join(change.new_isr, ","), change.leader_epoch,
                change.partition_epoch);
   if (!opts.send_isr_change) {
-    (void)p->complete_isr_change(change, isr_change_result{errc::unknown});
+    (void)p->complete_isr_change(change, isr_change_result{errc::unknown}, now_ms());
     return;
   }
   auto sent = change;
   opts.send_isr_change(std::move(change), [this, p, sent](isr_change_result answer) {
     if (stopped.load()) return;
-    p->complete_isr_change(sent, answer);
+    p->complete_isr_change(sent, answer, now_ms());
     notify(*p);  // the ISR (and maybe the high watermark) moved: acks=-1 produces re-check
   });
 }

@@ -33,6 +33,14 @@ replication::isr_change_result from_wire(int16_t top_error,
         return replication::errc::unknown_topic_or_partition;
       case error_code::not_leader_or_follower:
         return replication::errc::not_leader;
+      case error_code::invalid_update_version:
+        return replication::errc::invalid_update_version;
+      case error_code::ineligible_replica:
+        return replication::errc::ineligible_replica;
+      case error_code::not_controller:
+        return replication::errc::not_controller;
+      case error_code::stale_broker_epoch:
+        return replication::errc::stale_broker_epoch;
       default:
         return replication::errc::unknown;
     }

@@ -90,7 +90,7 @@ TEST(partition, a_follower_joins_at_the_high_watermark_and_the_epoch_start) {
   f.p->record_follower_fetch(2, 7, 0, 1400);
   EXPECT_EQ(f.p->high_watermark(), 5);
   isr_change_result accepted{std::nullopt, 1, 1, {1, 2, 3}, 1};
-  f.p->complete_isr_change(*join, accepted);
+  f.p->complete_isr_change(*join, accepted, 1500);
   EXPECT_EQ(f.p->isr(), (ids{1, 2, 3}));
   EXPECT_EQ(f.p->partition_epoch(), 1);
   EXPECT_FALSE(f.p->isr_change_pending());
@@ -107,10 +107,12 @@ TEST(partition, the_isr_shrinks_by_followers_not_caught_up_within_the_lag) {
   ASSERT_TRUE(shrink);
   EXPECT_EQ(shrink->new_isr, (ids{1, 2}));
   EXPECT_FALSE(f.p->propose_isr_shrink(1000 + lag + 2, lag));  // pending
-  // Refused: the ISR stays and the next check proposes again.
-  f.p->complete_isr_change(*shrink, isr_change_result{errc::unknown});
+  // Refused: the ISR stays, and the check proposes again once the retry backoff has passed.
+  const int64_t refused_at = 1000 + lag + 3;
+  f.p->complete_isr_change(*shrink, isr_change_result{errc::invalid_update_version}, refused_at);
   EXPECT_EQ(f.p->isr(), (ids{1, 2, 3}));
-  EXPECT_TRUE(f.p->propose_isr_shrink(1000 + lag + 3, lag));
+  EXPECT_FALSE(f.p->propose_isr_shrink(refused_at + 1, lag));
+  EXPECT_TRUE(f.p->propose_isr_shrink(refused_at + partition::isr_change_retry_backoff_ms, lag));
 }
 
 TEST(partition, a_follower_reaching_the_previous_log_end_counts_as_caught_up_then) {
@@ -133,7 +135,7 @@ TEST(partition, an_answer_for_an_older_leadership_is_ignored) {
   ASSERT_TRUE(shrink);
   f.p->become_leader(leader_state(1, {1, 2}, {1, 2}, 4), lag + 2);
   isr_change_result accepted{std::nullopt, 1, 0, {1}, 5};
-  EXPECT_FALSE(f.p->complete_isr_change(*shrink, accepted));
+  EXPECT_FALSE(f.p->complete_isr_change(*shrink, accepted, lag + 3));
   EXPECT_EQ(f.p->isr(), (ids{1, 2}));
   EXPECT_EQ(f.p->partition_epoch(), 4);
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cluster_fixture.h"
+#include "replication/partition.h"
 
 namespace sluice::replication::test {
 namespace {
@@ -177,7 +178,10 @@ TEST(replication, a_refused_isr_change_leaves_the_isr_alone) {
   c.rm(1).check_isr();
   EXPECT_EQ(c.isr_changes_seen().size(), 1u);
   EXPECT_EQ(c.view(1, "t", 0).isr, (ids{1, 2, 3}));
-  // Not pending any more: the next check proposes again.
+  // Not pending any more, but held back for the retry backoff: no storm of re-proposals.
+  c.rm(1).check_isr();
+  EXPECT_EQ(c.isr_changes_seen().size(), 1u);
+  c.now_ms += partition::isr_change_retry_backoff_ms;
   c.rm(1).check_isr();
   EXPECT_EQ(c.isr_changes_seen().size(), 2u);
 }
