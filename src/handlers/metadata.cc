@@ -98,6 +98,12 @@ void handle_metadata(request_context& ctx, protocol::reader& body, responder rep
     bool may_create =
         services.settings.auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
     for (const auto& wanted : *request.topics) {
+      if (version < 10 && (!wanted.name || wanted.name->empty())) {
+        // No topic ids before v10: an empty name is an invalid topic name, as Kafka answers it.
+        response.topics.push_back(
+            topic_error(std::string(), {}, error_code::invalid_topic_exception, version));
+        continue;
+      }
       if (!wanted.name.has_value() || wanted.name->empty()) {
         if (auto t = store.topic_by_id(wanted.topic_id)) {
           // Topic ids are not secret: the error keeps the id, never the name.

@@ -173,3 +173,30 @@ def test_produce_names_every_bad_record_as_kafka_does(broker):
                        f"message='{why}'), RecordError(batchIndex=2, message='{why}')]")
     out = kcat("-b", broker.bootstrap, "-C", "-t", "compacted-keys", "-o", "beginning", "-e", "-q")
     assert out.stdout == b""
+
+
+def test_metadata_with_an_empty_topic_name_gets_an_error_entry(broker):
+    """Below v10 (no topic ids) an empty name is an invalid topic, answered as Kafka does
+    (INVALID_TOPIC_EXCEPTION for "") — the connection stays open (issue #15)."""
+    for version in (1, 9):
+        s = connect(broker)
+        try:
+            topics = struct.pack(">i", 1) + struct.pack(">h", 0)  # one topic named ""
+            body = topics + (b"\x01" if version >= 4 else b"")  # allow_auto_topic_creation
+            if version >= 8:
+                body += b"\x00\x00"  # include cluster/topic authorized operations
+            if version >= 9:  # flexible: compact array, compact string, tagged fields
+                body = b"\x02" + b"\x01" + b"\x00" + b"\x01" + b"\x00\x00" + b"\x00"
+                header = struct.pack(">hhih", 3, version, 11, 3) + b"raw" + b"\x00"
+                s.sendall(frame(header + body))
+            else:
+                s.sendall(request(3, version, 11, body))
+            response = read_frame(s)
+            assert struct.unpack(">i", response[:4])[0] == 11
+            # The error entry: INVALID_TOPIC_EXCEPTION (17) for the empty name.
+            assert struct.pack(">h", 17) in response, (version, response)
+            s.sendall(request(18, 0, 12))  # still open: ApiVersions on the same connection
+            assert struct.unpack(">i", read_frame(s)[:4])[0] == 12
+        finally:
+            s.close()
+    assert healthy(broker)
