@@ -1,4 +1,4 @@
-// InitProducerId (key 22), v0–v5. Without a transactional id (an idempotent producer) the answer
+// InitProducerId (key 22), v0–v6. Without a transactional id (an idempotent producer) the answer
 // is a fresh producer id from this broker's block (cluster/producer_id_manager.h) with epoch 0,
 // whatever producer id and epoch the request carries — Kafka's coordinator does the same, since an
 // idempotent producer's state lives in the partitions, not with a coordinator. A producer id
@@ -6,7 +6,10 @@
 // to the transaction coordinator. Runs on a request worker: claiming a block of ids may wait on
 // ZooKeeper. Authorization as Kafka 3.x's: WRITE on the transactional id (else
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without one IDEMPOTENT_WRITE on the cluster or WRITE on
-// at least one topic (KIP-679; else CLUSTER_AUTHORIZATION_FAILED).
+// at least one topic (KIP-679; else CLUSTER_AUTHORIZATION_FAILED). v6 (KIP-939) answers as a Kafka
+// 4.x broker with two-phase commit off (transaction.two.phase.commit.enable=false, its default):
+// EnableTwoPCFlag gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED, KeepPreparedTxn UNSUPPORTED_VERSION,
+// and OngoingTxnProducerId/Epoch stay -1.
 #include <spdlog/spdlog.h>
 
 #include "cluster/producer_id_manager.h"
@@ -50,6 +53,12 @@ void handle_init_producer_id(request_context& ctx, protocol::reader& body, respo
   if ((request.producer_id == no_producer_id) != (request.producer_epoch == no_producer_epoch))
     return reply.send(error_response(error_code::invalid_request));
 
+  if (request.transactional_id && !request.transactional_id->empty()) {
+    if (request.enable2_pc)
+      return reply.send(error_response(error_code::transactional_id_authorization_failed));
+    if (request.keep_prepared_txn)
+      return reply.send(error_response(error_code::unsupported_version));
+  }
   if (request.transactional_id) {
     auto* transactions = ctx.services.transactions;
     if (transactions == nullptr)

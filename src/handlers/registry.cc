@@ -39,7 +39,7 @@ constexpr std::array kTable{
     handler_entry{19, 0, 7, handle_create_topics, std::nullopt, true},
     handler_entry{20, 0, 6, handle_delete_topics, std::nullopt, true},
     handler_entry{21, 0, 2, handle_delete_records},
-    handler_entry{22, 0, 5, handle_init_producer_id, std::nullopt, true},
+    handler_entry{22, 0, 6, handle_init_producer_id, std::nullopt, true},
     handler_entry{23, 0, 4, handle_offset_for_leader_epoch},
     handler_entry{24, 0, 5, handle_add_partitions_to_txn},
     handler_entry{25, 0, 4, handle_add_offsets_to_txn},

@@ -319,3 +319,27 @@ def test_a_transaction_open_at_a_crash_is_aborted_after_its_timeout(broker_facto
     # The producer was fenced by the abort: its old epoch can no longer write.
     assert add_partitions(c, "crash-tx", pid, epoch, "crash", [0]) == {0: 90}  # PRODUCER_FENCED
     assert b.stop() == 0
+
+
+def test_init_producer_id_v6_refuses_two_phase_commit_as_kafka_with_it_off(txn_broker):
+    """KIP-939's InitProducerId v6 on a broker with two-phase commit off (Kafka's default):
+    EnableTwoPCFlag is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, KeepPreparedTxn UNSUPPORTED_VERSION;
+    without them v6 answers as v5, with the ongoing-transaction fields at -1."""
+    c = Client(txn_broker.port)
+    wait_until(lambda: find_transaction_coordinator(c, "two-pc")[0] == NONE, what="coordinator")
+
+    def v6(transactional_id, enable_2pc, keep_prepared):
+        r = c.call(22, 6, True, lambda w: w.str(transactional_id).i32(60000).i64(-1).i16(-1)
+                   .bool(enable_2pc).bool(keep_prepared).tags())
+        r.i32()
+        return r.i16(), r.i64(), r.i16(), r.i64(), r.i16()
+
+    assert v6("two-pc", True, False)[0] == TXN_ID_AUTH_FAILED
+    assert v6("two-pc", False, True)[0] == 35  # UNSUPPORTED_VERSION
+    def plain():
+        error, pid, epoch, ongoing_pid, ongoing_epoch = v6("two-pc", False, False)
+        return error == NONE and pid >= 0 and (ongoing_pid, ongoing_epoch) == (-1, -1)
+    wait_until(plain, what="a v6 InitProducerId without the KIP-939 flags")
+    # An idempotent producer (no transactional id) ignores the flags, as Kafka does.
+    error, pid, _, _, _ = v6(None, True, True)
+    assert error == NONE and pid >= 0
