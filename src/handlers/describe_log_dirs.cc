@@ -1,6 +1,7 @@
 // DescribeLogDirs (key 35), v1–v4 (Kafka 4 dropped v0): every log dir of this broker with the
 // partitions it holds — all of them, or those the request names — and their sizes on disk. On one
-// broker no replica lags (offset_lag 0) and no partition is being moved (is_future_key false).
+// broker no replica lags (offset_lag 0) and no partition is being moved (is_future_key false:
+// AlterReplicaLogDirs moves a replica before it answers).
 // v4 adds the file system's total and usable bytes (statvfs; -1 when it cannot be read). Needs
 // DESCRIBE on the cluster: refused, the answer lists no dirs (v3+: CLUSTER_AUTHORIZATION_FAILED).
 #include <sys/statvfs.h>
@@ -11,6 +12,7 @@
 
 #include "handlers/authorization.h"
 #include "handlers/broker_services.h"
+#include "handlers/log_dir_paths.h"
 #include "handlers/registry.h"
 #include "protocol/generated/describe_log_dirs.h"
 #include "replication/replica_manager.h"
@@ -21,17 +23,6 @@ namespace {
 
 using response_t = protocol::describe_log_dirs_response;
 using dir_result = response_t::describe_log_dirs_result;
-
-// An absolute, normalised path without a trailing separator, so dirs compare equal however they
-// were spelled in server.properties.
-std::string normalise(const std::string& dir) {
-  std::error_code ec;
-  auto p = std::filesystem::absolute(dir, ec);
-  if (ec) p = dir;
-  p = p.lexically_normal();
-  if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
-  return p.string();
-}
 
 void add_space(dir_result& out) {
   struct statvfs fs {};
@@ -64,7 +55,7 @@ void handle_describe_log_dirs(request_context& ctx, protocol::reader& body, resp
   std::map<std::string, size_t> dir_index;
   for (const auto& dir : ctx.services.replicas.log_dirs()) {
     auto& out = response.results.emplace_back();
-    out.log_dir = normalise(dir);
+    out.log_dir = normalise_log_dir(dir);
     if (version >= 4) add_space(out);
     dir_index.emplace(out.log_dir, response.results.size() - 1);
   }
@@ -73,7 +64,7 @@ void handle_describe_log_dirs(request_context& ctx, protocol::reader& body, resp
   std::map<size_t, std::map<std::string, std::map<int32_t, int64_t>>> by_dir;
   for (const auto& s : ctx.services.replicas.summaries()) {
     if (wanted && !wanted->contains({s.topic, s.partition})) continue;
-    auto it = dir_index.find(normalise(s.log_dir));
+    auto it = dir_index.find(normalise_log_dir(s.log_dir));
     if (it == dir_index.end()) continue;
     by_dir[it->second][s.topic][s.partition] = s.size_bytes;
   }

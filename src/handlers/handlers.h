@@ -58,6 +58,7 @@ void handle_describe_delegation_token(request_context& ctx, protocol::reader& bo
                                       responder reply);
 
 void handle_elect_leaders(request_context& ctx, protocol::reader& body, responder reply);
+void handle_alter_replica_log_dirs(request_context& ctx, protocol::reader& body, responder reply);
 void handle_allocate_producer_ids(request_context& ctx, protocol::reader& body, responder reply);
 void handle_alter_partition_reassignments(request_context& ctx, protocol::reader& body,
                                           responder reply);

@@ -51,6 +51,7 @@ constexpr std::array kTable{
     handler_entry{31, 0, 3, handle_delete_acls, std::nullopt, true},
     handler_entry{32, 0, 4, handle_describe_configs},
     handler_entry{33, 0, 2, handle_alter_configs, std::nullopt, true},
+    handler_entry{34, 0, 2, handle_alter_replica_log_dirs, std::nullopt, true},
     handler_entry{35, 0, 5, handle_describe_log_dirs},
     handler_entry{36, 0, 2, handle_sasl_authenticate},
     handler_entry{37, 0, 3, handle_create_partitions, std::nullopt, true},

@@ -149,6 +149,62 @@ void replica_manager::set_replication_throttle_rates(int64_t leader_bytes_per_se
   impl_->follower_throttle->set_bound(follower_bytes_per_second);
 }
 
+result<void> replica_manager::move_to_log_dir(const std::string& topic, int32_t index,
+                                              size_t dir_index) {
+  auto& s = *impl_;
+  std::lock_guard serial(s.reconcile_mutex);  // no role change meanwhile
+  storage::topic_partition tp{topic, index};
+  auto old = s.find(topic, index);
+  if (!old) {
+    s.logs.prefer_dir(tp, dir_index);
+    return fail(errc::unknown_topic_or_partition, "partition " + tp.dir_name() + " not hosted");
+  }
+  if (s.logs.dir_of(tp) == dir_index) return ok_v;
+  const bool managed = old->managed();
+  const bool leading = old->is_leader();
+  const int64_t hw = old->high_watermark();
+  role_state role{old->leader_id(), old->leader_epoch(), old->partition_epoch(), old->isr(),
+                  old->replicas()};
+  // Retire the old object first: waiting produces and fetches see the role change and end.
+  {
+    std::unique_lock lock(s.mutex);
+    s.partitions.erase(old->key());
+  }
+  if (s.fetchers) s.fetchers->remove(old->key());
+  old->become_follower({-1, role.leader_epoch, role.partition_epoch, role.isr, role.replicas});
+  s.notify(*old);
+  s.fetch_waiters.notify(old->key());
+  s.produce_waiters.notify(old->key());
+
+  auto moved = s.logs.move_partition(tp, dir_index);
+  std::shared_ptr<storage::partition_log> log = moved ? *moved : s.logs.get(tp);
+  if (!log) {
+    spdlog::error("{}: lost while moving it between log dirs: {}", tp.dir_name(), moved.message());
+    return fail(errc::storage_error, moved.message());
+  }
+  auto p = std::make_shared<partition>(topic, index, old->topic_id(), log, role.leader_epoch);
+  if (managed) {
+    p->set_managed(s.opts.broker_id, hw);
+    p->set_min_insync_replicas(old->min_insync_replicas());
+    p->set_replication_throttled(old->leader_throttled(), old->follower_throttled());
+  }
+  {
+    std::unique_lock lock(s.mutex);
+    s.partitions.emplace(p->key(), p);
+  }
+  if (managed) {
+    if (leading) {
+      p->become_leader(role, s.now_ms());
+    } else {
+      p->become_follower(role);
+      if (role.leader >= 0) s.fetchers->add(p, role.leader, role.leader_epoch);
+    }
+  }
+  s.notify(*p);
+  if (!moved) return fail(errc::storage_error, moved.message());
+  return ok_v;
+}
+
 void replica_manager::impl::apply_throttle_lists(partition& p,
                                                  const cluster::config_map& configs) const {
   p.set_replication_throttled(

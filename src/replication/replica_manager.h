@@ -286,6 +286,13 @@ class replica_manager {
   void set_replication_throttle_rates(int64_t leader_bytes_per_second,
                                       int64_t follower_bytes_per_second);
 
+  // AlterReplicaLogDirs: moves a hosted replica's log to log dir `dir_index`
+  // (storage::log_manager::move_partition). The partition keeps its role, epochs, ISR and high
+  // watermark; requests in flight on it end as after a leadership change (clients retry).
+  // unknown_topic_or_partition when it is not hosted here: it is then created in that dir when
+  // it arrives. storage_error when the move failed (the replica stays where it was).
+  result<void> move_to_log_dir(const std::string& topic, int32_t partition, size_t dir_index);
+
   // Produce. acks: 0, 1 or -1 (checked by the caller). Completes once every partition has its
   // outcome — for acks=-1 once the high watermark covers the append, or on timeout.
   void append(int16_t acks, int32_t timeout_ms, std::vector<append_entry> entries, append_done done,

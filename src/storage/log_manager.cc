@@ -1,5 +1,6 @@
 #include "storage/log_manager.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -150,7 +151,9 @@ result<void> log_manager::load_dir(size_t d) {
   std::vector<topic_partition> found;
   for (const auto& e : *listing) {
     if (!e.is_dir) continue;
-    if (ends_with(e.name, "-delete")) {
+    // Folders being deleted, and copies a move between log dirs left unfinished (the source
+    // folder is only retired once its copy is complete).
+    if (ends_with(e.name, "-delete") || ends_with(e.name, "-future")) {
       auto r = io_->remove_all(join_path(dir, e.name));
       if (!r) return r;
       continue;
@@ -206,6 +209,12 @@ result<std::shared_ptr<partition_log>> log_manager::create_partition(
   if (partitions_.count(tp) != 0)
     return fail(errc::already_exists, "partition " + tp.dir_name() + " exists");
   size_t dir = 0;
+  if (!dir_index) {
+    if (auto it = preferred_dirs_.find(tp); it != preferred_dirs_.end()) {
+      dir_index = it->second;
+      preferred_dirs_.erase(it);
+    }
+  }
   if (dir_index) {
     if (*dir_index >= options_.log_dirs.size())
       return fail(errc::invalid_argument, "no log dir " + std::to_string(*dir_index));
@@ -242,6 +251,114 @@ result<std::shared_ptr<partition_log>> log_manager::get_or_create(const topic_pa
     if (auto log = existing()) return log;
   }
   return created;
+}
+
+void log_manager::prefer_dir(const topic_partition& tp, size_t dir_index) {
+  std::unique_lock lock(map_mu_);
+  if (dir_index < options_.log_dirs.size()) preferred_dirs_[tp] = dir_index;
+}
+
+namespace {
+
+// Copies the regular files of folder `from` into `to` (created), each fsynced, then `to` itself.
+result<void> copy_folder(file_io& io, const std::string& from, const std::string& to) {
+  if (auto r = io.make_dirs(to); !r) return r;
+  auto listing = io.list_dir(from);
+  if (!listing) return std::move(listing).error();
+  std::vector<uint8_t> buffer(1 << 20);
+  for (const auto& entry : *listing) {
+    const std::string source = join_path(from, entry.name);
+    auto in = io.open(source, O_RDONLY);
+    if (!in) return std::move(in).error();
+    auto out = io.open(join_path(to, entry.name), O_WRONLY | O_CREAT | O_TRUNC);
+    if (!out) return std::move(out).error();
+    int64_t offset = 0;
+    for (;;) {
+      auto n = io.pread(in->get(), buffer, offset);
+      if (!n) return std::move(n).error();
+      if (*n == 0) break;
+      auto w = io.pwrite_all(out->get(), std::span<const uint8_t>(buffer.data(), *n), offset);
+      if (!w) return w;
+      offset += static_cast<int64_t>(*n);
+    }
+    if (auto f = io.fsync(out->get()); !f) return f;
+  }
+  return io.fsync_dir(to);
+}
+
+}  // namespace
+
+result<std::shared_ptr<partition_log>> log_manager::move_partition(const topic_partition& tp,
+                                                                   size_t dir_index) {
+  if (dir_index >= options_.log_dirs.size())
+    return fail(errc::invalid_argument, "no log dir " + std::to_string(dir_index));
+  if (shut_down_.load()) return fail(errc::closed, "log manager is shut down");
+  std::unique_lock lock(map_mu_);
+  auto it = partitions_.find(tp);
+  if (it == partitions_.end()) return fail(errc::not_found, "no partition " + tp.dir_name());
+  entry& e = it->second;
+  if (e.dir == dir_index) return e.log;
+  const std::string target = join_path(options_.log_dirs[dir_index], tp.dir_name());
+  if (io_->exists(target))
+    return fail(errc::already_exists, target + " exists already in the destination log dir");
+  const log_config config = *e.log->config();
+  loaded_offsets offsets;
+  if (auto r = e.log->close(); !r) return std::move(r).error();
+  offsets.recovery_points[tp] = e.log->log_end_offset();  // closed: flushed to the end
+  offsets.log_starts[tp] = e.log->log_start_offset();
+  offsets.high_watermarks[tp] = e.log->retention_upper_bound();
+  const std::string source = e.log->dir();
+  const size_t source_dir = e.dir;
+  // Same file system: one rename. Otherwise copy into a "-future" folder (Kafka's name for a
+  // replica on its way to another dir), rename it into place, and remove the old folder.
+  bool moved = static_cast<bool>(io_->rename(source, target));
+  std::string doomed;
+  if (!moved) {
+    const std::string future =
+        join_path(options_.log_dirs[dir_index], tp.dir_name() + "." + random_hex(32) + "-future");
+    auto copied = copy_folder(*io_, source, future);
+    if (copied) copied = io_->rename(future, target);
+    if (!copied) {
+      (void)io_->remove_all(future);
+      spdlog::error("storage: moving {} to {}: {}", tp.dir_name(), options_.log_dirs[dir_index],
+                    copied.message());
+    } else {
+      // Between the two renames a crash leaves two identical copies, which the next start
+      // refuses to guess between (as Kafka); the old folder must go, else the move is undone.
+      doomed = join_path(options_.log_dirs[source_dir],
+                         tp.dir_name() + "." + random_hex(32) + "-delete");
+      if (auto r = io_->rename(source, doomed); r) {
+        doomed_dirs_.push_back(doomed);
+        moved = true;
+      } else {
+        spdlog::error("storage: moving {}: cannot retire the old folder: {}", tp.dir_name(),
+                      r.message());
+        doomed.clear();
+        if (io_->rename(target, future)) (void)io_->remove_all(future);
+      }
+    }
+  }
+  const size_t now_in = moved ? dir_index : source_dir;
+  (void)io_->fsync_dir(options_.log_dirs[dir_index]);
+  (void)io_->fsync_dir(options_.log_dirs[source_dir]);
+  auto reopened = open_partition(tp, now_in, config, true, offsets);
+  if (!reopened) {
+    partitions_.erase(it);
+    return reopened;
+  }
+  e = entry{*reopened, now_in};
+  if (!moved)
+    return fail(errc::io_error,
+                "cannot move " + tp.dir_name() + " to " + options_.log_dirs[dir_index]);
+  spdlog::info("storage: moved {} from {} to {}", tp.dir_name(), options_.log_dirs[source_dir],
+               options_.log_dirs[dir_index]);
+  lock.unlock();
+  if (!doomed.empty()) {
+    std::lock_guard t(thread_mu_);
+    purge_requested_ = true;
+  }
+  thread_cv_.notify_all();
+  return *reopened;
 }
 
 result<void> log_manager::delete_partition(const topic_partition& tp) {

@@ -95,6 +95,16 @@ class log_manager {
   // "<topic>-<partition>.<id>-delete" and removed in the background.
   result<void> delete_partition(const topic_partition& tp);
   std::vector<topic_partition> partitions() const;
+  // AlterReplicaLogDirs: moves the partition's folder to log dir `dir_index` and reopens it there;
+  // the log it returns replaces the old one, which is closed (the caller stops using it first).
+  // A rename when both dirs share a file system, else a copy (every file fsynced) that is
+  // renamed into place before the old folder is removed. On failure the partition stays where it
+  // was (reopened).
+  result<std::shared_ptr<partition_log>> move_partition(const topic_partition& tp,
+                                                        size_t dir_index);
+  // Where a partition this broker does not hold yet is to be created (AlterReplicaLogDirs before
+  // the replica arrives, as Kafka remembers it); the next create_partition uses it once.
+  void prefer_dir(const topic_partition& tp, size_t dir_index);
   // The log dir (index into log_dirs) holding a partition.
   std::optional<size_t> dir_of(const topic_partition& tp) const;
 
@@ -165,6 +175,7 @@ class log_manager {
   std::unordered_map<topic_partition, entry, topic_partition_hash> partitions_;
   offset_map loaded_hw_;
   std::vector<std::string> doomed_dirs_;  // renamed partition folders waiting for removal (map_mu_)
+  std::map<topic_partition, size_t> preferred_dirs_;  // map_mu_
 
   std::mutex checkpoint_mu_;  // serializes checkpoint file writes
 

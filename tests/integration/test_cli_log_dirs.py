@@ -58,3 +58,55 @@ def test_leader_election_arguments(broker):
     p = tool("kafka-leader-election", "--bootstrap-server", broker.bootstrap,
              "--election-type", "sideways", "--all-topic-partitions")
     assert p.returncode == 1 and "Cannot parse argument 'sideways'" in p.stderr
+
+
+def test_a_replica_moves_between_log_dirs(broker_factory, tmp_path):
+    """AlterReplicaLogDirs through kafka-reassign-partitions.sh's log_dirs: the partition's folder
+    moves to the other dir with every record (consumed afterwards), DescribeLogDirs
+    (kafka-log-dirs.sh) shows it there, and --verify reports the replica's move done. A dir not
+    in log.dirs is refused with Kafka's LogDirNotFoundException."""
+    second = tmp_path / "second-dir"
+    b = broker_factory("two-dirs")
+    b.config_path.write_text(b.config_path.read_text().replace(
+        f"log.dirs={b.data_dir}", f"log.dirs={b.data_dir},{second}"))
+    b.start()
+    p = subprocess.run([str(BIN / "kafka-topics.sh"), "--bootstrap-server", b.bootstrap,
+                        "--create", "--topic", "moving", "--partitions", "1"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    lines = "".join(f"m-{i}\n" for i in range(500))
+    p = subprocess.run([str(BIN / "kafka-console-producer.sh"), "--bootstrap-server", b.bootstrap,
+                        "--topic", "moving"], input=lines, text=True, capture_output=True)
+    assert p.returncode == 0, p.stderr
+    home = next(d for d in (b.data_dir, second) if (d / "moving-0").exists())
+    other = second if home == b.data_dir else b.data_dir
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"version": 1, "partitions": [
+        {"topic": "moving", "partition": 0, "replicas": [1], "log_dirs": [str(other)]}]}))
+    p = tool("kafka-reassign-partitions", "--bootstrap-server", b.bootstrap, "--execute",
+             "--reassignment-json-file", str(plan))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (other / "moving-0").exists() and not (home / "moving-0").exists()
+    p = tool("kafka-reassign-partitions", "--bootstrap-server", b.bootstrap, "--verify",
+             "--reassignment-json-file", str(plan))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Reassignment of replica moving-0-1 completed successfully." in p.stdout, p.stdout
+
+    p = tool("kafka-log-dirs", "--bootstrap-server", b.bootstrap, "--describe",
+             "--topic-list", "moving")
+    doc = json.loads(p.stdout.splitlines()[2])
+    where = {d["logDir"]: [x["partition"] for x in d["partitions"]]
+             for d in doc["brokers"][0]["logDirs"]}
+    assert where[str(other)] == ["moving-0"] and where[str(home)] == [], where
+
+    p = subprocess.run([str(BIN / "kafka-console-consumer.sh"), "--bootstrap-server", b.bootstrap,
+                        "--topic", "moving", "--from-beginning", "--max-messages", "500",
+                        "--timeout-ms", "30000"], capture_output=True, text=True, timeout=90)
+    assert p.stdout.splitlines() == [f"m-{i}" for i in range(500)], p.stderr
+
+    plan.write_text(json.dumps({"version": 1, "partitions": [
+        {"topic": "moving", "partition": 0, "replicas": [1], "log_dirs": ["/no/such/dir"]}]}))
+    p = tool("kafka-reassign-partitions", "--bootstrap-server", b.bootstrap, "--execute",
+             "--reassignment-json-file", str(plan))
+    assert p.returncode == 1 and "LogDirNotFoundException" in p.stdout + p.stderr, p.stdout

@@ -339,3 +339,90 @@ TEST(log_manager, many_partitions_reopen_quickly_after_a_clean_shutdown) {
 
 }  // namespace
 }  // namespace sluice::storage
+
+namespace sluice::storage {
+namespace {
+
+// AlterReplicaLogDirs: a partition moves to another log dir with every record, offset and
+// epoch — by a rename, or (another file system, simulated by a rename that fails) by a copy into
+// a "-future" folder renamed into place — and reopens there; a restart finds it only there.
+class no_folder_rename final : public file_io {
+ public:
+  result<void> rename(const std::string& from, const std::string& to) override {
+    if (fs::is_directory(from) && !to.ends_with("-delete") && !from.ends_with("-future"))
+      return fail(errc::io_error, "rename " + from + ": EXDEV (simulated)");
+    return file_io::rename(from, to);
+  }
+};
+
+void expect_moves_between_dirs(file_io* io) {
+  temp_dir a, b;
+  std::vector<test::record> before;
+  auto o = options_for({a.path, b.path});
+  o.io = io;
+  {
+    auto m = open_manager(o);
+    auto log = m->create_partition({"moving", 0}, log_config{}, 0);
+    ASSERT_TRUE(log.ok()) << log.message();
+    for (int i = 0; i < 3; ++i) {
+      auto batch = make_batch(5, now + i);
+      ASSERT_TRUE((*log)->append(batch, test::at(now + i)).ok());
+    }
+    ASSERT_TRUE((*log)->assign_epoch_start_offset(3, 10).ok());
+    before = test::read_all(**log);
+    const auto epochs = (*log)->epoch_entries();
+    ASSERT_FALSE(epochs.empty());
+    auto moved = m->move_partition({"moving", 0}, 1);
+    ASSERT_TRUE(moved.ok()) << moved.message();
+    EXPECT_NE(moved->get(), log->get());
+    EXPECT_EQ(m->dir_of({"moving", 0}), 1u);
+    EXPECT_EQ(m->get({"moving", 0}), *moved);
+    auto late = make_batch(1, now);
+    EXPECT_FALSE((*log)->append(late, test::at(now)).ok());  // the old one is closed
+    EXPECT_EQ(test::read_all(**moved), before);
+    EXPECT_EQ((*moved)->epoch_entries(), epochs);
+    auto more = make_batch(2, now);
+    ASSERT_TRUE((*moved)->append(more, test::at(now)).ok());
+    before = test::read_all(**moved);
+    EXPECT_TRUE(fs::exists(b / "moving-0/00000000000000000000.log"));
+    m->purge_deleted();
+    EXPECT_FALSE(fs::exists(a / "moving-0"));
+    // Moving to where it is is nothing; to a dir that is not configured, an error.
+    EXPECT_EQ(m->move_partition({"moving", 0}, 1)->get(), moved->get());
+    EXPECT_EQ(m->move_partition({"moving", 0}, 7).code(), errc::invalid_argument);
+  }
+  for (const auto& entry : fs::directory_iterator(a.path))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("moving-0")) << entry.path();
+  auto m = open_manager(o);
+  EXPECT_EQ(m->dir_of({"moving", 0}), 1u);
+  EXPECT_EQ(test::read_all(*m->get({"moving", 0})), before);
+}
+
+TEST(log_manager, a_partition_moves_to_another_log_dir_by_rename) {
+  expect_moves_between_dirs(nullptr);
+}
+
+TEST(log_manager, a_partition_moves_to_another_file_system_by_copy) {
+  no_folder_rename io;
+  expect_moves_between_dirs(&io);
+}
+
+TEST(log_manager, a_preferred_dir_places_the_next_creation_and_leftover_copies_are_removed) {
+  temp_dir a, b;
+  {
+    auto m = open_manager(options_for({a.path, b.path}));
+    m->prefer_dir({"later", 0}, 0);
+    m->prefer_dir({"later", 1}, 0);
+    ASSERT_TRUE(m->create_partition({"later", 0}, log_config{}).ok());
+    ASSERT_TRUE(m->create_partition({"later", 1}, log_config{}).ok());
+    EXPECT_EQ(m->dir_of({"later", 0}), 0u);
+    EXPECT_EQ(m->dir_of({"later", 1}), 0u);  // without the preference: the emptier dir, b
+  }
+  fs::create_directories(b / "later-2.0123abcd-future");  // a copy a crash interrupted
+  auto m = open_manager(options_for({a.path, b.path}));
+  EXPECT_FALSE(fs::exists(b / "later-2.0123abcd-future"));
+  EXPECT_EQ(m->partitions().size(), 2u);
+}
+
+}  // namespace
+}  // namespace sluice::storage
