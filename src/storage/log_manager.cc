@@ -293,24 +293,30 @@ result<std::shared_ptr<partition_log>> log_manager::move_partition(const topic_p
   if (dir_index >= options_.log_dirs.size())
     return fail(errc::invalid_argument, "no log dir " + std::to_string(dir_index));
   if (shut_down_.load()) return fail(errc::closed, "log manager is shut down");
-  std::unique_lock lock(map_mu_);
-  auto it = partitions_.find(tp);
-  if (it == partitions_.end()) return fail(errc::not_found, "no partition " + tp.dir_name());
-  entry& e = it->second;
-  if (e.dir == dir_index) return e.log;
+  // The map lock is held only to look up and to install: a copy may take long, and the caller
+  // (replica_manager, one move or role change at a time) keeps others off this partition.
+  std::shared_ptr<partition_log> old;
+  size_t source_dir = 0;
   const std::string target = join_path(options_.log_dirs[dir_index], tp.dir_name());
+  {
+    std::unique_lock lock(map_mu_);
+    auto it = partitions_.find(tp);
+    if (it == partitions_.end()) return fail(errc::not_found, "no partition " + tp.dir_name());
+    if (it->second.dir == dir_index) return it->second.log;
+    old = it->second.log;
+    source_dir = it->second.dir;
+  }
   if (io_->exists(target))
     return fail(errc::already_exists, target + " exists already in the destination log dir");
-  const log_config config = *e.log->config();
+  const log_config config = *old->config();
+  if (auto r = old->close(); !r) return std::move(r).error();
   loaded_offsets offsets;
-  if (auto r = e.log->close(); !r) return std::move(r).error();
-  offsets.recovery_points[tp] = e.log->log_end_offset();  // closed: flushed to the end
-  offsets.log_starts[tp] = e.log->log_start_offset();
-  offsets.high_watermarks[tp] = e.log->retention_upper_bound();
-  const std::string source = e.log->dir();
-  const size_t source_dir = e.dir;
+  offsets.recovery_points[tp] = old->log_end_offset();  // closed: flushed to the end
+  offsets.log_starts[tp] = old->log_start_offset();
+  offsets.high_watermarks[tp] = old->retention_upper_bound();
+  const std::string source = old->dir();
   // Same file system: one rename. Otherwise copy into a "-future" folder (Kafka's name for a
-  // replica on its way to another dir), rename it into place, and remove the old folder.
+  // replica on its way to another dir), rename it into place, and retire the old folder.
   bool moved = static_cast<bool>(io_->rename(source, target));
   std::string doomed;
   if (!moved) {
@@ -328,7 +334,6 @@ result<std::shared_ptr<partition_log>> log_manager::move_partition(const topic_p
       doomed = join_path(options_.log_dirs[source_dir],
                          tp.dir_name() + "." + random_hex(32) + "-delete");
       if (auto r = io_->rename(source, doomed); r) {
-        doomed_dirs_.push_back(doomed);
         moved = true;
       } else {
         spdlog::error("storage: moving {}: cannot retire the old folder: {}", tp.dir_name(),
@@ -342,22 +347,27 @@ result<std::shared_ptr<partition_log>> log_manager::move_partition(const topic_p
   (void)io_->fsync_dir(options_.log_dirs[dir_index]);
   (void)io_->fsync_dir(options_.log_dirs[source_dir]);
   auto reopened = open_partition(tp, now_in, config, true, offsets);
-  if (!reopened) {
-    partitions_.erase(it);
-    return reopened;
+  {
+    std::unique_lock lock(map_mu_);
+    if (!reopened) {
+      partitions_.erase(tp);
+      return reopened;
+    }
+    partitions_[tp] = entry{*reopened, now_in};
+    if (!doomed.empty()) doomed_dirs_.push_back(doomed);
   }
-  e = entry{*reopened, now_in};
   if (!moved)
     return fail(errc::io_error,
                 "cannot move " + tp.dir_name() + " to " + options_.log_dirs[dir_index]);
   spdlog::info("storage: moved {} from {} to {}", tp.dir_name(), options_.log_dirs[source_dir],
                options_.log_dirs[dir_index]);
-  lock.unlock();
   if (!doomed.empty()) {
-    std::lock_guard t(thread_mu_);
-    purge_requested_ = true;
+    {
+      std::lock_guard t(thread_mu_);
+      purge_requested_ = true;
+    }
+    thread_cv_.notify_all();
   }
-  thread_cv_.notify_all();
   return *reopened;
 }
 
