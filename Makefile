@@ -23,7 +23,11 @@ build: deps
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 # One broker on localhost:9092, data under ./data, in the foreground (Ctrl-C stops it cleanly).
-run: build
+# Builds only what that needs — the broker and the `sluice` program behind bin/ — so a fresh
+# machine serves as soon as the compiler allows; `make build` builds everything.
+run: deps
+	@cmake -S . -B $(RELEASE) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DSLUICE_WERROR=OFF >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS) --target sluiced sluice
 	$(RELEASE)/src/server/sluiced $(CONFIG)
 
 # Every test: unit and integration, under AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors,
