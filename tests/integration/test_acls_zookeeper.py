@@ -9,7 +9,7 @@ import subprocess
 
 from conftest import SOURCE_DIR
 from test_acls import AUTHORIZER, TOPIC_AUTHORIZATION_FAILED, metadata, produce
-from zk_cluster import CHROOT, BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import CHROOT, BrokerCluster, ZooKeeperEnsemble, wait_until
 
 BIN = SOURCE_DIR / "bin"
 DEPRECATION = ("Warning: support for ACL configuration directly through the authorizer is "
@@ -34,7 +34,6 @@ def describe_error(broker, topic):
     return metadata(broker.port, [topic])[0][topic][0]
 
 
-@requires_cluster_mode
 def test_acls_written_to_zookeeper_reach_every_running_broker(tmp_path):
     ensemble = ZooKeeperEnsemble(tmp_path / "zk", size=1)
     cluster = None

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import SOURCE_DIR
-from zk_cluster import (CHROOT, BrokerCluster, free_ports, requires_cluster_mode, wait_until,
+from zk_cluster import (CHROOT, BrokerCluster, free_ports, wait_until,
                         zk_ensemble)  # noqa: F401  (zk_ensemble is a fixture)
 
 BIN = SOURCE_DIR / "bin"
@@ -310,7 +310,6 @@ def test_usage_rules_for_zookeeper(zk_brokers):
     assert p.returncode == 1 and "kafka-configs.sh" in p.stdout
 
 
-@requires_cluster_mode
 def test_brokers_act_on_what_the_tool_wrote(zk_ensemble, tmp_path):
     cluster = BrokerCluster(tmp_path / "brokers", zk_ensemble).start()
     connect = zk_ensemble.connect_string(CHROOT)

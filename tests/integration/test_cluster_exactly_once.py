@@ -25,9 +25,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import SOURCE_DIR
 from test_exactly_once_clients import run_word_count_through
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble, wait_until
 
-pytestmark = requires_cluster_mode
 
 SESSION_TIMEOUT_MS = 6000
 PARTITIONS = 3

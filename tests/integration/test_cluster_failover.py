@@ -38,9 +38,8 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, New
 
 from conftest import SOURCE_DIR
 from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, full_isr,
-                        requires_cluster_mode, wait_until)
+                        wait_until)
 
-pytestmark = requires_cluster_mode
 
 SESSION_TIMEOUT_MS = 6000
 

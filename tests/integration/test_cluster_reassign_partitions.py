@@ -22,9 +22,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from clients import java
 from conftest import SOURCE_DIR, wait_for
 from kafka_wire import Client
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble
 
-pytestmark = requires_cluster_mode
 
 RECORDS = 400
 

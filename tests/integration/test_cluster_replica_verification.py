@@ -11,9 +11,8 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import SOURCE_DIR, wait_for
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble
 
-pytestmark = requires_cluster_mode
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,8 @@ from conftest import SOURCE_DIR, free_port
 from test_cluster_failover import create_topic, read_partition
 from tls_certs import Pki
 from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, connections_accepted,
-                        full_isr, requires_cluster_mode, wait_until)
+                        full_isr, wait_until)
 
-pytestmark = requires_cluster_mode
 
 PARTITIONS = 3
 TOTAL = 12000

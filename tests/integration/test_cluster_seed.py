@@ -18,12 +18,11 @@ import subprocess
 import pytest
 
 from conftest import SOURCE_DIR
-from zk_cluster import (CHROOT, ZooKeeperEnsemble, free_ports, requires_cluster_mode, wait_until,
+from zk_cluster import (CHROOT, ZooKeeperEnsemble, free_ports, wait_until,
                         zkcli_result)
 
 BIN = SOURCE_DIR / "bin"
 
-pytestmark = requires_cluster_mode
 
 
 def tool(name, *args, input=None, timeout=90, env=None):

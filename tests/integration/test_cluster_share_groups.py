@@ -19,9 +19,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from test_cluster_exactly_once import java_hash
 from test_share_groups import Member, probe_until_delivered
 from conftest import wait_for
-from zk_cluster import BrokerCluster, ZooKeeperEnsemble, requires_cluster_mode, wait_until
+from zk_cluster import BrokerCluster, ZooKeeperEnsemble, wait_until
 
-pytestmark = requires_cluster_mode
 
 STATE_PARTITIONS = 3
 GROUP = "share-failover-group"

@@ -23,9 +23,8 @@ from conftest import free_port
 from test_cluster_failover import create_topic, read_partition
 from tls_certs import Pki
 from zk_cluster import (BrokerCluster, NumberedProducer, ZooKeeperEnsemble, connections_accepted,
-                        full_isr, requires_cluster_mode, wait_until)
+                        full_isr, wait_until)
 
-pytestmark = requires_cluster_mode
 
 SESSION_TIMEOUT_MS = 6000
 PARTITIONS = 3

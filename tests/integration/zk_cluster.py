@@ -252,41 +252,6 @@ def zkcli_result(output):
 # Brokers
 
 
-def cluster_mode_available():
-    """Whether this sluiced runs in ZooKeeper mode at all. Until the broker side of issue #7 lands
-    sluiced refuses zookeeper.connect at start-up with '... cluster mode is not built yet'; once it
-    does, it keeps running (trying to reach ZooKeeper at a port where nothing listens)."""
-    import tempfile
-    try:
-        binary = find_binary("sluiced", "src/server")
-    except FileNotFoundError:
-        return False
-    with tempfile.TemporaryDirectory(prefix="sluice-zk-probe-") as d:
-        port, metrics = free_ports(2)
-        nothing = free_port()
-        config = pathlib.Path(d) / "server.properties"
-        config.write_text(
-            "broker.id=1\n"
-            f"listeners=PLAINTEXT://127.0.0.1:{port}\n"
-            f"log.dirs={d}/data\n"
-            f"metrics.listener=http://127.0.0.1:{metrics}\n"
-            f"zookeeper.connect=127.0.0.1:{nothing}/probe\n"
-            "zookeeper.connection.timeout.ms=60000\n")
-        proc = subprocess.Popen([str(binary), str(config)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            out, _ = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        return b"not built yet" not in out
-
-
-requires_cluster_mode = pytest.mark.skipif(
-    not cluster_mode_available(),
-    reason="sluiced refuses zookeeper.connect: the broker side of cluster mode (#7) is not built yet")
-
-
 class BrokerCluster:
     """Brokers 1..n (conftest.Broker processes) sharing one ZooKeeper chroot."""
 
