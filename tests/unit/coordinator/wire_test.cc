@@ -26,7 +26,8 @@ struct frame {
 };
 
 std::optional<frame> read_frame(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_SHARED_DIR) + "/kafka-protocol/client-requests/" + name,
+  // The committed copies of the frames real clients sent (tests/fixtures/client-requests).
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/client-requests/" + name,
                    std::ios::binary);
   if (!in) return std::nullopt;
   frame f;
