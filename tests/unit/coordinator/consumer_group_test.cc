@@ -279,6 +279,24 @@ TEST(consumer_group, records_round_trip_through_their_bytes) {
 namespace sluice::coordinator::testing {
 namespace {
 
+// Member "m" of group "g" heartbeats with a SubscribedTopicRegex (joining at epoch 0).
+protocol::consumer_group_heartbeat_response regex_beat(harness& h, int32_t epoch,
+                                                       std::optional<std::string> regex) {
+  protocol::consumer_group_heartbeat_request r;
+  r.group_id = "g";
+  r.member_id = "m";
+  r.member_epoch = epoch;
+  if (epoch == 0) {
+    r.rebalance_timeout_ms = 1000;
+    r.topic_partitions.emplace();
+  }
+  r.subscribed_topic_regex = std::move(regex);
+  reply<protocol::consumer_group_heartbeat_response> out;
+  h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
+  h.drain();
+  return *out;
+}
+
 TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
   auto topics = std::make_shared<std::map<std::string, topic_info>>();
   (*topics)["orders-eu"] = topic_info{T1, 2};
@@ -296,19 +314,7 @@ TEST(consumer_group, a_regular_expression_picks_up_a_topic_created_later) {
   };
   harness h(test_config(), hooks);
   auto beat = [&](int32_t epoch, std::optional<std::string> regex) {
-    protocol::consumer_group_heartbeat_request r;
-    r.group_id = "g";
-    r.member_id = "m";
-    r.member_epoch = epoch;
-    if (epoch == 0) {
-      r.rebalance_timeout_ms = 1000;
-      r.topic_partitions.emplace();
-    }
-    r.subscribed_topic_regex = std::move(regex);
-    reply<protocol::consumer_group_heartbeat_response> out;
-    h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
-    h.drain();
-    return *out;
+    return regex_beat(h, epoch, std::move(regex));
   };
   auto bad = beat(0, "orders-(");
   EXPECT_EQ(bad.error_code, ec(error_code::invalid_regular_expression));
@@ -339,19 +345,7 @@ TEST(consumer_group, regular_expression_resolutions_are_recorded_and_replayed) {
   hooks.topic_names = [] { return std::vector<std::string>{"orders-eu", "payments"}; };
   harness h(test_config(), hooks);
   auto beat = [&](int32_t epoch, std::optional<std::string> regex) {
-    protocol::consumer_group_heartbeat_request r;
-    r.group_id = "g";
-    r.member_id = "m";
-    r.member_epoch = epoch;
-    if (epoch == 0) {
-      r.rebalance_timeout_ms = 1000;
-      r.topic_partitions.emplace();
-    }
-    r.subscribed_topic_regex = std::move(regex);
-    reply<protocol::consumer_group_heartbeat_response> out;
-    h.core.consumer_group_heartbeat(r, 1, client_info{}, h.now, out.sink());
-    h.drain();
-    return *out;
+    return regex_beat(h, epoch, std::move(regex));
   };
   auto first = beat(0, "orders-.*");
   ASSERT_EQ(first.error_code, 0);
